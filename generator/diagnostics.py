@@ -1,0 +1,81 @@
+"""Problems found while generating, as values: a severity, a location and a message.
+
+Every stage appends to a ``Report`` instead of raising or printing; the CLI alone decides
+what reaches the terminal and which exit code that means.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    """How bad a diagnostic is; errors stop generation before anything is written."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where in which file a problem lies; line and column are 1-based, 0 when unknown."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem, printed as ``FILE:LINE:COL: error: MESSAGE (at #/json/pointer)``."""
+
+    severity: Severity
+    location: Location
+    message: str
+    hint: str = ""
+
+    def format(self) -> str:
+        """Render in the compiler style editors and CI annotations understand."""
+        loc = self.location
+        where = loc.file
+        if loc.line:
+            where += f":{loc.line}:{loc.column or 1}"
+        text = f"{where}: {self.severity.value}: {self.message}"
+        if loc.pointer:
+            text += f" (at #{loc.pointer})"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class GenerationError(Exception):
+    """Raised by a stage that cannot go on; carries every diagnostic found so far."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("\n".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+@dataclass
+class Report:
+    """What one ``generate()`` call did: diagnostics, files written or stale, and the diff."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    diff: str = ""
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics that make the run fail."""
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def exit_code(self) -> int:
+        """2 on any error, 1 when ``--check`` found stale output, 0 otherwise."""
+        if self.errors:
+            return 2
+        return 1 if self.stale else 0

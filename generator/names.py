@@ -1,0 +1,87 @@
+"""Turning wire names into Python names, in one place.
+
+Wire names (``tagIds``, ``GeneralProduct``, ``Training-Key``) are never used as Python
+identifiers directly: each kind of name is its own ``str`` subtype, made only here, so a
+template cannot print an unchecked name by accident.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from typing import TypeVar
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# Names the generated modules import or define at module level; a spec name must not shadow them.
+_RESERVED = frozenset(
+    {"self", "cls", "msgspec", "httpx", "enum", "datetime", "uuid", "typing", "annotations"}
+)
+
+
+class PythonIdentifier(str):
+    """A snake_case name that is a valid, non-keyword Python identifier."""
+
+    __slots__ = ()
+
+
+class ClassName(str):
+    """A CapWords name that is a valid Python identifier."""
+
+    __slots__ = ()
+
+
+class ConstantName(str):
+    """An UPPER_SNAKE name for enum members."""
+
+    __slots__ = ()
+
+
+def words(name: str) -> list[str]:
+    """Split any wire spelling (camelCase, kebab-case, snake_case, spaces) into words."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _WORD.findall(ascii_name)
+
+
+def _safe(name: str, fallback: str) -> str:
+    """Make ``name`` a legal identifier that is neither a keyword nor a leading digit."""
+    if not name:
+        name = fallback
+    if name[0].isdigit():
+        name = f"{fallback}_{name}"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _RESERVED:
+        name += "_"
+    return name
+
+
+def snake(name: str) -> PythonIdentifier:
+    """``tagIds`` → ``tag_ids``; ``class`` → ``class_``; ``2xx`` → ``value_2xx``."""
+    return PythonIdentifier(_safe("_".join(w.lower() for w in words(name)), "value"))
+
+
+def class_name(name: str) -> ClassName:
+    """``image performance`` → ``ImagePerformance``; keeps existing inner capitals."""
+    joined = "".join(w[:1].upper() + w[1:] for w in words(name))
+    return ClassName(_safe(joined, "Model"))
+
+
+def constant(name: str) -> ConstantName:
+    """``GeneralProduct`` → ``GENERAL_PRODUCT``."""
+    return ConstantName(_safe("_".join(w.upper() for w in words(name)), "VALUE"))
+
+
+N = TypeVar("N", bound=str)
+
+
+def unique(names: list[N]) -> list[N]:
+    """Suffix later duplicates with ``_2``, ``_3`` … so that every name is unique and stable."""
+    seen: set[str] = set()
+    result: list[N] = []
+    for name in names:
+        candidate, n = name, 1
+        while candidate in seen:
+            n += 1
+            candidate = type(name)(f"{name}_{n}")
+        seen.add(candidate)
+        result.append(candidate)
+    return result
