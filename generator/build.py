@@ -61,7 +61,7 @@ def _parameter(b: SchemaBuilder, raw: Any, pointer: str, op_name: str) -> ir.Par
     if "schema" not in param:
         b.error(pointer, "parameters with 'content' instead of 'schema' are not supported yet")
         return None
-    schema, schema_pointer = b.deref(param["schema"], f"{pointer}/schema")
+    schema, _ = b.deref(param["schema"], f"{pointer}/schema")
     wire = str(param["name"])
     default = schema.get("default")
     return ir.Parameter(
@@ -86,7 +86,10 @@ def _parameters(b: SchemaBuilder, item: Any, op: Any, pointer: str) -> tuple[ir.
     """Path-level and operation-level parameters merged; path ones first, in path order."""
     merged: dict[tuple[str, str], tuple[Any, str]] = {}
     path_pointer = pointer.rsplit("/", 1)[0]
-    for raw_list, base in ((item.get("parameters", []), path_pointer), (op.get("parameters", []), pointer)):
+    for raw_list, base in (
+        (item.get("parameters", []), path_pointer),
+        (op.get("parameters", []), pointer),
+    ):
         for index, raw in enumerate(raw_list):
             param, _ = b.deref(raw, f"{base}/parameters/{index}")
             merged[(param.get("name"), param.get("in"))] = (raw, f"{base}/parameters/{index}")
@@ -95,7 +98,8 @@ def _parameters(b: SchemaBuilder, item: Any, op: Any, pointer: str) -> tuple[ir.
     path_first = sorted(params, key=lambda p: p.location is not ir.ParamLocation.PATH)
     unique_names = names.unique([p.name for p in path_first])
     return tuple(
-        ir.Parameter(**{**p.__dict__, "name": n}) for p, n in zip(path_first, unique_names, strict=True)
+        ir.Parameter(**{**p.__dict__, "name": n})
+        for p, n in zip(path_first, unique_names, strict=True)
     )
 
 
@@ -110,7 +114,9 @@ def _responses(b: SchemaBuilder, op: Any, pointer: str, hint: str) -> tuple[ir.R
         body = None
         if json_type is not None:
             media = f"{where}/content/{escape(json_type)}"
-            body = b.type_of(content[json_type].get("schema"), f"{media}/schema", f"{hint} {status}")
+            body = b.type_of(
+                content[json_type].get("schema"), f"{media}/schema", f"{hint} {status}"
+            )
         found.append(ir.Response(status, text_of(response, "description"), tuple(content), body))
     return tuple(found)
 
@@ -128,7 +134,10 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
             op_id = op.get("operationId")
             if not op_id:
                 op_id = f"{method} {path}"
-                b.warn(pointer, f"operation has no operationId; named {names.snake(op_id)!r} from its path")
+                b.warn(
+                    pointer,
+                    f"operation has no operationId; named {names.snake(op_id)!r} from its path",
+                )
             requirements = op.get("security", global_security)
             schemes = sorted({key for req in requirements for key in req if key in auth})
             found.append(
@@ -146,7 +155,10 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                 )
             )
     unique_names = names.unique([op.name for op in found])
-    return tuple(ir.Operation(**{**op.__dict__, "name": n}) for op, n in zip(found, unique_names, strict=True))
+    return tuple(
+        ir.Operation(**{**op.__dict__, "name": n})
+        for op, n in zip(found, unique_names, strict=True)
+    )
 
 
 def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:

@@ -43,9 +43,7 @@ class SchemaBuilder:
 
     def warn(self, pointer: str, message: str) -> None:
         """Record a warning at ``pointer``."""
-        self.diagnostics.append(
-            Diagnostic(Severity.WARNING, self.spec.locate(pointer), message)
-        )
+        self.diagnostics.append(Diagnostic(Severity.WARNING, self.spec.locate(pointer), message))
 
     # -- names ---------------------------------------------------------------------
     def claim_class(self, wanted: str) -> names.ClassName:
@@ -109,7 +107,8 @@ class SchemaBuilder:
             return self.model(schema, pointer, hint)
         if kind == "string":
             fmt = schema.get("format")
-            return ir.PrimitiveType(_STRING_FORMATS.get(fmt, ir.Primitive.STR), fmt)
+            kind_of = _STRING_FORMATS.get(fmt, ir.Primitive.STR) if isinstance(fmt, str) else None
+            return ir.PrimitiveType(kind_of or ir.Primitive.STR, fmt)
         if kind in _SCALARS:
             return ir.PrimitiveType(_SCALARS[kind], schema.get("format"))
         return ir.PrimitiveType(ir.Primitive.ANY)

@@ -1,0 +1,59 @@
+"""apiforge: generate a typed, vendorable Python client from an OpenAPI document.
+
+The pipeline, one module per stage: ``load`` → ``build`` → ``render`` → ``format`` →
+``write``. ``generate`` runs it and returns a ``Report``; it never prints or exits.
+"""
+
+from __future__ import annotations
+
+from .config import Config
+from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity
+
+__version__ = "0.1.0"
+__all__ = ["Config", "Diagnostic", "Report", "Severity", "__version__", "generate", "render_files"]
+
+
+def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """Load, build, render and format: the package's files in memory, and any warnings."""
+    from . import build, format, load, render
+
+    spec = load.read(config.spec, display=str(config.spec))
+    problems = load.validate(spec)
+    if problems:
+        raise GenerationError(problems)
+    api, warnings = build.build(spec)
+    meta = render.Meta(__version__, config.spec.name, spec.sha256)
+    files = format.format_package(render.package(api, meta, config.package))
+    return {path: text.encode("utf-8") for path, text in files.items()}, warnings
+
+
+def _check_package_name(name: str) -> None:
+    if not name.isidentifier() or not name.isascii():
+        message = f"package name {name!r} is not a valid Python identifier"
+        raise GenerationError([Diagnostic(Severity.ERROR, Location("--package"), message)])
+
+
+def generate(config: Config) -> Report:
+    """Generate (or with ``config.check``, compare) the package; problems go in the report."""
+    from . import write
+
+    report = Report()
+    try:
+        _check_package_name(config.package)
+        files, warnings = render_files(config)
+        report.diagnostics.extend(warnings)
+        target = config.target
+        if config.check:
+            report.stale = write.stale(files, target)
+            report.unchanged = sorted(set(files) - set(report.stale))
+            report.diff = write.diff(files, target, str(target))
+        else:
+            report.written = write.write(files, target)
+            report.unchanged = sorted(set(files) - set(report.written))
+    except GenerationError as exc:
+        report.diagnostics.extend(exc.diagnostics)
+    except OSError as exc:
+        where = Location(exc.filename or str(config.target))
+        message = f"cannot write output: {exc.strerror or exc}"
+        report.diagnostics.append(Diagnostic(Severity.ERROR, where, message))
+    return report

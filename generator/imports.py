@@ -1,0 +1,76 @@
+"""Imports as data: each module's needs are collected as ``Import`` values, then rendered
+once, merged and sorted the way ruff's isort rules expect."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import ir
+
+
+@dataclass(frozen=True, order=True)
+class Import:
+    """``import module`` when ``name`` is empty, else ``from module import name``."""
+
+    module: str
+    name: str = ""
+
+
+MODELS = "._models"
+ENUMS = "._enums"
+
+
+def _section(module: str) -> int:
+    """isort's order: future, standard library, third party, this package."""
+    if module == "__future__":
+        return 0
+    if module.startswith("."):
+        return 3
+    return 1 if module.split(".")[0] in sys.stdlib_module_names else 2
+
+
+def render(imports: Iterable[Import]) -> list[str]:
+    """Import lines grouped by section, plain imports before ``from`` imports, names merged."""
+    lines: list[str] = []
+    unique = set(imports)
+    for section in range(4):
+        plain = sorted({i.module for i in unique if not i.name and _section(i.module) == section})
+        froms: dict[str, set[str]] = {}
+        for i in unique:
+            if i.name and _section(i.module) == section:
+                froms.setdefault(i.module, set()).add(i.name)
+        block = [f"import {module}" for module in plain]
+        # Relative imports sort by module with the dots ignored, as ruff does.
+        for module in sorted(froms, key=lambda m: (m.lstrip("."), m)):
+            names = ", ".join(sorted(froms[module], key=lambda n: (n.lower(), n)))
+            block.append(f"from {module} import {names}")
+        if block:
+            if lines:
+                lines.append("")
+            lines.extend(block)
+    return lines
+
+
+def for_type(t: ir.TypeRef, *, inputs: bool = False) -> set[Import]:
+    """What an annotation of ``t`` needs; ``inputs`` adds what argument annotations use."""
+    if isinstance(t, ir.ArrayType):
+        extra = {Import("collections.abc", "Sequence")} if inputs else set()
+        return extra | for_type(t.item, inputs=inputs)
+    if isinstance(t, ir.ModelRef):
+        return {Import(MODELS, t.name)}
+    if isinstance(t, ir.EnumRef):
+        return {Import(ENUMS, t.name)}
+    if t.kind in (ir.Primitive.DATETIME, ir.Primitive.DATE):
+        return {Import("datetime")}
+    if t.kind is ir.Primitive.UUID:
+        return {Import("uuid")}
+    if t.kind is ir.Primitive.ANY:
+        return {Import("typing", "Any")}
+    return set()
+
+
+def local_to(module: str, imports: Iterable[Import]) -> set[Import]:
+    """Drop imports of names from ``module`` itself."""
+    return {i for i in imports if i.module != module}
