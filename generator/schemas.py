@@ -21,7 +21,7 @@ _STRING_FORMATS = {
 _SCALARS = {"integer": ir.Primitive.INT, "number": ir.Primitive.FLOAT, "boolean": ir.Primitive.BOOL}
 _UNSUPPORTED_KEYWORDS = ("oneOf", "anyOf", "not", "discriminator")
 # Class names the generated package defines itself; spec names must not take them.
-_RUNTIME_CLASSES = frozenset({"ApiError"})
+_RUNTIME_CLASSES = frozenset({"ApiError", "ApiEnum", "Any", "Self", "Sequence"})
 
 
 class SchemaBuilder:

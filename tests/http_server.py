@@ -1,0 +1,340 @@
+"""A scripted HTTP/1.1 server on 127.0.0.1 that records requests, for driving generated clients.
+
+Usage::
+
+    with ScriptedServer() as server:
+        server.enqueue(Reply.json([]), Reply(503, {"Retry-After": "0"}))
+        ...  # point a client at server.url
+        assert server.requests[0].path == "/some/path?x=1"
+
+Replies come from the queue first, then from ``server.handler`` (a callable you set per test);
+a request with neither is answered 500 and noted in ``server.errors``, as is any exception raised
+while handling a request, so a test's teardown can insist that ``server.errors`` stays empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+# How long stop() waits for a handler thread; only a wedged user handler ever needs it.
+_JOIN_SECONDS = 10.0
+
+
+class Headers(Mapping[str, str]):
+    """Read-only, case-insensitive request headers; a repeated field is joined with ", "."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.raw: tuple[tuple[str, str], ...] = tuple(pairs)
+        merged: dict[str, str] = {}
+        for name, value in self.raw:
+            key = name.lower()
+            merged[key] = f"{merged[key]}, {value}" if key in merged else value
+        self._merged = merged
+
+    def __getitem__(self, name: str) -> str:
+        return self._merged[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._merged)
+
+    def __len__(self) -> int:
+        return len(self._merged)
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value sent under ``name``, in arrival order."""
+        wanted = name.lower()
+        return [value for key, value in self.raw if key.lower() == wanted]
+
+    def __repr__(self) -> str:
+        return f"Headers({list(self.raw)!r})"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the server received it."""
+
+    method: str
+    path: str  # the raw request target, query string included: "/a/b?x=1&y=2"
+    headers: Headers
+    body: bytes
+    client_port: int  # the same port for two requests means one reused connection
+
+    @property
+    def url_path(self) -> str:
+        """The request target without its query string."""
+        return self.path.partition("?")[0]
+
+    @property
+    def query(self) -> str:
+        """The raw query string, without the "?" ("" when there is none)."""
+        return self.path.partition("?")[2]
+
+    @property
+    def query_params(self) -> list[tuple[str, str]]:
+        """The query string decoded into (name, value) pairs, in order."""
+        return parse_qsl(self.query, keep_blank_values=True)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server answers: status, headers and body bytes, optionally late or closing."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    delay: float = 0.0  # seconds to wait before answering; cut short when the server stops
+    close_connection: bool = False  # send "Connection: close" and drop the connection after
+
+    @classmethod
+    def json(
+        cls, payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        """A reply whose body is ``payload`` encoded as JSON."""
+        all_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+        return cls(status, all_headers, json.dumps(payload).encode("utf-8"))
+
+    @classmethod
+    def text(
+        cls, text: str, status: int = 200, content_type: str = "text/plain; charset=utf-8"
+    ) -> Reply:
+        """A reply with a text body of the given content type."""
+        return cls(status, {"Content-Type": content_type}, text.encode("utf-8"))
+
+
+Handler = Callable[[RecordedRequest], Reply]
+
+
+class ScriptedServer:
+    """A ThreadingHTTPServer on an ephemeral 127.0.0.1 port, run in a daemon thread."""
+
+    def __init__(self, handler: Handler | None = None) -> None:
+        self.handler: Handler | None = handler
+        self._lock = threading.Lock()
+        self._queue: deque[Reply] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._errors: list[str] = []
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind, then serve in a daemon thread; returns self."""
+        if self._httpd is not None:
+            raise RuntimeError("ScriptedServer already started")
+        self._httpd = _HTTPServer(self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"ScriptedServer:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, drop open keep-alive connections, join every thread, close the socket."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None or thread is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.drop_connections()
+        httpd.join_handlers(_JOIN_SECONDS)
+        httpd.server_close()
+        thread.join(_JOIN_SECONDS)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- what tests use --------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        if self._httpd is None:
+            raise RuntimeError("ScriptedServer is not running")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL, without a trailing slash: "http://127.0.0.1:PORT"."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def enqueue(self, *replies: Reply) -> None:
+        """Queue replies; each request takes the oldest one before the handler is asked."""
+        with self._lock:
+            self._queue.extend(replies)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received so far, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def errors(self) -> list[str]:
+        """Unscripted requests and exceptions raised while serving, as text."""
+        with self._lock:
+            return list(self._errors)
+
+    @property
+    def pending_replies(self) -> int:
+        """How many queued replies no request has taken yet."""
+        with self._lock:
+            return len(self._queue)
+
+    # -- called from handler threads -------------------------------------------------------
+
+    def _answer(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self._requests.append(request)
+            queued = self._queue.popleft() if self._queue else None
+            handler = self.handler
+        if queued is not None:
+            return queued
+        if handler is None:
+            self._note_error(f"no reply scripted for {request.method} {request.path}")
+            return Reply.text("ScriptedServer: no reply scripted", status=500)
+        try:
+            return handler(request)
+        except Exception:
+            self._note_error(traceback.format_exc())
+            return Reply.text("ScriptedServer: handler raised", status=500)
+
+    def _note_error(self, text: str) -> None:
+        with self._lock:
+            self._errors.append(text)
+
+    def _wait_unless_stopping(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    @property
+    def _is_stopping(self) -> bool:
+        return self._stopping.is_set()
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Tracks its connections and handler threads so that stop() can end them all."""
+
+    daemon_threads = True
+
+    def __init__(self, owner: ScriptedServer) -> None:
+        self.owner = owner
+        self._conn_lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._handlers: list[threading.Thread] = []
+        super().__init__(("127.0.0.1", 0), _RequestHandler)
+
+    def process_request(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        assert isinstance(request, socket.socket)
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"ScriptedServer handler {client_address}",
+            daemon=True,
+        )
+        with self._conn_lock:
+            self._connections.add(request)
+            self._handlers.append(thread)
+        thread.start()
+
+    def shutdown_request(self, request: socket.socket | tuple[bytes, socket.socket]) -> None:
+        with self._conn_lock:
+            if isinstance(request, socket.socket):
+                self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Wake handler threads idling on keep-alive connections by shutting their sockets."""
+        with self._conn_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):  # already closed by its handler thread
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def join_handlers(self, timeout: float) -> None:
+        """Join every handler thread started so far."""
+        with self._conn_lock:
+            handlers = list(self._handlers)
+        for thread in handlers:
+            thread.join(timeout)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if self.owner._is_stopping:
+            return  # connections we dropped on purpose complain; that is not a test failure
+        self.owner._note_error(traceback.format_exc())
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    """Records each request and writes the reply the owning ScriptedServer picks."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, so connection reuse is observable
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
+    server: _HTTPServer
+
+    def _serve(self) -> None:
+        request = RecordedRequest(
+            method=self.command,
+            path=self.path,
+            headers=Headers(self.headers.items()),
+            body=self._read_body(),
+            client_port=int(self.client_address[1]),
+        )
+        owner = self.server.owner
+        reply = owner._answer(request)
+        if reply.delay > 0:
+            owner._wait_unless_stopping(reply.delay)
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if not any(name.lower() == "content-length" for name in reply.headers):
+            self.send_header("Content-Length", str(len(reply.body)))
+        if reply.close_connection:
+            self.send_header("Connection", "close")  # also sets self.close_connection
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF after each chunk
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailer fields, ignored
+        return b"".join(chunks)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: requests are recorded, not logged."""
