@@ -6,6 +6,8 @@ The pipeline, one module per stage: ``load`` → ``build`` → ``render`` → ``
 
 from __future__ import annotations
 
+import keyword
+
 from .config import Config
 from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity
 
@@ -28,7 +30,7 @@ def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
 
 
 def _check_package_name(name: str) -> None:
-    if not name.isidentifier() or not name.isascii():
+    if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name):
         message = f"package name {name!r} is not a valid Python identifier"
         raise GenerationError([Diagnostic(Severity.ERROR, Location("--package"), message)])
 

@@ -11,11 +11,14 @@ from typing import Any
 from . import ir, names
 from .diagnostics import Diagnostic, GenerationError, Severity
 from .load import LoadedSpec, escape
+from .paging import EXTENSION, pagination
 from .schemas import SchemaBuilder, text_of
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _LOCATIONS = {loc.value: loc for loc in ir.ParamLocation}
 _JSON = ("application/json", "text/json")
+# Keyword arguments every generated method has; spec parameters must not take them.
+CALL_OPTIONS = ("timeout", "max_retries", "accept")
 
 
 def _server(b: SchemaBuilder) -> ir.Server:
@@ -96,7 +99,8 @@ def _parameters(b: SchemaBuilder, item: Any, op: Any, pointer: str) -> tuple[ir.
     built = [_parameter(b, raw, where, pointer) for raw, where in merged.values()]
     params = [p for p in built if p is not None]
     path_first = sorted(params, key=lambda p: p.location is not ir.ParamLocation.PATH)
-    unique_names = names.unique([p.name for p in path_first])
+    taken = [names.PythonIdentifier(o) for o in CALL_OPTIONS]
+    unique_names = names.unique(taken + [p.name for p in path_first])[len(taken) :]
     return tuple(
         ir.Parameter(**{**p.__dict__, "name": n})
         for p, n in zip(path_first, unique_names, strict=True)
@@ -125,6 +129,7 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
     """Every operation in document order, with unique method names."""
     global_security = b.doc.get("security", [])
     found: list[ir.Operation] = []
+    raws: list[Any] = []
     for path, item in b.doc.get("paths", {}).items():
         for method in _HTTP_METHODS:
             if method not in item:
@@ -140,6 +145,7 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                 )
             requirements = op.get("security", global_security)
             schemes = sorted({key for req in requirements for key in req if key in auth})
+            raws.append(op)
             found.append(
                 ir.Operation(
                     operation_id=str(op_id),
@@ -155,10 +161,30 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                 )
             )
     unique_names = names.unique([op.name for op in found])
-    return tuple(
+    named = [
         ir.Operation(**{**op.__dict__, "name": n})
         for op, n in zip(found, unique_names, strict=True)
-    )
+    ]
+    return tuple(_with_pagination(b, named, raws))
+
+
+def _with_pagination(
+    b: SchemaBuilder, ops: list[ir.Operation], raws: list[Any]
+) -> list[ir.Operation]:
+    """Attach declared paging; iterator names must not clash with any method name."""
+    taken = {op.name for op in ops}
+    result = []
+    for op, raw in zip(ops, raws, strict=True):
+        paging = pagination(b, raw[EXTENSION], op) if EXTENSION in raw else None
+        if paging is not None:
+            if paging.name in taken:
+                where = f"{op.pointer}/{EXTENSION}"
+                b.error(where, f"iterator name {paging.name!r} is already a method name")
+                paging = None
+            else:
+                taken.add(paging.name)
+        result.append(ir.Operation(**{**op.__dict__, "pagination": paging}))
+    return result
 
 
 def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:

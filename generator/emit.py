@@ -6,6 +6,7 @@ that comes from the spec reaches the output through one of the escaping helpers 
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 import unicodedata
@@ -29,6 +30,8 @@ _ANNOTATIONS = {
 
 def literal(value: object) -> str:
     """A Python literal for a JSON scalar; ``repr`` escapes quotes and invisible characters."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'  # repr gives inf and nan, which are not literals
     if value is None or isinstance(value, bool | int | float | str):
         return repr(value)
     raise TypeError(f"no literal for {type(value).__name__}")
@@ -69,17 +72,25 @@ def _wrap_block(block: list[str], width: int) -> list[str]:
         return [
             w
             for line in block
-            for w in (textwrap.wrap(line, width, break_long_words=False) or [""])
+            for w in (
+                textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
+            )
         ]
-    return textwrap.wrap(" ".join(line.strip() for line in block), width, break_long_words=False)
+    return textwrap.wrap(
+        " ".join(line.strip() for line in block),
+        width,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def doc_text(text: str, indent: int = 0) -> str:
     """Spec text made safe inside a triple-quoted docstring, reflowed to fit the page."""
     safe = "".join(_escape_char(c) for c in text.replace("\r\n", "\n").replace("\\", "\\\\"))
-    safe = safe.replace('"""', '\\"\\"\\"').strip()
-    if safe.endswith('"'):
+    safe = safe.strip()
+    if safe.endswith('"'):  # it would merge with the closing quotes
         safe = safe[:-1] + '\\"'
+    safe = safe.replace('"""', '\\"\\"\\"')
     lines: list[str] = []
     for block in _paragraphs(safe):
         if lines:

@@ -3,6 +3,7 @@ once, merged and sorted the way ruff's isort rules expect."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ def _section(module: str) -> int:
     return 1 if module.split(".")[0] in sys.stdlib_module_names else 2
 
 
+def _member_key(name: str) -> tuple[int, list[tuple[int, str]], str]:
+    """ruff's order of imported names: CONSTANTS, then Classes, then the rest, with
+    numbers compared by value (``Tag2`` before ``Tag10``)."""
+    rank = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    parts = [(int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"(\d+)", name.lower())]
+    return rank, parts, name
+
+
 def render(imports: Iterable[Import]) -> list[str]:
     """Import lines grouped by section, plain imports before ``from`` imports, names merged."""
     lines: list[str] = []
@@ -44,7 +53,7 @@ def render(imports: Iterable[Import]) -> list[str]:
         block = [f"import {module}" for module in plain]
         # Relative imports sort by module with the dots ignored, as ruff does.
         for module in sorted(froms, key=lambda m: (m.lstrip("."), m)):
-            names = ", ".join(sorted(froms[module], key=lambda n: (n.lower(), n)))
+            names = ", ".join(sorted(froms[module], key=_member_key))
             block.append(f"from {module} import {names}")
         if block:
             if lines:

@@ -152,6 +152,17 @@ class ApiKeyAuth:
 
 
 @dataclass(frozen=True)
+class Pagination:
+    """Offset paging learnt from the ``x-apiforge-pagination`` extension of an operation."""
+
+    name: PythonIdentifier
+    offset: Parameter
+    limit: Parameter
+    max_page_size: int
+    item: TypeRef
+
+
+@dataclass(frozen=True)
 class Operation:
     """One HTTP operation, emitted as a method on both clients."""
 
@@ -165,6 +176,7 @@ class Operation:
     responses: tuple[Response, ...]
     auth: tuple[ApiKeyAuth, ...]
     pointer: str
+    pagination: Pagination | None = None
 
     @property
     def success(self) -> Response | None:

@@ -201,10 +201,17 @@ def _validator_for(spec: LoadedSpec) -> Any:
     return None
 
 
+def _is_not_a_ref(error: ValidationError) -> bool:
+    """The complaint of a "Reference Object" branch: the value simply has no ``$ref``."""
+    return error.validator == "required" and "'$ref'" in str(error.message)
+
+
 def _deepest(error: ValidationError) -> ValidationError:
     """Follow ``anyOf``/``oneOf`` context down to the most specific complaint."""
     while error.context:
-        match = best_match(error.context)
+        # "X or a $ref" schemas: the $ref branch's complaint is never the useful one.
+        candidates = [e for e in error.context if not _is_not_a_ref(e)] or error.context
+        match = best_match(candidates)
         if match is None:
             break
         error = match

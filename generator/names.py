@@ -14,9 +14,15 @@ from typing import TypeVar
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # Names the generated modules import or define at module level; a spec name must not shadow them.
+# Names the generated modules import, or builtins their annotations use: a spec name
+# spelled like one would shadow it (a field ``str`` breaks ``list[str]`` in its class body).
 _RESERVED = frozenset(
     {"self", "cls", "msgspec", "httpx", "enum", "datetime", "uuid", "typing", "annotations"}
+    | {"str", "int", "float", "bool", "bytes", "list", "dict", "object", "None"}
 )
+# Hard keywords, plus the soft keywords of every supported Python (3.12 added ``type``),
+# fixed here so that output never depends on the Python that runs the generator.
+_KEYWORDS = frozenset(keyword.kwlist) | {"_", "case", "match", "type"}
 
 
 class PythonIdentifier(str):
@@ -49,7 +55,7 @@ def _safe(name: str, fallback: str) -> str:
         name = fallback
     if name[0].isdigit():
         name = f"{fallback}_{name}"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _RESERVED:
+    if name in _KEYWORDS or name in _RESERVED:
         name += "_"
     return name
 

@@ -16,6 +16,14 @@ import jinja2
 from . import emit, imports, ir
 from .imports import Import
 
+ERROR_CLASSES = (
+    "ApiError",
+    "ApiStatusError",
+    "ApiTimeoutError",
+    "ApiConnectionError",
+    "ResponseDecodeError",
+)
+
 
 @dataclass(frozen=True)
 class Meta:
@@ -123,10 +131,17 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
     """``_client.py`` or ``_async_client.py``: one template, two flavours."""
     needed = {
         Import("httpx"),
+        Import("asyncio" if is_async else "time"),
         Import("typing", "Self"),
         Import(".", "_operations"),
         Import(".", "_runtime"),
+        Import("._errors", "ApiError"),
+        Import("._runtime", "RetryPolicy"),
     }
+    for op in api.operations:
+        if op.pagination:
+            iterator = "AsyncIterator" if is_async else "Iterator"
+            needed |= {Import("collections.abc", iterator)} | imports.for_type(op.pagination.item)
     lines = imports.render(needed | _signature_imports(api))
     name = f"Async{api.client_name}" if is_async else api.client_name
     return _render(
@@ -137,7 +152,8 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
 def exports(api: ir.Api) -> dict[str, str]:
     """Every public name and the module it comes from."""
     names = {api.client_name: "._client", f"Async{api.client_name}": "._async_client"}
-    names["ApiError"] = "._errors"
+    names.update(dict.fromkeys(ERROR_CLASSES, "._errors"))
+    names["RetryPolicy"] = "._runtime"
     names.update({m.name: imports.MODELS for m in api.models})
     names.update({e.name: imports.ENUMS for e in api.enums})
     return names
@@ -161,5 +177,6 @@ def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
         "_models.py": models(api, meta),
         "_operations.py": operations(api, meta),
         "_runtime.py": runtime(api, meta, package_name),
+        "_xml.py": _render("_xml.py.jinja", meta=meta),
         "py.typed": "",
     }

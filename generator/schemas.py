@@ -21,7 +21,22 @@ _STRING_FORMATS = {
 _SCALARS = {"integer": ir.Primitive.INT, "number": ir.Primitive.FLOAT, "boolean": ir.Primitive.BOOL}
 _UNSUPPORTED_KEYWORDS = ("oneOf", "anyOf", "not", "discriminator")
 # Class names the generated package defines itself; spec names must not take them.
-_RUNTIME_CLASSES = frozenset({"ApiError", "ApiEnum", "Any", "Self", "Sequence"})
+_RUNTIME_CLASSES = frozenset(
+    {
+        "Any",
+        "ApiConnectionError",
+        "ApiEnum",
+        "ApiError",
+        "ApiStatusError",
+        "ApiTimeoutError",
+        "AsyncIterator",
+        "Iterator",
+        "ResponseDecodeError",
+        "RetryPolicy",
+        "Self",
+        "Sequence",
+    }
+)
 
 
 class SchemaBuilder:

@@ -42,7 +42,11 @@ def diff(files: dict[str, bytes], target: Path, label: str) -> str:
         old = current.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = files.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
         name = f"{label}/{path}"
-        chunks.extend(difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"))
+        before = f"a/{name}" if path in current else "/dev/null"
+        after = f"b/{name}" if path in files else "/dev/null"
+        lines = list(difflib.unified_diff(old, new, before, after))
+        # An empty file that appears or disappears has no lines to diff: name it anyway.
+        chunks.extend(lines or [f"--- {before}\n", f"+++ {after}\n"])
     return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
 
 

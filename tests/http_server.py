@@ -299,7 +299,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         request = RecordedRequest(
             method=self.command,
-            path=self.path,
+            path=self._raw_target(),
             headers=Headers(self.headers.items()),
             body=self._read_body(),
             client_port=int(self.client_address[1]),
@@ -320,6 +320,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def _raw_target(self) -> str:
+        # self.path is not raw: parse_request() collapses a leading "//" into "/".
+        parts = self.requestline.split(" ")
+        return parts[1] if len(parts) == 3 else self.path
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -1,0 +1,162 @@
+"""Shared paths and helpers for the generator's end-to-end tests."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SPEC = REPO_ROOT / "spec" / "customvision-training.yaml"
+GOLDEN_PACKAGE = "customvision_training"
+GOLDEN = REPO_ROOT / "generated" / GOLDEN_PACKAGE
+TEMPLATES = REPO_ROOT / "templates"
+
+# In-process tests import the checkout's ``generator``, whatever directory pytest runs from.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+Tree = dict[str, bytes]
+
+
+def read_tree(root: Path) -> Tree:
+    """Every file under ``root`` by POSIX relative path, ``__pycache__`` excluded."""
+    assert root.is_dir(), f"{root} is not a directory"
+    found: Tree = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if "__pycache__" in rel.parts or not path.is_file():
+            continue
+        found[rel.as_posix()] = path.read_bytes()
+    return found
+
+
+def tree_diff(
+    expected: Mapping[str, bytes],
+    actual: Mapping[str, bytes],
+    labels: tuple[str, str] = ("expected", "actual"),
+) -> str:
+    """A unified diff from ``expected`` to ``actual``; empty when they are identical."""
+    chunks: list[str] = []
+    for rel in sorted(set(expected) | set(actual)):
+        old, new = expected.get(rel), actual.get(rel)
+        if old == new:
+            continue
+        if old is None or new is None:
+            chunks.append(f"only in {labels[0 if new is None else 1]}: {rel}\n")
+        a = (old or b"").decode("utf-8", "replace").splitlines(keepends=True)
+        b = (new or b"").decode("utf-8", "replace").splitlines(keepends=True)
+        lines = list(difflib.unified_diff(a, b, f"{labels[0]}/{rel}", f"{labels[1]}/{rel}"))
+        if not lines:  # same text, different bytes (line endings, encoding)
+            lines = [f"{rel}: bytes differ ({len(old or b'')} vs {len(new or b'')} bytes)\n"]
+        chunks.extend(line if line.endswith("\n") else line + "\n" for line in lines)
+    return "".join(chunks)
+
+
+def as_golden_package(files: Mapping[str, bytes], package: str) -> Tree:
+    """``files`` generated with ``--package package`` as they would be for the golden name.
+
+    The package name appears in the generated code once: the User-Agent in ``_runtime.py``.
+    """
+    needle, golden = f'"{package}/'.encode(), f'"{GOLDEN_PACKAGE}/'.encode()
+    renamed = dict(files)
+    runtime = renamed.get("_runtime.py", b"")
+    count = sum(content.count(needle) for content in files.values())
+    assert runtime.count(needle) == count == 1, (
+        f"expected the package name {package!r} exactly once, in _runtime.py's User-Agent; "
+        f"found it {runtime.count(needle)} time(s) there and {count} in all"
+    )
+    renamed["_runtime.py"] = runtime.replace(needle, golden)
+    return renamed
+
+
+def run_cli(
+    *args: str | os.PathLike[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    pythonpath: Path = REPO_ROOT,
+    flags: Sequence[str] = ("-P",),
+) -> subprocess.CompletedProcess[str]:
+    """``python -m generator ARGS`` in a fresh interpreter importing ``generator`` from
+    ``pythonpath`` only (``-P``: neither the cwd nor the script directory is prepended)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    environment.update({"PYTHONPATH": str(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"})
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, *flags, "-m", "generator", *map(str, args)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+# Fixtures, so that test modules never import conftest.
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout: pyproject.toml, generator/, templates/, spec/, generated/."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def spec_path() -> Path:
+    """The repository's spec, the one generated/ is made from."""
+    assert SPEC.is_file(), SPEC
+    return SPEC
+
+
+@pytest.fixture(scope="session")
+def golden_tree() -> Tree:
+    """The committed generated package."""
+    tree = read_tree(GOLDEN)
+    assert "__init__.py" in tree, f"{GOLDEN} holds no package"
+    return tree
+
+
+@pytest.fixture(scope="session")
+def rendered(spec_path: Path) -> Callable[[str], Tree]:
+    """``rendered(package)``: what the checkout's generator makes from the spec, in memory."""
+    from generator import Config, render_files
+
+    @functools.cache
+    def render(package: str) -> Tree:
+        files, _warnings = render_files(
+            Config(spec=spec_path, output=Path("unused"), package=package)
+        )
+        return files
+
+    return render
+
+
+@pytest.fixture(scope="session")
+def tree() -> Callable[[Path], Tree]:
+    """``read_tree(path) -> {relative path: bytes}``."""
+    return read_tree
+
+
+@pytest.fixture(scope="session")
+def diff_trees() -> Callable[..., str]:
+    """``tree_diff(expected, actual, labels=(a, b)) -> unified diff``, empty when identical."""
+    return tree_diff
+
+
+@pytest.fixture(scope="session")
+def renamed() -> Callable[[Mapping[str, bytes], str], Tree]:
+    """``as_golden_package(tree, package)``: undo ``--package`` for comparison with golden."""
+    return as_golden_package
+
+
+@pytest.fixture(scope="session")
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run_cli(*args, cwd=..., env=..., pythonpath=...)``: the command in a subprocess."""
+    return run_cli

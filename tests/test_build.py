@@ -1,0 +1,249 @@
+"""build: OpenAPI fragments to IR, table-driven from ``tests/fragments``.
+
+Each ``fragments/NAME.yaml`` is a complete OpenAPI document showing one construct; its
+``NAME.expected.yaml`` lists what ``build()`` must make of it (format: fragments/README.md).
+Adding a case is adding two files.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import build, emit, ir, load
+from generator.diagnostics import Diagnostic, GenerationError, Severity
+
+FRAGMENTS = Path(__file__).with_name("fragments")
+EXPECTED_SUFFIX = ".expected.yaml"
+CASES = sorted(p for p in FRAGMENTS.glob("*.yaml") if not p.name.endswith(EXPECTED_SUFFIX))
+
+TOP_KEYS = {"client", "models", "enums", "operations", "warnings", "errors"}
+FIELD_KEYS = {"name", "type", "required", "nullable", "read_only", "description"}
+PARAM_KEYS = {
+    "name", "location", "type", "required", "explode", "default", "description",
+    "minimum", "maximum", "min_items", "max_items",
+}  # fmt: skip
+OPERATION_KEYS = {"method", "path", "auth", "parameters", "responses"}
+DIAGNOSTIC_KEYS = {"pointer", "line", "message"}
+
+
+def expected_path(fragment: Path) -> Path:
+    return fragment.with_name(fragment.name.removesuffix(".yaml") + EXPECTED_SUFFIX)
+
+
+def type_text(t: ir.TypeRef | None) -> str | None:
+    """The notation the expectation files use for types."""
+    if t is None:
+        return None
+    if isinstance(t, ir.PrimitiveType):
+        return t.kind.value
+    if isinstance(t, ir.ArrayType):
+        return f"list[{type_text(t.item)}]"
+    if isinstance(t, ir.ModelRef):
+        return f"model {t.name}"
+    return f"enum {t.name}"
+
+
+def field_facts(f: ir.Field) -> dict[str, Any]:
+    return {
+        "name": f.name,
+        "type": type_text(f.type),
+        "required": f.required,
+        "nullable": f.nullable,
+        "read_only": f.read_only,
+        "description": f.description,
+    }
+
+
+def param_facts(p: ir.Parameter) -> dict[str, Any]:
+    c = p.constraints
+    return {
+        "name": p.name,
+        "location": p.location.value,
+        "type": type_text(p.type),
+        "required": p.required,
+        "explode": p.explode,
+        "default": p.default,
+        "description": p.description,
+        "minimum": c.minimum,
+        "maximum": c.maximum,
+        "min_items": c.min_items,
+        "max_items": c.max_items,
+    }
+
+
+def subset(actual: dict[str, Any], wanted: dict[str, Any], allowed: set[str], where: str) -> None:
+    """Every attribute the expectation names has the expected value."""
+    unknown = set(wanted) - allowed
+    assert not unknown, f"{where}: unknown expectation keys {sorted(unknown)}"
+    got = {key: actual[key] for key in wanted}
+    assert got == wanted, where
+
+
+def check_diagnostics(found: list[Diagnostic], wanted: list[dict[str, Any]], kind: str) -> None:
+    """Exactly the expected diagnostics, in any order, each at its pointer and line."""
+    for item in wanted:
+        unknown = set(item) - DIAGNOSTIC_KEYS
+        assert not unknown, f"{kind}: unknown expectation keys {sorted(unknown)}"
+    shown = [d.format() for d in found]
+    assert len(found) == len(wanted), shown
+    remaining = list(found)
+    for item in wanted:
+        match = next(
+            (
+                d
+                for d in remaining
+                if d.location.pointer == item["pointer"]
+                and d.location.line == item["line"]
+                and item.get("message", "") in d.message
+            ),
+            None,
+        )
+        assert match is not None, f"no {kind} like {item} among {shown}"
+        remaining.remove(match)
+
+
+def build_fragment(fragment: Path) -> tuple[ir.Api, list[Diagnostic]]:
+    spec = load.read(fragment, display=fragment.name)
+    return build.build(spec)
+
+
+@pytest.fixture(params=CASES, ids=[p.stem for p in CASES])
+def fragment(request: pytest.FixtureRequest) -> Path:
+    path: Path = request.param
+    return path
+
+
+def test_there_are_fragments() -> None:
+    assert len(CASES) >= 10
+
+
+def test_every_expectation_has_its_fragment() -> None:
+    orphans = [
+        p.name
+        for p in FRAGMENTS.glob(f"*{EXPECTED_SUFFIX}")
+        if not p.with_name(p.name.removesuffix(EXPECTED_SUFFIX) + ".yaml").exists()
+    ]
+    assert orphans == []
+
+
+def test_fragment_is_a_valid_openapi_document(fragment: Path) -> None:
+    # Unsupported is not invalid: every fragment passes the validator, so build() is what
+    # must refuse the unsupported ones.
+    spec = load.read(fragment, display=fragment.name)
+    assert [d.format() for d in load.validate(spec)] == []
+    assert spec.document["openapi"] == "3.0.3"
+
+
+def test_fragment_builds_as_expected(fragment: Path) -> None:
+    path = expected_path(fragment)
+    assert path.exists(), f"{fragment.name} has no {path.name}"
+    expected: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    assert not set(expected) - TOP_KEYS, f"unknown keys in {path.name}"
+
+    if "errors" in expected:
+        with pytest.raises(GenerationError) as caught:
+            build_fragment(fragment)
+        errors = [d for d in caught.value.diagnostics if d.severity is Severity.ERROR]
+        check_diagnostics(errors, expected["errors"], "error")
+        return
+
+    api, warnings = build_fragment(fragment)
+    assert all(w.severity is Severity.WARNING for w in warnings)
+    check_diagnostics(warnings, expected.get("warnings", []), "warning")
+
+    if "client" in expected:
+        assert api.client_name == expected["client"]
+
+    if "models" in expected:
+        models = {m.name: m for m in api.models}
+        assert list(models) == list(expected["models"])
+        for model_name, fields in expected["models"].items():
+            by_wire = {f.wire_name: f for f in models[model_name].fields}
+            assert list(by_wire) == list(fields), model_name
+            for wire, wanted in fields.items():
+                subset(field_facts(by_wire[wire]), wanted, FIELD_KEYS, f"{model_name}.{wire}")
+
+    if "enums" in expected:
+        enums = {e.name: e for e in api.enums}
+        assert list(enums) == list(expected["enums"])
+        for enum_name, members in expected["enums"].items():
+            assert {m.name: m.value for m in enums[enum_name].members} == members
+            assert [m.name for m in enums[enum_name].members] == list(members)
+
+    if "operations" in expected:
+        operations = {op.name: op for op in api.operations}
+        assert list(operations) == list(expected["operations"])
+        for op_name, wanted in expected["operations"].items():
+            op = operations[op_name]
+            assert not set(wanted) - OPERATION_KEYS, op_name
+            if "method" in wanted:
+                assert op.method == wanted["method"]
+            if "path" in wanted:
+                assert op.path == wanted["path"]
+            if "auth" in wanted:
+                assert [a.scheme for a in op.auth] == wanted["auth"]
+            if "responses" in wanted:
+                got = {r.status: type_text(r.type) for r in op.responses}
+                assert got == wanted["responses"], op_name
+            if "parameters" in wanted:
+                by_wire = {p.wire_name: p for p in op.parameters}
+                assert list(by_wire) == list(wanted["parameters"]), op_name
+                for wire, facts in wanted["parameters"].items():
+                    subset(param_facts(by_wire[wire]), facts, PARAM_KEYS, f"{op_name}({wire})")
+
+
+def test_fragment_builds_the_same_twice(fragment: Path) -> None:
+    def outcome() -> object:
+        try:
+            return build_fragment(fragment)
+        except GenerationError as exc:
+            return exc.diagnostics
+
+    assert outcome() == outcome()
+
+
+def test_every_built_name_is_an_identifier(fragment: Path) -> None:
+    try:
+        api, _ = build_fragment(fragment)
+    except GenerationError:
+        return
+    found = [api.client_name]
+    found += [m.name for m in api.models] + [f.name for m in api.models for f in m.fields]
+    found += [e.name for e in api.enums] + [m.name for e in api.enums for m in e.members]
+    found += [op.name for op in api.operations]
+    found += [p.name for op in api.operations for p in op.parameters]
+    assert all(name.isidentifier() for name in found), found
+    classes = [api.client_name, *(m.name for m in api.models), *(e.name for e in api.enums)]
+    assert len(set(classes)) == len(classes)
+
+
+# -- cases that need more than names: the IR must work with the code emitted from it ----------
+
+
+def test_parameters_do_not_clash_with_the_request_builders_locals() -> None:
+    # The request builder collects into locals named ``query`` and ``headers``; a parameter
+    # with one of those Python names is overwritten before it is sent
+    # (``query: list[...] = []`` then ``query.append(("query", _runtime.text(query)))``).
+    api, _ = build_fragment(FRAGMENTS / "param_names_like_builder_locals.yaml")
+    (op,) = api.operations
+    for p in op.parameters:
+        statements = emit.send_statements(p)
+        tree = ast.parse("\n".join(statements))
+        containers = {
+            node.value.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.value, ast.Name)
+        }
+        assert p.name not in containers, (p.name, statements)
+
+
+def test_operation_without_id_is_built_with_a_warning_not_an_error() -> None:
+    api, warnings = build_fragment(FRAGMENTS / "no_operation_id.yaml")
+    assert [w.severity for w in warnings] == [Severity.WARNING]
+    assert warnings[0].format().startswith("no_operation_id.yaml:9:")
+    assert api.operations[0].operation_id == "delete /projects/{projectId}"

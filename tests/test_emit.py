@@ -1,0 +1,471 @@
+"""emit: the code fragments templates print, built from hand-made IR nodes."""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import unicodedata
+import urllib.parse
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator import emit, ir
+from generator.names import ClassName, PythonIdentifier
+
+HOSTILE = [
+    "",
+    "plain",
+    "it's",
+    'say "hi"',
+    "'''",
+    '"""',
+    '"""; import os; """',
+    "back\\slash",
+    "trailing backslash\\",
+    "\\",
+    "\\'",
+    '\\"',
+    "new\nline",
+    "cr\rlf\r\n",
+    "tab\there",
+    "nul\x00byte",
+    "bell\x07",
+    "line\u2028separator",
+    "para\u2029separator",
+    "bidi \u202eoverride\u202c",
+    "isolate \u2066x\u2069",
+    "zero\u200bwidth",
+    "bom\ufeff",
+    "nel\x85",
+    "del\x7f",
+    "\ud800 lone surrogate",
+    "astral \U0001f600 \U0001d518\U0001d52b",
+    "ünïcödé",
+    "{braces} %s %(x)s",
+]
+# Characters that must never reach generated source as themselves.
+_NEVER_RAW = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def parse_doc(text: str) -> str:
+    """The docstring a template gets by printing ``text`` between triple quotes."""
+    module = ast.parse(f'def f():\n    """{text}"""\n')
+    function = module.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    doc = ast.get_docstring(function, clean=False)
+    assert doc is not None
+    return doc
+
+
+def words(text: str) -> str:
+    """Whitespace-normalised text."""
+    return " ".join(text.split())
+
+
+def only_safe_characters(source: str) -> bool:
+    return all(c == "\n" or (c.isprintable() and unicodedata.category(c) != "Cf") for c in source)
+
+
+def param(
+    wire: str,
+    type_: ir.TypeRef,
+    *,
+    location: ir.ParamLocation = ir.ParamLocation.QUERY,
+    required: bool = False,
+    default: str | int | float | bool | None = None,
+    explode: bool = True,
+    constraints: ir.Constraints | None = None,
+    name: str | None = None,
+) -> ir.Parameter:
+    return ir.Parameter(
+        wire_name=wire,
+        name=PythonIdentifier(name or wire),
+        location=location,
+        type=type_,
+        required=required,
+        description="",
+        default=default,
+        constraints=constraints or ir.Constraints(),
+        explode=explode,
+    )
+
+
+def operation(path: str, *params: ir.Parameter) -> ir.Operation:
+    return ir.Operation(
+        operation_id="op",
+        name=PythonIdentifier("op"),
+        method="GET",
+        path=path,
+        summary="",
+        description="",
+        parameters=params,
+        responses=(),
+        auth=(),
+        pointer="/paths/x/get",
+    )
+
+
+STR = ir.PrimitiveType(ir.Primitive.STR)
+INT = ir.PrimitiveType(ir.Primitive.INT)
+FLOAT = ir.PrimitiveType(ir.Primitive.FLOAT)
+UUID = ir.PrimitiveType(ir.Primitive.UUID, "uuid")
+ORDER_BY = ir.EnumRef(ClassName("OrderBy"))
+PATH = ir.ParamLocation.PATH
+HEADER = ir.ParamLocation.HEADER
+
+
+class FakeRuntime:
+    """Just enough of the generated ``_runtime`` to run emitted statements."""
+
+    @staticmethod
+    def text(value: object) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    @staticmethod
+    def uuid_text(name: str, value: object) -> str:
+        return str(uuid.UUID(str(value)))
+
+    @staticmethod
+    def path_segment(text: str) -> str:
+        return urllib.parse.quote(text, safe="")
+
+
+class OrderBy:
+    """Stands in for a generated enum: ``OrderBy(x).value``."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+
+def run(statements: list[str], **arguments: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Execute emitted statements the way the request builder does; return query and headers."""
+    namespace: dict[str, Any] = {
+        "_runtime": FakeRuntime,
+        "OrderBy": OrderBy,
+        "query": [],
+        "headers": {},
+        **arguments,
+    }
+    exec(compile("\n".join(statements), "<emitted>", "exec"), namespace)
+    return namespace["query"], namespace["headers"]
+
+
+# -- literal ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_literal_round_trips_hostile_strings(text: str) -> None:
+    source = emit.literal(text)
+    assert ast.literal_eval(source) == text
+    assert "\n" not in source
+    assert only_safe_characters(source)
+
+
+@pytest.mark.parametrize("value", [None, True, False, 0, -7, 2**70, 0.5, -1e-300, 1e300])
+def test_literal_round_trips_scalars(value: object) -> None:
+    source = emit.literal(value)
+    back = ast.literal_eval(source)
+    assert back == value
+    assert type(back) is type(value)
+
+
+def test_literal_of_a_name_subtype_is_a_plain_string() -> None:
+    assert emit.literal(PythonIdentifier("tag_ids")) == "'tag_ids'"
+
+
+@pytest.mark.parametrize("value", [[1], {"a": 1}, (1,), b"x", object()])
+def test_literal_refuses_non_scalars(value: object) -> None:
+    with pytest.raises(TypeError):
+        emit.literal(value)
+
+
+def test_literal_of_non_finite_floats_is_valid_python_or_refused() -> None:
+    # YAML reads `maximum: .inf` (and JSON reads 1e400) as a float; repr() gives `inf`,
+    # which is a NameError in the generated module.
+    for value in (math.inf, -math.inf, math.nan):
+        try:
+            source = emit.literal(value)
+        except (TypeError, ValueError):
+            continue
+        back = eval(source, {"__builtins__": {}, "float": float})  # literals and float() only
+        assert (math.isnan(back) and math.isnan(value)) or back == value, source
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_literal_round_trips_any_string(text: str) -> None:
+    assert ast.literal_eval(emit.literal(text)) == text
+
+
+# -- comment_text ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_comment_text_stays_on_one_line(text: str) -> None:
+    comment = emit.comment_text(text)
+    assert only_safe_characters(comment)
+    assert "\n" not in comment
+    tree = ast.parse(f"x = 1  # {comment}\ny = 2\n")
+    assert len(tree.body) == 2
+
+
+# -- doc_text --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_doc_text_is_a_safe_docstring_body(text: str) -> None:
+    body = emit.doc_text(text, 4)
+    assert only_safe_characters(body), body
+    assert not _NEVER_RAW.search(body)
+    doc = parse_doc(body)
+    assert words(doc) == words(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'ends with quotes """',
+        'quoted "a" "b""',
+        '"""x"""',
+        '\\"""',
+        'trailing ""\n\n',
+    ],
+)
+def test_doc_text_ending_in_quotes(text: str) -> None:
+    # A description ending in `"""` came out as `\"\"\\"` + the closing `"""`: a stray quote
+    # that opens an unterminated string in the generated module.
+    assert words(parse_doc(emit.doc_text(text, 4))) == words(text)
+
+
+def test_doc_text_reflows_paragraphs_and_indents_continuations() -> None:
+    text = ("word " * 40).strip() + "\n\nSecond paragraph.\n"
+    body = emit.doc_text(text, 8)
+    lines = body.split("\n")
+    assert all(len(line) <= 84 for line in lines)
+    assert not lines[0].startswith(" ")
+    assert all(line.startswith(" " * 8) or not line for line in lines[1:])
+    assert "" in lines  # paragraphs stay apart
+    assert lines[-1] == " " * 8 + "Second paragraph."
+
+
+def test_doc_text_keeps_list_items_on_their_own_lines() -> None:
+    body = emit.doc_text("Values:\n\n- Newest first\n- Oldest first\n1. one\n2) two", 4)
+    assert "    - Newest first\n    - Oldest first\n    1. one\n    2) two" in body
+
+
+def test_doc_text_does_not_split_hyphenated_words_or_urls() -> None:
+    url = "https://example.com/docs/custom-vision-training-api/reference-page"
+    for padding in range(30, 85):
+        body = emit.doc_text("x" * padding + " see " + url + " for more.", 4)
+        assert url in body, body
+
+
+def test_doc_text_of_nothing() -> None:
+    assert emit.doc_text("") == ""
+    assert emit.doc_text(" \n\n  ") == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.sampled_from("ab \"'\\\n\r\t-.\x00\u2028\u202e😀"), max_size=40) | st.text(),
+    st.integers(0, 12),
+)
+def test_doc_text_property(text: str, indent: int) -> None:
+    body = emit.doc_text(text, indent)
+    assert only_safe_characters(body)
+    # Hyphen wrapping is covered by its own test; here only escaping is checked.
+    unhyphen = re.compile(r"-\s+")
+    assert unhyphen.sub("-", words(parse_doc(body))) == unhyphen.sub("-", words(text))
+
+
+# -- path_expression -------------------------------------------------------------------
+
+
+def test_path_without_parameters_is_one_literal() -> None:
+    assert emit.path_expression(operation("/tags")) == "'/tags'"
+
+
+def test_empty_path() -> None:
+    assert emit.path_expression(operation("")) == "''"
+
+
+def test_path_with_uuid_and_string_parameters() -> None:
+    op = operation(
+        "/projects/{projectId}/tags/{tag-name}",
+        param("projectId", UUID, location=PATH, required=True, name="project_id"),
+        param("tag-name", STR, location=PATH, required=True, name="tag_name"),
+    )
+    assert emit.path_expression(op) == (
+        "'/projects/'"
+        " + _runtime.path_segment(_runtime.uuid_text('project_id', project_id))"
+        " + '/tags/'"
+        " + _runtime.path_segment(_runtime.text(tag_name))"
+    )
+
+
+def test_path_expression_values() -> None:
+    op = operation(
+        "/a/{id}/{order}/b's",
+        param("id", STR, location=PATH, required=True),
+        param("order", ORDER_BY, location=PATH, required=True, name="order"),
+    )
+    namespace = {"_runtime": FakeRuntime, "OrderBy": OrderBy, "id": "x/y z", "order": "Newest"}
+    assert eval(emit.path_expression(op), namespace) == "/a/x%2Fy%20z/Newest/b's"
+
+
+def test_path_starting_and_ending_with_a_parameter() -> None:
+    op = operation("{name}", param("name", STR, location=PATH, required=True))
+    assert emit.path_expression(op) == "_runtime.path_segment(_runtime.text(name))"
+
+
+# -- send_statements -------------------------------------------------------------------
+
+
+def test_required_query_parameter_is_always_sent() -> None:
+    p = param("take", INT, required=True)
+    assert emit.send_statements(p) == ["query.append(('take', _runtime.text(take)))"]
+
+
+def test_optional_query_parameter_is_guarded() -> None:
+    p = param("skip", INT)
+    assert emit.send_statements(p) == [
+        "if skip is not None:",
+        "    query.append(('skip', _runtime.text(skip)))",
+    ]
+    assert run(emit.send_statements(p), skip=None) == ([], {})
+    assert run(emit.send_statements(p), skip=0) == ([("skip", "0")], {})
+
+
+def test_parameter_with_default_is_not_guarded() -> None:
+    p = param("take", INT, default=50)
+    assert emit.send_statements(p) == ["query.append(('take', _runtime.text(take)))"]
+
+
+def test_enum_query_parameter_sends_the_member_value() -> None:
+    p = param("orderBy", ORDER_BY, name="order_by")
+    assert emit.send_statements(p) == [
+        "if order_by is not None:",
+        "    query.append(('orderBy', OrderBy(order_by).value))",
+    ]
+    assert run(emit.send_statements(p), order_by="Newest") == ([("orderBy", "Newest")], {})
+
+
+def test_exploded_array_repeats_the_key() -> None:
+    p = param("tagIds", ir.ArrayType(STR), name="tag_ids")
+    assert emit.send_statements(p) == [
+        "if tag_ids:",
+        "    query.extend(('tagIds', _runtime.text(item)) for item in tag_ids)",
+    ]
+    assert run(emit.send_statements(p), tag_ids=["a", "b"]) == (
+        [("tagIds", "a"), ("tagIds", "b")],
+        {},
+    )
+    assert run(emit.send_statements(p), tag_ids=[]) == ([], {})
+
+
+def test_array_with_explode_false_is_comma_joined() -> None:
+    p = param("tagIds", ir.ArrayType(UUID), explode=False, name="tag_ids")
+    statements = emit.send_statements(p)
+    assert statements == [
+        "if tag_ids:",
+        "    query.append(('tagIds', \",\".join(_runtime.uuid_text('tag_ids', item)"
+        " for item in tag_ids)))",
+    ]
+    ids = [uuid.UUID(int=1), uuid.UUID(int=2)]
+    query, _ = run(statements, tag_ids=ids)
+    assert query == [("tagIds", f"{ids[0]},{ids[1]}")]
+
+
+def test_header_parameter() -> None:
+    p = param("Training-Key", STR, location=HEADER, required=True, name="training_key")
+    assert emit.send_statements(p) == ["headers['Training-Key'] = _runtime.text(training_key)"]
+    assert run(emit.send_statements(p), training_key="k") == ([], {"Training-Key": "k"})
+
+
+def test_header_array_is_comma_joined_even_when_exploded() -> None:
+    p = param("X-Ids", ir.ArrayType(INT), location=HEADER, name="x_ids")
+    assert run(emit.send_statements(p), x_ids=[1, 2]) == ([], {"X-Ids": "1,2"})
+
+
+def test_hostile_wire_names_are_escaped() -> None:
+    p = param("a'b\"c\n", STR, required=True, name="abc")
+    statements = emit.send_statements(p)
+    ast.parse("\n".join(statements))
+    assert run(statements, abc="v") == ([("a'b\"c\n", "v")], {})
+
+
+# -- check_calls -----------------------------------------------------------------------
+
+
+def test_no_constraints_no_checks() -> None:
+    assert emit.check_calls(param("q", STR)) == []
+
+
+def test_range_check() -> None:
+    p = param("take", INT, constraints=ir.Constraints(minimum=0, maximum=256))
+    assert emit.check_calls(p) == ["_runtime.check_range('take', take, 0, 256)"]
+
+
+def test_range_check_with_one_bound() -> None:
+    p = param("ratio", FLOAT, constraints=ir.Constraints(maximum=0.5), name="ratio")
+    assert emit.check_calls(p) == ["_runtime.check_range('ratio', ratio, None, 0.5)"]
+
+
+def test_items_check() -> None:
+    p = param(
+        "tagIds",
+        ir.ArrayType(UUID),
+        constraints=ir.Constraints(min_items=1, max_items=20),
+        name="tag_ids",
+    )
+    assert emit.check_calls(p) == ["_runtime.check_items('tag_ids', tag_ids, 1, 20)"]
+
+
+def test_min_items_zero_alone_checks_nothing() -> None:
+    p = param("ids", ir.ArrayType(STR), constraints=ir.Constraints(min_items=0))
+    assert emit.check_calls(p) == []
+
+
+def test_both_checks_parse() -> None:
+    p = param(
+        "n",
+        ir.ArrayType(INT),
+        constraints=ir.Constraints(minimum=1, maximum=9, min_items=0, max_items=3),
+    )
+    calls = emit.check_calls(p)
+    assert len(calls) == 2
+    for call in calls:
+        assert isinstance(ast.parse(call).body[0], ast.Expr)
+
+
+# -- annotations (used by every template) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_", "plain", "argument"),
+    [
+        (STR, "str", "str"),
+        (UUID, "uuid.UUID", "uuid.UUID | str"),
+        (ORDER_BY, "OrderBy", "OrderBy | str"),
+        (ir.ArrayType(UUID), "list[uuid.UUID]", "Sequence[uuid.UUID | str]"),
+        (ir.ModelRef(ClassName("Tag")), "Tag", "Tag"),
+        (ir.PrimitiveType(ir.Primitive.ANY), "Any", "Any"),
+    ],
+)
+def test_annotations(type_: ir.TypeRef, plain: str, argument: str) -> None:
+    assert emit.annotation(type_) == plain
+    assert emit.input_annotation(type_) == argument
+
+
+def test_param_signatures() -> None:
+    assert emit.param_signature(param("id", UUID, required=True)) == "id: uuid.UUID | str"
+    assert emit.param_signature(param("take", INT, default=50)) == "take: int = 50"
+    assert emit.param_signature(param("q", STR)) == "q: str | None = None"
+    assert emit.param_signature(param("q", STR, default="it's")) == 'q: str = "it\'s"'

@@ -1,0 +1,360 @@
+"""load: reading a spec file with positions, and validating it with located diagnostics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator import load
+from generator.diagnostics import Diagnostic, GenerationError, Location, Severity
+
+POSITIONS_YAML = """\
+openapi: 3.0.3
+info:
+  title: Positions
+  version: 2024-01-01
+paths:
+  /items/{id}:
+    get:
+      operationId: getItem
+      parameters:
+        - name: id
+          in: path
+          required: true
+          schema: {type: string}
+      responses:
+        200:
+          description: OK
+x-released: 2024-01-01T10:00:00Z
+"""
+
+VALID = """\
+openapi: 3.0.3
+info:
+  title: Tiny
+  version: "1"
+paths:
+  /items:
+    get:
+      operationId: listItems
+      parameters:
+        - name: q
+          in: query
+          schema:
+            type: string
+      responses:
+        "200":
+          description: OK
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Item"
+components:
+  schemas:
+    Item:
+      type: object
+      properties:
+        id:
+          type: string
+"""
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "spec.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_error(path: Path) -> Diagnostic:
+    """The single diagnostic ``read`` fails with."""
+    with pytest.raises(GenerationError) as caught:
+        load.read(path, display="spec")
+    assert len(caught.value.diagnostics) == 1
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.severity is Severity.ERROR
+    assert diagnostic.location.file == "spec"
+    return diagnostic
+
+
+def problems(tmp_path: Path, text: str) -> list[Diagnostic]:
+    return load.validate(load.read(write(tmp_path, text), display="spec.yaml"))
+
+
+# -- read ------------------------------------------------------------------------------
+
+
+def test_positions_are_one_based_line_and_column(tmp_path: Path) -> None:
+    spec = load.read(write(tmp_path, POSITIONS_YAML))
+    item = "/paths/~1items~1{id}"
+    assert spec.positions[""] == (1, 1)
+    assert spec.positions["/openapi"] == (1, 10)
+    assert spec.positions["/info"] == (3, 3)
+    assert spec.positions["/info/title"] == (3, 10)
+    assert spec.positions[f"{item}/get/operationId"] == (8, 20)
+    assert spec.positions[f"{item}/get/parameters/0"] == (10, 11)
+    assert spec.positions[f"{item}/get/parameters/0/in"] == (11, 15)
+    assert spec.positions[f"{item}/get/parameters/0/schema/type"] == (13, 26)
+    assert spec.positions[f"{item}/get/responses/200/description"] == (16, 24)
+
+
+def test_every_position_names_a_value_of_the_document(tmp_path: Path) -> None:
+    spec = load.read(write(tmp_path, POSITIONS_YAML))
+    for pointer in spec.positions:
+        load.resolve_pointer(spec.document, "#" + pointer)  # raises KeyError if not
+
+
+def test_timestamps_stay_strings(tmp_path: Path) -> None:
+    spec = load.read(write(tmp_path, POSITIONS_YAML))
+    assert spec.document["info"]["version"] == "2024-01-01"
+    assert spec.document["x-released"] == "2024-01-01T10:00:00Z"
+
+
+def test_integer_keys_become_strings(tmp_path: Path) -> None:
+    spec = load.read(write(tmp_path, POSITIONS_YAML))
+    responses = spec.document["paths"]["/items/{id}"]["get"]["responses"]
+    assert list(responses) == ["200"]
+
+
+def test_keys_keep_their_spelling(tmp_path: Path) -> None:
+    # YAML 1.1 reads the keys `on`, `no` and `null` as True, False and None; str() of those
+    # is "True", "False", "None", so a property named `on` got the wire name "True", and the
+    # positions (which use the source text) no longer matched the document's keys.
+    text = "properties:\n  on: 1\n  no: 2\n  null: 3\n  200: 4\n"
+    spec = load.read(write(tmp_path, text))
+    assert list(spec.document["properties"]) == ["on", "no", "null", "200"]
+    for key in spec.document["properties"]:
+        assert f"/properties/{key}" in spec.positions
+
+
+def test_pointer_segments_are_escaped(tmp_path: Path) -> None:
+    spec = load.read(write(tmp_path, "paths:\n  /a~b/c:\n    x: 1\n"))
+    assert spec.positions["/paths/~1a~0b~1c/x"] == (3, 8)
+
+
+def test_locate_falls_back_to_the_nearest_ancestor(tmp_path: Path) -> None:
+    spec = load.read(write(tmp_path, POSITIONS_YAML), display="api.yaml")
+    where = spec.locate("/info/title/not/there")
+    assert where == Location("api.yaml", 3, 10, "/info/title/not/there")
+    assert spec.locate("/nothing") == Location("api.yaml", 1, 1, "/nothing")
+
+
+def test_sha256_and_display(tmp_path: Path) -> None:
+    import hashlib
+
+    path = write(tmp_path, POSITIONS_YAML)
+    spec = load.read(path)
+    assert spec.display == str(path)
+    assert spec.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert load.read(path, display="shown.yaml").display == "shown.yaml"
+
+
+def test_json_spec_is_read_with_positions(tmp_path: Path) -> None:
+    text = '{\n  "openapi": "3.0.3",\n  "info": {"title": "T", "version": "1"}\n}\n'
+    spec = load.read(write(tmp_path, text, "spec.json"))
+    assert spec.document == json.loads(text)
+    assert spec.positions["/info/version"] == (3, 37)
+
+
+def test_json_with_escaped_astral_characters(tmp_path: Path) -> None:
+    # json.dumps(ensure_ascii=True) writes 😀 as the surrogate pair \ud83d\ude00: valid JSON
+    # that the YAML parser refused with "found invalid Unicode character escape code".
+    document = {"openapi": "3.0.3", "info": {"title": "Emoji 😀", "version": "1"}, "paths": {}}
+    spec = load.read(write(tmp_path, json.dumps(document), "spec.json"))
+    assert spec.document == document
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    text = "openapi: 3.0.3\ninfo:\n  title: T\n  version: 1\n version: 2\n"
+    diagnostic = read_error(write(tmp_path, text))
+    assert diagnostic.location.line == 5
+    assert diagnostic.location.column == 2
+    assert diagnostic.message.startswith("YAML syntax error: ")
+    assert diagnostic.format() == "spec:5:2: error: YAML syntax error: did not find expected key"
+
+
+def test_yaml_unclosed_flow_sequence(tmp_path: Path) -> None:
+    diagnostic = read_error(write(tmp_path, "openapi: 3.0.3\npaths:\n  /a: [1, 2\n"))
+    assert diagnostic.message.startswith("YAML syntax error: ")
+    assert diagnostic.location.line >= 3
+
+
+def test_yaml_python_tags_are_refused(tmp_path: Path) -> None:
+    text = "openapi: 3.0.3\nx: !!python/object/apply:os.system [echo]\n"
+    diagnostic = read_error(write(tmp_path, text))
+    assert diagnostic.location.line == 2
+    assert "YAML syntax error" in diagnostic.message
+
+
+def test_several_documents_are_refused(tmp_path: Path) -> None:
+    diagnostic = read_error(write(tmp_path, "a: 1\n---\nb: 2\n"))
+    assert diagnostic.location.line == 2
+
+
+def test_json_syntax_error_has_line_and_column(tmp_path: Path) -> None:
+    diagnostic = read_error(write(tmp_path, '{"openapi": "3.0.3",\n  "info": }\n', "spec.json"))
+    assert (diagnostic.location.line, diagnostic.location.column) == (2, 11)
+    assert diagnostic.format() == "spec:2:11: error: JSON syntax error: Expecting value"
+
+
+def test_json_grammar_is_checked_even_where_yaml_would_accept(tmp_path: Path) -> None:
+    diagnostic = read_error(write(tmp_path, "{'openapi': '3.0.3'}\n", "spec.json"))
+    assert diagnostic.message.startswith("JSON syntax error")
+    assert diagnostic.location.line == 1
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    diagnostic = read_error(write(tmp_path, b"openapi: 3.0.3\ninfo: \xff\n"))
+    assert diagnostic.message == "spec is not UTF-8: byte 0xff at offset 21"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_empty_file(tmp_path: Path, text: str) -> None:
+    diagnostic = read_error(write(tmp_path, text))
+    assert diagnostic.message == "spec is empty"
+    assert diagnostic.format() == "spec:1:1: error: spec is empty"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    diagnostic = read_error(tmp_path / "absent.yaml")
+    assert diagnostic.message == "cannot read spec: No such file or directory"
+    assert diagnostic.location == Location("spec")
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    assert read_error(tmp_path).message.startswith("cannot read spec: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("- a\n- b\n", "a list"), ("just text\n", "a str"), ("42\n", "a int")],
+)
+def test_non_mapping_document(tmp_path: Path, text: str, kind: str) -> None:
+    diagnostic = read_error(write(tmp_path, text))
+    assert diagnostic.message == f"spec is {kind}, not a mapping"
+    assert (diagnostic.location.line, diagnostic.location.column) == (1, 1)
+
+
+# -- validate --------------------------------------------------------------------------
+
+
+def test_valid_document_has_no_problems(tmp_path: Path) -> None:
+    assert problems(tmp_path, VALID) == []
+
+
+def test_valid_31_document_has_no_problems(tmp_path: Path) -> None:
+    assert problems(tmp_path, VALID.replace("openapi: 3.0.3", "openapi: 3.1.0")) == []
+
+
+def test_missing_openapi_field(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, VALID.replace("openapi: 3.0.3", 'swagger: "2.0"'))
+    assert problem.message == "not an OpenAPI document: no 'openapi' field"
+    assert problem.hint
+    assert (problem.location.line, problem.location.pointer) == (1, "")
+
+
+@pytest.mark.parametrize("version", ['"2.5.0"', '"3.2.0"', "3.0"])
+def test_unsupported_version(tmp_path: Path, version: str) -> None:
+    (problem,) = problems(tmp_path, VALID.replace("3.0.3", version))
+    assert problem.message.startswith("unsupported OpenAPI version ")
+    assert problem.location.pointer == "/openapi"
+    assert (problem.location.line, problem.location.column) == (1, 10)
+
+
+def test_unresolved_ref_is_located_at_the_ref(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, VALID.replace("schemas/Item", "schemas/Missing"))
+    assert problem.message == "unresolved reference '#/components/schemas/Missing'"
+    pointer = "/paths/~1items/get/responses/200/content/application~1json/schema/$ref"
+    assert problem.location.pointer == pointer
+    assert (problem.location.line, problem.location.column) == (20, 23)
+    assert problem.format() == (
+        f"spec.yaml:20:23: error: unresolved reference '#/components/schemas/Missing' "
+        f"(at #{pointer})"
+    )
+
+
+@pytest.mark.parametrize(
+    "ref", ["other.yaml#/components/schemas/Item", "https://example.com/spec.yaml#/x", "x.json"]
+)
+def test_external_refs_are_refused(tmp_path: Path, ref: str) -> None:
+    (problem,) = problems(tmp_path, VALID.replace("#/components/schemas/Item", ref))
+    assert problem.message == f"external reference {ref!r} is not supported"
+    assert "inline" in problem.hint
+    assert problem.location.line == 20
+
+
+def test_every_bad_ref_is_reported(tmp_path: Path) -> None:
+    text = VALID + "        a:\n          $ref: '#/nowhere'\n        b:\n          $ref: 'x.yaml'\n"
+    found = problems(tmp_path, text)
+    assert [(p.location.line, p.location.pointer) for p in found] == [
+        (29, "/components/schemas/Item/properties/a/$ref"),
+        (31, "/components/schemas/Item/properties/b/$ref"),
+    ]
+
+
+def test_validator_failure_is_located_at_the_parameter(tmp_path: Path) -> None:
+    found = problems(tmp_path, VALID.replace("in: query", "in: quer"))
+    assert found
+    pointers = {p.location.pointer for p in found}
+    assert pointers <= {"/paths/~1items/get/parameters/0", "/paths/~1items/get/parameters/0/in"}
+    for problem in found:
+        assert problem.severity is Severity.ERROR
+        assert problem.location.file == "spec.yaml"
+        assert problem.location.line in (10, 11)
+
+
+def test_validator_message_names_the_mistake(tmp_path: Path) -> None:
+    # `in: quer` was reported as "'$ref' is a required property": the Reference branch of
+    # the Parameter-or-Reference oneOf, which says nothing about the typo.
+    found = problems(tmp_path, VALID.replace("in: query", "in: quer"))
+    assert any("quer" in p.message for p in found), [p.message for p in found]
+
+
+def test_validator_failure_in_a_schema(tmp_path: Path) -> None:
+    found = problems(tmp_path, VALID.replace("type: object", "type: objekt"))
+    assert found
+    assert all(p.location.line >= 24 for p in found), [p.format() for p in found]
+    assert any(p.location.pointer.startswith("/components/schemas/Item") for p in found)
+
+
+def test_missing_required_field_is_reported_at_the_root(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, VALID.replace('info:\n  title: Tiny\n  version: "1"\n', ""))
+    assert "'info' is a required property" in problem.message
+    assert problem.location.line == 1
+
+
+# -- Diagnostic.format -----------------------------------------------------------------
+
+
+def test_format_with_position_and_pointer() -> None:
+    where = Location("api.yaml", 12, 7, "/paths/~1tags/get")
+    diagnostic = Diagnostic(Severity.ERROR, where, "bad thing")
+    assert diagnostic.format() == "api.yaml:12:7: error: bad thing (at #/paths/~1tags/get)"
+
+
+def test_format_without_position_or_pointer() -> None:
+    assert Diagnostic(Severity.ERROR, Location("api.yaml"), "gone").format() == (
+        "api.yaml: error: gone"
+    )
+
+
+def test_format_unknown_column_is_one() -> None:
+    diagnostic = Diagnostic(Severity.WARNING, Location("a.yaml", 3), "hmm")
+    assert diagnostic.format() == "a.yaml:3:1: warning: hmm"
+
+
+def test_format_with_hint() -> None:
+    diagnostic = Diagnostic(Severity.ERROR, Location("a.yaml", 1, 1, "/x"), "no", "try this")
+    assert diagnostic.format() == "a.yaml:1:1: error: no (at #/x)\n  hint: try this"
+
+
+def test_generation_error_message_lists_every_diagnostic() -> None:
+    first = Diagnostic(Severity.ERROR, Location("a", 1, 2), "one")
+    second = Diagnostic(Severity.ERROR, Location("a", 3, 4), "two")
+    error = GenerationError([first, second])
+    assert str(error) == "a:1:2: error: one\na:3:4: error: two"
+    assert error.diagnostics == [first, second]

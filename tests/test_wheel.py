@@ -1,0 +1,148 @@
+"""The templates ship inside the wheel: an installed apiforge needs no checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+Tree = dict[str, bytes]
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+PACKAGE = "cv"
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_"))}
+    env.update(PYTHONDONTWRITEBYTECODE="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    return env
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+    command += ["--no-index", "--quiet", "--wheel-dir", str(dist), str(repo_root)]
+    result = subprocess.run(
+        command,
+        cwd=dist,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"pip wheel failed:\n{result.stdout}\n{result.stderr}"
+    wheels = sorted(dist.glob("apiforge-*.whl"))
+    assert len(wheels) == 1, f"expected one apiforge wheel, found {os.listdir(dist)}"
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel unpacked: what pip would put in site-packages."""
+    site = tmp_path_factory.mktemp("site")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    return site
+
+
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty working directory with no checkout in sight."""
+    return tmp_path_factory.mktemp("elsewhere")
+
+
+@pytest.fixture(scope="module")
+def wheel_generation(
+    installed: Path,
+    outside: Path,
+    spec_path: Path,
+    cli: Cli,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    output = tmp_path_factory.mktemp("wheel-output")
+    result = cli(
+        "generate",
+        spec_path,
+        "--output",
+        output,
+        "--package",
+        PACKAGE,
+        cwd=outside,
+        pythonpath=installed,
+    )
+    assert result.returncode == 0, f"generation from the wheel failed:\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    return output / PACKAGE
+
+
+def test_wheel_ships_every_template_and_module(wheel: Path, repo_root: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        scripts = archive.read(entry_points).decode()
+
+    templates = {f"generator/templates/{p.name}" for p in (repo_root / "templates").glob("*.jinja")}
+    assert templates, "the checkout has no templates"
+    shipped = {n for n in names if n.startswith("generator/templates/") and n.endswith(".jinja")}
+    assert shipped == templates
+    modules = {f"generator/{p.name}" for p in (repo_root / "generator").glob("*.py")}
+    assert modules <= names, f"modules missing from the wheel: {sorted(modules - names)}"
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert "apiforge = generator.cli:main" in scripts
+
+
+def test_unpacked_wheel_is_what_gets_imported(
+    installed: Path, outside: Path, repo_root: Path
+) -> None:
+    probe = (
+        "import json, sys, generator, generator.render as r; "
+        "print(json.dumps([generator.__file__, str(r.templates_dir()), sys.path]))"
+    )
+    env = _clean_env()
+    env["PYTHONPATH"] = str(installed)
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", probe],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    module_file, templates_dir, path = json.loads(result.stdout)
+
+    assert Path(module_file).is_relative_to(installed), module_file
+    assert Path(templates_dir) == installed / "generator" / "templates"
+    assert str(repo_root) not in path
+    assert "" not in path and str(outside) not in path
+
+
+def test_wheel_generates_the_committed_client(
+    wheel_generation: Path,
+    golden_tree: Tree,
+    tree: Callable[[Path], Tree],
+    renamed: Callable[[Mapping[str, bytes], str], Tree],
+    diff_trees: Callable[..., str],
+) -> None:
+    generated = renamed(tree(wheel_generation), PACKAGE)
+
+    diff = diff_trees(golden_tree, generated, ("generated", "from-wheel"))
+    assert not diff, f"the installed wheel generates something else than generated/:\n{diff}"
+
+
+def test_wheel_generates_what_the_checkout_generates(
+    wheel_generation: Path,
+    rendered: Callable[[str], Tree],
+    tree: Callable[[Path], Tree],
+    diff_trees: Callable[..., str],
+) -> None:
+    diff = diff_trees(rendered(PACKAGE), tree(wheel_generation), ("checkout", "wheel"))
+    assert not diff, f"the wheel and the checkout generate different code:\n{diff}"
