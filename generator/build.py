@@ -19,6 +19,7 @@ _LOCATIONS = {loc.value: loc for loc in ir.ParamLocation}
 _JSON = ("application/json", "text/json")
 # Keyword arguments every generated method has; spec parameters must not take them.
 CALL_OPTIONS = ("timeout", "max_retries", "accept")
+CLIENT_METHODS = ("close", "aclose")
 
 
 def _server(b: SchemaBuilder) -> ir.Server:
@@ -145,6 +146,8 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                 )
             requirements = op.get("security", global_security)
             schemes = sorted({key for req in requirements for key in req if key in auth})
+            if "requestBody" in op:
+                b.error(f"{pointer}/requestBody", "'requestBody' is not supported yet")
             raws.append(op)
             found.append(
                 ir.Operation(
@@ -160,7 +163,9 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                     pointer=pointer,
                 )
             )
-    unique_names = names.unique([op.name for op in found])
+    # The clients' own methods keep their names; an operation called close gets close_2.
+    own = [names.PythonIdentifier(n) for n in CLIENT_METHODS]
+    unique_names = names.unique(own + [op.name for op in found])[len(own) :]
     named = [
         ir.Operation(**{**op.__dict__, "name": n})
         for op, n in zip(found, unique_names, strict=True)
@@ -172,7 +177,7 @@ def _with_pagination(
     b: SchemaBuilder, ops: list[ir.Operation], raws: list[Any]
 ) -> list[ir.Operation]:
     """Attach declared paging; iterator names must not clash with any method name."""
-    taken = {op.name for op in ops}
+    taken = {op.name for op in ops} | set(CLIENT_METHODS)
     result = []
     for op, raw in zip(ops, raws, strict=True):
         paging = pagination(b, raw[EXTENSION], op) if EXTENSION in raw else None

@@ -194,12 +194,15 @@ def check_calls(p: ir.Parameter) -> list[str]:
 
 
 def send_statements(p: ir.Parameter) -> list[str]:
-    """Statements adding query or header parameter ``p`` to the request being built."""
+    """Statements adding query or header parameter ``p`` to the request being built.
+
+    The builder's locals start with an underscore, which no parameter name does.
+    """
     wire = literal(p.wire_name)
     if isinstance(p.type, ir.ArrayType):
         item = encode(p.type.item, "item", p.name)
         if p.explode and p.location is ir.ParamLocation.QUERY:
-            body = [f"query.extend(({wire}, {item}) for item in {p.name})"]
+            body = [f"_query.extend(({wire}, {item}) for item in {p.name})"]
         else:
             body = [_add(p, f'",".join({item} for item in {p.name})')]
         # An empty list filters nothing, exactly like leaving the argument out.
@@ -215,5 +218,5 @@ def send_statements(p: ir.Parameter) -> list[str]:
 def _add(p: ir.Parameter, expr: str) -> str:
     """One statement storing ``expr`` under the parameter's wire name."""
     if p.location is ir.ParamLocation.HEADER:
-        return f"headers[{literal(p.wire_name)}] = {expr}"
-    return f"query.append(({literal(p.wire_name)}, {expr}))"
+        return f"_headers[{literal(p.wire_name)}] = {expr}"
+    return f"_query.append(({literal(p.wire_name)}, {expr}))"

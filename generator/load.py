@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +24,33 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe YAML that keeps timestamps as strings: a spec is JSON data, not Python objects."""
+    """Safe YAML for specs: keys keep their spelling (``on:`` stays "on", ``200:`` "200"),
+    timestamps stay strings, and only true/false are booleans, as in YAML 1.2 and JSON."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                )
+            mapping[key_node.value] = self.construct_object(value_node, deep=deep)
+        return mapping
 
 
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [
+        (tag, _BOOL if tag == "tag:yaml.org,2002:bool" else rx)
+        for tag, rx in resolvers
+        if tag != "tag:yaml.org,2002:timestamp"
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# A spec this large is a mistake or an attack; refuse it before parsing.
+MAX_NODES = 2_000_000
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
 @dataclass(frozen=True)
@@ -60,51 +81,89 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _positions(node: yaml.Node, pointer: str, out: dict[str, tuple[int, int]]) -> None:
-    """Record where each value starts, walking the composed YAML node tree."""
-    out[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _positions(value, f"{pointer}/{escape(str(key.value))}", out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _positions(item, f"{pointer}/{index}", out)
+class _Walker:
+    """Records where each value starts and finds duplicate keys, by JSON pointer."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.positions: dict[str, tuple[int, int]] = {}
+        self.problems: list[Diagnostic] = []
+        self.visited = 0
+
+    def walk(self, node: yaml.Node, pointer: str) -> None:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            # Aliases can make a small file expand exponentially ("billion laughs").
+            raise GenerationError(
+                [self._at(node, pointer, f"spec expands to over {MAX_NODES:,} values")]
+            )
+        self.positions[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = str(key.value)
+                child = f"{pointer}/{escape(name)}"
+                if name in seen and name != "<<":
+                    self.problems.append(self._at(key, child, f"duplicate key {name!r}"))
+                seen.add(name)
+                self.walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, f"{pointer}/{index}")
+
+    def _at(self, node: yaml.Node, pointer: str, message: str) -> Diagnostic:
+        mark = node.start_mark
+        return Diagnostic(
+            Severity.ERROR, Location(self.display, mark.line + 1, mark.column + 1, pointer), message
+        )
 
 
-def _stringify_keys(value: Any) -> Any:
-    """YAML reads ``200:`` as an int; OpenAPI keys are always strings."""
-    if isinstance(value, dict):
-        return {str(k): _stringify_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_stringify_keys(v) for v in value]
-    return value
-
-
-def _parse(path: Path, text: str, display: str) -> tuple[Any, Positions]:
-    """Parse YAML (or JSON, its subset) keeping positions; raise on syntax errors."""
-    try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
+def _syntax_error(exc: yaml.YAMLError, display: str) -> GenerationError:
+    """A located diagnostic for a YAML error, at the problem or else its context."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
-        loc = Location(display, line, col)
-        raise GenerationError(
-            [Diagnostic(Severity.ERROR, loc, f"YAML syntax error: {problem}")]
-        ) from None
+        return GenerationError(
+            [
+                Diagnostic(
+                    Severity.ERROR, Location(display, line, col), f"YAML syntax error: {problem}"
+                )
+            ]
+        )
+    return GenerationError(
+        [Diagnostic(Severity.ERROR, Location(display), f"YAML syntax error: {exc}")]
+    )
+
+
+def _compose(text: str, display: str, *, construct: bool) -> tuple[Any, _Walker]:
+    """Compose ``text``, walk it for positions and duplicates, and construct it if asked."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        walker = _Walker(display)
+        if node is not None:
+            walker.walk(node, "")
+        data = loader.construct_document(node) if node is not None and construct else None
+    finally:
+        loader.dispose()
+    return data, walker
+
+
+def _parse(text: str, display: str, *, json_data: Any = None) -> tuple[Any, Positions]:
+    """Parse YAML keeping positions; for JSON, ``json_data`` is the document already read."""
+    if json_data is not None:
+        # YAML cannot read escaped surrogate pairs; their text does not matter for positions.
+        text = _SURROGATE_ESCAPE.sub("xxxxxx", text)
+    try:
+        data, walker = _compose(text, display, construct=json_data is None)
     except yaml.YAMLError as exc:
-        raise GenerationError(
-            [Diagnostic(Severity.ERROR, Location(display), f"YAML syntax error: {exc}")]
-        ) from None
-    positions: dict[str, tuple[int, int]] = {}
-    if node is not None:
-        _positions(node, "", positions)
-    return _stringify_keys(data), positions
+        if json_data is None:
+            raise _syntax_error(exc, display) from None
+        return json_data, {}  # valid JSON that YAML misreads: no positions, still usable
+    if walker.problems:
+        raise GenerationError(walker.problems)
+    return (data if json_data is None else json_data), walker.positions
 
 
 def read(path: Path, display: str | None = None) -> LoadedSpec:
@@ -122,15 +181,16 @@ def read(path: Path, display: str | None = None) -> LoadedSpec:
     except UnicodeDecodeError as exc:
         message = f"spec is not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
         raise GenerationError([Diagnostic(Severity.ERROR, Location(shown), message)]) from None
+    json_data = None
     if path.suffix == ".json":
         try:
-            json.loads(text)  # JSON's own grammar first: YAML accepts more than JSON.
+            json_data = json.loads(text)  # JSON's own grammar: YAML accepts more.
         except json.JSONDecodeError as exc:
             loc = Location(shown, exc.lineno, exc.colno)
             raise GenerationError(
                 [Diagnostic(Severity.ERROR, loc, f"JSON syntax error: {exc.msg}")]
             ) from None
-    document, positions = _parse(path, text, shown)
+    document, positions = _parse(text, shown, json_data=json_data)
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}, not a mapping"
         raise GenerationError(
@@ -206,16 +266,40 @@ def _is_not_a_ref(error: ValidationError) -> bool:
     return error.validator == "required" and "'$ref'" in str(error.message)
 
 
-def _deepest(error: ValidationError) -> ValidationError:
-    """Follow ``anyOf``/``oneOf`` context down to the most specific complaint."""
+_OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)' operation in '([^']+)'")
+
+
+def _operation_pointer(message: str) -> str:
+    """The validator names, but does not point at, the operation of a path-parameter error."""
+    match = _OPERATION_IN_MESSAGE.search(message)
+    return f"/paths/{escape(match[2])}/{match[1]}" if match else ""
+
+
+def _as_list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _deepest(error: ValidationError) -> tuple[list[Any], str]:
+    """Follow ``anyOf``/``oneOf`` context down to the most specific complaint.
+
+    Among the branches, the ones that got furthest into the value say most; when they
+    are all ``enum`` misses at one place, their allowed values are merged into one message.
+    """
     while error.context:
         # "X or a $ref" schemas: the $ref branch's complaint is never the useful one.
-        candidates = [e for e in error.context if not _is_not_a_ref(e)] or error.context
-        match = best_match(candidates)
+        candidates = [e for e in error.context if not _is_not_a_ref(e)] or list(error.context)
+        depth = max(len(e.absolute_path) for e in candidates)
+        furthest = [e for e in candidates if len(e.absolute_path) == depth]
+        if len(furthest) > 1 and all(e.validator == "enum" for e in furthest):
+            allowed = [v for e in furthest for v in _as_list(e.validator_value)]
+            return list(
+                furthest[0].absolute_path
+            ), f"{furthest[0].instance!r} is not one of {allowed!r}"
+        match = best_match(furthest)
         if match is None:
             break
         error = match
-    return error
+    return list(error.absolute_path), str(error.message)
 
 
 def validate(spec: LoadedSpec) -> list[Diagnostic]:
@@ -233,9 +317,9 @@ def validate(spec: LoadedSpec) -> list[Diagnostic]:
     found: list[tuple[str, str]] = []
     try:
         for error in validator_cls(spec.document).iter_errors():
-            deepest = _deepest(error)
-            pointer = "".join(f"/{escape(str(p))}" for p in deepest.absolute_path)
-            found.append((pointer, deepest.message))
+            path, message = _deepest(error)
+            pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
+            found.append((pointer, message))
     except Exception as exc:  # the validator's own crash must not become our traceback
         found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}"))
     # Nested schema checks report paths relative to the schema; keep them only when nothing

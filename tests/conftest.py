@@ -16,7 +16,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SPEC = REPO_ROOT / "spec" / "customvision-training.yaml"
 GOLDEN_PACKAGE = "customvision_training"
 GOLDEN = REPO_ROOT / "generated" / GOLDEN_PACKAGE
-TEMPLATES = REPO_ROOT / "templates"
 
 # In-process tests import the checkout's ``generator``, whatever directory pytest runs from.
 if str(REPO_ROOT) not in sys.path:

@@ -10,6 +10,11 @@ Usage::
 Replies come from the queue first, then from ``server.handler`` (a callable you set per test);
 a request with neither is answered 500 and noted in ``server.errors``, as is any exception raised
 while handling a request, so a test's teardown can insist that ``server.errors`` stays empty.
+
+For resilience tests the server also counts its TCP connections (``open_connections``,
+``peak_connections``, ``connections_accepted``), stamps each request with its arrival time
+(``RecordedRequest.received_at``), and can drop a connection without answering
+(``Reply.dropped("close")`` or ``Reply.dropped("reset")``).
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import struct
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import parse_qsl
 
 # How long stop() waits for a handler thread; only a wedged user handler ever needs it.
@@ -69,6 +76,7 @@ class RecordedRequest:
     headers: Headers
     body: bytes
     client_port: int  # the same port for two requests means one reused connection
+    received_at: float = 0.0  # time.monotonic() when the request line and headers had arrived
 
     @property
     def url_path(self) -> str:
@@ -95,6 +103,8 @@ class Reply:
     body: bytes = b""
     delay: float = 0.0  # seconds to wait before answering; cut short when the server stops
     close_connection: bool = False  # send "Connection: close" and drop the connection after
+    # Answer nothing and drop the connection: "close" ends it with a FIN, "reset" with a RST.
+    drop: Literal["close", "reset"] | None = None
 
     @classmethod
     def json(
@@ -111,6 +121,11 @@ class Reply:
         """A reply with a text body of the given content type."""
         return cls(status, {"Content-Type": content_type}, text.encode("utf-8"))
 
+    @classmethod
+    def dropped(cls, how: Literal["close", "reset"] = "close", delay: float = 0.0) -> Reply:
+        """No answer at all: after ``delay`` the connection is closed ("close") or reset."""
+        return cls(delay=delay, drop=how)
+
 
 Handler = Callable[[RecordedRequest], Reply]
 
@@ -125,6 +140,9 @@ class ScriptedServer:
         self._requests: list[RecordedRequest] = []
         self._errors: list[str] = []
         self._stopping = threading.Event()
+        self._open_connections = 0
+        self._peak_connections = 0
+        self._connections_accepted = 0
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -205,6 +223,35 @@ class ScriptedServer:
         with self._lock:
             return len(self._queue)
 
+    @property
+    def open_connections(self) -> int:
+        """Connections whose handler has started and not yet finished (the peer not gone)."""
+        with self._lock:
+            return self._open_connections
+
+    @property
+    def peak_connections(self) -> int:
+        """The most connections that were open at the same moment."""
+        with self._lock:
+            return self._peak_connections
+
+    @property
+    def connections_accepted(self) -> int:
+        """Every connection handled so far."""
+        with self._lock:
+            return self._connections_accepted
+
+    def wait_until(
+        self, condition: Callable[[], bool], timeout: float = 5.0, interval: float = 0.01
+    ) -> bool:
+        """Poll ``condition`` until it holds or ``timeout`` seconds passed; its last value."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() >= deadline:
+                return condition()
+            time.sleep(interval)
+        return True
+
     # -- called from handler threads -------------------------------------------------------
 
     def _answer(self, request: RecordedRequest) -> Reply:
@@ -222,6 +269,16 @@ class ScriptedServer:
         except Exception:
             self._note_error(traceback.format_exc())
             return Reply.text("ScriptedServer: handler raised", status=500)
+
+    def _connection_opened(self) -> None:
+        with self._lock:
+            self._open_connections += 1
+            self._connections_accepted += 1
+            self._peak_connections = max(self._peak_connections, self._open_connections)
+
+    def _connection_closed(self) -> None:
+        with self._lock:
+            self._open_connections -= 1
 
     def _note_error(self, text: str) -> None:
         with self._lock:
@@ -244,6 +301,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self.owner = owner
         self._conn_lock = threading.Lock()
         self._connections: set[socket.socket] = set()
+        self._to_reset: set[socket.socket] = set()
         self._handlers: list[threading.Thread] = []
         super().__init__(("127.0.0.1", 0), _RequestHandler)
 
@@ -264,9 +322,20 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def shutdown_request(self, request: socket.socket | tuple[bytes, socket.socket]) -> None:
         with self._conn_lock:
+            reset = request in self._to_reset
             if isinstance(request, socket.socket):
                 self._connections.discard(request)
+                self._to_reset.discard(request)
+        if reset:
+            self.close_request(request)  # no shutdown(SHUT_WR) first: that would send a FIN
+            return
         super().shutdown_request(request)
+
+    def reset_on_close(self, conn: socket.socket) -> None:
+        """Make closing ``conn`` send a TCP RST instead of a FIN."""
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with self._conn_lock:
+            self._to_reset.add(conn)
 
     def drop_connections(self) -> None:
         """Wake handler threads idling on keep-alive connections by shutting their sockets."""
@@ -296,18 +365,35 @@ class _RequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
     server: _HTTPServer
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._connection_opened()
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner._connection_closed()
+
     def _serve(self) -> None:
+        received_at = time.monotonic()
         request = RecordedRequest(
             method=self.command,
             path=self._raw_target(),
             headers=Headers(self.headers.items()),
             body=self._read_body(),
             client_port=int(self.client_address[1]),
+            received_at=received_at,
         )
         owner = self.server.owner
         reply = owner._answer(request)
         if reply.delay > 0:
             owner._wait_unless_stopping(reply.delay)
+        if reply.drop is not None:
+            self.close_connection = True  # write nothing; handle() returns and the socket closes
+            if reply.drop == "reset":
+                self.server.reset_on_close(self.connection)
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)

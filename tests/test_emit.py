@@ -149,12 +149,12 @@ def run(statements: list[str], **arguments: Any) -> tuple[list[tuple[str, str]],
     namespace: dict[str, Any] = {
         "_runtime": FakeRuntime,
         "OrderBy": OrderBy,
-        "query": [],
-        "headers": {},
+        "_query": [],
+        "_headers": {},
         **arguments,
     }
     exec(compile("\n".join(statements), "<emitted>", "exec"), namespace)
-    return namespace["query"], namespace["headers"]
+    return namespace["_query"], namespace["_headers"]
 
 
 # -- literal ---------------------------------------------------------------------------
@@ -330,14 +330,14 @@ def test_path_starting_and_ending_with_a_parameter() -> None:
 
 def test_required_query_parameter_is_always_sent() -> None:
     p = param("take", INT, required=True)
-    assert emit.send_statements(p) == ["query.append(('take', _runtime.text(take)))"]
+    assert emit.send_statements(p) == ["_query.append(('take', _runtime.text(take)))"]
 
 
 def test_optional_query_parameter_is_guarded() -> None:
     p = param("skip", INT)
     assert emit.send_statements(p) == [
         "if skip is not None:",
-        "    query.append(('skip', _runtime.text(skip)))",
+        "    _query.append(('skip', _runtime.text(skip)))",
     ]
     assert run(emit.send_statements(p), skip=None) == ([], {})
     assert run(emit.send_statements(p), skip=0) == ([("skip", "0")], {})
@@ -345,14 +345,14 @@ def test_optional_query_parameter_is_guarded() -> None:
 
 def test_parameter_with_default_is_not_guarded() -> None:
     p = param("take", INT, default=50)
-    assert emit.send_statements(p) == ["query.append(('take', _runtime.text(take)))"]
+    assert emit.send_statements(p) == ["_query.append(('take', _runtime.text(take)))"]
 
 
 def test_enum_query_parameter_sends_the_member_value() -> None:
     p = param("orderBy", ORDER_BY, name="order_by")
     assert emit.send_statements(p) == [
         "if order_by is not None:",
-        "    query.append(('orderBy', OrderBy(order_by).value))",
+        "    _query.append(('orderBy', OrderBy(order_by).value))",
     ]
     assert run(emit.send_statements(p), order_by="Newest") == ([("orderBy", "Newest")], {})
 
@@ -361,7 +361,7 @@ def test_exploded_array_repeats_the_key() -> None:
     p = param("tagIds", ir.ArrayType(STR), name="tag_ids")
     assert emit.send_statements(p) == [
         "if tag_ids:",
-        "    query.extend(('tagIds', _runtime.text(item)) for item in tag_ids)",
+        "    _query.extend(('tagIds', _runtime.text(item)) for item in tag_ids)",
     ]
     assert run(emit.send_statements(p), tag_ids=["a", "b"]) == (
         [("tagIds", "a"), ("tagIds", "b")],
@@ -375,7 +375,7 @@ def test_array_with_explode_false_is_comma_joined() -> None:
     statements = emit.send_statements(p)
     assert statements == [
         "if tag_ids:",
-        "    query.append(('tagIds', \",\".join(_runtime.uuid_text('tag_ids', item)"
+        "    _query.append(('tagIds', \",\".join(_runtime.uuid_text('tag_ids', item)"
         " for item in tag_ids)))",
     ]
     ids = [uuid.UUID(int=1), uuid.UUID(int=2)]
@@ -385,7 +385,7 @@ def test_array_with_explode_false_is_comma_joined() -> None:
 
 def test_header_parameter() -> None:
     p = param("Training-Key", STR, location=HEADER, required=True, name="training_key")
-    assert emit.send_statements(p) == ["headers['Training-Key'] = _runtime.text(training_key)"]
+    assert emit.send_statements(p) == ["_headers['Training-Key'] = _runtime.text(training_key)"]
     assert run(emit.send_statements(p), training_key="k") == ([], {"Training-Key": "k"})
 
 

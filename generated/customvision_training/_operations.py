@@ -32,19 +32,19 @@ def build_get_image_performances(
     """Check the arguments of ``get_image_performances`` and build its request."""
     _runtime.check_items("tag_ids", tag_ids, 0, 20)
     _runtime.check_range("take", take, 0, 256)
-    query: list[tuple[str, str]] = []
-    headers: dict[str, str] = {}
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
     if tag_ids:
-        query.append(
+        _query.append(
             (
                 "tagIds",
                 ",".join(_runtime.uuid_text("tag_ids", item) for item in tag_ids),
             )
         )
     if order_by is not None:
-        query.append(("orderBy", OrderBy(order_by).value))
-    query.append(("take", _runtime.text(take)))
-    query.append(("skip", _runtime.text(skip)))
+        _query.append(("orderBy", OrderBy(order_by).value))
+    _query.append(("take", _runtime.text(take)))
+    _query.append(("skip", _runtime.text(skip)))
     return _runtime.Request(
         operation="GetImagePerformances",
         method="GET",
@@ -53,8 +53,8 @@ def build_get_image_performances(
         + "/iterations/"
         + _runtime.path_segment(_runtime.uuid_text("iteration_id", iteration_id))
         + "/performance/images"
-        + _runtime.query_string(query),
-        headers=headers,
+        + _runtime.query_string(_query),
+        headers=_headers,
         auth=("apim_key",),
         accepts=(
             "application/json",
