@@ -6,6 +6,7 @@ The pipeline, one module per stage: ``load`` → ``build`` → ``render`` → ``
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 
 from .config import Config
@@ -17,12 +18,15 @@ __all__ = ["Config", "Diagnostic", "Report", "Severity", "__version__", "generat
 
 def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Load, build, render and format: the package's files in memory, and any warnings."""
-    from . import build, format, load, render
+    from . import build, format, load, render, upgrade, validate
 
     spec = load.read(config.spec, display=str(config.spec))
-    problems = load.validate(spec)
+    problems = validate.validate(spec)
     if problems:
         raise GenerationError(problems)
+    if "swagger" in spec.document:
+        document, origins = upgrade.upgrade(spec.document)
+        spec = dataclasses.replace(spec, document=document, origins=origins)
     api, warnings = build.build(spec)
     meta = render.Meta(__version__, config.spec.name, spec.sha256)
     files = format.format_package(render.package(api, meta, config.package))

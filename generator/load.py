@@ -9,13 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema.exceptions import ValidationError, best_match
 
 from .diagnostics import Diagnostic, GenerationError, Location, Severity
 
@@ -55,16 +54,31 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 @dataclass(frozen=True)
 class LoadedSpec:
-    """A parsed document with its source positions and the SHA-256 of its bytes."""
+    """A parsed document with its source positions and the SHA-256 of its bytes.
+
+    After a Swagger 2.0 document is rewritten into the 3.x shape, ``origins`` maps pointers
+    of the rewritten document to those of the file, so diagnostics still point into it.
+    """
 
     path: Path
     display: str
     document: dict[str, Any]
     positions: Positions
     sha256: str
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    def original(self, pointer: str) -> str:
+        """The pointer in the file that ``pointer`` (of the document) came from."""
+        probe = pointer
+        while probe not in self.origins:
+            if not probe:
+                return pointer
+            probe = probe.rsplit("/", 1)[0]
+        return self.origins[probe] + pointer[len(probe) :]
 
     def locate(self, pointer: str) -> Location:
         """The file position of ``pointer``, or of its nearest ancestor that has one."""
+        pointer = self.original(pointer)
         probe = pointer
         while probe and probe not in self.positions:
             probe = probe.rsplit("/", 1)[0]
@@ -199,19 +213,6 @@ def read(path: Path, display: str | None = None) -> LoadedSpec:
     return LoadedSpec(path, shown, document, positions, hashlib.sha256(raw).hexdigest())
 
 
-def _refs(value: Any, pointer: str) -> Iterator[tuple[str, Any]]:
-    """Every ``$ref`` in the document with the pointer of the object holding it."""
-    if isinstance(value, dict):
-        ref = value.get("$ref")
-        if ref is not None:
-            yield pointer, ref
-        for key, item in value.items():
-            yield from _refs(item, f"{pointer}/{escape(key)}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _refs(item, f"{pointer}/{index}")
-
-
 def resolve_pointer(document: Any, ref: str) -> Any:
     """The value a local ``#/...`` reference names; ``KeyError`` when there is none."""
     node = document
@@ -224,107 +225,3 @@ def resolve_pointer(document: Any, ref: str) -> Any:
         else:
             raise KeyError(ref)
     return node
-
-
-def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
-    """Refuse remote and unresolved references before the validator trips over them."""
-    problems = []
-    for pointer, ref in _refs(spec.document, ""):
-        where = f"{pointer}/$ref"
-        if not isinstance(ref, str):
-            problems.append(spec.error(where, "$ref must be a string"))
-        elif not ref.startswith("#"):
-            problems.append(
-                spec.error(
-                    where,
-                    f"external reference {ref!r} is not supported",
-                    "generation never reads other files or the network; inline the schema",
-                )
-            )
-        else:
-            try:
-                resolve_pointer(spec.document, ref)
-            except KeyError:
-                problems.append(spec.error(where, f"unresolved reference {ref!r}"))
-    return problems
-
-
-def _validator_for(spec: LoadedSpec) -> Any:
-    """The openapi-spec-validator class for the document's version, or None."""
-    import openapi_spec_validator as osv  # costly import, paid only when validating
-
-    version = str(spec.document.get("openapi", ""))
-    if version.startswith("3.0."):
-        return osv.OpenAPIV30SpecValidator
-    if version.startswith("3.1."):
-        return osv.OpenAPIV31SpecValidator
-    return None
-
-
-def _is_not_a_ref(error: ValidationError) -> bool:
-    """The complaint of a "Reference Object" branch: the value simply has no ``$ref``."""
-    return error.validator == "required" and "'$ref'" in str(error.message)
-
-
-_OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)' operation in '([^']+)'")
-
-
-def _operation_pointer(message: str) -> str:
-    """The validator names, but does not point at, the operation of a path-parameter error."""
-    match = _OPERATION_IN_MESSAGE.search(message)
-    return f"/paths/{escape(match[2])}/{match[1]}" if match else ""
-
-
-def _as_list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _deepest(error: ValidationError) -> tuple[list[Any], str]:
-    """Follow ``anyOf``/``oneOf`` context down to the most specific complaint.
-
-    Among the branches, the ones that got furthest into the value say most; when they
-    are all ``enum`` misses at one place, their allowed values are merged into one message.
-    """
-    while error.context:
-        # "X or a $ref" schemas: the $ref branch's complaint is never the useful one.
-        candidates = [e for e in error.context if not _is_not_a_ref(e)] or list(error.context)
-        depth = max(len(e.absolute_path) for e in candidates)
-        furthest = [e for e in candidates if len(e.absolute_path) == depth]
-        if len(furthest) > 1 and all(e.validator == "enum" for e in furthest):
-            allowed = [v for e in furthest for v in _as_list(e.validator_value)]
-            return list(
-                furthest[0].absolute_path
-            ), f"{furthest[0].instance!r} is not one of {allowed!r}"
-        match = best_match(furthest)
-        if match is None:
-            break
-        error = match
-    return list(error.absolute_path), str(error.message)
-
-
-def validate(spec: LoadedSpec) -> list[Diagnostic]:
-    """Check the document against the OpenAPI schema; return located diagnostics."""
-    if "openapi" not in spec.document:
-        hint = "apiforge reads OpenAPI 3.0 documents with an 'openapi: 3.0.x' field"
-        return [spec.error("", "not an OpenAPI document: no 'openapi' field", hint)]
-    validator_cls = _validator_for(spec)
-    if validator_cls is None:
-        version = spec.document.get("openapi")
-        return [spec.error("/openapi", f"unsupported OpenAPI version {version!r}")]
-    problems = check_refs(spec)
-    if problems:
-        return problems
-    found: list[tuple[str, str]] = []
-    try:
-        for error in validator_cls(spec.document).iter_errors():
-            path, message = _deepest(error)
-            pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
-            found.append((pointer, message))
-    except Exception as exc:  # the validator's own crash must not become our traceback
-        found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}"))
-    # Nested schema checks report paths relative to the schema; keep them only when nothing
-    # better located was found, so one mistake is not reported twice.
-    located = [(p, m) for p, m in found if p in spec.positions]
-    chosen = located or found
-    unique = dict.fromkeys(chosen)
-    return [spec.error(pointer, message) for pointer, message in unique]

@@ -1,0 +1,163 @@
+"""Stage 1b: check references and validate the document with openapi-spec-validator.
+
+Validator complaints are translated to the file's lines and columns. Swagger 2.0 allows
+``type: file`` as a response schema, but the validator's schema rejects it; such schemas
+are shown to the validator as binary strings, which is what they mean, and nothing else
+is relaxed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema.exceptions import ValidationError, best_match
+
+from .diagnostics import Diagnostic
+from .load import LoadedSpec, escape, resolve_pointer
+
+# Values that are data or vendor extensions: a "$ref" inside them is not a reference the
+# generator follows (Azure's x-ms-examples point at example files beside the spec).
+_NOT_FOLLOWED = frozenset({"example", "examples", "default", "enum", "const"})
+
+
+def _refs(value: Any, pointer: str) -> Iterator[tuple[str, Any]]:
+    """Every ``$ref`` the generator follows, with the pointer of the object holding it."""
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if ref is not None:
+            yield pointer, ref
+        for key, item in value.items():
+            if key in _NOT_FOLLOWED or key.startswith("x-"):
+                continue
+            yield from _refs(item, f"{pointer}/{escape(key)}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _refs(item, f"{pointer}/{index}")
+
+
+def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
+    """Refuse remote and unresolved references before the validator trips over them."""
+    problems = []
+    for pointer, ref in _refs(spec.document, ""):
+        where = f"{pointer}/$ref"
+        if not isinstance(ref, str):
+            problems.append(spec.error(where, "$ref must be a string"))
+        elif not ref.startswith("#"):
+            problems.append(
+                spec.error(
+                    where,
+                    f"external reference {ref!r} is not supported",
+                    "generation never reads other files or the network; inline the schema",
+                )
+            )
+        else:
+            try:
+                resolve_pointer(spec.document, ref)
+            except KeyError:
+                problems.append(spec.error(where, f"unresolved reference {ref!r}"))
+    return problems
+
+
+def _validator_for(spec: LoadedSpec) -> Any:
+    """The openapi-spec-validator class for the document's version, or None."""
+    import openapi_spec_validator as osv  # costly import, paid only when validating
+
+    if "swagger" in spec.document:
+        return osv.OpenAPIV2SpecValidator if str(spec.document["swagger"]) == "2.0" else None
+    version = str(spec.document.get("openapi", ""))
+    if version.startswith("3.0."):
+        return osv.OpenAPIV30SpecValidator
+    if version.startswith("3.1."):
+        return osv.OpenAPIV31SpecValidator
+    return None
+
+
+def _is_not_a_ref(error: ValidationError) -> bool:
+    """The complaint of a "Reference Object" branch: the value simply has no ``$ref``."""
+    return error.validator == "required" and "'$ref'" in str(error.message)
+
+
+_OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)' operation in '([^']+)'")
+
+
+def _operation_pointer(message: str) -> str:
+    """The validator names, but does not point at, the operation of a path-parameter error."""
+    match = _OPERATION_IN_MESSAGE.search(message)
+    return f"/paths/{escape(match[2])}/{match[1]}" if match else ""
+
+
+def _as_list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _deepest(error: ValidationError) -> tuple[list[Any], str]:
+    """Follow ``anyOf``/``oneOf`` context down to the most specific complaint.
+
+    Among the branches, the ones that got furthest into the value say most; when they
+    are all ``enum`` misses at one place, their allowed values are merged into one message.
+    """
+    while error.context:
+        # "X or a $ref" schemas: the $ref branch's complaint is never the useful one.
+        candidates = [e for e in error.context if not _is_not_a_ref(e)] or list(error.context)
+        depth = max(len(e.absolute_path) for e in candidates)
+        furthest = [e for e in candidates if len(e.absolute_path) == depth]
+        if len(furthest) > 1 and all(e.validator == "enum" for e in furthest):
+            allowed = [v for e in furthest for v in _as_list(e.validator_value)]
+            return list(
+                furthest[0].absolute_path
+            ), f"{furthest[0].instance!r} is not one of {allowed!r}"
+        match = best_match(furthest)
+        if match is None:
+            break
+        error = match
+    return list(error.absolute_path), str(error.message)
+
+
+def _as_validated(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as the validator should see it: 2.0 file responses as binary strings."""
+    if "swagger" not in document:
+        return document
+    shown = copy.copy(document)
+    shown["paths"] = copy.deepcopy(document.get("paths", {}))
+    for item in shown["paths"].values():
+        for op in item.values() if isinstance(item, dict) else ():
+            responses = op.get("responses", {}) if isinstance(op, dict) else {}
+            for response in responses.values():
+                schema = response.get("schema") if isinstance(response, dict) else None
+                if isinstance(schema, dict) and schema.get("type") == "file":
+                    response["schema"] = {**schema, "type": "string", "format": "binary"}
+    return shown
+
+
+def validate(spec: LoadedSpec) -> list[Diagnostic]:
+    """Check the document against the OpenAPI schema; return located diagnostics."""
+    if "openapi" not in spec.document and "swagger" not in spec.document:
+        hint = "apiforge reads Swagger 2.0 and OpenAPI 3.0 and 3.1 documents"
+        return [spec.error("", "not an OpenAPI document: no 'openapi' or 'swagger' field", hint)]
+    validator_cls = _validator_for(spec)
+    if validator_cls is None:
+        key = "swagger" if "swagger" in spec.document else "openapi"
+        version = spec.document.get(key)
+        hint = "supported: swagger 2.0, openapi 3.0.x and 3.1.x"
+        kind = "Swagger" if key == "swagger" else "OpenAPI"
+        return [spec.error(f"/{key}", f"unsupported {kind} version {version!r}", hint)]
+    problems = check_refs(spec)
+    if problems:
+        return problems
+    found: list[tuple[str, str]] = []
+    try:
+        for error in validator_cls(_as_validated(spec.document)).iter_errors():
+            path, message = _deepest(error)
+            pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
+            found.append((pointer, message))
+    except Exception as exc:  # the validator's own crash must not become our traceback
+        found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}"))
+    # Nested schema checks report paths relative to the schema; keep them only when nothing
+    # better located was found, so one mistake is not reported twice.
+    located = [(p, m) for p, m in found if p in spec.positions]
+    chosen = located or found
+    unique = dict.fromkeys(chosen)
+    return [spec.error(pointer, message) for pointer, message in unique]
