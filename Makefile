@@ -21,7 +21,11 @@ generate: $(STAMP)
 check: $(STAMP)
 	$(PY) -m generator generate --check
 
-pytest: $(STAMP)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+pytest: $(STAMP) node_modules/.package-lock.json
 	$(PY) -m pytest
 
 lint: $(STAMP)

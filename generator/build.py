@@ -12,24 +12,38 @@ from . import ir, names
 from .diagnostics import Diagnostic, GenerationError, Severity
 from .load import LoadedSpec, escape
 from .paging import EXTENSION, pagination
+from .parameters import CALL_OPTIONS, is_json, parameters, request_body
 from .schemas import SchemaBuilder, text_of
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_LOCATIONS = {loc.value: loc for loc in ir.ParamLocation}
-_JSON = ("application/json", "text/json")
-# Keyword arguments every generated method has; spec parameters must not take them.
-CALL_OPTIONS = ("timeout", "max_retries", "accept")
 CLIENT_METHODS = ("close", "aclose")
+CONSTRUCTOR_OPTIONS = (
+    "timeout",
+    "max_retries",
+    "retry_policy",
+    "accept",
+    "max_connections",
+    "allow_insecure_http",
+    "http_client",
+)
 
 
 def _server(b: SchemaBuilder) -> ir.Server:
-    """The first server; its ``{variables}`` become client constructor arguments."""
+    """The first server; its ``{variables}`` become client constructor arguments.
+
+    A relative server URL (or none) gets an ``endpoint`` variable for the host.
+    """
     servers = b.doc.get("servers") or [{"url": "/"}]
-    first = servers[0]
-    variables = first.get("variables", {})
+    first = dict(servers[0])
+    url = str(first.get("url", "/"))
+    variables = dict(first.get("variables") or {})
+    if not url.startswith(("http://", "https://", "{")):
+        url = "{endpoint}" + ("" if url == "/" else url)
+        variables["endpoint"] = {"description": "The service's base URL, like https://host."}
+    first["url"] = url
     py_names = names.unique([names.snake(v) for v in variables])
     return ir.Server(
-        url=str(first.get("url", "/")),
+        url=url,
         variables=tuple(
             ir.ServerVariable(wire, py, text_of(var, "description"), var.get("default"))
             for (wire, var), py in zip(variables.items(), py_names, strict=True)
@@ -52,77 +66,30 @@ def _security(b: SchemaBuilder) -> dict[str, ir.ApiKeyAuth]:
     return found
 
 
-def _parameter(b: SchemaBuilder, raw: Any, pointer: str, op_name: str) -> ir.Parameter | None:
-    """One parameter, or None (after an error) when it cannot be sent."""
-    param, pointer = b.deref(raw, pointer)
-    location = _LOCATIONS.get(param.get("in", ""))
-    if location is None:
-        b.error(f"{pointer}/in", f"parameters in {param.get('in')!r} are not supported yet")
-        return None
-    style = param.get("style", "simple" if location is not ir.ParamLocation.QUERY else "form")
-    if style not in ("form", "simple"):
-        b.error(f"{pointer}/style", f"parameter style {style!r} is not supported yet")
-    if "schema" not in param:
-        b.error(pointer, "parameters with 'content' instead of 'schema' are not supported yet")
-        return None
-    schema, _ = b.deref(param["schema"], f"{pointer}/schema")
-    wire = str(param["name"])
-    default = schema.get("default")
-    return ir.Parameter(
-        wire_name=wire,
-        name=names.snake(wire),
-        location=location,
-        type=b.type_of(param["schema"], f"{pointer}/schema", wire),
-        required=bool(param.get("required", False)),
-        description=text_of(param, "description"),
-        default=default if isinstance(default, str | int | float | bool) else None,
-        constraints=ir.Constraints(
-            minimum=schema.get("minimum"),
-            maximum=schema.get("maximum"),
-            min_items=schema.get("minItems"),
-            max_items=schema.get("maxItems"),
-        ),
-        explode=bool(param.get("explode", style == "form")),
-    )
-
-
-def _parameters(b: SchemaBuilder, item: Any, op: Any, pointer: str) -> tuple[ir.Parameter, ...]:
-    """Path-level and operation-level parameters merged; path ones first, in path order."""
-    merged: dict[tuple[str, str], tuple[Any, str]] = {}
-    path_pointer = pointer.rsplit("/", 1)[0]
-    for raw_list, base in (
-        (item.get("parameters", []), path_pointer),
-        (op.get("parameters", []), pointer),
-    ):
-        for index, raw in enumerate(raw_list):
-            param, _ = b.deref(raw, f"{base}/parameters/{index}")
-            merged[(param.get("name"), param.get("in"))] = (raw, f"{base}/parameters/{index}")
-    built = [_parameter(b, raw, where, pointer) for raw, where in merged.values()]
-    params = [p for p in built if p is not None]
-    path_first = sorted(params, key=lambda p: p.location is not ir.ParamLocation.PATH)
-    taken = [names.PythonIdentifier(o) for o in CALL_OPTIONS]
-    unique_names = names.unique(taken + [p.name for p in path_first])[len(taken) :]
-    return tuple(
-        ir.Parameter(**{**p.__dict__, "name": n})
-        for p, n in zip(path_first, unique_names, strict=True)
-    )
-
-
 def _responses(b: SchemaBuilder, op: Any, pointer: str, hint: str) -> tuple[ir.Response, ...]:
-    """Declared responses in document order; JSON media types give the body type."""
+    """Declared responses in document order; the JSON (else first) schema is the body type."""
     found = []
     for status, raw in op.get("responses", {}).items():
         where = f"{pointer}/responses/{escape(status)}"
         response, where = b.deref(raw, where)
-        content: dict[str, Any] = response.get("content", {})
-        json_type = next((m for m in content if m in _JSON or m.endswith("+json")), None)
+        content: dict[str, Any] = response.get("content") or {}
+        with_schema = [
+            m for m in content if isinstance(content[m], dict) and "schema" in content[m]
+        ]
+        media = next(
+            (m for m in with_schema if is_json(m)), with_schema[0] if with_schema else None
+        )
         body = None
-        if json_type is not None:
-            media = f"{where}/content/{escape(json_type)}"
-            body = b.type_of(
-                content[json_type].get("schema"), f"{media}/schema", f"{hint} {status}"
-            )
-        found.append(ir.Response(status, text_of(response, "description"), tuple(content), body))
+        if media is not None:
+            at = f"{where}/content/{escape(media)}/schema"
+            body = b.type_of(content[media]["schema"], at, f"{hint} {status}")
+        binary = body == ir.PrimitiveType(ir.Primitive.BYTES, "binary") or (
+            media is None and any(not is_json(m) and "xml" not in m for m in content)
+        )
+        if binary:
+            body = ir.PrimitiveType(ir.Primitive.BYTES, "binary")
+        description = text_of(response, "description")
+        found.append(ir.Response(status, description, tuple(content), body, binary))
     return tuple(found)
 
 
@@ -146,9 +113,8 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                 )
             requirements = op.get("security", global_security)
             schemes = sorted({key for req in requirements for key in req if key in auth})
-            if "requestBody" in op:
-                b.error(f"{pointer}/requestBody", "'requestBody' is not supported yet")
             raws.append(op)
+            params = parameters(b, item, op, pointer)
             found.append(
                 ir.Operation(
                     operation_id=str(op_id),
@@ -157,7 +123,8 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                     path=path,
                     summary=text_of(op, "summary"),
                     description=text_of(op, "description"),
-                    parameters=_parameters(b, item, op, pointer),
+                    parameters=params,
+                    body=request_body(b, op, pointer, params),
                     responses=_responses(b, op, pointer, str(op_id)),
                     auth=tuple(auth[key] for key in schemes),
                     pointer=pointer,
@@ -192,6 +159,23 @@ def _with_pagination(
     return result
 
 
+def _client_params(
+    operations: tuple[ir.Operation, ...], taken: list[names.PythonIdentifier]
+) -> tuple[ir.Parameter, ...]:
+    """``x-ms-parameter-location: client`` parameters: constructor arguments, one per name."""
+    found: dict[str, ir.Parameter] = {}
+    for op in operations:
+        for p in op.parameters:
+            if p.client and p.wire_name not in found:
+                found[p.wire_name] = p
+    reserved = [*taken, *(names.PythonIdentifier(n) for n in CONSTRUCTOR_OPTIONS)]
+    py_names = names.unique(reserved + [p.name for p in found.values()])[len(reserved) :]
+    return tuple(
+        ir.Parameter(**{**p.__dict__, "name": n})
+        for p, n in zip(found.values(), py_names, strict=True)
+    )
+
+
 def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
     """The IR of a validated document, with warnings; raises ``GenerationError`` on errors."""
     b = SchemaBuilder(spec)
@@ -204,16 +188,20 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
     schemes = _security(b)
     operations = _operations(b, schemes)
     used = sorted({a.scheme for op in operations for a in op.auth})
+    server = _server(b)
+    taken = [v.name for v in server.variables] + [schemes[key].name for key in used]
     api = ir.Api(
         title=title,
         version=str(info.get("version", "")),
         description=text_of(info, "description"),
         client_name=client_name,
-        server=_server(b),
+        server=server,
         auth=tuple(schemes[key] for key in used),
         models=tuple(b.models.values()),
         enums=tuple(b.enums.values()),
         operations=operations,
+        unions=tuple(b.unions.values()),
+        client_params=_client_params(operations, taken),
     )
     if any(d.severity is Severity.ERROR for d in b.diagnostics):
         raise GenerationError(b.diagnostics)

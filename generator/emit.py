@@ -10,6 +10,7 @@ import math
 import re
 import textwrap
 import unicodedata
+from dataclasses import dataclass
 
 from . import ir
 
@@ -67,25 +68,33 @@ def _paragraphs(text: str) -> list[list[str]]:
     return [b for b in blocks if b]
 
 
-def _wrap_block(block: list[str], width: int) -> list[str]:
+def _wrap_block(block: list[str], width: int, lead: int = 0) -> list[str]:
+    """Wrap one paragraph; ``lead`` columns of its first line are already taken."""
     if any(_LIST_ITEM.match(line) for line in block):
-        return [
-            w
-            for line in block
-            for w in (
-                textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
-            )
-        ]
-    return textwrap.wrap(
-        " ".join(line.strip() for line in block),
-        width,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+        lines = block
+    else:
+        lines = [" ".join(line.strip() for line in block)]
+    out: list[str] = []
+    for line in lines:
+        first = " " * lead if not out else ""
+        wrapped = textwrap.wrap(
+            line,
+            width,
+            initial_indent=first,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
+        wrapped[0] = wrapped[0][len(first) :]
+        out.extend(wrapped)
+    return out
 
 
-def doc_text(text: str, indent: int = 0) -> str:
-    """Spec text made safe inside a triple-quoted docstring, reflowed to fit the page."""
+def doc_text(text: str, indent: int = 0, first: int | None = None) -> str:
+    """Spec text made safe inside a triple-quoted docstring, reflowed to fit the page.
+
+    Lines after the first start at ``indent``; the first starts at column ``first``
+    (default ``indent``), as after ``name: `` in an ``Args:`` entry.
+    """
     safe = "".join(_escape_char(c) for c in text.replace("\r\n", "\n").replace("\\", "\\\\"))
     safe = safe.strip()
     if safe.endswith('"'):  # it would merge with the closing quotes
@@ -95,7 +104,8 @@ def doc_text(text: str, indent: int = 0) -> str:
     for block in _paragraphs(safe):
         if lines:
             lines.append("")
-        lines.extend(_wrap_block(block, _DOC_WIDTH - indent))
+        lead = max(0, (first if first is not None else indent) - indent) if not lines else 0
+        lines.extend(_wrap_block(block, _DOC_WIDTH - indent, lead))
     pad = " " * indent
     return "\n".join(pad + line if line else "" for line in lines).lstrip()
 
@@ -106,22 +116,44 @@ def annotation(t: ir.TypeRef) -> str:
         return _ANNOTATIONS[t.kind]
     if isinstance(t, ir.ArrayType):
         return f"list[{annotation(t.item)}]"
+    if isinstance(t, ir.MapType):
+        return f"dict[str, {annotation(t.value)}]"
+    if isinstance(t, ir.LiteralType):
+        return f"Literal[{literal(t.value)}]"
+    if isinstance(t, ir.ScalarUnion):
+        return " | ".join(dict.fromkeys(annotation(o) for o in t.options))
     return t.name
 
 
 def field_annotation(f: ir.Field) -> str:
     """A model field's annotation: optional unless required and not nullable."""
     base = annotation(f.type)
-    return base if f.required and not f.nullable else f"{base} | None"
+    optional = f.nullable or (not f.required and f.default is None)
+    return f"{base} | None" if optional else base
+
+
+def default_value(t: ir.TypeRef, value: ir.Scalar) -> str:
+    """A spec default as a Python expression of the field's type."""
+    if isinstance(t, ir.EnumRef):
+        return f"{t.name}({literal(value)})"
+    if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.FLOAT and isinstance(value, int):
+        return literal(float(value))
+    return literal(value)
 
 
 def field_default(f: ir.Field) -> str:
     """The right-hand side of a field declaration, or '' for a required field."""
-    if f.required:
-        return f"msgspec.field(name={literal(f.wire_name)})" if f.wire_name != f.name else ""
-    if f.wire_name != f.name:
-        return f"msgspec.field(default=None, name={literal(f.wire_name)})"
-    return "None"
+    if f.default is not None and isinstance(f.type, ir.EnumRef | ir.PrimitiveType | ir.LiteralType):
+        value = default_value(f.type, f.default)
+    elif f.required:
+        value = ""
+    else:
+        value = "None"
+    if f.wire_name == f.name:
+        return value
+    if not value:
+        return f"msgspec.field(name={literal(f.wire_name)})"
+    return f"msgspec.field(default={value}, name={literal(f.wire_name)})"
 
 
 def input_annotation(t: ir.TypeRef) -> str:
@@ -132,6 +164,10 @@ def input_annotation(t: ir.TypeRef) -> str:
         return f"{t.name} | str"
     if isinstance(t, ir.ArrayType):
         return f"Sequence[{input_annotation(t.item)}]"
+    if isinstance(t, ir.MapType):
+        return f"Mapping[str, {input_annotation(t.value)}]"
+    if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.BYTES:
+        return "bytes | BinaryIO"
     return annotation(t)
 
 
@@ -155,7 +191,7 @@ def encode(t: ir.TypeRef, expr: str, name: str) -> str:
     if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.UUID:
         return f"_runtime.uuid_text({literal(name)}, {expr})"
     if isinstance(t, ir.EnumRef):
-        return f"{t.name}({expr}).value"
+        return f"_runtime.text({t.name}({expr}))"
     return f"_runtime.text({expr})"
 
 
@@ -170,7 +206,9 @@ def path_expression(op: ir.Operation) -> str:
         if head:
             parts.append(literal(head))
         p = by_wire[wire]
-        parts.append(f"_runtime.path_segment({encode(p.type, p.name, p.name)})")
+        text = encode(p.type, p.name, p.name)
+        # x-ms-skip-url-encoding: the value is a path fragment the caller already encoded.
+        parts.append(text if p.skip_encoding else f"_runtime.path_segment({text})")
     if rest:
         parts.append(literal(rest))
     return " + ".join(parts) or literal("")
@@ -204,9 +242,18 @@ def send_statements(p: ir.Parameter) -> list[str]:
         if p.explode and p.location is ir.ParamLocation.QUERY:
             body = [f"_query.extend(({wire}, {item}) for item in {p.name})"]
         else:
-            body = [_add(p, f'",".join({item} for item in {p.name})')]
+            separator = literal(ir.SEPARATORS.get(p.style, ","))
+            body = [_add(p, f"{separator}.join({item} for item in {p.name})")]
         # An empty list filters nothing, exactly like leaving the argument out.
         guard = f"if {p.name}:"
+    elif isinstance(p.type, ir.MapType | ir.ModelRef):
+        if p.style == "deepObject":
+            body = [f"_query.extend(_runtime.deep_object({wire}, {p.name}))"]
+        elif p.explode and p.location is ir.ParamLocation.QUERY:
+            body = [f"_query.extend(_runtime.object_pairs({p.name}))"]
+        else:
+            body = [_add(p, f"_runtime.object_text({p.name})")]
+        guard = "" if always_sent(p) else f"if {p.name} is not None:"
     else:
         body = [_add(p, encode(p.type, p.name, p.name))]
         guard = "" if always_sent(p) else f"if {p.name} is not None:"
@@ -220,3 +267,176 @@ def _add(p: ir.Parameter, expr: str) -> str:
     if p.location is ir.ParamLocation.HEADER:
         return f"_headers[{literal(p.wire_name)}] = {expr}"
     return f"_query.append(({literal(p.wire_name)}, {expr}))"
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of a generated method, as its signature and docstring show it."""
+
+    name: str
+    annotation: str
+    default: str | None
+    positional: bool
+    description: str
+
+
+def _argument(
+    name: str, t: ir.TypeRef, required: bool, default: ir.Scalar | None, doc: str
+) -> Argument:
+    hint = input_annotation(t)
+    if required:
+        return Argument(name, hint, None, False, doc)
+    if default is not None:
+        return Argument(name, hint, default_value(t, default), False, doc)
+    return Argument(name, f"{hint} | None", "None", False, doc)
+
+
+def arguments(op: ir.Operation) -> list[Argument]:
+    """A method's arguments: path parameters (positional), the body, then the rest.
+
+    Client-level parameters are not among them: the client passes its own values.
+    """
+    params = [p for p in op.parameters if not p.client]
+    path = [
+        Argument(p.name, input_annotation(p.type), None, True, p.description or p.wire_name)
+        for p in params
+        if p.location is ir.ParamLocation.PATH
+    ]
+    body: list[Argument] = []
+    if op.body and op.body.fields:
+        body = [
+            _argument(f.name, f.type, f.required, None, f.description or f.wire_name)
+            for f in op.body.fields
+        ]
+    elif op.body:
+        b = op.body
+        body = [_argument(b.name, b.type, b.required, None, b.description or "The request body.")]
+    rest = [
+        _argument(p.name, p.type, p.required, p.default, p.description or p.wire_name)
+        for p in params
+        if p.location is not ir.ParamLocation.PATH
+    ]
+    return path + body + rest
+
+
+def signature(args: list[Argument], keywords_follow: bool = False) -> list[str]:
+    """Signature lines for ``args``, with ``*`` before the first keyword-only one.
+
+    ``keywords_follow``: more keyword-only arguments come after these, so end with ``*``
+    if none of ``args`` put it.
+    """
+    lines: list[str] = []
+    for a in args:
+        if not a.positional and "*" not in lines:
+            lines.append("*")
+        default = f" = {a.default}" if a.default is not None else ""
+        lines.append(f"{a.name}: {a.annotation}{default}")
+    if keywords_follow and "*" not in lines:
+        lines.append("*")
+    return lines
+
+
+def enum_base(e: ir.Enum) -> str:
+    """The base class of a generated enum: open ones keep unknown values."""
+    if e.open:
+        return "ApiIntEnum" if e.is_int else "ApiEnum"
+    return "enum.IntEnum" if e.is_int else "enum.StrEnum"
+
+
+def builder_call(api: ir.Api, op: ir.Operation, values: dict[str, str] | None = None) -> list[str]:
+    """The arguments a client passes to an operation's request builder.
+
+    ``values`` replaces some arguments' values (the pager passes its own offset).
+    """
+    values = values or {}
+    calls = [
+        a.name if a.positional else f"{a.name}={values.get(a.name, a.name)}" for a in arguments(op)
+    ]
+    calls += [
+        f"{p.name}=self._{api.client_param(p.wire_name).name}" for p in op.parameters if p.client
+    ]
+    return calls
+
+
+def builder_arguments(op: ir.Operation) -> list[Argument]:
+    """A request builder's arguments: the method's, plus client-level parameters."""
+    client = [
+        Argument(p.name, input_annotation(p.type), None, False, p.description)
+        for p in op.parameters
+        if p.client
+    ]
+    return arguments(op) + client
+
+
+def body_statements(body: ir.RequestBody) -> list[str]:
+    """Statements putting the request body into ``_content``, ``_data`` or ``_files``."""
+    media = literal(body.media_type)
+    if body.kind in (ir.BodyKind.JSON, ir.BodyKind.BINARY):
+        encoder = "encode_json" if body.kind is ir.BodyKind.JSON else "read_bytes"
+        lines = [
+            f"_content = _runtime.{encoder}({body.name})",
+            f'_headers["Content-Type"] = {media}',
+        ]
+        if body.required:
+            return lines
+        return [f"if {body.name} is not None:", *("    " + line for line in lines)]
+    statements: list[str] = []
+    for f in body.fields:
+        wire = literal(f.wire_name)
+        if f.is_file:
+            line = f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
+        elif isinstance(f.type, ir.ArrayType):
+            item = encode(f.type.item, "item", f.name)
+            line = f"_data[{wire}] = [{item} for item in {f.name}]"
+        else:
+            line = f"_data[{wire}] = {encode(f.type, f.name, f.name)}"
+        statements += [line] if f.required else [f"if {f.name} is not None:", "    " + line]
+    return statements
+
+
+def _outcome(r: ir.Response) -> str:
+    """What a success response returns: ``bytes``, a decoded annotation, or ``None``."""
+    if r.binary:
+        return "bytes"
+    return annotation(r.type) if r.type else "None"
+
+
+def result_annotation(op: ir.Operation) -> str:
+    """The return annotation of an operation's method."""
+    outcomes = dict.fromkeys(_outcome(r) for r in op.successes)
+    return " | ".join(outcomes) or "None"
+
+
+def decoders(op: ir.Operation) -> dict[str, str]:
+    """Module-level decoder names by the annotation they decode, one per distinct type."""
+    prefix = f"_{op.name.upper()}"
+    types = [r.type for r in op.successes if r.type and not r.binary]
+    found = {annotation(t): t for t in types}
+    if op.error and op.error.type and not op.error.binary:
+        found.setdefault(annotation(op.error.type), op.error.type)
+    return {a: f"{prefix}_{i}" for i, a in enumerate(found)}
+
+
+def success_statements(op: ir.Operation) -> list[str]:
+    """The body of ``if response.is_success:`` in a parser: one branch per outcome."""
+    names = decoders(op)
+
+    def give(r: ir.Response) -> str:
+        outcome = _outcome(r)
+        if outcome == "bytes":
+            return "return response.content"
+        if outcome == "None":
+            return "return None"
+        name = names[outcome]
+        return f"return _runtime.decode(response, {name}, {outcome}, {literal(op.operation_id)})"
+
+    branches = list(dict.fromkeys((r.status, give(r)) for r in op.successes))
+    if len({g for _, g in branches}) <= 1:
+        return [branches[0][1] if branches else "return None"]
+    exact = [(s, g) for s, g in branches if s.isdigit()]
+    fallback = next((g for s, g in branches if not s.isdigit()), exact[-1][1])
+    lines: list[str] = []
+    for status, give_line in exact:
+        if give_line != fallback:
+            lines += [f"if response.status_code == {int(status)}:", f"    {give_line}"]
+    return [*lines, fallback]

@@ -67,17 +67,28 @@ def for_type(t: ir.TypeRef, *, inputs: bool = False) -> set[Import]:
     if isinstance(t, ir.ArrayType):
         extra = {Import("collections.abc", "Sequence")} if inputs else set()
         return extra | for_type(t.item, inputs=inputs)
-    if isinstance(t, ir.ModelRef):
+    if isinstance(t, ir.MapType):
+        extra = {Import("collections.abc", "Mapping")} if inputs else set()
+        return extra | for_type(t.value, inputs=inputs)
+    if isinstance(t, ir.ScalarUnion):
+        return set().union(*(for_type(o, inputs=inputs) for o in t.options))
+    if isinstance(t, ir.LiteralType):
+        return {Import("typing", "Literal")}
+    if isinstance(t, ir.ModelRef | ir.UnionRef):
         return {Import(MODELS, t.name)}
     if isinstance(t, ir.EnumRef):
         return {Import(ENUMS, t.name)}
-    if t.kind in (ir.Primitive.DATETIME, ir.Primitive.DATE):
-        return {Import("datetime")}
-    if t.kind is ir.Primitive.UUID:
-        return {Import("uuid")}
-    if t.kind is ir.Primitive.ANY:
-        return {Import("typing", "Any")}
-    return set()
+    return _PRIMITIVE_IMPORTS.get(t.kind, set()) | (
+        {Import("typing", "BinaryIO")} if inputs and t.kind is ir.Primitive.BYTES else set()
+    )
+
+
+_PRIMITIVE_IMPORTS = {
+    ir.Primitive.DATETIME: {Import("datetime")},
+    ir.Primitive.DATE: {Import("datetime")},
+    ir.Primitive.UUID: {Import("uuid")},
+    ir.Primitive.ANY: {Import("typing", "Any")},
+}
 
 
 def local_to(module: str, imports: Iterable[Import]) -> set[Import]:

@@ -42,6 +42,34 @@ class ArrayType:
 
 
 @dataclass(frozen=True)
+class MapType:
+    """A JSON object with arbitrary keys (``additionalProperties``)."""
+
+    value: TypeRef
+
+
+@dataclass(frozen=True)
+class LiteralType:
+    """One fixed value (``const``, or a single-value enum)."""
+
+    value: str | int | float | bool
+
+
+@dataclass(frozen=True)
+class ScalarUnion:
+    """``oneOf``/``anyOf`` of values of different JSON kinds (``str | int``)."""
+
+    options: tuple[TypeRef, ...]
+
+
+@dataclass(frozen=True)
+class UnionRef:
+    """A reference to a discriminated ``Union`` by its alias name."""
+
+    name: ClassName
+
+
+@dataclass(frozen=True)
 class ModelRef:
     """A reference to a ``Model`` by its class name."""
 
@@ -55,7 +83,10 @@ class EnumRef:
     name: ClassName
 
 
-TypeRef = PrimitiveType | ArrayType | ModelRef | EnumRef
+TypeRef = (
+    PrimitiveType | ArrayType | MapType | LiteralType | ScalarUnion | ModelRef | EnumRef | UnionRef
+)
+Scalar = str | int | float | bool
 
 
 @dataclass(frozen=True)
@@ -79,16 +110,24 @@ class Field:
     nullable: bool
     read_only: bool
     description: str
+    default: Scalar | None = None
+    example: str = ""
 
 
 @dataclass(frozen=True)
 class Model:
-    """An object schema, emitted as a ``msgspec.Struct``."""
+    """An object schema, emitted as a ``msgspec.Struct``; ``base`` is its parent model."""
 
     name: ClassName
     description: str
     fields: tuple[Field, ...]
     pointer: str
+    base: ClassName | None = None
+
+    @property
+    def read_only(self) -> tuple[str, ...]:
+        """Wire names the client never sends."""
+        return tuple(f.wire_name for f in self.fields if f.read_only)
 
 
 @dataclass(frozen=True)
@@ -96,16 +135,41 @@ class EnumMember:
     """One allowed value and its Python member name."""
 
     name: ConstantName
-    value: str
+    value: str | int
 
 
 @dataclass(frozen=True)
 class Enum:
-    """A string enum; unknown values from the server decode to pseudo-members."""
+    """A string or integer enum; ``open`` ones decode unknown values to pseudo-members."""
 
     name: ClassName
     description: str
     members: tuple[EnumMember, ...]
+    pointer: str
+    open: bool = True
+
+    @property
+    def is_int(self) -> bool:
+        """True for integer enums."""
+        return all(isinstance(m.value, int) for m in self.members)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One alternative of a discriminated union and the tag that selects it."""
+
+    tag: str
+    model: ClassName
+
+
+@dataclass(frozen=True)
+class Union:
+    """``oneOf``/``anyOf`` with a discriminator; unknown tags keep the raw object."""
+
+    name: ClassName
+    description: str
+    discriminator: str
+    variants: tuple[Variant, ...]
     pointer: str
 
 
@@ -115,6 +179,16 @@ class ParamLocation(enum.Enum):
     PATH = "path"
     QUERY = "query"
     HEADER = "header"
+
+
+# Separators of non-exploded array parameters, by OpenAPI style (tsv comes from Swagger 2.0).
+SEPARATORS = {
+    "form": ",",
+    "simple": ",",
+    "spaceDelimited": " ",
+    "pipeDelimited": "|",
+    "x-tabDelimited": "\t",
+}
 
 
 @dataclass(frozen=True)
@@ -127,9 +201,46 @@ class Parameter:
     type: TypeRef
     required: bool
     description: str
-    default: str | int | float | bool | None
+    default: Scalar | None
     constraints: Constraints
     explode: bool
+    style: str = "form"
+    client: bool = False
+    skip_encoding: bool = False
+
+
+class BodyKind(enum.Enum):
+    """How a request body is encoded."""
+
+    JSON = "json"
+    FORM = "form"
+    MULTIPART = "multipart"
+    BINARY = "binary"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One part of a form or multipart body; ``is_file`` parts take bytes or a file."""
+
+    wire_name: str
+    name: PythonIdentifier
+    type: TypeRef
+    required: bool
+    description: str
+    is_file: bool
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    """The request body: one argument (JSON, binary) or one argument per form field."""
+
+    kind: BodyKind
+    media_type: str
+    name: PythonIdentifier
+    type: TypeRef
+    required: bool
+    description: str
+    fields: tuple[FormField, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +251,7 @@ class Response:
     description: str
     media_types: tuple[str, ...]
     type: TypeRef | None
+    binary: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,12 +289,25 @@ class Operation:
     auth: tuple[ApiKeyAuth, ...]
     pointer: str
     pagination: Pagination | None = None
+    body: RequestBody | None = None
 
     @property
     def success(self) -> Response | None:
         """The lowest declared 2xx response."""
-        ok = [r for r in self.responses if r.status.startswith("2")]
+        ok = self.successes
         return min(ok, key=lambda r: r.status) if ok else None
+
+    @property
+    def successes(self) -> tuple[Response, ...]:
+        """Every declared 2xx response, lowest status first."""
+        return tuple(
+            sorted((r for r in self.responses if r.status[:1] == "2"), key=lambda r: r.status)
+        )
+
+    @property
+    def binary(self) -> bool:
+        """True when the success answer is a file: bytes, and a streaming variant."""
+        return any(r.binary for r in self.successes)
 
     @property
     def error(self) -> Response | None:
@@ -221,3 +346,9 @@ class Api:
     models: tuple[Model, ...]
     enums: tuple[Enum, ...]
     operations: tuple[Operation, ...]
+    unions: tuple[Union, ...] = ()
+    client_params: tuple[Parameter, ...] = ()
+
+    def client_param(self, wire_name: str) -> Parameter:
+        """The constructor argument carrying client-level parameter ``wire_name``."""
+        return next(p for p in self.client_params if p.wire_name == wire_name)

@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 
 from . import emit, imports, ir
+from .diagnostics import Diagnostic, GenerationError, Location, Severity
 from .imports import Import
 
 ERROR_CLASSES = (
@@ -58,6 +59,15 @@ def environment(directory: Path) -> jinja2.Environment:
         field_annotation=emit.field_annotation,
         field_default=emit.field_default,
         param_signature=emit.param_signature,
+        arguments=emit.arguments,
+        signature_lines=emit.signature,
+        builder_call=emit.builder_call,
+        builder_arguments=emit.builder_arguments,
+        body_statements=emit.body_statements,
+        result_annotation=emit.result_annotation,
+        decoders=emit.decoders,
+        success_statements=emit.success_statements,
+        enum_base=emit.enum_base,
         check_calls=emit.check_calls,
         send_statements=emit.send_statements,
         path_expression=emit.path_expression,
@@ -67,7 +77,14 @@ def environment(directory: Path) -> jinja2.Environment:
 
 
 def _render(template: str, **context: Any) -> str:
-    return environment(templates_dir()).get_template(template).render(**context)
+    """One template rendered; a template mistake is reported, never a traceback."""
+    try:
+        return environment(templates_dir()).get_template(template).render(**context)
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", 0) or 0
+        where = Location(f"templates/{template}", line, 1 if line else 0)
+        message = f"template error: {type(exc).__name__}: {exc}"
+        raise GenerationError([Diagnostic(Severity.ERROR, where, message)]) from None
 
 
 def _error_model(api: ir.Api) -> str:
@@ -77,14 +94,75 @@ def _error_model(api: ir.Api) -> str:
     return only.name if isinstance(only, ir.ModelRef) else ""
 
 
+def sent_models(api: ir.Api) -> set[str]:
+    """Models that can travel in a request: only these need their read-only fields listed."""
+    by_name = {m.name: m for m in api.models}
+    unions = {u.name: u for u in api.unions}
+    found: set[str] = set()
+    todo: list[ir.TypeRef] = []
+    for op in api.operations:
+        todo += [p.type for p in op.parameters]
+        if op.body:
+            todo += [op.body.type, *(f.type for f in op.body.fields)]
+    while todo:
+        t = todo.pop()
+        if isinstance(t, ir.ArrayType):
+            todo.append(t.item)
+        elif isinstance(t, ir.MapType):
+            todo.append(t.value)
+        elif isinstance(t, ir.ScalarUnion):
+            todo += list(t.options)
+        elif isinstance(t, ir.UnionRef) and t.name in unions:
+            todo += [ir.ModelRef(v.model) for v in unions[t.name].variants]
+        elif isinstance(t, ir.ModelRef) and t.name not in found and t.name in by_name:
+            found.add(t.name)
+            model = by_name[t.name]
+            todo += [f.type for f in model.fields]
+            if model.base:
+                todo.append(ir.ModelRef(model.base))
+    return found
+
+
+def _base_first(models: tuple[ir.Model, ...]) -> list[ir.Model]:
+    """Models in document order, except that a base class comes before its subclasses."""
+    by_name = {m.name: m for m in models}
+    placed: dict[str, ir.Model] = {}
+
+    def place(model: ir.Model) -> None:
+        if model.name in placed:
+            return
+        if model.base and model.base in by_name:
+            place(by_name[model.base])
+        placed[model.name] = model
+
+    for model in models:
+        place(model)
+    return list(placed.values())
+
+
 def models(api: ir.Api, meta: Meta) -> str:
     """``_models.py``."""
     needed = {Import("msgspec")}
     for model in api.models:
         for field in model.fields:
             needed |= imports.for_type(field.type)
+    sent = sent_models(api)
+    if any(m.read_only and m.name in sent for m in api.models):
+        needed.add(Import("typing", "ClassVar"))
+    if api.unions:
+        needed |= {Import("typing", "TYPE_CHECKING"), Import("typing", "TypeAlias")}
+        needed |= {Import(".", "_unions"), Import("._unions", "UnknownVariant")}
+        needed |= {Import(imports.MODELS, v.model) for u in api.unions for v in u.variants}
     lines = imports.render(imports.local_to(imports.MODELS, needed))
-    return _render("_models.py.jinja", meta=meta, models=api.models, imports=lines)
+    ordered = _base_first(api.models)
+    return _render(
+        "_models.py.jinja",
+        meta=meta,
+        models=ordered,
+        unions=api.unions,
+        imports=lines,
+        sent=sent,
+    )
 
 
 def enums(api: ir.Api, meta: Meta) -> str:
@@ -100,7 +178,12 @@ def errors(api: ir.Api, meta: Meta) -> str:
 def runtime(api: ir.Api, meta: Meta, package: str) -> str:
     """``_runtime.py``."""
     agent = f"{package}/{api.version} apiforge/{meta.generator_version}"
-    return _render("_runtime.py.jinja", meta=meta, user_agent=emit.literal(agent))
+    return _render(
+        "_runtime.py.jinja",
+        meta=meta,
+        user_agent=emit.literal(agent),
+        has_unions=bool(api.unions),
+    )
 
 
 def _signature_imports(api: ir.Api) -> set[Import]:
@@ -109,22 +192,36 @@ def _signature_imports(api: ir.Api) -> set[Import]:
     for op in api.operations:
         for p in op.parameters:
             needed |= imports.for_type(p.type, inputs=True)
-        if op.success and op.success.type:
-            needed |= imports.for_type(op.success.type)
+        if op.body:
+            body_types = [f.type for f in op.body.fields] if op.body.fields else [op.body.type]
+            for t in body_types:
+                needed |= imports.for_type(t, inputs=True)
+        for r in op.successes:
+            if r.type:
+                needed |= imports.for_type(r.type)
+    for p in api.client_params:
+        needed |= imports.for_type(p.type, inputs=True)
     return needed
 
 
 def operations(api: ir.Api, meta: Meta) -> str:
     """``_operations.py``."""
     needed = {Import("httpx"), Import(".", "_runtime")} | _signature_imports(api)
-    if any(r.type for op in api.operations for r in op.responses):
+    if any(emit.decoders(op) for op in api.operations):
         needed.add(Import("msgspec"))
+        if api.unions:
+            needed.add(Import(".", "_unions"))
     for op in api.operations:
-        for r in (op.success, op.error):
-            if r and r.type:
-                needed |= imports.for_type(r.type)
+        if op.error and op.error.type:
+            needed |= imports.for_type(op.error.type)
     lines = imports.render(needed)
-    return _render("_operations.py.jinja", meta=meta, operations=api.operations, imports=lines)
+    return _render(
+        "_operations.py.jinja",
+        meta=meta,
+        operations=api.operations,
+        imports=lines,
+        has_unions=bool(api.unions),
+    )
 
 
 def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
@@ -138,10 +235,12 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
         Import("._errors", "ApiError"),
         Import("._runtime", "RetryPolicy"),
     }
+    iterator = Import("collections.abc", "AsyncIterator" if is_async else "Iterator")
     for op in api.operations:
         if op.pagination:
-            iterator = "AsyncIterator" if is_async else "Iterator"
-            needed |= {Import("collections.abc", iterator)} | imports.for_type(op.pagination.item)
+            needed |= {iterator} | imports.for_type(op.pagination.item)
+        if op.binary:
+            needed |= {iterator, Import("contextlib")}
     lines = imports.render(needed | _signature_imports(api))
     name = f"Async{api.client_name}" if is_async else api.client_name
     return _render(
@@ -156,6 +255,9 @@ def exports(api: ir.Api) -> dict[str, str]:
     names["RetryPolicy"] = "._runtime"
     names.update({m.name: imports.MODELS for m in api.models})
     names.update({e.name: imports.ENUMS for e in api.enums})
+    names.update({u.name: imports.MODELS for u in api.unions})
+    if api.unions:
+        names["UnknownVariant"] = "._unions"
     return names
 
 
@@ -168,7 +270,7 @@ def package_init(api: ir.Api, meta: Meta) -> str:
 
 def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
     """Every file of the generated package, by relative path, unformatted."""
-    return {
+    files = {
         "__init__.py": package_init(api, meta),
         "_async_client.py": client(api, meta, is_async=True),
         "_client.py": client(api, meta, is_async=False),
@@ -180,3 +282,6 @@ def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
         "_xml.py": _render("_xml.py.jinja", meta=meta),
         "py.typed": "",
     }
+    if api.unions:
+        files["_unions.py"] = _render("_unions.py.jinja", meta=meta)
+    return dict(sorted(files.items()))

@@ -1,12 +1,15 @@
-"""Schemas to IR types: models, enums and the types of fields and parameters.
+"""Schemas to IR types: models, enums, unions and the types of fields and parameters.
 
 Part of the build stage (``build.py``). A ``SchemaBuilder`` walks the document once, names
-every model and enum, and collects diagnostics; unsupported constructs are reported as
-located errors, never dropped silently.
+every model, enum and union, and collects diagnostics; unsupported constructs are reported
+as located errors, never dropped silently. The same code reads Swagger 2.0 (after
+``upgrade``), OpenAPI 3.0 and 3.1 schemas: where their spellings differ (``nullable`` or
+``type: [..., "null"]``), both are understood here.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from . import ir, names
@@ -17,9 +20,10 @@ _STRING_FORMATS = {
     "uuid": ir.Primitive.UUID,
     "date-time": ir.Primitive.DATETIME,
     "date": ir.Primitive.DATE,
+    "binary": ir.Primitive.BYTES,
 }
 _SCALARS = {"integer": ir.Primitive.INT, "number": ir.Primitive.FLOAT, "boolean": ir.Primitive.BOOL}
-_UNSUPPORTED_KEYWORDS = ("oneOf", "anyOf", "not", "discriminator")
+_ANY = ir.PrimitiveType(ir.Primitive.ANY)
 # Class names the generated package defines itself; spec names must not take them.
 _RUNTIME_CLASSES = frozenset(
     {
@@ -27,14 +31,19 @@ _RUNTIME_CLASSES = frozenset(
         "ApiConnectionError",
         "ApiEnum",
         "ApiError",
+        "ApiIntEnum",
         "ApiStatusError",
         "ApiTimeoutError",
         "AsyncIterator",
+        "BinaryIO",
         "Iterator",
+        "Literal",
         "ResponseDecodeError",
         "RetryPolicy",
         "Self",
         "Sequence",
+        "TypeAlias",
+        "UnknownVariant",
     }
 )
 
@@ -48,6 +57,7 @@ class SchemaBuilder:
         self.diagnostics: list[Diagnostic] = []
         self.models: dict[str, ir.Model] = {}
         self.enums: dict[str, ir.Enum] = {}
+        self.unions: dict[str, ir.Union] = {}
         self.class_names: set[str] = set(_RUNTIME_CLASSES)
         self.by_pointer: dict[str, ir.TypeRef] = {}
 
@@ -71,7 +81,7 @@ class SchemaBuilder:
         self.class_names.add(candidate)
         return candidate
 
-    # -- schemas -------------------------------------------------------------------
+    # -- references ----------------------------------------------------------------
     def deref(self, schema: Any, pointer: str) -> tuple[Any, str]:
         """Follow ``$ref`` chains; return the target and its pointer."""
         seen: set[str] = set()
@@ -84,90 +94,238 @@ class SchemaBuilder:
             schema, pointer = resolve_pointer(self.doc, ref), ref[1:]
         return schema, pointer
 
+    def named_type(self, schema: Any, pointer: str) -> ir.TypeRef:
+        """The type of a component schema, built once and cached by pointer.
+
+        A model registers itself here before its fields are built, so a schema that
+        refers to itself (a tree, a linked list) gets its own class, not ``Any``.
+        """
+        if pointer not in self.by_pointer:
+            hint = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            self.by_pointer[pointer] = self.type_of(schema, pointer, hint)
+        return self.by_pointer[pointer]
+
+    # -- dispatch ------------------------------------------------------------------
     def type_of(self, schema: Any, pointer: str, hint: str) -> ir.TypeRef:
-        """The IR type of ``schema``; ``hint`` names inline enums and models."""
+        """The IR type of ``schema``; ``hint`` names inline enums, models and unions."""
+        if schema is True or schema == {}:
+            return _ANY
         if not isinstance(schema, dict):
-            return ir.PrimitiveType(ir.Primitive.ANY)
+            return _ANY
         if "$ref" in schema:
             target, target_pointer = self.deref(schema, pointer)
             return self.named_type(target, target_pointer)
-        all_of = schema.get("allOf")
-        if isinstance(all_of, list):
-            if len(all_of) == 1 and not schema.get("properties"):
-                return self.type_of(all_of[0], f"{pointer}/allOf/0", hint)
-            self.error(f"{pointer}/allOf", "allOf with more than one schema is not supported yet")
-            return ir.PrimitiveType(ir.Primitive.ANY)
-        for keyword in _UNSUPPORTED_KEYWORDS:
-            if keyword in schema:
-                self.error(f"{pointer}/{keyword}", f"'{keyword}' is not supported yet")
-                return ir.PrimitiveType(ir.Primitive.ANY)
+        if "not" in schema:
+            self.error(f"{pointer}/not", "'not' is not supported")
+            return _ANY
+        for keyword in ("oneOf", "anyOf"):
+            if isinstance(schema.get(keyword), list):
+                return self.alternatives(schema, keyword, pointer, hint)
+        if isinstance(schema.get("allOf"), list):
+            return self.all_of(schema, pointer, hint)
+        if "const" in schema:
+            return self.literal(schema["const"], f"{pointer}/const")
+        if "enum" in schema:
+            return self.enum(schema, pointer, hint)
+        kinds = [t for t in _types(schema) if t != "null"]
+        if len(kinds) > 1:  # 3.1: type: [string, integer]
+            options = [self.shape({**schema, "type": k}, pointer, hint) for k in kinds]
+            return ir.ScalarUnion(tuple(options))
         return self.shape(schema, pointer, hint)
-
-    def named_type(self, schema: Any, pointer: str) -> ir.TypeRef:
-        """The type of a component schema, built once and cached by pointer."""
-        if pointer not in self.by_pointer:
-            self.by_pointer[pointer] = ir.PrimitiveType(ir.Primitive.ANY)  # recursion guard
-            self.by_pointer[pointer] = self.type_of(schema, pointer, pointer.rsplit("/", 1)[-1])
-        return self.by_pointer[pointer]
 
     def shape(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
         """Types of schemas without references or combinators."""
-        kind = schema.get("type")
-        if "enum" in schema:
-            return self.enum(schema, pointer, hint)
+        kinds = [t for t in _types(schema) if t != "null"]
+        kind = kinds[0] if kinds else None
         if kind == "array":
             item = self.type_of(schema.get("items"), f"{pointer}/items", f"{hint} item")
             return ir.ArrayType(item)
-        if kind == "object" or "properties" in schema:
-            return self.model(schema, pointer, hint)
+        if kind == "object" or "properties" in schema or "additionalProperties" in schema:
+            return self.object(schema, pointer, hint)
         if kind == "string":
             fmt = schema.get("format")
-            kind_of = _STRING_FORMATS.get(fmt, ir.Primitive.STR) if isinstance(fmt, str) else None
-            return ir.PrimitiveType(kind_of or ir.Primitive.STR, fmt)
+            prim = _STRING_FORMATS.get(fmt, ir.Primitive.STR) if isinstance(fmt, str) else None
+            return ir.PrimitiveType(prim or ir.Primitive.STR, fmt if isinstance(fmt, str) else None)
         if kind in _SCALARS:
-            return ir.PrimitiveType(_SCALARS[kind], schema.get("format"))
-        return ir.PrimitiveType(ir.Primitive.ANY)
+            fmt = schema.get("format")
+            return ir.PrimitiveType(_SCALARS[kind], fmt if isinstance(fmt, str) else None)
+        return _ANY
+
+    # -- enums and literals --------------------------------------------------------
+    def literal(self, value: Any, pointer: str) -> ir.TypeRef:
+        """``const``: a ``Literal`` type."""
+        if isinstance(value, str | int | float | bool):
+            return ir.LiteralType(value)
+        self.error(pointer, "only scalar 'const' values are supported")
+        return _ANY
 
     def enum(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
-        """A string enum, named after its component or the place it stands."""
-        values = schema["enum"]
-        if schema.get("type", "string") != "string" or not all(isinstance(v, str) for v in values):
-            self.error(f"{pointer}/enum", "only string enums are supported yet")
-            return ir.PrimitiveType(ir.Primitive.ANY)
-        name = self.claim_class(hint)
-        member_names = names.unique([names.constant(v) for v in values])
-        members = tuple(ir.EnumMember(n, v) for n, v in zip(member_names, values, strict=True))
-        self.enums[name] = ir.Enum(name, text_of(schema, "description"), members, pointer)
+        """A string or integer enum, named by ``x-ms-enum``, its component or its place."""
+        values = [v for v in schema["enum"] if v is not None]
+        raw_ms_enum = schema.get("x-ms-enum")
+        ms_enum: dict[str, Any] = raw_ms_enum if isinstance(raw_ms_enum, dict) else {}
+        strings = all(isinstance(v, str) for v in values)
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        if not values or not (strings or ints):
+            self.error(f"{pointer}/enum", "enums must hold only strings or only integers")
+            return _ANY
+        name = self.claim_class(str(ms_enum.get("name") or hint))
+        wanted = [names.constant(v if isinstance(v, str) else f"VALUE_{v}") for v in values]
+        members = tuple(
+            ir.EnumMember(n, v) for n, v in zip(names.unique(wanted), values, strict=True)
+        )
+        is_open = ms_enum.get("modelAsString", True) is not False
+        description = text_of(schema, "description")
+        self.enums[name] = ir.Enum(name, description, members, pointer, open=is_open)
         return ir.EnumRef(name)
 
-    def model(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
-        """An object schema as a model; its fields keep the document's order."""
-        if isinstance(schema.get("additionalProperties"), dict):
-            self.error(f"{pointer}/additionalProperties", "maps are not supported yet")
+    # -- objects -------------------------------------------------------------------
+    def object(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
+        """A model, or a map when the object has no properties of its own."""
+        extra = schema.get("additionalProperties")
+        if not schema.get("properties") and extra not in (None, False):
+            where = f"{pointer}/additionalProperties"
+            value = _ANY if extra is True else self.type_of(extra, where, f"{hint} value")
+            return ir.MapType(value)
+        if isinstance(extra, dict) and extra:
+            self.warn(
+                f"{pointer}/additionalProperties",
+                "properties beyond the declared ones are not kept on the model",
+            )
+        return self.model(schema, pointer, hint)
+
+    def model(
+        self,
+        schema: dict[str, Any],
+        pointer: str,
+        hint: str,
+        base: ir.Model | None = None,
+        extra: tuple[tuple[dict[str, Any], str], ...] = (),
+    ) -> ir.ModelRef:
+        """An object schema as a model; fields in document order, ``base`` ones excluded."""
         name = self.claim_class(hint)
         ref = ir.ModelRef(name)
-        self.by_pointer.setdefault(pointer, ref)
+        self.by_pointer[pointer] = ref
         description = text_of(schema, "description")
         # Reserve the place now so models come out in document order, not dependency order.
         self.models[name] = ir.Model(name, description, (), pointer)
-        properties: dict[str, Any] = schema.get("properties", {})
-        required = set(schema.get("required", []))
-        py_names = names.unique([names.snake(wire) for wire in properties])
-        fields = []
-        for (wire, prop), py_name in zip(properties.items(), py_names, strict=True):
-            prop_pointer = f"{pointer}/properties/{escape(wire)}"
-            fields.append(
-                ir.Field(
-                    wire_name=wire,
-                    name=py_name,
-                    type=self.type_of(prop, prop_pointer, f"{name} {wire}"),
-                    required=wire in required,
-                    nullable=flag(prop, "nullable"),
-                    read_only=flag(prop, "readOnly"),
-                    description=text_of(prop, "description"),
-                )
+        parts = ((schema, pointer), *extra)
+        inherited = {f.wire_name for f in base.fields} if base else set()
+        props: dict[str, tuple[Any, str]] = {}
+        required: set[str] = set()
+        for part, where in parts:
+            for wire, prop in part.get("properties", {}).items():
+                props[wire] = (prop, f"{where}/properties/{escape(wire)}")
+            required |= set(part.get("required", []))
+        own = [w for w in props if w not in inherited]
+        taken = [f.name for f in base.fields] if base else []
+        py_names = names.unique(taken + [names.snake(w) for w in own])[len(taken) :]
+        fields = [
+            self.field(wire, py, props[wire], wire in required, name)
+            for wire, py in zip(own, py_names, strict=True)
+        ]
+        self.models[name] = ir.Model(
+            name, description, tuple(fields), pointer, base.name if base else None
+        )
+        return ref
+
+    def field(
+        self,
+        wire: str,
+        py: names.PythonIdentifier,
+        prop: tuple[Any, str],
+        required: bool,
+        owner: str,
+    ) -> ir.Field:
+        """One model field."""
+        schema, where = prop
+        default = schema.get("default") if isinstance(schema, dict) else None
+        example = schema.get("example") if isinstance(schema, dict) else None
+        return ir.Field(
+            wire_name=wire,
+            name=py,
+            type=self.type_of(schema, where, f"{owner} {wire}"),
+            required=required,
+            nullable=nullable(schema),
+            read_only=flag(schema, "readOnly"),
+            description=text_of(schema, "description"),
+            default=default if isinstance(default, str | int | float | bool) else None,
+            example="" if example is None else json.dumps(example, ensure_ascii=False),
+        )
+
+    # -- composition ---------------------------------------------------------------
+    def all_of(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
+        """``allOf``: one part is that part; a model ref plus objects is inheritance."""
+        parts = schema["allOf"]
+        if len(parts) == 1 and not schema.get("properties"):
+            return self.type_of(parts[0], f"{pointer}/allOf/0", hint)
+        bases: list[ir.Model] = []
+        merged: list[tuple[dict[str, Any], str]] = []
+        for index, part in enumerate(parts):
+            where = f"{pointer}/allOf/{index}"
+            target, target_pointer = self.deref(part, where)
+            if "$ref" in part:
+                named = self.named_type(target, target_pointer)
+                if isinstance(named, ir.ModelRef):
+                    bases.append(self.models[named.name])
+            merged.append((target, target_pointer if "$ref" in part else where))
+        if len(bases) == 1:
+            own = tuple(m for m in merged if m[1] != bases[0].pointer)
+            return self.model(schema, pointer, hint, base=bases[0], extra=own)
+        return self.model(schema, pointer, hint, extra=tuple(merged))
+
+    def alternatives(
+        self, schema: dict[str, Any], keyword: str, pointer: str, hint: str
+    ) -> ir.TypeRef:
+        """``oneOf``/``anyOf``: nullable, a union of JSON kinds, or a tagged union."""
+        options = schema[keyword]
+        non_null = [o for o in options if not (isinstance(o, dict) and _types(o) == ["null"])]
+        where = [f"{pointer}/{keyword}/{i}" for i, o in enumerate(options) if o in non_null]
+        if len(non_null) == 1:
+            return self.type_of(non_null[0], where[0], hint)
+        disc = schema.get("discriminator")
+        if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
+            return self.union(schema, non_null, where, disc, pointer, hint)
+        types = [
+            self.type_of(o, w, f"{hint} option {i}")
+            for i, (o, w) in enumerate(zip(non_null, where, strict=True))
+        ]
+        if any(isinstance(t, ir.ModelRef | ir.UnionRef) for t in types):
+            self.error(
+                f"{pointer}/{keyword}",
+                f"'{keyword}' of objects needs a discriminator to be decoded",
+                "add discriminator: {propertyName: ...} naming the property that tells them apart",
             )
-        self.models[name] = ir.Model(name, description, tuple(fields), pointer)
+            return _ANY
+        return ir.ScalarUnion(tuple(types))
+
+    def union(
+        self,
+        schema: dict[str, Any],
+        options: list[Any],
+        where: list[str],
+        disc: dict[str, Any],
+        pointer: str,
+        hint: str,
+    ) -> ir.TypeRef:
+        """A discriminated union of models; tags come from ``mapping`` or schema names."""
+        name = self.claim_class(hint)
+        ref = ir.UnionRef(name)
+        self.by_pointer[pointer] = ref
+        by_target = {str(v): str(k) for k, v in disc.get("mapping", {}).items()}
+        variants: list[ir.Variant] = []
+        for option, at in zip(options, where, strict=True):
+            target, target_pointer = self.deref(option, at)
+            model = self.type_of(option, at, f"{hint} {len(variants)}")
+            if not isinstance(model, ir.ModelRef):
+                self.error(at, "every alternative of a discriminated union must be an object")
+                continue
+            ref_text = option.get("$ref", "") if isinstance(option, dict) else ""
+            tag = by_target.get(ref_text) or target_pointer.rsplit("/", 1)[-1]
+            variants.append(ir.Variant(tag, model.name))
+        self.unions[name] = ir.Union(
+            name, text_of(schema, "description"), disc["propertyName"], tuple(variants), pointer
+        )
         return ref
 
     def components(self) -> None:
@@ -175,6 +333,24 @@ class SchemaBuilder:
         schemas = self.doc.get("components", {}).get("schemas", {})
         for key, schema in schemas.items():
             self.named_type(schema, f"/components/schemas/{escape(key)}")
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    """``type`` as a list: 3.1 allows several, 3.0 one."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return [str(k) for k in kind]
+    return [str(kind)] if kind is not None else []
+
+
+def nullable(schema: Any) -> bool:
+    """``nullable: true`` (3.0), ``type: [..., "null"]`` or a null alternative (3.1)."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("nullable") is True or "null" in _types(schema):
+        return True
+    options = schema.get("oneOf") or schema.get("anyOf") or []
+    return any(isinstance(o, dict) and _types(o) == ["null"] for o in options)
 
 
 def flag(schema: Any, key: str) -> bool:

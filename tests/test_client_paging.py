@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import functools
 import importlib.util
 import json
 import re
@@ -57,12 +58,18 @@ class ImageService:
 
     ``take`` outside 0..256 is answered 400, as the service does; ``overrides`` maps a
     ``skip`` to the reply for the next request with that skip (one reply per request).
+    After ``max_requests`` it answers 500, so that a client that never stops fails fast.
     """
 
     items: list[JsonObject]
     overrides: dict[int, list[Reply]] = field(default_factory=dict)
+    max_requests: int = 16
+    calls: int = 0
 
     def __call__(self, request: RecordedRequest) -> Reply:
+        self.calls += 1
+        if self.calls > self.max_requests:
+            return Reply.text("ImageService: too many requests; is the client looping?", 500)
         assert request.method == "GET"
         assert request.url_path == BASE_PATH
         params = dict(request.query_params)
@@ -74,9 +81,16 @@ class ImageService:
         return Reply.json(self.items[skip : skip + take])
 
 
-def decoded(items: list[JsonObject]) -> list[ImagePerformance]:
-    """What the client must yield for ``items``: their JSON decoded by msgspec directly."""
-    return msgspec.json.decode(json.dumps(items), type=list[ImagePerformance])
+@functools.cache
+def source(n: int) -> list[JsonObject]:
+    """``make_page(n)``, made once; nothing may change it."""
+    return make_page(n)
+
+
+@functools.cache
+def decoded(n: int) -> list[ImagePerformance]:
+    """What the client must yield for ``source(n)``: its JSON decoded by msgspec directly."""
+    return msgspec.json.decode(json.dumps(source(n)), type=list[ImagePerformance])
 
 
 def pages_requested(server: ServerView) -> list[tuple[int, int]]:
@@ -268,8 +282,7 @@ def test_walks_pages_in_order(
     expected_pages: list[tuple[int, int]],
     count: int,
 ) -> None:
-    source = make_page(n)
-    server.handler = ImageService(source)
+    server.handler = ImageService(source(n))
     kwargs: dict[str, Any] = {} if page_size is DEFAULT else {"page_size": page_size}
     if limit is not None:
         kwargs["limit"] = limit
@@ -278,7 +291,7 @@ def test_walks_pages_in_order(
 
     assert pages_requested(server) == expected_pages
     assert len(items) == count
-    assert items == decoded(source[:count])
+    assert items == decoded(n)[:count]
     # Each request is the plain operation: same path, no filters unless asked for.
     for request in server.requests:
         assert request.url_path == BASE_PATH
@@ -298,7 +311,7 @@ def test_walks_pages_in_order(
 def test_out_of_range_arguments_raise_before_any_request(
     mode: Mode, server: ServerView, kwargs: dict[str, Any]
 ) -> None:
-    server.handler = ImageService(make_page(10))
+    server.handler = ImageService(source(10))
     result = walk(mode, server, **kwargs)
     assert isinstance(result.error, ValueError)
     assert result.items == []
@@ -306,32 +319,30 @@ def test_out_of_range_arguments_raise_before_any_request(
 
 
 def test_filters_are_forwarded_on_every_page(mode: Mode, server: ServerView) -> None:
-    source = make_page(600)
-    server.handler = ImageService(source)
+    server.handler = ImageService(source(600))
 
     items = walk_all(mode, server, tag_ids=[TAG_1, TAG_2], order_by=OrderBy.OLDEST)
 
-    assert items == decoded(source)
+    assert items == decoded(600)
     assert pages_requested(server) == [(0, 256), (256, 256), (512, 256)]
     for request in server.requests:
         assert request.query_params[:2] == [("tagIds", f"{TAG_1},{TAG_2}"), ("orderBy", "Oldest")]
 
 
 def test_order_by_as_plain_string_is_forwarded(mode: Mode, server: ServerView) -> None:
-    server.handler = ImageService(make_page(5))
+    server.handler = ImageService(source(5))
     walk_all(mode, server, order_by="Newest", page_size=2)
     assert pages_requested(server) == [(0, 2), (2, 2), (4, 2)]
     assert all(dict(r.query_params)["orderBy"] == "Newest" for r in server.requests)
 
 
 def test_error_on_second_page_raises_after_first_page_items(mode: Mode, server: ServerView) -> None:
-    source = make_page(600)
     gone = {"code": "NotFoundIteration", "message": "The iteration was deleted."}
-    server.handler = ImageService(source, overrides={256: [Reply.json(gone, status=404)]})
+    server.handler = ImageService(source(600), overrides={256: [Reply.json(gone, status=404)]})
 
     result = walk(mode, server)
 
-    assert result.items == decoded(source[:256])
+    assert result.items == decoded(600)[:256]
     assert isinstance(result.error, ApiStatusError)
     assert result.error.status_code == 404
     assert result.error.error is not None
@@ -355,16 +366,15 @@ def test_throttled_page_is_retried_per_page(
     expected_pages: list[tuple[int, int]],
     count: int,
 ) -> None:
-    source = make_page(600)
     throttled = Reply.json(
         {"code": "BadRequest", "message": "slow down"}, 429, {"Retry-After": "0"}
     )
-    server.handler = ImageService(source, overrides={256: [throttled]})
+    server.handler = ImageService(source(600), overrides={256: [throttled]})
 
     result = walk(mode, server, max_retries=max_retries)
 
     assert pages_requested(server) == expected_pages
-    assert result.items == decoded(source[:count])
+    assert result.items == decoded(600)[:count]
     if count == 600:
         assert result.error is None
     else:
@@ -373,12 +383,11 @@ def test_throttled_page_is_retried_per_page(
 
 
 def test_iteration_is_lazy(mode: Mode, server: ServerView) -> None:
-    source = make_page(600)
-    server.handler = ImageService(source)
+    server.handler = ImageService(source(600))
 
     result = walk(mode, server)
 
-    assert result.items == decoded(source)
+    assert result.items == decoded(600)
     assert result.seen[0] == 0  # creating the iterator sends nothing
     assert result.seen[1] == 1  # the first next() fetches page 1 only
     assert result.seen[256] == 1  # page 1 is used up before page 2 is asked for
@@ -388,13 +397,12 @@ def test_iteration_is_lazy(mode: Mode, server: ServerView) -> None:
 
 
 def test_stopping_early_sends_no_further_request(mode: Mode, server: ServerView) -> None:
-    source = make_page(600)
-    server.handler = ImageService(source)
+    server.handler = ImageService(source(600))
 
     result = walk(mode, server, stop_after=257)
 
     assert result.error is None
-    assert result.items == decoded(source[:257])
+    assert result.items == decoded(600)[:257]
     assert pages_requested(server) == [(0, 256), (256, 256)]
 
 
@@ -538,15 +546,12 @@ def test_extension_name_sets_the_method_name(
         assert hasattr(cls, "walk_images")
         assert not hasattr(cls, "iter_image_performances")
 
-    source = make_page(300)
-    server.handler = ImageService(source)
+    server.handler = ImageService(source(300))
     result = walk(mode, server, method="walk_images", client=classes, page_size=200)
 
     assert result.error is None
     assert pages_requested(server) == [(0, 200), (200, 200)]
-    assert [msgspec.to_builtins(item) for item in result.items] == msgspec.to_builtins(
-        decoded(source)
-    )
+    assert [msgspec.to_builtins(item) for item in result.items] == msgspec.to_builtins(decoded(300))
 
 
 @dataclass(frozen=True)

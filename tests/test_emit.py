@@ -126,6 +126,8 @@ class FakeRuntime:
 
     @staticmethod
     def text(value: object) -> str:
+        if isinstance(value, OrderBy):
+            return value.value
         return str(value).lower() if isinstance(value, bool) else str(value)
 
     @staticmethod
@@ -138,7 +140,7 @@ class FakeRuntime:
 
 
 class OrderBy:
-    """Stands in for a generated enum: ``OrderBy(x).value``."""
+    """Stands in for a generated enum, which ``_runtime.text`` turns into its value."""
 
     def __init__(self, value: str) -> None:
         self.value = value
@@ -352,7 +354,7 @@ def test_enum_query_parameter_sends_the_member_value() -> None:
     p = param("orderBy", ORDER_BY, name="order_by")
     assert emit.send_statements(p) == [
         "if order_by is not None:",
-        "    _query.append(('orderBy', OrderBy(order_by).value))",
+        "    _query.append(('orderBy', _runtime.text(OrderBy(order_by))))",
     ]
     assert run(emit.send_statements(p), order_by="Newest") == ([("orderBy", "Newest")], {})
 
@@ -375,7 +377,7 @@ def test_array_with_explode_false_is_comma_joined() -> None:
     statements = emit.send_statements(p)
     assert statements == [
         "if tag_ids:",
-        "    _query.append(('tagIds', \",\".join(_runtime.uuid_text('tag_ids', item)"
+        "    _query.append(('tagIds', ','.join(_runtime.uuid_text('tag_ids', item)"
         " for item in tag_ids)))",
     ]
     ids = [uuid.UUID(int=1), uuid.UUID(int=2)]

@@ -95,6 +95,7 @@ class CustomVisionTrainingClient:
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
         accept: str | None,
+        stream: bool = False,
     ) -> httpx.Response:
         """Send with retries; return the final answer or raise the final transport error."""
         headers = {
@@ -112,12 +113,16 @@ class CustomVisionTrainingClient:
             response: httpx.Response | None = None
             error: ApiError | None = None
             try:
-                response = self._http.request(
+                outgoing = self._http.build_request(
                     request.method,
                     url,
                     headers=headers,
+                    content=request.content,
+                    data=request.data,
+                    files=request.files,
                     timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
                 )
+                response = self._http.send(outgoing, stream=stream)
             except httpx.TransportError as exc:
                 error = _runtime.transport_error(request, exc)
             delay = -1.0
@@ -130,6 +135,8 @@ class CustomVisionTrainingClient:
                     assert error is not None
                     raise error
                 return response
+            if response is not None:
+                response.close()
             why = f"HTTP {response.status_code}" if response is not None else str(error)
             _runtime.log_retry(request, attempt, retries, delay, why)
             time.sleep(delay)
@@ -163,9 +170,10 @@ class CustomVisionTrainingClient:
             tag_ids: A list of tags ids to filter the images. Defaults to all tagged
                 images when null. Limited to 20.
             order_by: The ordering. Defaults to newest.
-            take: Maximum number of images to return. Defaults to 50, limited to 256.
-            skip: Number of images to skip before beginning the image batch. Defaults
-                to 0.
+            take: Maximum number of images to return. Defaults to 50, limited to
+                256.
+            skip: Number of images to skip before beginning the image batch.
+                Defaults to 0.
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.

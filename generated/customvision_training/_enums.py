@@ -2,7 +2,7 @@
 # spec sha256: bbc3bc57f52dd3bf05c25e8457e6775f1d695198b36d8e6b62813742a41a633d
 # Do not edit: changes are lost on the next `make generate`;
 # change the spec or the templates instead.
-"""String enums. A value the spec does not list still decodes, keeping the raw string."""
+"""Enums. Open ones decode a value the spec does not list, keeping the raw value."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Self
 
 
 class ApiEnum(enum.StrEnum):
-    """Base of the generated enums: forward compatible with values added by the service."""
+    """Base of open string enums: forward compatible with values the service adds."""
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:

@@ -16,8 +16,8 @@ from . import _runtime
 from ._enums import OrderBy
 from ._models import CustomVisionError, ImagePerformance
 
-_GET_IMAGE_PERFORMANCES_OK = msgspec.json.Decoder(list[ImagePerformance])
-_GET_IMAGE_PERFORMANCES_ERROR = msgspec.json.Decoder(CustomVisionError)
+_GET_IMAGE_PERFORMANCES_0 = msgspec.json.Decoder(list[ImagePerformance])
+_GET_IMAGE_PERFORMANCES_1 = msgspec.json.Decoder(CustomVisionError)
 
 
 def build_get_image_performances(
@@ -42,7 +42,7 @@ def build_get_image_performances(
             )
         )
     if order_by is not None:
-        _query.append(("orderBy", OrderBy(order_by).value))
+        _query.append(("orderBy", _runtime.text(OrderBy(order_by))))
     _query.append(("take", _runtime.text(take)))
     _query.append(("skip", _runtime.text(skip)))
     return _runtime.Request(
@@ -69,13 +69,10 @@ def parse_get_image_performances(response: httpx.Response) -> list[ImagePerforma
     if response.is_success:
         return _runtime.decode(
             response,
-            _GET_IMAGE_PERFORMANCES_OK,
+            _GET_IMAGE_PERFORMANCES_0,
             list[ImagePerformance],
             "GetImagePerformances",
         )
     raise _runtime.status_error(
-        response,
-        _GET_IMAGE_PERFORMANCES_ERROR,
-        CustomVisionError,
-        "GetImagePerformances",
+        response, _GET_IMAGE_PERFORMANCES_1, CustomVisionError, "GetImagePerformances"
     )

@@ -11,11 +11,12 @@ import email.utils
 import enum
 import ipaddress
 import logging
+import os
 import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -46,6 +47,7 @@ _TIMEOUT_PHASES = {
 }
 log = logging.getLogger(__package__)
 T = TypeVar("T")
+FilePart = tuple[str, bytes, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,9 @@ class Request:
     headers: dict[str, str]
     auth: tuple[str, ...]
     accepts: tuple[str, ...]
+    content: bytes | None = None
+    data: dict[str, str | list[str]] | None = None
+    files: list[tuple[str, FilePart]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +141,64 @@ def text(value: object) -> str:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return str(value)
+
+
+def to_wire(value: Any) -> Any:
+    """Plain JSON data for a request body: read-only fields and unset optionals left out."""
+    if isinstance(value, msgspec.Struct):
+        read_only: frozenset[str] = getattr(
+            type(value), "__apiforge_read_only__", frozenset()
+        )
+        out = {}
+        for f in msgspec.structs.fields(value):
+            item = getattr(value, f.name)
+            if f.encode_name in read_only or (item is None and f.default is None):
+                continue
+            out[f.encode_name] = to_wire(item)
+        return out
+    if isinstance(value, dict):
+        return {str(k): to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return getattr(value, "raw", value)  # an UnknownVariant sends back what it received
+
+
+def encode_json(value: Any) -> bytes:
+    """A JSON request body."""
+    return msgspec.json.encode(to_wire(value))
+
+
+def read_bytes(value: bytes | BinaryIO) -> bytes:
+    """The bytes of a binary body, read once so a retry can send them again."""
+    return value if isinstance(value, bytes) else value.read()
+
+
+def file_part(name: str, value: bytes | BinaryIO) -> FilePart:
+    """A multipart file part: (file name, bytes, content type)."""
+    filename = os.path.basename(str(getattr(value, "name", "") or name))
+    return filename, read_bytes(value), "application/octet-stream"
+
+
+def _items(value: Any) -> list[tuple[str, Any]]:
+    data = to_wire(value)
+    return [(str(k), v) for k, v in data.items()] if isinstance(data, dict) else []
+
+
+def deep_object(name: str, value: Any) -> list[tuple[str, str]]:
+    """``style: deepObject``: ``name[key]=value`` for each property."""
+    return [(f"{name}[{k}]", text(v)) for k, v in _items(value)]
+
+
+def object_pairs(value: Any) -> list[tuple[str, str]]:
+    """An exploded form object: one ``key=value`` per property."""
+    return [(k, text(v)) for k, v in _items(value)]
+
+
+def object_text(value: Any) -> str:
+    """A non-exploded object: ``key,value,key,value``."""
+    return ",".join(f"{k},{text(v)}" for k, v in _items(value))
 
 
 def path_segment(value: str) -> str:

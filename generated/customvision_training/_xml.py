@@ -106,8 +106,8 @@ def _type_info(t: Any) -> mi.Type:
     return _TYPE_INFO[t]
 
 
-def decode(body: bytes, t: type[T]) -> T:
+def decode(body: bytes, t: type[T], dec_hook: Any = None) -> T:
     """Decode an XML body into ``t`` (a model, or a list of models)."""
     builtins = _value(parse(body), _type_info(t))
     # strict=False turns the XML's text into numbers and booleans where the schema says so.
-    return msgspec.convert(builtins, t, strict=False)
+    return msgspec.convert(builtins, t, strict=False, dec_hook=dec_hook)

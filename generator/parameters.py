@@ -1,0 +1,169 @@
+"""Operation inputs to IR: parameters (path, query, header) and the request body.
+
+Part of the build stage. Parameter names are made unique per operation, against each
+other, the body's argument names and the keyword options every generated method has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ir, names
+from .load import escape
+from .schemas import SchemaBuilder, nullable, text_of
+
+# Keyword arguments every generated method has; spec parameters must not take them.
+CALL_OPTIONS = ("timeout", "max_retries", "accept")
+_LOCATIONS = {loc.value: loc for loc in ir.ParamLocation}
+_QUERY_STYLES = ("form", "spaceDelimited", "pipeDelimited", "x-tabDelimited", "deepObject")
+_FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
+
+
+def is_json(media_type: str) -> bool:
+    """``application/json``, ``text/json`` and ``*/*+json``."""
+    media = media_type.split(";")[0].strip().lower()
+    return media in ("application/json", "text/json") or media.endswith("+json")
+
+
+def _style(b: SchemaBuilder, param: dict[str, Any], location: ir.ParamLocation, at: str) -> str:
+    """The parameter's style; the ones a location cannot carry are reported."""
+    default = "form" if location is ir.ParamLocation.QUERY else "simple"
+    style = str(param.get("style", default))
+    allowed = _QUERY_STYLES if location is ir.ParamLocation.QUERY else ("simple",)
+    if style not in allowed:
+        b.error(f"{at}/style", f"style {style!r} is not supported for {location.value} parameters")
+    return style
+
+
+def _parameter(b: SchemaBuilder, raw: Any, pointer: str) -> ir.Parameter | None:
+    """One parameter, or None (after an error) when it cannot be sent."""
+    param, pointer = b.deref(raw, pointer)
+    location = _LOCATIONS.get(param.get("in", ""))
+    if location is None:
+        b.error(f"{pointer}/in", f"parameters in {param.get('in')!r} are not supported yet")
+        return None
+    if "schema" not in param:
+        b.error(pointer, "parameters with 'content' instead of 'schema' are not supported yet")
+        return None
+    style = _style(b, param, location, pointer)
+    schema, _ = b.deref(param["schema"], f"{pointer}/schema")
+    wire = str(param["name"])
+    default = schema.get("default")
+    kind = b.type_of(param["schema"], f"{pointer}/schema", wire)
+    if style == "deepObject" and not isinstance(kind, ir.MapType | ir.ModelRef):
+        b.error(f"{pointer}/style", "style 'deepObject' needs an object parameter")
+    return ir.Parameter(
+        wire_name=wire,
+        name=names.snake(wire),
+        location=location,
+        type=kind,
+        required=bool(param.get("required", False)) or location is ir.ParamLocation.PATH,
+        description=text_of(param, "description"),
+        default=default if isinstance(default, str | int | float | bool) else None,
+        constraints=ir.Constraints(
+            minimum=_number(schema.get("minimum")),
+            maximum=_number(schema.get("maximum")),
+            min_items=_count(schema.get("minItems")),
+            max_items=_count(schema.get("maxItems")),
+        ),
+        explode=bool(param.get("explode", style == "form")),
+        style=style,
+        client=param.get("x-ms-parameter-location") == "client",
+        skip_encoding=param.get("x-ms-skip-url-encoding") is True,
+    )
+
+
+def _number(value: Any) -> int | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parameters(b: SchemaBuilder, item: Any, op: Any, pointer: str) -> tuple[ir.Parameter, ...]:
+    """Path-level and operation-level parameters merged; path ones first, in path order."""
+    merged: dict[tuple[str, str], tuple[Any, str]] = {}
+    path_pointer = pointer.rsplit("/", 1)[0]
+    for raw_list, base in (
+        (item.get("parameters", []), path_pointer),
+        (op.get("parameters", []), pointer),
+    ):
+        for index, raw in enumerate(raw_list):
+            param, _ = b.deref(raw, f"{base}/parameters/{index}")
+            merged[(param.get("name"), param.get("in"))] = (raw, f"{base}/parameters/{index}")
+    built = [_parameter(b, raw, where) for raw, where in merged.values()]
+    params = [p for p in built if p is not None]
+    path_first = sorted(params, key=lambda p: p.location is not ir.ParamLocation.PATH)
+    taken = [names.PythonIdentifier(o) for o in CALL_OPTIONS]
+    unique_names = names.unique(taken + [p.name for p in path_first])[len(taken) :]
+    return tuple(
+        ir.Parameter(**{**p.__dict__, "name": n})
+        for p, n in zip(path_first, unique_names, strict=True)
+    )
+
+
+def _pick_media(content: dict[str, Any]) -> str:
+    """JSON first, then multipart, then a urlencoded form, then the first declared type."""
+    for test in (is_json, lambda m: m == _MULTIPART, lambda m: m == _FORM):
+        found = next((m for m in content if test(m)), None)
+        if found:
+            return found
+    return next(iter(content))
+
+
+def request_body(
+    b: SchemaBuilder, op: Any, pointer: str, params: tuple[ir.Parameter, ...]
+) -> ir.RequestBody | None:
+    """The operation's body as one argument (JSON, binary) or one per form field."""
+    raw = op.get("requestBody")
+    if raw is None:
+        return None
+    body, at = b.deref(raw, f"{pointer}/requestBody")
+    content: dict[str, Any] = body.get("content") or {}
+    if not content:
+        b.error(f"{at}/content", "a request body needs at least one media type")
+        return None
+    media = _pick_media(content)
+    schema = (content[media] or {}).get("schema", {})
+    schema_at = f"{at}/content/{escape(media)}/schema"
+    taken = [names.PythonIdentifier(o) for o in CALL_OPTIONS] + [p.name for p in params]
+    hint = f"{op.get('operationId', pointer)} body"
+    required = bool(body.get("required", False))
+    description = text_of(body, "description")
+    if media in (_FORM, _MULTIPART):
+        fields = _form_fields(b, schema, schema_at, hint, taken)
+        kind = ir.BodyKind.MULTIPART if media == _MULTIPART else ir.BodyKind.FORM
+        any_type = ir.PrimitiveType(ir.Primitive.ANY)
+        name = names.PythonIdentifier("")
+        return ir.RequestBody(kind, media, name, any_type, required, description, fields)
+    wanted = names.snake(str(body.get("x-apiforge-body-name", "body")))
+    name = names.unique([*taken, wanted])[-1]
+    if is_json(media):
+        kind_type = b.type_of(schema, schema_at, hint)
+        if nullable(schema):
+            required = False
+        return ir.RequestBody(ir.BodyKind.JSON, media, name, kind_type, required, description)
+    binary = ir.PrimitiveType(ir.Primitive.BYTES, "binary")
+    return ir.RequestBody(ir.BodyKind.BINARY, media, name, binary, required, description)
+
+
+def _form_fields(
+    b: SchemaBuilder, schema: Any, at: str, hint: str, taken: list[names.PythonIdentifier]
+) -> tuple[ir.FormField, ...]:
+    """Each property of a form's object schema as a keyword argument."""
+    schema, at = b.deref(schema, at)
+    properties: dict[str, Any] = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    if not properties:
+        b.error(at, "a form body needs an object schema with properties")
+    required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
+    py_names = names.unique(taken + [names.snake(w) for w in properties])[len(taken) :]
+    fields = []
+    for (wire, prop), py in zip(properties.items(), py_names, strict=True):
+        where = f"{at}/properties/{escape(wire)}"
+        kind = b.type_of(prop, where, f"{hint} {wire}")
+        is_file = kind == ir.PrimitiveType(ir.Primitive.BYTES, "binary")
+        description = text_of(prop, "description")
+        fields.append(ir.FormField(wire, py, kind, wire in required, description, is_file))
+    return tuple(fields)
