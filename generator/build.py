@@ -12,7 +12,7 @@ from . import ir, names
 from .diagnostics import Diagnostic, GenerationError, Severity
 from .load import LoadedSpec, escape
 from .paging import EXTENSION, pagination
-from .parameters import CALL_OPTIONS, is_json, parameters, request_body
+from .parameters import is_json, parameters, request_body
 from .schemas import SchemaBuilder, text_of
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

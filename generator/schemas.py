@@ -315,7 +315,7 @@ class SchemaBuilder:
         by_target = {str(v): str(k) for k, v in disc.get("mapping", {}).items()}
         variants: list[ir.Variant] = []
         for option, at in zip(options, where, strict=True):
-            target, target_pointer = self.deref(option, at)
+            _, target_pointer = self.deref(option, at)
             model = self.type_of(option, at, f"{hint} {len(variants)}")
             if not isinstance(model, ir.ModelRef):
                 self.error(at, "every alternative of a discriminated union must be an object")
