@@ -14,6 +14,13 @@ Prism routes on the spec's path templates alone: it ignores the path part of ``s
 ``/customvision/v3.3/training/projects/...`` is a 404), and it does so for a server URL that is
 relative, absolute or templated alike. ``with_server_path_in_paths`` writes a copy of a spec
 whose path keys carry that base path, so Prism sees exactly the URLs a client sends.
+
+Swagger 2.0 is no different: Prism ignores ``basePath`` too (a document with basePath
+``/customvision/v3.3/training`` answers ``/domains`` and 404s
+``/customvision/v3.3/training/domains``), and it resolves every ``$ref``, those inside
+``x-ms-examples`` included, failing at start when a referenced ``./examples/*.json`` is absent.
+``swagger2_for_prism`` writes a copy that moves ``basePath`` into the path keys and can drop
+``x-ms-examples``.
 """
 
 from __future__ import annotations
@@ -89,6 +96,30 @@ def with_server_path_in_paths(spec: Path, dest: Path) -> Path:
     assert base and server["url"].endswith(base), f"no base path to move in {server['url']!r}"
     server["url"] = server["url"][: -len(base)]
     document["paths"] = {base + path: item for path, item in document["paths"].items()}
+    dest.write_text(json.dumps(document, indent=2), "utf-8")
+    return dest
+
+
+def swagger2_for_prism(spec: Path, dest: Path, *, drop_x_ms_examples: bool = True) -> Path:
+    """Write to ``dest`` (JSON) a copy of the Swagger 2.0 ``spec`` that Prism routes as sent.
+
+    Every ``/p`` in ``paths`` becomes ``basePath + /p`` and ``basePath`` is removed, so each
+    full URL is the same as in the original. With ``drop_x_ms_examples`` every operation's
+    ``x-ms-examples`` (AutoRest's examples, usually ``$ref``s to files beside the document)
+    is removed; it is documentation only, and Prism neither needs nor checks it.
+    """
+    text = spec.read_text("utf-8")
+    document: dict[str, Any] = json.loads(text) if spec.suffix == ".json" else yaml.safe_load(text)
+    assert str(document.get("swagger")) == "2.0", f"{spec} is not a Swagger 2.0 document"
+    base = str(document.pop("basePath", "")).rstrip("/")
+    paths: dict[str, Any] = {}
+    for path, item in document["paths"].items():
+        if drop_x_ms_examples:
+            for operation in item.values():
+                if isinstance(operation, dict):
+                    operation.pop("x-ms-examples", None)
+        paths[base + path] = item
+    document["paths"] = paths
     dest.write_text(json.dumps(document, indent=2), "utf-8")
     return dest
 

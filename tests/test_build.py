@@ -21,13 +21,18 @@ FRAGMENTS = Path(__file__).with_name("fragments")
 EXPECTED_SUFFIX = ".expected.yaml"
 CASES = sorted(p for p in FRAGMENTS.glob("*.yaml") if not p.name.endswith(EXPECTED_SUFFIX))
 
-TOP_KEYS = {"client", "models", "enums", "operations", "warnings", "errors"}
+TOP_KEYS = {
+    "client", "models", "bases", "enums", "closed_enums", "unions", "operations", "warnings",
+    "errors",
+}  # fmt: skip
 FIELD_KEYS = {"name", "type", "required", "nullable", "read_only", "description"}
 PARAM_KEYS = {
     "name", "location", "type", "required", "explode", "default", "description",
     "minimum", "maximum", "min_items", "max_items",
 }  # fmt: skip
-OPERATION_KEYS = {"method", "path", "auth", "parameters", "responses"}
+OPERATION_KEYS = {"method", "path", "auth", "parameters", "responses", "body"}
+BODY_KEYS = {"kind", "media_type", "name", "type", "required", "description", "fields"}
+FORM_FIELD_KEYS = {"name", "type", "required", "description", "is_file"}
 DIAGNOSTIC_KEYS = {"pointer", "line", "message"}
 
 
@@ -43,8 +48,16 @@ def type_text(t: ir.TypeRef | None) -> str | None:
         return t.kind.value
     if isinstance(t, ir.ArrayType):
         return f"list[{type_text(t.item)}]"
+    if isinstance(t, ir.MapType):
+        return f"dict[str, {type_text(t.value)}]"
+    if isinstance(t, ir.LiteralType):
+        return f"literal {t.value!r}"
+    if isinstance(t, ir.ScalarUnion):
+        return " | ".join(str(type_text(o)) for o in t.options)
     if isinstance(t, ir.ModelRef):
         return f"model {t.name}"
+    if isinstance(t, ir.UnionRef):
+        return f"union {t.name}"
     return f"enum {t.name}"
 
 
@@ -74,6 +87,43 @@ def param_facts(p: ir.Parameter) -> dict[str, Any]:
         "min_items": c.min_items,
         "max_items": c.max_items,
     }
+
+
+def body_facts(b: ir.RequestBody) -> dict[str, Any]:
+    return {
+        "kind": b.kind.value,
+        "media_type": b.media_type,
+        "name": b.name,
+        "type": type_text(b.type),
+        "required": b.required,
+        "description": b.description,
+    }
+
+
+def form_field_facts(f: ir.FormField) -> dict[str, Any]:
+    return {
+        "name": f.name,
+        "type": type_text(f.type),
+        "required": f.required,
+        "description": f.description,
+        "is_file": f.is_file,
+    }
+
+
+def check_body(op: ir.Operation, wanted: dict[str, Any] | None) -> None:
+    """The request body: ``null`` for none, else the named attributes and form fields."""
+    if wanted is None:
+        assert op.body is None, op.name
+        return
+    assert op.body is not None, f"{op.name} has no request body"
+    facts = {k: v for k, v in wanted.items() if k != "fields"}
+    subset(body_facts(op.body), facts, BODY_KEYS - {"fields"}, f"{op.name} body")
+    if "fields" in wanted:
+        by_wire = {f.wire_name: f for f in op.body.fields}
+        assert list(by_wire) == list(wanted["fields"]), f"{op.name} body fields"
+        for wire, field_wanted in wanted["fields"].items():
+            where = f"{op.name} body field {wire}"
+            subset(form_field_facts(by_wire[wire]), field_wanted, FORM_FIELD_KEYS, where)
 
 
 def subset(actual: dict[str, Any], wanted: dict[str, Any], allowed: set[str], where: str) -> None:
@@ -168,6 +218,25 @@ def test_fragment_builds_as_expected(fragment: Path) -> None:
             for wire, wanted in fields.items():
                 subset(field_facts(by_wire[wire]), wanted, FIELD_KEYS, f"{model_name}.{wire}")
 
+    if "bases" in expected:
+        assert {m.name: m.base for m in api.models if m.base} == expected["bases"]
+
+    if "closed_enums" in expected:
+        assert [e.name for e in api.enums if not e.open] == expected["closed_enums"]
+
+    if "unions" in expected:
+        unions = {
+            u.name: {
+                "discriminator": u.discriminator,
+                "variants": {v.tag: v.model for v in u.variants},
+            }
+            for u in api.unions
+        }
+        assert unions == expected["unions"]
+        assert list(unions) == list(expected["unions"])
+        for name, union in unions.items():
+            assert list(union["variants"]) == list(expected["unions"][name]["variants"]), name
+
     if "enums" in expected:
         enums = {e.name: e for e in api.enums}
         assert list(enums) == list(expected["enums"])
@@ -187,6 +256,8 @@ def test_fragment_builds_as_expected(fragment: Path) -> None:
                 assert op.path == wanted["path"]
             if "auth" in wanted:
                 assert [a.scheme for a in op.auth] == wanted["auth"]
+            if "body" in wanted:
+                check_body(op, wanted["body"])
             if "responses" in wanted:
                 got = {r.status: type_text(r.type) for r in op.responses}
                 assert got == wanted["responses"], op_name

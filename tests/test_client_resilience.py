@@ -291,6 +291,26 @@ def test_always_dropped_connection_gives_up(
     assert len(logged_waits(caplog)) == 2
 
 
+def test_retry_log_names_the_operation_once(
+    mode: Mode, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    server.enqueue(Reply.dropped("reset"), ok())
+    call(mode, server.url, client={"max_retries": 1})
+    (record,) = retry_records(caplog)
+    assert record.getMessage().count(OPERATION) == 1, record.getMessage()
+
+
+def test_broken_compression_is_an_api_error(mode: Mode, server: ScriptedServer) -> None:
+    # httpx raises DecodingError, which is not a TransportError: it must not escape the tree.
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    server.handler = always(Reply(200, headers, b"[] not gzip"))
+    error = fails(mode, server.url, ApiError, client={"max_retries": 0})
+    assert error.operation == OPERATION
+    assert "DecodingError" in str(error)
+    assert len(server.requests) == 1
+
+
 # --- timeouts ------------------------------------------------------------------------------
 
 

@@ -123,7 +123,7 @@ class CustomVisionTrainingClient:
                     timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
                 )
                 response = self._http.send(outgoing, stream=stream)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 error = _runtime.transport_error(request, exc)
             delay = -1.0
             if attempt < retries:
@@ -137,7 +137,11 @@ class CustomVisionTrainingClient:
                 return response
             if response is not None:
                 response.close()
-            why = f"HTTP {response.status_code}" if response is not None else str(error)
+            why = (
+                f"HTTP {response.status_code}"
+                if response is not None
+                else str(error).removeprefix(request.operation + ": ")
+            )
             _runtime.log_retry(request, attempt, retries, delay, why)
             time.sleep(delay)
             attempt += 1
@@ -243,6 +247,9 @@ class CustomVisionTrainingClient:
                 max_retries=max_retries,
                 accept=accept,
             )
+            page = page[
+                :size
+            ]  # a server that ignores the page size must not overrun limit
             yield from page
             offset += len(page)
             if len(page) < size:

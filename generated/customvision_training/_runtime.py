@@ -310,13 +310,14 @@ def retry_delay(
     return random.uniform(0, ceiling)
 
 
-def transport_error(request: Request, exc: httpx.TransportError) -> ApiError:
-    """Our exception for an httpx transport failure; the message carries no headers."""
+def transport_error(request: Request, exc: httpx.RequestError) -> ApiError:
+    """Our exception for an httpx failure (transport or body decoding); no headers in it."""
     for kind, phase in _TIMEOUT_PHASES.items():
         if isinstance(exc, kind):
             message = f"{request.operation}: timed out in the {phase} phase"
             return ApiTimeoutError(message, operation=request.operation, phase=phase)
-    message = f"{request.operation}: connection failed: {type(exc).__name__}: {exc}"
+    detail = str(exc) or "no detail"
+    message = f"{request.operation}: connection failed: {type(exc).__name__}: {detail}"
     return ApiConnectionError(message, operation=request.operation)
 
 

@@ -81,12 +81,19 @@ def _unwrap(t: mi.Type) -> mi.Type:
     return t
 
 
+def _items(node: _Node) -> list[_Node]:
+    """An array wrapper's items: its children of the commonest name (strays are skipped)."""
+    tags = [child.tag for child in node.children]
+    common = max(set(tags), key=lambda tag: (tags.count(tag), tag)) if tags else ""
+    return [child for child in node.children if child.tag == common]
+
+
 def _value(node: _Node, t: mi.Type) -> Any:
-    if node.attrs.get(_NIL) == "true":
+    if node.attrs.get(_NIL) in ("true", "1"):
         return None
     t = _unwrap(t)
     if isinstance(t, mi.ListType):
-        return [_value(child, t.item_type) for child in node.children]
+        return [_value(child, t.item_type) for child in _items(node)]
     if isinstance(t, mi.StructType):
         fields = {f.encode_name: f.type for f in t.fields}
         return {
@@ -108,6 +115,12 @@ def _type_info(t: Any) -> mi.Type:
 
 def decode(body: bytes, t: type[T], dec_hook: Any = None) -> T:
     """Decode an XML body into ``t`` (a model, or a list of models)."""
-    builtins = _value(parse(body), _type_info(t))
+    root = parse(body)
+    info = _type_info(t)
+    if isinstance(_unwrap(info), mi.ListType) and not root.tag.startswith("ArrayOf"):
+        raise XmlError(
+            f"expected an ArrayOf... root element for a list, got <{root.tag}>"
+        )
+    builtins = _value(root, info)
     # strict=False turns the XML's text into numbers and booleans where the schema says so.
     return msgspec.convert(builtins, t, strict=False, dec_hook=dec_hook)
