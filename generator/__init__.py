@@ -18,7 +18,7 @@ __all__ = ["Config", "Diagnostic", "Report", "Severity", "__version__", "generat
 
 def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Load, build, render and format: the package's files in memory, and any warnings."""
-    from . import build, format, load, render, upgrade, validate
+    from . import build, format, load, manifest, render, upgrade, validate
 
     spec = load.read(config.spec, display=str(config.spec))
     problems = validate.validate(spec)
@@ -29,8 +29,16 @@ def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
         spec = dataclasses.replace(spec, document=document, origins=origins)
     api, warnings = build.build(spec)
     meta = render.Meta(__version__, config.spec.name, spec.sha256)
-    files = format.format_package(render.package(api, meta, config.package))
-    return {path: text.encode("utf-8") for path, text in files.items()}, warnings
+    formatted = format.format_package(render.package(api, meta, config.package))
+    files = {path: text.encode("utf-8") for path, text in formatted.items()}
+    files[manifest.NAME] = manifest.render(
+        files,
+        version=__version__,
+        package=config.package,
+        spec=config.spec.name,
+        spec_sha=spec.sha256,
+    )
+    return files, warnings
 
 
 def _check_package_name(name: str) -> None:
@@ -47,14 +55,19 @@ def generate(config: Config) -> Report:
     try:
         _check_package_name(config.package)
         files, warnings = render_files(config)
+        if config.strict:
+            warnings = [dataclasses.replace(w, severity=Severity.ERROR) for w in warnings]
         report.diagnostics.extend(warnings)
+        if report.errors:
+            return report
         target = config.target
         if config.check:
             report.stale = write.stale(files, target)
             report.unchanged = sorted(set(files) - set(report.stale))
             report.diff = write.diff(files, target, str(target))
         else:
-            report.written = write.write(files, target)
+            with write.lock(target.parent):
+                report.written = write.write(files, target, force=config.force)
             report.unchanged = sorted(set(files) - set(report.written))
     except GenerationError as exc:
         report.diagnostics.extend(exc.diagnostics)

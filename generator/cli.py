@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--package", help="import name of the generated package")
     gen.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the package directory even if apiforge did not generate it",
+    )
+    gen.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    gen.add_argument(
         "--check",
         action="store_true",
         help="write nothing; print a diff and exit 1 if the output is stale",
@@ -76,7 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         cfg = config.load(
-            Path.cwd(), spec=args.spec, output=args.output, package=args.package, check=args.check
+            Path.cwd(),
+            spec=args.spec,
+            output=args.output,
+            package=args.package,
+            check=args.check,
+            force=args.force or None,
+            strict=args.strict or None,
         )
     except (OSError, ValueError) as exc:
         print(f"apiforge: error: cannot read pyproject.toml: {exc}", file=sys.stderr)

@@ -22,6 +22,8 @@ class Config:
     output: Path
     package: str
     check: bool = False
+    force: bool = False
+    strict: bool = False
 
     @property
     def target(self) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -58,6 +60,9 @@ def tree_diff(
     return "".join(chunks)
 
 
+MANIFEST = "apiforge-manifest.json"
+
+
 def as_golden_package(files: Mapping[str, bytes], package: str) -> Tree:
     """``files`` generated with ``--package package`` as they would be for the golden name.
 
@@ -72,6 +77,12 @@ def as_golden_package(files: Mapping[str, bytes], package: str) -> Tree:
         f"found it {runtime.count(needle)} time(s) there and {count} in all"
     )
     renamed["_runtime.py"] = runtime.replace(needle, golden)
+    if MANIFEST in renamed:  # it names the package and hashes _runtime.py
+        data = json.loads(renamed[MANIFEST])
+        data["package"] = GOLDEN_PACKAGE
+        data["files"]["_runtime.py"] = hashlib.sha256(renamed["_runtime.py"]).hexdigest()
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        renamed[MANIFEST] = text.encode()
     return renamed
 
 

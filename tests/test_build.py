@@ -28,7 +28,7 @@ TOP_KEYS = {
 FIELD_KEYS = {"name", "type", "required", "nullable", "read_only", "description"}
 PARAM_KEYS = {
     "name", "location", "type", "required", "explode", "default", "description",
-    "minimum", "maximum", "min_items", "max_items",
+    "minimum", "maximum", "min_items", "max_items", "style", "client", "skip_encoding",
 }  # fmt: skip
 OPERATION_KEYS = {"method", "path", "auth", "parameters", "responses", "body"}
 BODY_KEYS = {"kind", "media_type", "name", "type", "required", "description", "fields"}
@@ -86,6 +86,9 @@ def param_facts(p: ir.Parameter) -> dict[str, Any]:
         "maximum": c.maximum,
         "min_items": c.min_items,
         "max_items": c.max_items,
+        "style": p.style,
+        "client": p.client,
+        "skip_encoding": p.skip_encoding,
     }
 
 

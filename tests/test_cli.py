@@ -152,18 +152,40 @@ def test_second_run_writes_nothing(output: Path, spec_path: Path, cli: Cli) -> N
     assert stat_tree(output) == before, "a no-op run must not touch or replace any file"
 
 
-def test_generate_replaces_hand_edits_and_removes_stray_files(
+def test_generate_replaces_hand_edits_of_its_own_files(
     output: Path, spec_path: Path, cli: Cli, first_run: FirstRun, tree: Callable[[Path], Tree]
 ) -> None:
     package = output / PACKAGE
     (package / "_models.py").write_text("# hand edit\n", encoding="utf-8")
-    (package / "stray.py").write_text("x = 1\n", encoding="utf-8")
 
     result = cli("generate", spec_path, "--output", output, "--package", PACKAGE, cwd=output)
 
     assert result.returncode == 0, result.stderr
     assert tree(package) == tree(first_run.package)
     assert sorted(p.name for p in output.iterdir()) == [PACKAGE], "staging dirs left behind"
+
+
+def test_generate_keeps_files_it_did_not_write_unless_forced(
+    output: Path, spec_path: Path, cli: Cli, first_run: FirstRun, tree: Callable[[Path], Tree]
+) -> None:
+    package = output / PACKAGE
+    (package / "_models.py").write_text("# hand edit\n", encoding="utf-8")
+    (package / "stray.py").write_text("x = 1\n", encoding="utf-8")
+    before = tree(package)
+
+    refused = cli("generate", spec_path, "--output", output, "--package", PACKAGE, cwd=output)
+
+    assert refused.returncode == 2
+    assert "stray.py" in refused.stderr and "--force" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert tree(package) == before
+
+    forced = cli(
+        "generate", spec_path, "--output", output, "--package", PACKAGE, "--force", cwd=output
+    )
+
+    assert forced.returncode == 0, forced.stderr
+    assert tree(package) == tree(first_run.package)
 
 
 # --- generate --check ---------------------------------------------------------------------

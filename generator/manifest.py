@@ -1,0 +1,64 @@
+"""The manifest a generated package carries: who made it, from which spec, and every
+file's SHA-256. It lets ``generate`` know which files it owns, and a vendored copy be
+checked for hand edits long after generation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+NAME = "apiforge-manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a manifest file records."""
+
+    generator_version: str
+    package: str
+    spec_name: str
+    spec_sha256: str
+    files: dict[str, str]
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def render(
+    files: dict[str, bytes], *, version: str, package: str, spec: str, spec_sha: str
+) -> bytes:
+    """The manifest of ``files``, as deterministic JSON (sorted, no timestamps)."""
+    data = {
+        "generator": "apiforge",
+        "generator_version": version,
+        "package": package,
+        "spec": spec,
+        "spec_sha256": spec_sha,
+        "files": {path: sha256(content) for path, content in sorted(files.items())},
+    }
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def read(directory: Path) -> Manifest | None:
+    """The manifest in ``directory``, or None when there is none or it is not one of ours."""
+    try:
+        data: Any = json.loads((directory / NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generator") != "apiforge":
+        return None
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return None
+    return Manifest(
+        generator_version=str(data.get("generator_version", "")),
+        package=str(data.get("package", "")),
+        spec_name=str(data.get("spec", "")),
+        spec_sha256=str(data.get("spec_sha256", "")),
+        files={str(k): str(v) for k, v in files.items()},
+    )
