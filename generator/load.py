@@ -47,8 +47,10 @@ _Loader.yaml_implicit_resolvers = {
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-# A spec this large is a mistake or an attack; refuse it before parsing.
-MAX_NODES = 2_000_000
+# Budgets: a spec larger than this is a mistake or an attack, refused before parsing;
+# aliases may not expand a document to more values than MAX_NODES ("billion laughs").
+MAX_BYTES = 16 * 1024 * 1024
+MAX_NODES = 1_000_000
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
@@ -184,6 +186,10 @@ def read(path: Path, display: str | None = None) -> LoadedSpec:
     """Read and parse ``path``; raise ``GenerationError`` for anything unreadable."""
     shown = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            message = f"spec is {size:,} bytes; the limit is {MAX_BYTES:,}"
+            raise GenerationError([Diagnostic(Severity.ERROR, Location(shown), message)])
         raw = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)

@@ -38,6 +38,21 @@ def _refs(value: Any, pointer: str) -> Iterator[tuple[str, Any]]:
             yield from _refs(item, f"{pointer}/{index}")
 
 
+def _external(spec: LoadedSpec, where: str, ref: str) -> Diagnostic:
+    """Why a reference outside the document is refused, said precisely."""
+    target = ref.split("#", 1)[0]
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target) or target.startswith("//"):
+        message = f"$ref to a URL {ref!r} is refused: generation never touches the network"
+        return spec.error(where, message, "download the schema and put it in the spec")
+    folder = spec.path.resolve().parent
+    resolved = (folder / target).resolve()
+    if not resolved.is_relative_to(folder):
+        message = f"$ref {ref!r} points outside the spec's directory ({folder})"
+        return spec.error(where, message, "only files beside the spec could ever be read")
+    message = f"$ref to another file {ref!r} is not supported yet"
+    return spec.error(where, message, "bundle the spec into one file, or inline the schema")
+
+
 def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
     """Refuse remote and unresolved references before the validator trips over them."""
     problems = []
@@ -46,13 +61,7 @@ def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
         if not isinstance(ref, str):
             problems.append(spec.error(where, "$ref must be a string"))
         elif not ref.startswith("#"):
-            problems.append(
-                spec.error(
-                    where,
-                    f"external reference {ref!r} is not supported",
-                    "generation never reads other files or the network; inline the schema",
-                )
-            )
+            problems.append(_external(spec, where, ref))
         else:
             try:
                 resolve_pointer(spec.document, ref)

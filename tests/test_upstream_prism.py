@@ -72,6 +72,8 @@ def _png() -> bytes:
 
 
 PNG = _png()
+# What Prism answers to GetArtifact (see ``prism_document``): long enough for several chunks.
+ARTIFACT = b"apiforge artifact: " + bytes(range(0x20, 0x7F))
 
 
 def camel_to_snake(name: str) -> str:
@@ -310,9 +312,21 @@ def prism_document(document: dict[str, Any], tmp_path_factory: pytest.TempPathFa
       ``./examples/<Operation>.json``; Prism resolves them at start and exits with ENOENT for
       the first one missing (shared/specs/examples/ holds one of the 52). They are AutoRest
       documentation only, so the copy drops them.
+
+    And one addition, for Prism's answer only (requests are validated as before): GetArtifact's
+    200 is ``schema: {type: file}``, for which static Prism accepts the request and then fails
+    with HTTP 500 "Cannot find serializer for application/octet-stream". A Swagger 2.0
+    response example for ``application/octet-stream`` gives it a body to send as is, and the
+    test a known one to compare the download with.
     """
     dest = tmp_path_factory.mktemp("upstream-prism") / "customvision-training-v3.3.prism.json"
-    return swagger2_for_prism(SPEC, dest, drop_x_ms_examples=True)
+    swagger2_for_prism(SPEC, dest, drop_x_ms_examples=True)
+    served = json.loads(dest.read_text("utf-8"))
+    artifact = served["paths"][document["basePath"] + "/projects/{projectId}/artifacts"]["get"]
+    assert artifact["responses"]["200"]["schema"] == {"type": "file"}
+    artifact["responses"]["200"]["examples"] = {"application/octet-stream": ARTIFACT.decode()}
+    dest.write_text(json.dumps(served, indent=2), "utf-8")
+    return dest
 
 
 @pytest.fixture(scope="module")
@@ -732,8 +746,9 @@ def assert_download(outcomes: Sequence[Outcome]) -> None:
     by_method = {o.method: o for o in outcomes}
     whole = by_method["get_artifact"].result
     chunks = by_method["stream_get_artifact"].streamed
-    assert isinstance(whole, bytes) and whole, whole
-    assert chunks is not None and b"".join(chunks) == whole  # static Prism: the same body
+    assert whole == ARTIFACT
+    assert chunks is not None and b"".join(chunks) == ARTIFACT
+    assert len(chunks) > 1  # streamed in pieces of 16 bytes, not read whole
     content_type = by_method["get_artifact"].responses[0].headers["content-type"]
     assert content_type.startswith("application/octet-stream"), content_type
 
