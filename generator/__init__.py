@@ -28,7 +28,7 @@ def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
         document, origins = upgrade.upgrade(spec.document)
         spec = dataclasses.replace(spec, document=document, origins=origins)
     api, warnings = build.build(spec)
-    meta = render.Meta(__version__, config.spec.name, spec.sha256)
+    meta = render.Meta(__version__, config.spec.name, spec.sha256, config.templates)
     formatted = format.format_package(render.package(api, meta, config.package))
     files = {path: text.encode("utf-8") for path, text in formatted.items()}
     files[manifest.NAME] = manifest.render(

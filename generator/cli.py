@@ -1,22 +1,40 @@
-"""The ``apiforge`` command: arguments → Config → ``generate()`` → messages and exit code."""
+"""The ``apiforge`` command: arguments → Config → ``generate()``/``verify()`` → messages
+and an exit code. Nothing else happens here."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__, config, generate
-from .diagnostics import Report
+from .diagnostics import GenerationError, Report, Severity
+from .verify import verify
 
-EXAMPLES = """\
+GENERATE_EXAMPLES = """\
 examples:
-  apiforge generate                      regenerate the targets in pyproject.toml
-  apiforge generate --check              exit 1 and print a diff if generated/ is stale
-  apiforge generate api.yaml --output src --package my_client
+  apiforge generate                      regenerate the target in pyproject.toml
+  apiforge generate --all                regenerate every target in pyproject.toml
+  apiforge generate --check              exit 1 and print a diff if the output is stale
+  apiforge generate api.yaml --output src/vendor --package my_client
+  apiforge generate --templates my_templates   override some built-in templates
 """
+VERIFY_EXAMPLES = """\
+examples:
+  apiforge verify src/vendor/my_client               hand edits, missing or extra files?
+  apiforge verify src/vendor/my_client --spec api.yaml   ... and has the spec changed?
+"""
+EXAMPLES = f"{GENERATE_EXAMPLES}\n{VERIFY_EXAMPLES}"
+
+
+def _loudness(parser: argparse.ArgumentParser, default: object) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", default=default, help="errors only")
+    group.add_argument("-v", "--verbose", action="store_true", default=default, help="name files")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,75 +45,155 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"apiforge {__version__}")
+    _loudness(parser, default=False)
+    # The same flags after the command (`apiforge generate -q`); SUPPRESS keeps a flag
+    # given before the command from being reset by the subcommand's default.
+    common = argparse.ArgumentParser(add_help=False)
+    _loudness(common, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser(
         "generate",
+        parents=[common],
         help="generate the client package (or check it is up to date)",
-        epilog=EXAMPLES,
+        epilog=GENERATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     gen.add_argument(
-        "spec", nargs="?", type=Path, help="OpenAPI document (default: from pyproject.toml)"
+        "spec", nargs="?", type=Path, help="OpenAPI document (default: pyproject.toml)"
     )
-    gen.add_argument(
-        "--output", type=Path, help="directory that holds the package (default: generated)"
-    )
+    gen.add_argument("--output", type=Path, help="directory that holds the package")
     gen.add_argument("--package", help="import name of the generated package")
+    gen.add_argument("--templates", type=Path, help="directory of templates overriding built-ins")
+    gen.add_argument("--target", help="the [tool.apiforge] target to generate, by name")
+    gen.add_argument("--all", action="store_true", help="generate every target in pyproject.toml")
     gen.add_argument(
-        "--force",
-        action="store_true",
-        help="replace the package directory even if apiforge did not generate it",
+        "--check", action="store_true", help="write nothing; print a diff, exit 1 if stale"
+    )
+    gen.add_argument(
+        "--force", action="store_true", help="replace a directory apiforge did not generate"
     )
     gen.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    gen.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; print a diff and exit 1 if the output is stale",
+    ver = commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check a generated (e.g. vendored) package against its manifest",
+        epilog=VERIFY_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    ver.add_argument("directory", type=Path, help="the generated package's directory")
+    ver.add_argument("--spec", type=Path, help="also report whether this spec changed")
     return parser
 
 
-def _print_report(report: Report, cfg: config.Config, seconds: float) -> None:
-    for diagnostic in report.diagnostics:
-        print(diagnostic.format(), file=sys.stderr)
+class _Out:
+    """Where messages go: errors to stderr (red on a terminal), the rest to stdout."""
+
+    def __init__(self, quiet: bool, verbose: bool) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+
+    @staticmethod
+    def _paint(text: str, colour: str, stream: TextIO) -> str:
+        if not stream.isatty() or os.environ.get("NO_COLOR"):
+            return text
+        return f"\033[{colour}m{text}\033[0m"
+
+    def error(self, text: str) -> None:
+        print(self._paint(text, "31", sys.stderr), file=sys.stderr)
+
+    def warning(self, text: str) -> None:
+        if not self.quiet:
+            print(self._paint(text, "33", sys.stderr), file=sys.stderr)
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            print(text)
+
+    def detail(self, text: str) -> None:
+        if self.verbose:
+            print(text)
+
+
+def _print_report(out: _Out, report: Report, cfg: config.Config, seconds: float) -> None:
+    for d in report.diagnostics:
+        (out.error if d.severity is Severity.ERROR else out.warning)(d.format())
     if report.errors:
-        print(f"apiforge: {len(report.errors)} error(s); nothing was written", file=sys.stderr)
+        out.error(f"apiforge: {len(report.errors)} error(s); nothing was written")
     elif cfg.check and report.stale:
         sys.stdout.write(report.diff)
-        print(
+        out.error(
             f"apiforge: {cfg.target} is stale ({len(report.stale)} file(s) differ); "
-            "run `make generate` to update it",
-            file=sys.stderr,
+            "run `make generate` to update it"
         )
     elif cfg.check:
-        print(f"apiforge: {cfg.target} is up to date")
+        out.info(f"apiforge: {cfg.target} is up to date")
     else:
-        print(
+        for path in report.written:
+            out.detail(f"  wrote {path}")
+        out.info(
             f"apiforge: {cfg.target}: {len(report.written)} written, "
             f"{len(report.unchanged)} unchanged in {seconds:.2f}s"
         )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 stale with --check, 2 error)."""
-    args = _parser().parse_args(argv)
-    started = time.perf_counter()
+def _generate(args: argparse.Namespace, out: _Out) -> int:
+    overrides = {
+        "spec": args.spec,
+        "output": args.output,
+        "package": args.package,
+        "templates": args.templates,
+        "check": args.check or None,
+        "force": args.force or None,
+        "strict": args.strict or None,
+    }
+    if args.all:
+        chosen = config.targets(Path.cwd())
+    else:
+        chosen = [config.load(Path.cwd(), target=args.target)]
+    worst = 0
+    for target in chosen:
+        started = time.perf_counter()
+        cfg = config.with_overrides(target, **overrides)
+        report = generate(cfg)
+        _print_report(out, report, cfg, time.perf_counter() - started)
+        worst = max(worst, report.exit_code)
+    return worst
+
+
+def _verify(args: argparse.Namespace, out: _Out) -> int:
     try:
-        cfg = config.load(
-            Path.cwd(),
-            spec=args.spec,
-            output=args.output,
-            package=args.package,
-            check=args.check,
-            force=args.force or None,
-            strict=args.strict or None,
-        )
-    except (OSError, ValueError) as exc:
-        print(f"apiforge: error: cannot read pyproject.toml: {exc}", file=sys.stderr)
+        drift = verify(args.directory, args.spec)
+    except GenerationError as exc:
+        for d in exc.diagnostics:
+            out.error(d.format())
         return 2
-    report = generate(cfg)
-    _print_report(report, cfg, time.perf_counter() - started)
-    return report.exit_code
+    for kind, paths in (
+        ("edited", drift.edited),
+        ("missing", drift.missing),
+        ("extra", drift.extra),
+    ):
+        for path in paths:
+            out.error(f"{args.directory / path}: {kind}")
+    if drift.spec_change:
+        out.error(f"{args.spec}: changed since generation ({drift.spec_change})")
+    if not drift.clean:
+        out.error(f"apiforge: {args.directory} has drifted from what apiforge generated")
+        return 1
+    out.info(f"apiforge: {args.directory} matches its manifest ({drift.checked} files)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 stale or drifted, 2 error)."""
+    args = _parser().parse_args(argv)
+    out = _Out(args.quiet, args.verbose)
+    try:
+        if args.command == "verify":
+            return _verify(args, out)
+        return _generate(args, out)
+    except (OSError, ValueError) as exc:  # pyproject.toml unreadable or malformed
+        out.error(f"apiforge: error: {exc}")
+        return 2
 
 
 if __name__ == "__main__":

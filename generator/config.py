@@ -1,4 +1,8 @@
-"""Settings: ``[tool.apiforge]`` in pyproject.toml, overridden by command-line flags."""
+"""Settings: ``[tool.apiforge]`` in pyproject.toml, overridden by command-line flags.
+
+One target is written as keys of the table itself; several as ``[[tool.apiforge.targets]]``
+entries, each with a ``name``. Paths in the file are relative to the file.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,11 @@ DEFAULTS = {
     "output": "generated",
     "package": "customvision_training",
 }
+_KEYS = {"name", "spec", "output", "package", "templates"}
+
+
+class ConfigError(ValueError):
+    """pyproject.toml's ``[tool.apiforge]`` cannot be used as written."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class Config:
     check: bool = False
     force: bool = False
     strict: bool = False
+    templates: Path | None = None
+    name: str = "default"
 
     @property
     def target(self) -> Path:
@@ -42,24 +53,65 @@ def find_pyproject(start: Path) -> Path | None:
 
 def _table(pyproject: Path) -> dict[str, Any]:
     """The ``[tool.apiforge]`` table, or an empty one."""
-    with pyproject.open("rb") as fh:
-        data = tomllib.load(fh)
+    try:
+        with pyproject.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: {exc}") from None
     table = data.get("tool", {}).get("apiforge", {})
-    return table if isinstance(table, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.apiforge] must be a table")
+    return table
 
 
-def load(cwd: Path, **overrides: Any) -> Config:
-    """Defaults, then pyproject.toml (paths relative to it), then non-None ``overrides``."""
-    settings: dict[str, Any] = dict(DEFAULTS)
-    base = cwd
-    pyproject = find_pyproject(cwd)
-    if pyproject is not None:
-        base = pyproject.parent
-        settings.update(_table(pyproject))
-    config = Config(
+def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
+    """One target from its settings, with defaults for what it leaves out."""
+    unknown = sorted(set(entry) - _KEYS - {"targets"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting {unknown[0]!r}; known: {sorted(_KEYS)}")
+    settings = {**DEFAULTS, **{k: v for k, v in entry.items() if k != "targets"}}
+    templates = settings.get("templates")
+    return Config(
         spec=base / str(settings["spec"]),
         output=base / str(settings["output"]),
         package=str(settings["package"]),
+        templates=base / str(templates) if templates else None,
+        name=str(settings.get("name", "default")),
     )
+
+
+def targets(cwd: Path) -> list[Config]:
+    """Every target the nearest pyproject.toml declares (the defaults when there is none)."""
+    pyproject = find_pyproject(cwd)
+    if pyproject is None:
+        return [_target({}, cwd, "defaults")]
+    table = _table(pyproject)
+    base = pyproject.parent
+    where = f"{pyproject}: [tool.apiforge]"
+    entries = table.get("targets")
+    if entries is None:
+        return [_target(table, base, where)]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{where}: targets must be an array of tables")
+    found = [_target(e, base, f"{where} targets[{i}]") for i, e in enumerate(entries)]
+    names = [c.name for c in found]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: every target needs its own name, got {names}")
+    return found
+
+
+def load(cwd: Path, *, target: str | None = None, **overrides: Any) -> Config:
+    """One target (the named one, else the first), with non-None ``overrides`` applied."""
+    found = targets(cwd)
+    if target is not None:
+        matching = [c for c in found if c.name == target]
+        if not matching:
+            raise ConfigError(f"no target named {target!r}; known: {[c.name for c in found]}")
+        found = matching
+    return with_overrides(found[0], **overrides)
+
+
+def with_overrides(config: Config, **overrides: Any) -> Config:
+    """``config`` with the flags the user gave (None means not given)."""
     given = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **given)

@@ -440,3 +440,15 @@ def success_statements(op: ir.Operation) -> list[str]:
         if give_line != fallback:
             lines += [f"if response.status_code == {int(status)}:", f"    {give_line}"]
     return [*lines, fallback]
+
+
+def markdown_text(text: str) -> str:
+    """Spec text on one line of a Markdown table or list: no breaks, pipes, code or HTML."""
+    one_line = " ".join(comment_text(text).replace("\\n", " ").split())
+    return (
+        one_line.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("`", "'")
+    )

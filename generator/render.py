@@ -33,6 +33,7 @@ class Meta:
     generator_version: str
     spec_name: str
     spec_sha256: str
+    templates: Path | None = None  # a directory whose templates override the built-in ones
 
 
 def templates_dir() -> Path:
@@ -42,10 +43,14 @@ def templates_dir() -> Path:
 
 
 @cache
-def environment(directory: Path) -> jinja2.Environment:
-    """One strict, deterministic environment per template directory."""
+def environment(directory: Path, override: Path | None = None) -> jinja2.Environment:
+    """One strict, deterministic environment per template directory (and override)."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(directory)]
+    if override is not None:
+        # A file in the override directory replaces the built-in one of the same name.
+        loaders.insert(0, jinja2.FileSystemLoader(override))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
+        loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Python: escaping is emit's job, not HTML's
         keep_trailing_newline=True,
@@ -68,6 +73,7 @@ def environment(directory: Path) -> jinja2.Environment:
         decoders=emit.decoders,
         success_statements=emit.success_statements,
         enum_base=emit.enum_base,
+        md=emit.markdown_text,
         check_calls=emit.check_calls,
         send_statements=emit.send_statements,
         path_expression=emit.path_expression,
@@ -76,13 +82,16 @@ def environment(directory: Path) -> jinja2.Environment:
     return env
 
 
-def _render(template: str, **context: Any) -> str:
+def _render(template: str, *, meta: Meta, **context: Any) -> str:
     """One template rendered; a template mistake is reported, never a traceback."""
+    env = environment(templates_dir(), meta.templates)
     try:
-        return environment(templates_dir()).get_template(template).render(**context)
+        return env.get_template(template).render(meta=meta, **context)
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", 0) or 0
-        where = Location(f"templates/{template}", line, 1 if line else 0)
+        folder = meta.templates if meta.templates and (meta.templates / template).exists() else None
+        shown = str(folder / template) if folder else f"templates/{template}"
+        where = Location(shown, line, 1 if line else 0)
         message = f"template error: {type(exc).__name__}: {exc}"
         raise GenerationError([Diagnostic(Severity.ERROR, where, message)]) from None
 
@@ -284,4 +293,7 @@ def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
     }
     if api.unions:
         files["_unions.py"] = _render("_unions.py.jinja", meta=meta)
+    files["README.md"] = _render(
+        "README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums
+    )
     return dict(sorted(files.items()))

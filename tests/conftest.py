@@ -66,7 +66,8 @@ MANIFEST = "apiforge-manifest.json"
 def as_golden_package(files: Mapping[str, bytes], package: str) -> Tree:
     """``files`` generated with ``--package package`` as they would be for the golden name.
 
-    The package name appears in the generated code once: the User-Agent in ``_runtime.py``.
+    The package name appears in the generated code once, the User-Agent in ``_runtime.py``;
+    and in the package's README.md (title and usage example) and manifest.
     """
     needle, golden = f'"{package}/'.encode(), f'"{GOLDEN_PACKAGE}/'.encode()
     renamed = dict(files)
@@ -77,10 +78,19 @@ def as_golden_package(files: Mapping[str, bytes], package: str) -> Tree:
         f"found it {runtime.count(needle)} time(s) there and {count} in all"
     )
     renamed["_runtime.py"] = runtime.replace(needle, golden)
-    if MANIFEST in renamed:  # it names the package and hashes _runtime.py
+    if "README.md" in renamed:  # its title and usage example name the package
+        readme = renamed["README.md"]
+        for pattern in ("# {}\n", "from {} import"):
+            mine, theirs = pattern.format(package).encode(), pattern.format(GOLDEN_PACKAGE).encode()
+            assert readme.count(mine) == 1, f"README.md should have {mine!r} once"
+            readme = readme.replace(mine, theirs)
+        renamed["README.md"] = readme
+    if MANIFEST in renamed:  # it names the package and hashes the files renamed above
         data = json.loads(renamed[MANIFEST])
         data["package"] = GOLDEN_PACKAGE
-        data["files"]["_runtime.py"] = hashlib.sha256(renamed["_runtime.py"]).hexdigest()
+        for name in ("_runtime.py", "README.md"):
+            if name in renamed:
+                data["files"][name] = hashlib.sha256(renamed[name]).hexdigest()
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         renamed[MANIFEST] = text.encode()
     return renamed
