@@ -223,10 +223,14 @@ def check_calls(p: ir.Parameter) -> list[str]:
             f"_runtime.check_range({literal(p.name)}, {p.name}, "
             f"{literal(c.minimum)}, {literal(c.maximum)})"
         )
-    if c.max_items is not None or c.min_items:
+    # A required array is sent as name=a,b: with no items there is nothing to send.
+    min_items = (
+        max(c.min_items or 0, 1) if p.required and isinstance(p.type, ir.ArrayType) else c.min_items
+    )
+    if c.max_items is not None or min_items:
         calls.append(
             f"_runtime.check_items({literal(p.name)}, {p.name}, "
-            f"{literal(c.min_items)}, {literal(c.max_items)})"
+            f"{literal(min_items)}, {literal(c.max_items)})"
         )
     return calls
 
@@ -244,8 +248,9 @@ def send_statements(p: ir.Parameter) -> list[str]:
         else:
             separator = literal(ir.SEPARATORS.get(p.style, ","))
             body = [_add(p, f"{separator}.join({item} for item in {p.name})")]
-        # An empty list filters nothing, exactly like leaving the argument out.
-        guard = f"if {p.name}:"
+        # An empty optional list filters nothing, exactly like leaving the argument out;
+        # a required one must have items (check_calls refuses an empty one).
+        guard = "" if p.required else f"if {p.name}:"
     elif isinstance(p.type, ir.MapType | ir.ModelRef):
         if p.style == "deepObject":
             body = [f"_query.extend(_runtime.deep_object({wire}, {p.name}))"]

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import TypeVar
 
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # Names the generated modules import or define at module level; a spec name must not shadow them.
 # Names the generated modules import, or builtins their annotations use: a spec name
 # spelled like one would shadow it (a field ``str`` breaks ``list[str]`` in its class body).

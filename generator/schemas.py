@@ -60,6 +60,7 @@ class SchemaBuilder:
         self.unions: dict[str, ir.Union] = {}
         self.class_names: set[str] = set(_RUNTIME_CLASSES)
         self.by_pointer: dict[str, ir.TypeRef] = {}
+        self.ms_enums: dict[str, ir.EnumRef] = {}  # x-ms-enum name → the enum made for it
 
     # -- diagnostics ---------------------------------------------------------------
     def error(self, pointer: str, message: str, hint: str = "") -> None:
@@ -169,7 +170,11 @@ class SchemaBuilder:
         if not values or not (strings or ints):
             self.error(f"{pointer}/enum", "enums must hold only strings or only integers")
             return _ANY
-        name = self.claim_class(str(ms_enum.get("name") or hint))
+        shared = str(ms_enum.get("name") or "")
+        known = self.ms_enums.get(shared)
+        if known is not None and [m.value for m in self.enums[known.name].members] == values:
+            return known  # Azure repeats one x-ms-enum at every property that uses it
+        name = self.claim_class(shared or hint)
         wanted = [names.constant(v if isinstance(v, str) else f"VALUE_{v}") for v in values]
         members = tuple(
             ir.EnumMember(n, v) for n, v in zip(names.unique(wanted), values, strict=True)
@@ -177,6 +182,8 @@ class SchemaBuilder:
         is_open = ms_enum.get("modelAsString", True) is not False
         description = text_of(schema, "description")
         self.enums[name] = ir.Enum(name, description, members, pointer, open=is_open)
+        if shared and shared not in self.ms_enums:
+            self.ms_enums[shared] = ir.EnumRef(name)
         return ir.EnumRef(name)
 
     # -- objects -------------------------------------------------------------------

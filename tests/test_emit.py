@@ -471,3 +471,20 @@ def test_param_signatures() -> None:
     assert emit.param_signature(param("take", INT, default=50)) == "take: int = 50"
     assert emit.param_signature(param("q", STR)) == "q: str | None = None"
     assert emit.param_signature(param("q", STR, default="it's")) == 'q: str = "it\'s"'
+
+
+def test_required_array_must_have_items_and_is_always_sent() -> None:
+    # csv cannot carry an empty list: a required one with none is refused before sending.
+    ids = param(
+        "regionIds",
+        ir.ArrayType(ir.PrimitiveType(ir.Primitive.STR)),
+        required=True,
+        explode=False,
+        constraints=ir.Constraints(min_items=0, max_items=64),
+        name="region_ids",
+    )
+    assert emit.check_calls(ids) == ["_runtime.check_items('region_ids', region_ids, 1, 64)"]
+    statements = emit.send_statements(ids)
+    assert not statements[0].startswith("if "), statements
+    query, _ = run(statements, region_ids=["a", "b"])
+    assert query == [("regionIds", "a,b")]

@@ -578,7 +578,7 @@ CALLS: dict[str, Given] = {
     "get_tag": generic,
     "delete_tag": generic,
     "update_tag": lambda a: {
-        "updated_tag": a.m.Tag(name="dog", description="A dog", type_=a.m.TagType2.GENERAL_PRODUCT)
+        "updated_tag": a.m.Tag(name="dog", description="A dog", type_=a.m.TagType.GENERAL_PRODUCT)
     },
     "suggest_tags_and_regions": lambda a: {"image_ids": [new_id() for _ in range(4)]},
     "train_project": lambda a: {
