@@ -292,7 +292,9 @@ def _argument(
     if required:
         return Argument(name, hint, None, False, doc)
     if default is not None:
-        return Argument(name, hint, default_value(t, default), False, doc)
+        # An enum argument also takes the plain value: no call in the default (ruff B008).
+        value = literal(default) if isinstance(t, ir.EnumRef) else default_value(t, default)
+        return Argument(name, hint, value, False, doc)
     return Argument(name, f"{hint} | None", "None", False, doc)
 
 

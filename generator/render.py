@@ -151,7 +151,7 @@ def _base_first(models: tuple[ir.Model, ...]) -> list[ir.Model]:
 
 def models(api: ir.Api, meta: Meta) -> str:
     """``_models.py``."""
-    needed = {Import("msgspec")}
+    needed = {Import("msgspec")} if api.models else set()
     for model in api.models:
         for field in model.fields:
             needed |= imports.for_type(field.type)
@@ -159,7 +159,7 @@ def models(api: ir.Api, meta: Meta) -> str:
     if any(m.read_only and m.name in sent for m in api.models):
         needed.add(Import("typing", "ClassVar"))
     if api.unions:
-        needed |= {Import("typing", "TYPE_CHECKING"), Import("typing", "TypeAlias")}
+        needed |= {Import("typing", n) for n in ("TYPE_CHECKING", "TypeAlias", "ClassVar")}
         needed |= {Import(".", "_unions"), Import("._unions", "UnknownVariant")}
         needed |= {Import(imports.MODELS, v.model) for u in api.unions for v in u.variants}
     lines = imports.render(imports.local_to(imports.MODELS, needed))
