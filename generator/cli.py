@@ -123,7 +123,7 @@ def _print_report(out: _Out, report: Report, cfg: config.Config, seconds: float)
         sys.stdout.write(report.diff)
         out.error(
             f"apiforge: {cfg.target} is stale ({len(report.stale)} file(s) differ); "
-            "run `make generate` to update it"
+            "regenerate it (`apiforge generate`; `make generate` in apiforge itself)"
         )
     elif cfg.check:
         out.info(f"apiforge: {cfg.target} is up to date")

@@ -66,7 +66,7 @@ def _table(pyproject: Path) -> dict[str, Any]:
 
 def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
     """One target from its settings, with defaults for what it leaves out."""
-    unknown = sorted(set(entry) - _KEYS - {"targets"})
+    unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown setting {unknown[0]!r}; known: {sorted(_KEYS)}")
     settings = {**DEFAULTS, **{k: v for k, v in entry.items() if k != "targets"}}
@@ -91,6 +91,9 @@ def targets(cwd: Path) -> list[Config]:
     entries = table.get("targets")
     if entries is None:
         return [_target(table, base, where)]
+    stray = sorted(set(table) - {"targets"})
+    if stray:
+        raise ConfigError(f"{where}: {stray[0]!r} is ignored beside targets; set it in each target")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ConfigError(f"{where}: targets must be an array of tables")
     found = [_target(e, base, f"{where} targets[{i}]") for i, e in enumerate(entries)]

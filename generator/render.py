@@ -6,6 +6,7 @@ escaped literals they print come from ``emit`` and the imports from ``imports``.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import jinja2
 
 from . import emit, imports, ir
+from .cache import builtin_templates
 from .diagnostics import Diagnostic, GenerationError, Location, Severity
 from .imports import Import
 
@@ -38,8 +40,7 @@ class Meta:
 
 def templates_dir() -> Path:
     """The built-in templates: inside the installed package, or beside it in a checkout."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+    return builtin_templates()
 
 
 @cache
@@ -82,13 +83,20 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
     return env
 
 
+def _template_line(exc: Exception, template: str) -> int:
+    """The template line a render-time error happened on: Jinja rewrites its traceback
+    frames to template files and lines."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return next((f.lineno or 0 for f in reversed(frames) if Path(f.filename).name == template), 0)
+
+
 def _render(template: str, *, meta: Meta, **context: Any) -> str:
     """One template rendered; a template mistake is reported, never a traceback."""
     env = environment(templates_dir(), meta.templates)
     try:
         return env.get_template(template).render(meta=meta, **context)
     except jinja2.TemplateError as exc:
-        line = getattr(exc, "lineno", 0) or 0
+        line = getattr(exc, "lineno", 0) or _template_line(exc, template)
         folder = meta.templates if meta.templates and (meta.templates / template).exists() else None
         shown = str(folder / template) if folder else f"templates/{template}"
         where = Location(shown, line, 1 if line else 0)

@@ -53,3 +53,14 @@ def load(case: str) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def regenerate(case_dir: str, output: str) -> list[str]:
+    """Generate case ``case_dir`` into ``output``/client; the errors, formatted.
+
+    A plain module-level function of strings, so a process pool can run it.
+    """
+    from generator import Config, generate
+
+    config = Config(spec=Path(case_dir) / "spec.yaml", output=Path(output), package=PACKAGE)
+    return [d.format() for d in generate(config).errors]

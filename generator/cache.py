@@ -1,0 +1,137 @@
+"""What makes regeneration cheap, and how it stays correct.
+
+* ``inputs_key``: one SHA-256 over everything that decides the output (the spec's bytes,
+  the package name, the generator's own source and templates, template overrides, black's
+  version). The manifest records it; when it and every file still match, ``generate``
+  stops before importing its heavy stages.
+* ``ChunkCache``: black's output for one top-level block of a module, by the SHA-256 of
+  the block and of black's version and mode, on disk. After one schema changes, only its
+  class is formatted again.
+
+Nothing here imports jinja2, yaml, black or openapi-spec-validator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+_GENERATOR_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def black_version() -> str:
+    """The installed black's version, without importing black."""
+    return metadata.version("black")
+
+
+def _tree_digest(directory: Path, digest: hashlib._Hash, suffixes: tuple[str, ...]) -> None:
+    if not directory.is_dir():
+        return
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in suffixes):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+
+
+@cache
+def generator_digest(templates: Path) -> str:
+    """SHA-256 of the generator's own code and built-in templates."""
+    digest = hashlib.sha256()
+    _tree_digest(_GENERATOR_DIR, digest, (".py",))
+    _tree_digest(templates, digest, (".jinja",))
+    return digest.hexdigest()
+
+
+def inputs_key(
+    spec_bytes: bytes, package: str, version: str, templates: Path, override: Path | None
+) -> str:
+    """One SHA-256 over every input of a generation."""
+    digest = hashlib.sha256()
+    for part in (version, black_version(), generator_digest(templates), package):
+        digest.update(part.encode() + b"\0")
+    digest.update(hashlib.sha256(spec_bytes).digest())
+    if override is not None:
+        _tree_digest(override, digest, (".jinja",))
+    return digest.hexdigest()
+
+
+def builtin_templates() -> Path:
+    """The built-in templates: inside the installed package, or beside it in a checkout."""
+    packaged = _GENERATOR_DIR / "templates"
+    return packaged if packaged.is_dir() else _GENERATOR_DIR.parent / "templates"
+
+
+def cache_root() -> Path | None:
+    """$APIFORGE_CACHE_DIR, else the user's cache directory; None when the variable is
+    set but empty, which turns caching off."""
+    configured = os.environ.get("APIFORGE_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "apiforge"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _run_record(target: Path) -> Path | None:
+    root = cache_root()
+    name = hashlib.sha256(str(target.resolve()).encode()).hexdigest()
+    return root / "runs" / name if root is not None else None
+
+
+def recorded_run(target: Path) -> tuple[str, str] | None:
+    """(inputs key, manifest SHA-256) of the last generation into ``target``, or None."""
+    record = _run_record(target)
+    try:
+        key, manifest_sha = record.read_text(encoding="utf-8").split() if record else ("", "")
+    except (OSError, ValueError):
+        return None
+    return (key, manifest_sha) if key else None
+
+
+def record_run(target: Path, key: str, manifest_bytes: bytes) -> None:
+    """Remember that ``target`` holds the output of inputs ``key``."""
+    record = _run_record(target)
+    if record is None:
+        return
+    with contextlib.suppress(OSError):
+        _write_atomic(record, f"{key} {hashlib.sha256(manifest_bytes).hexdigest()}\n")
+
+
+class ChunkCache:
+    """Formatted source by content hash; every failure to read or write is a miss."""
+
+    def __init__(self, directory: Path | None, salt: str) -> None:
+        self.directory = directory
+        self.salt = salt.encode()
+
+    def key(self, source: str) -> str:
+        """The entry name of ``source``."""
+        return hashlib.sha256(self.salt + b"\0" + source.encode()).hexdigest()
+
+    def get(self, source: str) -> str | None:
+        """The cached formatting of ``source``, or None."""
+        if self.directory is None:
+            return None
+        try:
+            return (self.directory / self.key(source)).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, source: str, formatted: str) -> None:
+        """Remember ``formatted``; written atomically, so readers never see half an entry."""
+        if self.directory is None:
+            return
+        with contextlib.suppress(OSError):
+            _write_atomic(self.directory / self.key(source), formatted)

@@ -1,0 +1,172 @@
+"""Regeneration is cheap but never stale: what invalidates the no-op path and the chunk
+cache, and proof that block-by-block formatting equals formatting whole modules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import black
+import pytest
+from black.mode import Mode, TargetVersion
+
+from generator import Config, cache, format, generate
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC = REPO / "spec" / "customvision-training.yaml"
+UPSTREAM = REPO.parent / "shared" / "specs" / "customvision-training-v3.3.json"
+MODE = Mode(target_versions={TargetVersion.PY311}, line_length=88)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("APIFORGE_CACHE_DIR", str(root))
+    return root
+
+
+def key(spec: bytes = b"spec", package: str = "p", version: str = "1", **kw: Path) -> str:
+    templates = kw.get("templates", cache.builtin_templates())
+    return cache.inputs_key(spec, package, version, templates, kw.get("override"))
+
+
+def test_the_inputs_key_covers_every_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = key()
+    assert key() == base  # stable
+    assert key(spec=b"spec ") != base
+    assert key(package="q") != base
+    assert key(version="2") != base
+    copied = tmp_path / "templates"
+    shutil.copytree(cache.builtin_templates(), copied)
+    cache.generator_digest.cache_clear()
+    assert key(templates=copied) == base  # same content, same key
+    (copied / "_models.py.jinja").write_text("changed\n", encoding="utf-8")
+    cache.generator_digest.cache_clear()
+    assert key(templates=copied) != base
+    override = tmp_path / "override"
+    override.mkdir()
+    (override / "_models.py.jinja").write_text("mine\n", encoding="utf-8")
+    assert key(override=override) != base
+    monkeypatch.setattr(cache, "black_version", lambda: "0.0-other")
+    assert key() != base
+
+
+def run(spec: Path, out: Path, **kw: object) -> list[str]:
+    report = generate(Config(spec=spec, output=out, package="pkg", **kw))  # type: ignore[arg-type]
+    assert not report.errors, [d.format() for d in report.errors]
+    return report.written
+
+
+def test_noop_path_notices_every_change(tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    shutil.copy(SPEC, spec)
+    out = tmp_path / "out"
+    assert run(spec, out)  # first run writes everything
+    assert run(spec, out) == []  # no-op
+    # A hand edit is not hidden by the recorded run.
+    models = out / "pkg" / "_models.py"
+    models.write_text(models.read_text(encoding="utf-8") + "# edit\n", encoding="utf-8")
+    assert run(spec, out) == ["_models.py"]
+    # A spec change regenerates what it changes.
+    text = spec.read_text(encoding="utf-8").replace("Image performance model.", "Changed.")
+    spec.write_text(text, encoding="utf-8")
+    written = run(spec, out)
+    assert "_models.py" in written and "apiforge-manifest.json" in written
+    # A template override is an input too.
+    override = tmp_path / "override"
+    override.mkdir()
+    source = (cache.builtin_templates() / "_errors.py.jinja").read_text(encoding="utf-8")
+    (override / "_errors.py.jinja").write_text(
+        source.replace("_BODY_PREVIEW = 200", "_BODY_PREVIEW = 300"), encoding="utf-8"
+    )
+    assert "_errors.py" in run(spec, out, templates=override)
+    assert run(spec, out, templates=override) == []
+    assert "_errors.py" in run(spec, out)  # and taking it away again
+
+
+def test_black_version_is_part_of_the_chunk_key(
+    monkeypatch: pytest.MonkeyPatch, private_cache: Path
+) -> None:
+    files = {"m.py": "x = 1\n\n\nclass A:\n    pass\n"}
+    format.format_package(files)
+    entries = set((private_cache / "black").iterdir())
+    assert entries
+    monkeypatch.setattr(cache, "black_version", lambda: "0.0-other")
+    format.format_package(files)
+    assert set((private_cache / "black").iterdir()) > entries
+
+
+def test_a_cached_chunk_is_used(private_cache: Path) -> None:
+    source = "x = 1\n\n\nclass A:\n    pass\n"
+    first = format.format_package({"m.py": source})
+    # Poison every entry: if the cache is read, the poison shows in the output.
+    for entry in (private_cache / "black").iterdir():
+        entry.write_text(
+            entry.read_text(encoding="utf-8").replace("pass", "pass  # cached"), encoding="utf-8"
+        )
+    second = format.format_package({"m.py": source})
+    assert second != first and "# cached" in second["m.py"]
+
+
+def packages() -> list[Path]:
+    found = [REPO / "generated" / "customvision_training"]
+    found += sorted((REPO / "tests" / "specs").glob("*/expected/client"))
+    return found
+
+
+def test_chunked_formatting_equals_whole_module_black(tmp_path: Path) -> None:
+    # Every committed generated module is already black-clean as a whole: formatting it
+    # block by block must give the very same bytes.
+    checked = 0
+    for package in packages():
+        for module in sorted(package.glob("*.py")):
+            text = module.read_text(encoding="utf-8")
+            assert black.format_str(text, mode=MODE) == text, module
+            assert format.format_package({module.name: text})[module.name] == text, module
+            checked += 1
+    assert checked >= 9
+
+
+def test_upstream_document_formats_alike_both_ways(tmp_path: Path) -> None:
+    assert UPSTREAM.is_file(), f"missing {UPSTREAM}: the shared/ folder must sit beside the repo"
+    run(UPSTREAM, tmp_path)
+    for module in sorted((tmp_path / "pkg").glob("*.py")):
+        text = module.read_text(encoding="utf-8")
+        assert black.format_str(text, mode=MODE) == text, module
+
+
+def test_noop_run_imports_no_heavy_stage(tmp_path: Path) -> None:
+    env_cache = tmp_path / "cache"
+    command = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-m",
+        "generator",
+        "generate",
+        str(SPEC),
+        "--output",
+        str(tmp_path / "o"),
+        "--package",
+        "pkg",
+    ]
+    env = {"APIFORGE_CACHE_DIR": str(env_cache), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert second.returncode == 0, second.stderr
+    assert "0 written" in second.stdout
+    imported = {line.split("|")[-1].strip() for line in second.stderr.splitlines() if "|" in line}
+    for heavy in ("jinja2", "black", "yaml", "openapi_spec_validator"):
+        assert heavy not in imported, f"the no-op run imported {heavy}"
+    assert (
+        json.loads((tmp_path / "o" / "pkg" / "apiforge-manifest.json").read_text())["package"]
+        == "pkg"
+    )

@@ -1,0 +1,956 @@
+"""The corpus clients (``tests/specs/*/expected``) against a real HTTP server on 127.0.0.1.
+
+Each test loads the expected package of one or more corpus cases (``corpus.load``), points
+its client at a ``ScriptedServer`` and checks what went over the wire and what came back.
+Requests go through httpx's real transport; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.parser
+import email.policy
+import json
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+from corpus import load
+from http_server import RecordedRequest, Reply, ScriptedServer
+
+KEY = "k-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx honours proxy variables; a CI proxy must not sit between client and server."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    """A running ScriptedServer; teardown fails on anything it could not answer."""
+    with ScriptedServer() as srv:
+        yield srv
+    assert srv.errors == []
+
+
+def client_class(module: ModuleType, is_async: bool = False) -> Any:
+    """The package's client class (or its async twin)."""
+    (name,) = [n for n in module.__all__ if n.endswith("Client") and not n.startswith("Async")]
+    return getattr(module, f"Async{name}" if is_async else name)
+
+
+def make(case: str, server: ScriptedServer, *args: Any, **kwargs: Any) -> tuple[ModuleType, Any]:
+    """The package of ``case`` and its sync client aimed at ``server`` (no retries)."""
+    module = load(case)
+    return module, client_class(module)(server.url, *args, max_retries=0, **kwargs)
+
+
+def only(server: ScriptedServer) -> RecordedRequest:
+    """The one request the server received."""
+    (request,) = server.requests
+    return request
+
+
+def json_body(request: RecordedRequest) -> Any:
+    assert request.headers["content-type"].split(";")[0] == "application/json"
+    return json.loads(request.body)
+
+
+def form_parts(request: RecordedRequest) -> list[tuple[str, str | None, bytes]]:
+    """A multipart/form-data body as (name, file name or None, content), in order."""
+    content_type = request.headers["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.body)
+    parts = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        parts.append((str(name), part.get_filename(), part.get_payload(decode=True)))
+    return parts
+
+
+# --- discriminated unions --------------------------------------------------------------------
+
+UNION_CASES = ["v30-discriminated-union", "v31-discriminated-union"]
+PARROT = {"petType": "parrot", "name": "Polly", "words": ["hello", 3], "nested": {"a": None}}
+
+
+@pytest.mark.parametrize("case", UNION_CASES)
+def test_union_decodes_each_variant_by_its_tag(case: str, server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json({"petType": "cat", "name": "Tom", "lives": 9}),
+        Reply.json({"petType": "dog", "name": "Rex", "goodBoy": True}),
+    )
+    module, client = make(case, server)
+    with client:
+        cat = client.get_pet("p1")
+        dog = client.get_pet("p2")
+    assert cat == module.Cat(pet_type="cat", name="Tom", lives=9)
+    assert dog == module.Dog(pet_type="dog", name="Rex", good_boy=True)
+    assert [r.path for r in server.requests] == ["/pets/p1", "/pets/p2"]
+
+
+@pytest.mark.parametrize("case", UNION_CASES)
+def test_union_keeps_an_unknown_tag_raw_and_sends_it_back_unchanged(
+    case: str, server: ScriptedServer
+) -> None:
+    server.enqueue(Reply.json(PARROT), Reply(204))
+    module, client = make(case, server)
+    with client:
+        pet = client.get_pet("p3")
+        assert isinstance(pet, module.UnknownVariant)
+        assert pet.tag == "parrot"
+        assert pet.raw == PARROT
+        assert client.put_pet("p3", body=pet) is None
+    put = server.requests[1]
+    assert (put.method, put.path) == ("PUT", "/pets/p3")
+    assert json_body(put) == PARROT
+
+
+@pytest.mark.parametrize("case", UNION_CASES)
+def test_union_variant_is_encoded_with_its_wire_names(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    module, client = make(case, server)
+    with client:
+        client.put_pet("p4", body=module.Dog(pet_type="dog", name="Rex", good_boy=False))
+    assert json_body(only(server)) == {"petType": "dog", "name": "Rex", "goodBoy": False}
+
+
+@pytest.mark.parametrize("case", UNION_CASES)
+def test_union_inside_models_and_lists_and_without_a_mapping(
+    case: str, server: ScriptedServer
+) -> None:
+    # ``mascot`` is an anyOf without a mapping: its tags are the schema names.
+    shelter = {
+        "residents": [{"petType": "cat", "name": "Tom"}, {"name": "no tag"}, PARROT],
+        "mascot": {"petType": "Dog", "name": "Rex"},
+    }
+    server.enqueue(Reply.json(shelter))
+    module, client = make(case, server)
+    with client:
+        got = client.get_shelter("s1")
+    cat, untagged, parrot = got.residents
+    assert cat == module.Cat(pet_type="cat", name="Tom")
+    assert isinstance(untagged, module.UnknownVariant) and untagged.tag is None
+    assert untagged.raw == {"name": "no tag"}
+    assert isinstance(parrot, module.UnknownVariant) and parrot.raw == PARROT
+    assert got.mascot == module.Dog(pet_type="Dog", name="Rex")
+
+
+def test_union_decoding_on_the_async_client(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"petType": "cat", "name": "Tom"}), Reply.json(PARROT))
+    module = load("v30-discriminated-union")
+
+    async def main() -> list[Any]:
+        async with client_class(module, is_async=True)(server.url, max_retries=0) as client:
+            return [await client.get_pet("a"), await client.get_pet("b")]
+
+    cat, parrot = asyncio.run(main())
+    assert cat == module.Cat(pet_type="cat", name="Tom")
+    assert isinstance(parrot, module.UnknownVariant) and parrot.raw == PARROT
+
+
+def test_union_variant_that_breaks_its_schema_is_a_decode_error(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"petType": "cat", "lives": 9}))  # name is required
+    module, client = make("v30-discriminated-union", server)
+    with client, pytest.raises(module.ResponseDecodeError):
+        client.get_pet("p1")
+
+
+def test_swagger2_discriminator_decodes_the_subtype(server: ScriptedServer) -> None:
+    # Swagger 2.0 polymorphism: ``discriminator: kind`` on Pet, Cat/Dog allOf Pet with
+    # x-ms-discriminator-value. A cat must come back as a Cat, its ``lives`` kept.
+    server.enqueue(Reply.json({"kind": "cat", "name": "Tom", "lives": 9}))
+    module, client = make("v20-discriminator", server)
+    with client:
+        pet = client.get_pet("p1")
+    assert isinstance(pet, module.Cat), f"decoded as {type(pet).__name__}: {pet!r}"
+    assert (pet.kind, pet.name, pet.lives) == ("cat", "Tom", 9)
+
+
+# --- allOf -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case", ["v20-all-of-inheritance", "v30-all-of-inheritance", "v31-all-of-inheritance"]
+)
+def test_all_of_child_decodes_with_its_base_fields(case: str, server: ScriptedServer) -> None:
+    wire = {"name": "Ada", "email": "ada@example.com", "employeeId": 7, "team": "core"}
+    server.enqueue(Reply.json(wire), Reply.json({"employeeId": 8}))
+    module, client = make(case, server)
+    with client:
+        employee = client.get_employee("e7")
+        assert isinstance(employee, module.Employee)
+        assert isinstance(employee, module.Person)
+        assert (employee.name, employee.email) == ("Ada", "ada@example.com")
+        assert (employee.employee_id, employee.team) == (7, "core")
+        with pytest.raises(module.ResponseDecodeError):  # the base's required name is missing
+            client.get_employee("e8")
+
+
+@pytest.mark.parametrize("case", ["v20-all-of-merged", "v30-all-of-merged", "v31-all-of-merged"])
+def test_all_of_merged_model_has_every_parts_fields(case: str, server: ScriptedServer) -> None:
+    wire = {"name": "spec", "created": "2024-05-01T12:00:00Z", "pages": 3}
+    server.enqueue(Reply.json(wire))
+    module, client = make(case, server)
+    with client:
+        document = client.get_document("d1")
+    assert document == module.Document(
+        name="spec",
+        created=datetime.datetime(2024, 5, 1, 12, tzinfo=datetime.UTC),
+        pages=3,
+    )
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+READ_ONLY_CASES = {"v20-read-only": "widget", "v30-read-only": "body", "v31-read-only": "body"}
+
+
+@pytest.mark.parametrize("case", sorted(READ_ONLY_CASES))
+def test_read_only_fields_are_not_sent_but_are_decoded(case: str, server: ScriptedServer) -> None:
+    module, client = make(case, server)
+    if case.startswith("v20"):
+        sent = module.Widget(
+            id="w1",
+            created=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
+            name="gear",
+            part=module.Part(serial="S-1", label="left"),
+        )
+        expected_body = {"name": "gear", "part": {"label": "left"}}
+        answer = {"id": "w1", "created": "2024-01-01T00:00:00Z", "name": "gear"}
+    else:
+        sent = module.Widget(
+            id="w1", etag="e1", name="gear", labels=[module.Label(key="k", created_by="me")]
+        )
+        expected_body = {"name": "gear", "labels": [{"key": "k"}]}
+        answer = {"id": "w1", "etag": "e1", "name": "gear"}
+    server.enqueue(Reply.json(answer, status=201))
+    with client:
+        got = client.create_widget(**{READ_ONLY_CASES[case]: sent})
+    request = only(server)
+    assert (request.method, request.url_path) == ("POST", "/widgets")
+    assert json_body(request) == expected_body
+    assert got.id == "w1"
+
+
+@pytest.mark.parametrize("case", ["v20-formdata-multipart", "v30-multipart"])
+def test_multipart_upload_sends_the_file_part(case: str, server: ScriptedServer) -> None:
+    payload = bytes(range(256)) * 4
+    server.enqueue(Reply.json({"id": "d1"}, status=201))
+    _, client = make(case, server)
+    with client:
+        if case.startswith("v20"):
+            got = client.upload_image(image=payload, caption="a cat", tags=["x", "y"])
+            file_field, text = "image", [("caption", None, b"a cat"), ("tags", None, b"x")]
+            text.append(("tags", None, b"y"))
+        else:
+            got = client.upload_document(file=payload, title="a cat", pages=2)
+            file_field, text = "file", [("title", None, b"a cat"), ("pages", None, b"2")]
+    assert got.id == "d1"
+    parts = form_parts(only(server))
+    files = [p for p in parts if p[1] is not None]
+    assert [(name, content) for name, _, content in files] == [(file_field, payload)]
+    assert sorted(p for p in parts if p[1] is None) == sorted(text)
+
+
+def test_multipart_upload_sends_a_file_object_with_its_name(
+    server: ScriptedServer, tmp_path: Any
+) -> None:
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"%PDF-1.7 ...")
+    server.enqueue(Reply.json({"id": "d2"}, status=201))
+    _, client = make("v30-multipart", server)
+    with client, path.open("rb") as handle:
+        client.upload_document(file=handle)
+    assert form_parts(only(server)) == [("file", "scan.pdf", b"%PDF-1.7 ...")]
+
+
+def test_multipart_body_with_an_optional_file_given(server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    _, client = make("v30-multipart", server)
+    with client:
+        assert client.update_document("d1", attachment=b"PK\x03\x04", title="New") is None
+    request = only(server)
+    assert (request.method, request.path) == ("PATCH", "/documents/d1")
+    assert sorted(form_parts(request)) == [
+        ("attachment", "attachment", b"PK\x03\x04"),
+        ("title", None, b"New"),
+    ]
+
+
+def test_multipart_body_without_any_file_is_still_multipart(server: ScriptedServer) -> None:
+    # The operation declares multipart/form-data only; leaving out the optional file must
+    # not turn the body into application/x-www-form-urlencoded.
+    server.enqueue(Reply(204))
+    _, client = make("v30-multipart", server)
+    with client:
+        client.update_document("d1", title="New")
+    assert form_parts(only(server)) == [("title", None, b"New")]
+
+
+def test_openapi31_multipart_content_media_type_is_a_file_part(server: ScriptedServer) -> None:
+    # 3.1 spells a file property ``type: string, contentMediaType: ...`` (format: binary is
+    # 3.0's). The bytes must travel as a file part, not as the text "b'...'".
+    server.enqueue(Reply.json({"id": "d3"}, status=201))
+    _, client = make("v31-multipart", server)
+    with client:
+        client.upload_document(file=b"%PDF-1.7")
+    parts = form_parts(only(server))
+    assert [(name, content) for name, filename, content in parts if filename] == [
+        ("file", b"%PDF-1.7")
+    ]
+
+
+@pytest.mark.parametrize("case", ["v30-form-urlencoded", "v31-form-urlencoded"])
+def test_form_urlencoded_body(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"session": "s1"}))
+    _, client = make(case, server)
+    with client:
+        got = client.login(username="ada", password="p w&=", remember=True, scopes=["a", "b"])
+    request = only(server)
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qsl(request.body.decode("ascii"), keep_blank_values=True) == [
+        ("username", "ada"),
+        ("password", "p w&="),
+        ("remember", "true"),
+        ("scopes", "a"),
+        ("scopes", "b"),
+    ]
+    assert got.session == "s1"
+
+
+def test_swagger2_form_data_without_files_is_urlencoded(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"access_token": "t", "expires_in": 60}))
+    _, client = make("v20-formdata-urlencoded", server)
+    with client:
+        got = client.get_token(grant_type="client_credentials", max_age=5)
+    request = only(server)
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qsl(request.body.decode("ascii")) == [
+        ("grant_type", "client_credentials"),
+        ("max_age", "5"),
+    ]
+    assert (got.access_token, got.expires_in) == ("t", 60)
+
+
+def test_swagger2_body_parameter_is_sent_as_json(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"item": "tea", "quantity": 2}, status=201), Reply(204))
+    module, client = make("v20-body-parameter", server)
+    with client:
+        order = client.create_order(order=module.Order(item="tea", quantity=2))
+        assert client.add_notes("o1", notes=["hot", "now"]) is None
+    create, notes = server.requests
+    assert json_body(create) == {"item": "tea", "quantity": 2}
+    assert order == module.Order(item="tea", quantity=2)
+    assert (notes.path, json_body(notes)) == ("/orders/o1/notes", ["hot", "now"])
+
+
+@pytest.mark.parametrize("case", ["v30-request-body-media-types", "v31-request-body-media-types"])
+def test_several_body_media_types_prefer_json_then_a_form(
+    case: str, server: ScriptedServer
+) -> None:
+    server.enqueue(Reply.json({"text": "hi"}, status=201), Reply(204))
+    module, client = make(case, server)
+    with client:
+        note = client.create_note(body=module.Note(text="hi", pinned=True))
+        client.import_notes(csv="a,b")
+    create, imported = server.requests
+    assert json_body(create) == {"text": "hi", "pinned": True}
+    assert note == module.Note(text="hi")
+    assert imported.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qsl(imported.body.decode("ascii")) == [("csv", "a,b")]
+
+
+def test_swagger2_produces_xml_is_decoded_when_asked_for(server: ScriptedServer) -> None:
+    xml = b"<Note><id>n1</id><text>hello</text></Note>"
+    server.enqueue(Reply(200, {"Content-Type": "application/xml"}, xml))
+    module, client = make("v20-consumes-produces", server)
+    with client:
+        note = client.get_note("n1", accept="application/xml")
+    assert only(server).headers["accept"] == "application/xml"
+    assert note == module.Note(id="n1", text="hello")
+
+
+def test_swagger2_text_plain_body_and_answer(server: ScriptedServer) -> None:
+    # consumes/produces text/plain with a string schema: the answer is the text itself.
+    server.enqueue(Reply.text("stored: hello", content_type="text/plain"))
+    _, client = make("v20-consumes-produces", server)
+    with client:
+        got = client.put_note_text("n1", text=b"hello")
+    request = only(server)
+    assert (request.headers["content-type"], request.body) == ("text/plain", b"hello")
+    assert got == "stored: hello"
+
+
+# --- binary responses -------------------------------------------------------------------------
+
+BLOB = bytes(range(256)) * 1024  # 256 KiB
+DOWNLOADS = {
+    "v20-file-response": ("download_file", "/files/a.bin"),
+    "v30-file-response": ("download_blob", "/blobs/a.bin"),
+    "v31-file-response": ("download_blob", "/blobs/a.bin"),
+}
+
+
+def octets(body: bytes, media: str = "application/octet-stream") -> Reply:
+    return Reply(200, {"Content-Type": media}, body)
+
+
+@pytest.mark.parametrize("case", sorted(DOWNLOADS))
+def test_binary_download_returns_bytes(case: str, server: ScriptedServer) -> None:
+    method, path = DOWNLOADS[case]
+    server.enqueue(octets(BLOB))
+    _, client = make(case, server)
+    with client:
+        got = getattr(client, method)("a.bin")
+    assert got == BLOB
+    assert only(server).path == path
+
+
+@pytest.mark.parametrize("case", sorted(DOWNLOADS))
+def test_binary_stream_yields_the_body_in_chunks(case: str, server: ScriptedServer) -> None:
+    method, _ = DOWNLOADS[case]
+    server.enqueue(octets(BLOB))
+    _, client = make(case, server)
+    with client, getattr(client, f"stream_{method}")("a.bin") as response:
+        chunks = list(response.iter_bytes(chunk_size=16 * 1024))
+    assert len(chunks) == 16
+    assert b"".join(chunks) == BLOB
+
+
+def test_binary_stream_on_the_async_client(server: ScriptedServer) -> None:
+    server.enqueue(octets(BLOB))
+    module = load("v30-file-response")
+
+    async def main() -> list[bytes]:
+        cls = client_class(module, is_async=True)
+        async with (
+            cls(server.url, max_retries=0) as client,
+            client.stream_download_blob("a.bin") as response,
+        ):
+            return [chunk async for chunk in response.aiter_bytes(chunk_size=64 * 1024)]
+
+    chunks = asyncio.run(main())
+    assert len(chunks) == 4
+    assert b"".join(chunks) == BLOB
+
+
+def test_binary_stream_raises_an_error_status_before_the_block(server: ScriptedServer) -> None:
+    server.enqueue(Reply.text("gone", status=404))
+    module, client = make("v30-file-response", server)
+    entered = False
+    with (
+        client,
+        pytest.raises(module.ApiStatusError) as caught,
+        client.stream_download_blob("a.bin"),
+    ):
+        entered = True
+    assert not entered
+    assert caught.value.status_code == 404
+
+
+@pytest.mark.parametrize("case", ["v30-file-response", "v31-file-response"])
+def test_binary_request_body(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply(201))
+    _, client = make(case, server)
+    with client:
+        assert client.upload_blob("a.bin", body=BLOB) is None
+    upload = only(server)
+    assert (upload.method, upload.path) == ("PUT", "/blobs/a.bin")
+    assert upload.headers["content-type"] == "application/octet-stream"
+    assert upload.body == BLOB
+
+
+@pytest.mark.parametrize("case", ["v30-file-response", "v31-file-response"])
+def test_image_response_is_bytes(case: str, server: ScriptedServer) -> None:
+    # v30: ``image/png: {}``; v31: ``image/png`` with ``type: string, contentMediaType``.
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    server.enqueue(octets(png, "image/png"))
+    _, client = make(case, server)
+    with client:
+        assert client.get_thumbnail("t.png") == png
+
+
+# --- parameters on the wire -------------------------------------------------------------------
+
+
+def test_collection_formats_on_the_wire(server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    _, client = make("v20-collection-formats", server)
+    with client:
+        result = client.search(
+            csv=["a", "b"],
+            ssv=["a", "b"],
+            tsv=["a", "b"],
+            pipes=["a", "b"],
+            multi=["a", "b"],
+            plain=[1, 2],
+            x_ids=["i", "j"],
+        )
+    assert result is None
+    request = only(server)
+    assert request.url_path == "/api/v1/search"
+    raw = request.query.split("&")
+    assert raw[:3] == ["csv=a,b", "ssv=a%20b", "tsv=a%09b"]
+    assert raw[3] in ("pipes=a|b", "pipes=a%7Cb")
+    assert raw[4:] == ["multi=a", "multi=b", "plain=1,2"]
+    assert request.query_params[3] == ("pipes", "a|b")
+    assert request.headers["x-ids"] == "i,j"
+
+
+def test_empty_and_missing_arrays_are_not_sent(server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    _, client = make("v20-collection-formats", server)
+    with client:
+        client.search(csv=[], multi=None)
+    assert only(server).path == "/api/v1/search"
+
+
+@pytest.mark.parametrize("case", ["v30-query-styles", "v31-query-styles"])
+def test_query_styles_on_the_wire(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    module, client = make(case, server)
+    with client:
+        client.search(
+            tags=["a", "b"],
+            ids=[1, 2],
+            words=["a", "b"],
+            colors=["a", "b"],
+            filter=module.Filter(a=1, b="x y"),
+            extra={"k": "v"},
+        )
+    request = only(server)
+    raw = request.query.split("&")
+    assert raw[:4] == ["tags=a", "tags=b", "ids=1,2", "words=a%20b"]
+    assert raw[4] in ("colors=a|b", "colors=a%7Cb")
+    assert request.query_params[4] == ("colors", "a|b")
+    assert request.query_params[5:] == [("filter[a]", "1"), ("filter[b]", "x y"), ("k", "v")]
+
+
+@pytest.mark.parametrize("case", ["v30-query-styles", "v31-query-styles"])
+def test_deep_object_leaves_out_unset_properties(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    module, client = make(case, server)
+    with client:
+        client.search(filter=module.Filter(a=1))
+    assert only(server).query_params == [("filter[a]", "1")]
+
+
+def test_skip_url_encoding_and_client_parameters_in_a_parameterized_host(
+    server: ScriptedServer,
+) -> None:
+    server.enqueue(Reply.json({"name": "f.txt", "size": 3}), Reply.json([]))
+    module, client = make("v20-parameterized-host", server, "acme", api_version="2024-01-01")
+    with client:
+        blob = client.blobs_get("dir/sub dir/f.txt")
+        listing = client.blobs_list(prefix="d")
+    get, list_ = server.requests
+    # x-ms-skip-url-encoding: the slashes stay path separators (the space is still escaped
+    # by httpx, which never sends a raw space).
+    assert get.url_path in (
+        "/accounts/acme/blobs/dir/sub dir/f.txt",
+        "/accounts/acme/blobs/dir/sub%20dir/f.txt",
+    )
+    assert get.query == "api-version=2024-01-01"
+    assert list_.path == "/accounts/acme/blobs?api-version=2024-01-01&prefix=d"
+    assert blob == module.Blob(name="f.txt", size=3)
+    assert listing == []
+
+
+def test_client_parameters_on_the_async_client(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"name": "a"}), Reply.json({"name": "b"}))
+    module = load("v20-parameterized-host")
+
+    async def main() -> None:
+        cls = client_class(module, is_async=True)
+        async with cls(server.url, "acme", api_version="v9", max_retries=0) as client:
+            await client.blobs_get("a")
+            await client.blobs_get("b")
+
+    asyncio.run(main())
+    assert [r.path for r in server.requests] == [
+        "/accounts/acme/blobs/a?api-version=v9",
+        "/accounts/acme/blobs/b?api-version=v9",
+    ]
+
+
+def test_host_parameter_without_skip_url_encoding_is_escaped(server: ScriptedServer) -> None:
+    # accountName has no x-ms-skip-url-encoding: its value is data, and must not be able to
+    # add path segments to the base URL (path parameters are escaped the same way).
+    server.enqueue(Reply.json({"name": "a"}))
+    _, client = make("v20-parameterized-host", server, "team/a", api_version="1")
+    with client:
+        client.blobs_get("a")
+    assert only(server).url_path == "/accounts/team%2Fa/blobs/a"
+
+
+@pytest.mark.parametrize("case", ["v30-client-parameters", "v31-client-parameters"])
+def test_client_parameters_in_query_and_header_with_skip_url_encoding(
+    case: str, server: ScriptedServer
+) -> None:
+    server.enqueue(Reply.json({"size": 1}), Reply.json({"size": 2}))
+    _, client = make(case, server, api_version="2024-01-01", x_ms_tenant="t1")
+    with client:
+        assert client.get_file("a/b.txt").size == 1
+        assert client.get_file("c").size == 2
+    first, second = server.requests
+    assert first.path == "/api/files/a/b.txt?api-version=2024-01-01"
+    assert second.path == "/api/files/c?api-version=2024-01-01"
+    assert [r.headers.get_all("x-ms-tenant") for r in server.requests] == [["t1"], ["t1"]]
+
+
+def test_path_parameters_without_skip_are_one_escaped_segment(server: ScriptedServer) -> None:
+    server.enqueue(octets(b"x"))
+    _, client = make("v30-file-response", server)
+    with client:
+        client.download_blob("a/b c?d")
+    assert only(server).path == "/blobs/a%2Fb%20c%3Fd"
+
+
+@pytest.mark.parametrize("case", ["v20-names", "v30-names", "v31-names"])
+def test_awkward_names_keep_their_wire_spelling(case: str, server: ScriptedServer) -> None:
+    wire = {
+        "import": "i",
+        "list": "l",
+        "str": 3,
+        "tagId": "camel",
+        "tag_id": "snake",
+        "1st": "first",
+        "@odata.type": "#T",
+        "naïve café": "c",
+        "self": "me",
+    }
+    server.enqueue(Reply.json(wire), Reply.json({"kind": "ça"}))
+    module, client = make(case, server)
+    with client:
+        got = client.get_class("x y", type_="t", value_2_fa=True, x_request_id="r-1")
+        second = client.get_class_2()
+    first_request, second_request = server.requests
+    assert first_request.path == "/class/x%20y?type=t&2fa=true"
+    assert first_request.headers["x-request.id"] == "r-1"
+    assert second_request.path == "/class"
+    assert (got.import_, got.list_, got.str_, got.self_) == ("i", "l", 3, "me")
+    assert (got.tag_id, got.tag_id_2, got.value_1_st) == ("camel", "snake", "first")
+    assert (got.odata_type, got.naive_cafe) == ("#T", "c")
+    assert second.kind is module.Model2NdThingKind.CA
+
+
+@pytest.mark.parametrize(
+    "case", ["v20-global-parameters", "v30-components-reuse", "v31-components-reuse"]
+)
+def test_shared_parameters_defaults_and_limits(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json([]))
+    _, client = make(case, server)
+    default = 20 if case.startswith("v20") else 10
+    with client:
+        assert client.list_users("acme") == []
+        with pytest.raises(ValueError, match="page_size"):
+            client.list_users("acme", page_size=0)
+    assert only(server).path == f"/tenants/acme/users?pageSize={default}"
+
+
+def test_swagger2_global_header_parameter(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(["ada"]))
+    _, client = make("v20-global-parameters", server)
+    with client:
+        assert client.list_users("acme", page_size=5, x_trace_id="t-1") == ["ada"]
+    request = only(server)
+    assert (request.path, request.headers["x-trace-id"]) == (
+        "/tenants/acme/users?pageSize=5",
+        "t-1",
+    )
+
+
+@pytest.mark.parametrize("case", ["v30-components-reuse", "v31-components-reuse"])
+def test_component_request_body_and_error_response(case: str, server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json({"name": "ada"}, status=201), Reply.json({"code": "Full"}, status=409)
+    )
+    module, client = make(case, server)
+    with client:
+        assert client.create_user("acme", body=module.User(name="ada")) == module.User(name="ada")
+        with pytest.raises(module.ApiStatusError) as caught:
+            client.create_user("acme", body=module.User(name="bob"))
+    assert json_body(server.requests[1]) == {"name": "bob"}
+    assert caught.value.error == module.Error(code="Full")
+
+
+@pytest.mark.parametrize(
+    "case", ["v20-security-definitions", "v30-security-api-key", "v31-security-api-key"]
+)
+def test_api_key_is_sent_where_security_asks_for_it(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(["s"]), Reply(204))
+    _, client = make(case, server, KEY)
+    with client:
+        assert client.list_secrets() == ["s"]
+        assert client.health() is None
+    secrets, health = server.requests
+    assert secrets.headers.get_all("X-Api-Key") == [KEY]
+    assert health.headers.get_all("X-Api-Key") == []
+    assert KEY not in repr(client)
+
+
+def test_swagger2_host_base_path_and_scheme_make_the_base_url() -> None:
+    module = load("v20-host-basepath-schemes")
+    client = client_class(module)()
+    assert repr(client) == "HostBasePathClient(base_url='https://api.example.com/v1')"
+    client.close()
+
+
+@pytest.mark.parametrize("case", ["v30-servers-variables", "v31-servers-variables"])
+def test_server_variables_fill_the_url(case: str) -> None:
+    module = load(case)
+    with client_class(module)("https", "eastus", "v3") as client:
+        assert repr(client) == "RegionalServiceClient(base_url='https://eastus.api.example.com/v3')"
+
+
+@pytest.mark.parametrize("case", ["v30-servers-variables", "v31-servers-variables"])
+def test_server_variables_default_to_the_spec_defaults(case: str) -> None:
+    # OpenAPI: a server variable's default "SHALL be sent if an alternate value is not
+    # supplied"; every variable here has one, so no argument should be needed.
+    module = load(case)
+    with client_class(module)() as client:
+        assert repr(client) == "RegionalServiceClient(base_url='https://westus.api.example.com/v2')"
+
+
+# --- enums and literals -----------------------------------------------------------------------
+
+ENUM_CASES = ["v20-x-ms-enum", "v30-enums-open-closed", "v31-enums-open-closed"]
+
+
+@pytest.mark.parametrize("case", ENUM_CASES)
+def test_open_enum_keeps_an_unknown_value(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"color": "blue", "shape": "circle"}))
+    module, client = make(case, server)
+    with client:
+        item = client.get_item("i1")
+    assert isinstance(item.color, module.Color)
+    assert item.color.value == "blue"
+    assert item.color == "blue"
+    assert item.shape is module.ShapeKind.CIRCLE
+
+
+@pytest.mark.parametrize("case", ENUM_CASES)
+def test_closed_enum_refuses_an_unknown_value(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"color": "red", "shape": "hexagon"}))
+    module, client = make(case, server)
+    with client, pytest.raises(module.ResponseDecodeError) as caught:
+        client.get_item("i1")
+    assert caught.value.status_code == 200
+    assert b"hexagon" in caught.value.body
+
+
+@pytest.mark.parametrize("case", ["v20-int-enums", "v30-int-enums", "v31-int-enums"])
+def test_int_enums_on_the_wire_and_decoded(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json([{"level": 10}, {"level": 99}, {}]), Reply.json([]))
+    module, client = make(case, server)
+    with client:
+        tasks = client.list_tasks(priority=module.Priority.VALUE_2)
+        client.list_tasks(priority=3)
+    assert [r.path for r in server.requests] == ["/tasks?priority=2", "/tasks?priority=3"]
+    assert tasks[0].level is module.Level.VALUE_10
+    assert isinstance(tasks[1].level, module.Level) and tasks[1].level.value == 99
+    assert tasks[2].level is None
+
+
+def test_const_is_a_literal_on_the_wire_and_when_decoded(server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json({"kind": "click", "version": 2, "final": True}),
+        Reply.json({"kind": "tap", "version": 2}),
+    )
+    module, client = make("v31-const", server)
+    with client:
+        got = client.send_event(body=module.Event(kind="click", version=2, payload="p"))
+        assert got == module.Event(kind="click", version=2, final=True)
+        with pytest.raises(module.ResponseDecodeError):
+            client.send_event(body=module.Event(kind="click", version=2))
+    assert json_body(server.requests[0]) == {"kind": "click", "version": 2, "payload": "p"}
+
+
+@pytest.mark.parametrize("case", ["v20-defaults", "v30-defaults", "v31-defaults"])
+def test_defaults_are_sent_and_fill_missing_fields(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json([{}, {"mode": "fast", "ratio": 0.5}]))
+    module, client = make(case, server)
+    with client:
+        first, second = client.list_items()
+    assert only(server).path == "/items?limit=10&sort=asc&verbose=false"
+    assert first == module.Settings(
+        retries=3, ratio=1.0, mode=module.SettingsMode.SAFE, label='it\'s "quoted"', enabled=True
+    )
+    assert (second.mode, second.ratio) == (module.SettingsMode.FAST, 0.5)
+
+
+# --- statuses and errors ----------------------------------------------------------------------
+
+STATUS_CASES = ["v20-status-codes", "v30-status-codes", "v31-status-codes"]
+
+
+@pytest.mark.parametrize("case", STATUS_CASES)
+def test_202_decodes_and_204_returns_none(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"id": "j1", "status": "queued"}, status=202), Reply(204))
+    module, client = make(case, server)
+    with client:
+        assert client.start_job() == module.Job(id="j1", status="queued")
+        assert client.delete_job("j1") is None
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("POST", "/jobs"),
+        ("DELETE", "/jobs/j1"),
+    ]
+
+
+@pytest.mark.parametrize("case", STATUS_CASES)
+def test_207_decodes_its_own_body_and_200_its_own(case: str, server: ScriptedServer) -> None:
+    multi = {"results": [{"id": "a", "status": 200}, {"id": "b", "status": 500}]}
+    server.enqueue(Reply.json(multi, status=207), Reply.json({"id": "j2"}))
+    module, client = make(case, server)
+    with client:
+        partial = client.run_batch()
+        whole = client.run_batch()
+    assert isinstance(partial, module.MultiStatus)
+    assert [(r.id, r.status) for r in partial.results] == [("a", 200), ("b", 500)]
+    assert whole == module.Job(id="j2")
+
+
+@pytest.mark.parametrize("case", ["v20-default-errors", "v30-default-errors", "v31-default-errors"])
+def test_default_response_is_the_decoded_error(case: str, server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json({"code": "NotFound", "message": "no such thing"}, status=404),
+        Reply.text("<html>bad gateway</html>", status=400, content_type="text/html"),
+    )
+    module, client = make(case, server)
+    with client:
+        with pytest.raises(module.ApiStatusError) as caught:
+            client.get_thing("t1")
+        assert caught.value.status_code == 404
+        assert caught.value.error == module.ErrorResponse(code="NotFound", message="no such thing")
+        with pytest.raises(module.ApiStatusError) as unparsed:
+            client.get_thing("t2")
+    assert unparsed.value.error is None
+    assert unparsed.value.body == b"<html>bad gateway</html>"
+
+
+# --- shapes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["v20-recursive", "v30-recursive", "v31-recursive"])
+def test_recursive_model_decodes_nested_levels(case: str, server: ScriptedServer) -> None:
+    tree = {
+        "name": "root",
+        "children": [
+            {"name": "a", "children": [{"name": "a1", "children": [{"name": "a1x"}]}]},
+            {"name": "b", "parent": {"name": "root"}},
+        ],
+    }
+    server.enqueue(Reply.json(tree))
+    module, client = make(case, server)
+    with client:
+        root = client.get_tree()
+    assert isinstance(root, module.Node)
+    a, b = root.children
+    assert a.children[0].children[0] == module.Node(name="a1x")
+    assert b.parent == module.Node(name="root")
+    assert root.parent is None
+
+
+@pytest.mark.parametrize(
+    "case", ["v20-additional-properties", "v30-additional-properties", "v31-additional-properties"]
+)
+def test_map_response(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"apples": 3, "pears": 0}), Reply.json({"apples": "many"}))
+    module, client = make(case, server)
+    with client:
+        assert client.get_inventory() == {"apples": 3, "pears": 0}
+        with pytest.raises(module.ResponseDecodeError):
+            client.get_inventory()
+
+
+@pytest.mark.parametrize("case", ["v30-nullable", "v31-nullable-types"])
+def test_nullable_fields_are_sent_as_null_and_decoded(case: str, server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json({"name": "ada", "bio": None, "age": None, "links": None, "home": None}),
+        Reply.json({"name": "ada"}),  # bio is required, even though it may be null
+    )
+    module, client = make(case, server)
+    with client:
+        got = client.patch_profile("p1", body=module.Profile(name="ada", bio=None, home=None))
+        with pytest.raises(module.ResponseDecodeError):
+            client.patch_profile("p1")
+    sent = json_body(server.requests[0])
+    assert sent["bio"] is None and sent["name"] == "ada"
+    assert (got.bio, got.age, got.links, got.home) == (None, None, None, None)
+    assert server.requests[1].body == b""
+
+
+def test_swagger2_x_nullable(server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json([{"name": "ada", "nickname": None, "address": None}]),
+        Reply.json([{"name": None, "nickname": "a"}]),
+    )
+    module, client = make("v20-x-nullable", server)
+    with client:
+        (person,) = client.list_people(nickname="a")
+        assert person == module.Person(name="ada", nickname=None, address=None)
+        with pytest.raises(module.ResponseDecodeError):  # name is not x-nullable
+            client.list_people()
+    assert [r.path for r in server.requests] == ["/people?nickname=a", "/people"]
+
+
+def test_openapi31_type_arrays_decode_each_kind(server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json({"value": "x", "note": None}),
+        Reply.json({"value": 1.5, "note": 3}),
+        Reply.json({"value": True}),
+        Reply.json({"value": None}),
+    )
+    module, client = make("v31-type-arrays", server)
+    with client:
+        assert client.get_cell(5) == module.Cell(value="x", note=None)
+        assert client.get_cell("b2") == module.Cell(value=1.5, note=3)
+        assert client.get_cell(7).value is True
+        with pytest.raises(module.ResponseDecodeError):
+            client.get_cell(8)
+    assert [r.path for r in server.requests] == ["/cells/5", "/cells/b2", "/cells/7", "/cells/8"]
+
+
+@pytest.mark.parametrize("case", ["v20-ref-siblings", "v30-ref-siblings", "v31-ref-siblings"])
+def test_ref_with_siblings_decodes_the_referenced_type(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"state": "running", "error": {"code": "E1"}}))
+    module, client = make(case, server)
+    with client:
+        job = client.get_job("j1")
+    assert job.state is module.State.RUNNING
+    assert job.error == module.Problem(code="E1")
+
+
+@pytest.mark.parametrize("case", ["v20-inline-schemas", "v30-inline-schemas", "v31-inline-schemas"])
+def test_inline_schemas_are_models_named_from_their_place(
+    case: str, server: ScriptedServer
+) -> None:
+    answer = {"id": "r1", "rows": [{"label": "a", "value": 1.5}], "format": "pdf"}
+    server.enqueue(Reply.json(answer))
+    module, client = make(case, server)
+    body = module.CreateReportBody(
+        title="Q1", range=module.CreateReportBodyRange(start=datetime.date(2024, 1, 1))
+    )
+    with client:
+        got = client.create_report(**{"request" if case.startswith("v20") else "body": body})
+    assert json_body(only(server)) == {"title": "Q1", "range": {"start": "2024-01-01"}}
+    assert got.id == "r1"
+    assert got.rows == [module.CreateReport200RowsItem(label="a", value=1.5)]
+
+
+@pytest.mark.parametrize("case", ["v20-examples", "v30-examples", "v31-examples"])
+def test_examples_change_nothing_on_the_wire(case: str, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"id": "u1", "email": "ada@example.com", "tags": ["admin"]}))
+    module, client = make(case, server)
+    with client:
+        user = client.get_user("u1")
+    assert user == module.User(id="u1", email="ada@example.com", tags=["admin"])
