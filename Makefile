@@ -43,3 +43,21 @@ test: pytest typecheck lint check
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Benchmarks: apiforge against its peers, which live only in the benchmark virtualenv
+# (.bench/venv), never in the project's dependencies. `make bench BENCH_ARGS="--only decode"`
+# runs one table (decode, e2e, generation, import).
+BENCH_VENV := .bench/venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: bench
+
+$(BENCH_STAMP): pyproject.toml benchmarks/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "apiforge needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e .
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m benchmarks $(BENCH_ARGS)

@@ -23,11 +23,39 @@ SEED: Final = 1000
 OPERATIONS: Final = 1000
 SCHEMAS: Final = 1000
 _WORDS: Final = (
-    "account", "asset", "batch", "bucket", "camera", "channel", "device", "domain", "export",
-    "feature", "gateway", "image", "invoice", "job", "label", "model", "node", "order",
-    "policy", "project", "queue", "region", "report", "sensor", "tag", "task", "tenant",
-    "upload", "user", "volume", "widget", "zone",
-)  # fmt: skip
+    "account",
+    "asset",
+    "batch",
+    "bucket",
+    "camera",
+    "channel",
+    "device",
+    "domain",
+    "export",
+    "feature",
+    "gateway",
+    "image",
+    "invoice",
+    "job",
+    "label",
+    "model",
+    "node",
+    "order",
+    "policy",
+    "project",
+    "queue",
+    "region",
+    "report",
+    "sensor",
+    "tag",
+    "task",
+    "tenant",
+    "upload",
+    "user",
+    "volume",
+    "widget",
+    "zone",
+)
 _SCALARS: Final = ("string", "int32", "int64", "double", "boolean", "date-time", "uuid", "nullable")
 _OPS_PER_RESOURCE: Final = 4
 
@@ -63,12 +91,14 @@ def _scalar(kind: str, rng: random.Random) -> JsonObject:
 def _enum(rng: random.Random) -> JsonObject:
     count = rng.randint(3, 6)
     values = sorted(rng.sample(_WORDS, count))
-    return {"type": "string", "description": "One of a fixed set.", "enum": [v.title() for v in values]}
+    return {
+        "type": "string",
+        "description": "One of a fixed set.",
+        "enum": [v.title() for v in values],
+    }
 
 
-def _object(
-    index: int, objects: list[str], enums: list[str], rng: random.Random
-) -> JsonObject:
+def _object(index: int, objects: list[str], enums: list[str], rng: random.Random) -> JsonObject:
     properties: JsonObject = {"id": {"type": "string", "format": "uuid", "readOnly": True}}
     for k in range(rng.randint(3, 11)):
         name = f"{rng.choice(_WORDS)}{rng.choice(_WORDS).title()}{k}"
@@ -84,7 +114,9 @@ def _object(
         else:
             prop = _scalar(rng.choice(_SCALARS), rng)
         if rng.random() < 0.3:
-            prop = {**prop, "description": f"The {name} of this item."} if "$ref" not in prop else prop
+            prop = (
+                {**prop, "description": f"The {name} of this item."} if "$ref" not in prop else prop
+            )
         properties[name] = prop
     required = sorted(rng.sample(sorted(properties), rng.randint(0, len(properties) // 2)))
     schema: JsonObject = {
@@ -97,9 +129,7 @@ def _object(
     return schema
 
 
-def make_spec(
-    operations: int = OPERATIONS, schemas: int = SCHEMAS, seed: int = SEED
-) -> JsonObject:
+def make_spec(operations: int = OPERATIONS, schemas: int = SCHEMAS, seed: int = SEED) -> JsonObject:
     """The document; ``operations`` must be a multiple of 4, ``schemas`` at least 10."""
     if operations % _OPS_PER_RESOURCE or schemas < 10:
         raise ValueError("operations must be a multiple of 4 and schemas at least 10")
@@ -140,7 +170,11 @@ def make_spec(
             "content": {"application/json": {"schema": {"type": "array", "items": _ref(model)}}},
         }
         paging = [
-            {"name": "skip", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            {
+                "name": "skip",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0, "default": 0},
+            },
             {
                 "name": "take",
                 "in": "query",
@@ -189,8 +223,11 @@ def make_spec(
     }
 
 
-def write(path: Path, operations: int = OPERATIONS, schemas: int = SCHEMAS, seed: int = SEED) -> Path:
+def write(
+    path: Path, operations: int = OPERATIONS, schemas: int = SCHEMAS, seed: int = SEED
+) -> Path:
     """Write the document as indented JSON (byte-identical for the same arguments)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(make_spec(operations, schemas, seed), indent=1) + "\n")
     return path
 

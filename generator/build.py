@@ -45,7 +45,13 @@ def _server(b: SchemaBuilder) -> ir.Server:
     return ir.Server(
         url=url,
         variables=tuple(
-            ir.ServerVariable(wire, py, text_of(var, "description"), var.get("default"))
+            ir.ServerVariable(
+                wire,
+                py,
+                text_of(var, "description"),
+                var.get("default"),
+                encode=var.get("x-apiforge-encode") is True,
+            )
             for (wire, var), py in zip(variables.items(), py_names, strict=True)
         ),
     )
@@ -66,30 +72,42 @@ def _security(b: SchemaBuilder) -> dict[str, ir.ApiKeyAuth]:
     return found
 
 
+_BYTES = ir.PrimitiveType(ir.Primitive.BYTES, "binary")
+
+
+def _is_xml(media_type: str) -> bool:
+    media = media_type.split(";")[0].strip().lower()
+    return media in ("application/xml", "text/xml") or media.endswith("+xml")
+
+
 def _responses(b: SchemaBuilder, op: Any, pointer: str, hint: str) -> tuple[ir.Response, ...]:
-    """Declared responses in document order; the JSON (else first) schema is the body type."""
+    """Declared responses in document order; the JSON (else XML) schema is the body type.
+
+    A body that is neither JSON nor XML comes back as ``str`` for ``text/*`` media types
+    and as ``bytes`` otherwise (with a streaming variant).
+    """
     found = []
     for status, raw in op.get("responses", {}).items():
         where = f"{pointer}/responses/{escape(status)}"
         response, where = b.deref(raw, where)
         content: dict[str, Any] = response.get("content") or {}
-        with_schema = [
-            m for m in content if isinstance(content[m], dict) and "schema" in content[m]
-        ]
-        media = next(
-            (m for m in with_schema if is_json(m)), with_schema[0] if with_schema else None
-        )
-        body = None
+        structured = [m for m in content if is_json(m) or _is_xml(m)]
+        with_schema = [m for m in structured if "schema" in (content[m] or {})]
+        json_first = [m for m in with_schema if is_json(m)] + with_schema
+        media = json_first[0] if json_first else None
+        body: ir.TypeRef | None = None
         if media is not None:
             at = f"{where}/content/{escape(media)}/schema"
             body = b.type_of(content[media]["schema"], at, f"{hint} {status}")
-        binary = body == ir.PrimitiveType(ir.Primitive.BYTES, "binary") or (
-            media is None and any(not is_json(m) and "xml" not in m for m in content)
-        )
+        others = [m for m in content if m not in structured]
+        text = media is None and bool(others) and all(m.startswith("text/") for m in others)
+        binary = body == _BYTES or (media is None and bool(others) and not text)
         if binary:
-            body = ir.PrimitiveType(ir.Primitive.BYTES, "binary")
+            body = _BYTES
+        elif text:
+            body = ir.PrimitiveType(ir.Primitive.STR)
         description = text_of(response, "description")
-        found.append(ir.Response(status, description, tuple(content), body, binary))
+        found.append(ir.Response(status, description, tuple(content), body, binary, text))
     return tuple(found)
 
 

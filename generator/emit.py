@@ -161,7 +161,7 @@ def input_annotation(t: ir.TypeRef) -> str:
     if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.UUID:
         return "uuid.UUID | str"
     if isinstance(t, ir.EnumRef):
-        return f"{t.name} | str"
+        return f"{t.name} | {'int' if t.integer else 'str'}"
     if isinstance(t, ir.ArrayType):
         return f"Sequence[{input_annotation(t.item)}]"
     if isinstance(t, ir.MapType):
@@ -174,10 +174,10 @@ def input_annotation(t: ir.TypeRef) -> str:
 def param_signature(p: ir.Parameter) -> str:
     """``name: type = default`` for a method signature."""
     hint = input_annotation(p.type)
-    if p.required:
-        return f"{p.name}: {hint}"
     if p.default is not None:
         return f"{p.name}: {hint} = {literal(p.default)}"
+    if p.required:
+        return f"{p.name}: {hint}"
     return f"{p.name}: {hint} | None = None"
 
 
@@ -289,9 +289,9 @@ def _argument(
     name: str, t: ir.TypeRef, required: bool, default: ir.Scalar | None, doc: str
 ) -> Argument:
     hint = input_annotation(t)
-    if required:
+    if required and default is None:
         return Argument(name, hint, None, False, doc)
-    if default is not None:
+    if default is not None:  # also for a required one (Azure's api-version): it is sent
         # An enum argument also takes the plain value: no call in the default (ruff B008).
         value = literal(default) if isinstance(t, ir.EnumRef) else default_value(t, default)
         return Argument(name, hint, value, False, doc)
@@ -394,7 +394,13 @@ def body_statements(body: ir.RequestBody) -> list[str]:
             line = f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
         elif isinstance(f.type, ir.ArrayType):
             item = encode(f.type.item, "item", f.name)
-            line = f"_data[{wire}] = [{item} for item in {f.name}]"
+            if body.kind is ir.BodyKind.MULTIPART:
+                line = f"_files.extend(({wire}, _runtime.text_part({item})) for item in {f.name})"
+            else:
+                line = f"_data[{wire}] = [{item} for item in {f.name}]"
+        elif body.kind is ir.BodyKind.MULTIPART:
+            # Text fields are parts too: httpx sends a urlencoded form when there is no file.
+            line = f"_files.append(({wire}, _runtime.text_part({encode(f.type, f.name, f.name)})))"
         else:
             line = f"_data[{wire}] = {encode(f.type, f.name, f.name)}"
         statements += [line] if f.required else [f"if {f.name} is not None:", "    " + line]
@@ -402,9 +408,11 @@ def body_statements(body: ir.RequestBody) -> list[str]:
 
 
 def _outcome(r: ir.Response) -> str:
-    """What a success response returns: ``bytes``, a decoded annotation, or ``None``."""
+    """What a success response returns: ``bytes``, ``str``, a decoded annotation, ``None``."""
     if r.binary:
         return "bytes"
+    if r.text:
+        return "str"
     return annotation(r.type) if r.type else "None"
 
 
@@ -417,9 +425,9 @@ def result_annotation(op: ir.Operation) -> str:
 def decoders(op: ir.Operation) -> dict[str, str]:
     """Module-level decoder names by the annotation they decode, one per distinct type."""
     prefix = f"_{op.name.upper()}"
-    types = [r.type for r in op.successes if r.type and not r.binary]
+    types = [r.type for r in op.successes if r.type and not (r.binary or r.text)]
     found = {annotation(t): t for t in types}
-    if op.error and op.error.type and not op.error.binary:
+    if op.error and op.error.type and not (op.error.binary or op.error.text):
         found.setdefault(annotation(op.error.type), op.error.type)
     return {a: f"{prefix}_{i}" for i, a in enumerate(found)}
 
@@ -430,12 +438,19 @@ def success_statements(op: ir.Operation) -> list[str]:
 
     def give(r: ir.Response) -> str:
         outcome = _outcome(r)
-        if outcome == "bytes":
+        if r.binary:
             return "return response.content"
+        if r.text:
+            return "return response.text"
         if outcome == "None":
             return "return None"
-        name = names[outcome]
-        return f"return _runtime.decode(response, {name}, {outcome}, {literal(op.operation_id)})"
+        decoded = (
+            f"_runtime.decode(response, {names[outcome]}, {outcome}, {literal(op.operation_id)})"
+        )
+        if isinstance(r.type, ir.UnionRef | ir.ScalarUnion | ir.LiteralType):
+            # A union is no class: type checkers cannot infer T from it, so say it.
+            return f"return cast({literal(outcome)}, {decoded})"
+        return f"return {decoded}"
 
     branches = list(dict.fromkeys((r.status, give(r)) for r in op.successes))
     if len({g for _, g in branches}) <= 1:

@@ -78,9 +78,10 @@ class ModelRef:
 
 @dataclass(frozen=True)
 class EnumRef:
-    """A reference to an ``Enum`` by its class name."""
+    """A reference to an ``Enum`` by its class name; ``integer`` for integer enums."""
 
     name: ClassName
+    integer: bool = False
 
 
 TypeRef = (
@@ -252,6 +253,7 @@ class Response:
     media_types: tuple[str, ...]
     type: TypeRef | None
     binary: bool = False
+    text: bool = False  # a text/* body that is not JSON or XML: returned as str
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,7 @@ class ServerVariable:
     name: PythonIdentifier
     description: str
     default: str | None
+    encode: bool = False  # Swagger 2.0 host parameters without x-ms-skip-url-encoding
 
 
 @dataclass(frozen=True)

@@ -56,5 +56,10 @@ def pagination(b: SchemaBuilder, raw: Any, op: ir.Operation) -> ir.Pagination | 
     if not isinstance(max_size, int) or isinstance(max_size, bool) or max_size < 1:
         b.error(where, "max-page-size must be a positive integer (or the limit needs a maximum)")
         return None
+    others = {p.name for p in op.parameters} - {found["offset"].name, found["limit"].name}
+    clash = sorted(others & {"page_size", "limit"})
+    if clash:
+        b.error(where, f"parameter {clash[0]!r} clashes with the iterator's own argument")
+        return None
     name = names.snake(str(raw["name"])) if "name" in raw else _method_name(op)
     return ir.Pagination(name, found["offset"], found["limit"], max_size, success.type.item)

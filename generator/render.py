@@ -231,6 +231,8 @@ def operations(api: ir.Api, meta: Meta) -> str:
     for op in api.operations:
         if op.error and op.error.type:
             needed |= imports.for_type(op.error.type)
+        if any("return cast(" in line for line in emit.success_statements(op)):
+            needed.add(Import("typing", "cast"))
     lines = imports.render(needed)
     return _render(
         "_operations.py.jinja",

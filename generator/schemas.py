@@ -61,6 +61,7 @@ class SchemaBuilder:
         self.class_names: set[str] = set(_RUNTIME_CLASSES)
         self.by_pointer: dict[str, ir.TypeRef] = {}
         self.ms_enums: dict[str, ir.EnumRef] = {}  # x-ms-enum name → the enum made for it
+        self.bases: dict[str, ir.UnionRef] = {}  # polymorphic base pointer → its union
 
     # -- diagnostics ---------------------------------------------------------------
     def error(self, pointer: str, message: str, hint: str = "") -> None:
@@ -115,7 +116,9 @@ class SchemaBuilder:
             return _ANY
         if "$ref" in schema:
             target, target_pointer = self.deref(schema, pointer)
-            return self.named_type(target, target_pointer)
+            return self.polymorphic(target, target_pointer) or self.named_type(
+                target, target_pointer
+            )
         if "not" in schema:
             self.error(f"{pointer}/not", "'not' is not supported")
             return _ANY
@@ -143,6 +146,8 @@ class SchemaBuilder:
             return ir.ArrayType(item)
         if kind == "object" or "properties" in schema or "additionalProperties" in schema:
             return self.object(schema, pointer, hint)
+        if kind == "string" and "contentMediaType" in schema and "contentEncoding" not in schema:
+            return ir.PrimitiveType(ir.Primitive.BYTES, "binary")  # 3.1's spelling of a file
         if kind == "string":
             fmt = schema.get("format")
             prim = _STRING_FORMATS.get(fmt, ir.Primitive.STR) if isinstance(fmt, str) else None
@@ -182,9 +187,10 @@ class SchemaBuilder:
         is_open = ms_enum.get("modelAsString", True) is not False
         description = text_of(schema, "description")
         self.enums[name] = ir.Enum(name, description, members, pointer, open=is_open)
+        ref = ir.EnumRef(name, integer=ints and not strings)
         if shared and shared not in self.ms_enums:
-            self.ms_enums[shared] = ir.EnumRef(name)
-        return ir.EnumRef(name)
+            self.ms_enums[shared] = ref
+        return ref
 
     # -- objects -------------------------------------------------------------------
     def object(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
@@ -334,6 +340,51 @@ class SchemaBuilder:
             name, text_of(schema, "description"), disc["propertyName"], tuple(variants), pointer
         )
         return ref
+
+    def polymorphic(self, schema: Any, pointer: str) -> ir.TypeRef | None:
+        """A base schema with a ``discriminator`` and subtypes (``allOf`` of it): where it
+        is referenced, any of them may arrive, so the reference is a tagged union of the
+        base and its subtypes. The base itself stays a model, for the subtypes to extend."""
+        disc = schema.get("discriminator") if isinstance(schema, dict) else None
+        if not isinstance(disc, dict) or "oneOf" in schema or "anyOf" in schema:
+            return None
+        if pointer in self.bases:
+            return self.bases[pointer]
+        targets = self._subtypes(disc, pointer)
+        if len(targets) < 2:
+            return None
+        base = self.named_type(schema, pointer)
+        if not isinstance(base, ir.ModelRef):
+            return None
+        ref = ir.UnionRef(self.claim_class(f"Any {base.name}"))
+        self.bases[pointer] = ref
+        variants = []
+        for tag, target in targets.items():
+            model = self.named_type(resolve_pointer(self.doc, "#" + target), target)
+            if isinstance(model, ir.ModelRef):
+                variants.append(ir.Variant(tag, model.name))
+        prop = str(disc.get("propertyName", ""))
+        description = f"Any kind of {base.name}, told apart by ``{prop}``."
+        self.unions[ref.name] = ir.Union(ref.name, description, prop, tuple(variants), pointer)
+        return ref
+
+    def _subtypes(self, disc: dict[str, Any], pointer: str) -> dict[str, str]:
+        """Tag → pointer of the base and each subtype, from ``mapping`` or by search."""
+        schemas = self.doc.get("components", {}).get("schemas", {})
+        found: dict[str, str] = {}
+        for tag, target in (disc.get("mapping") or {}).items():
+            target = str(target)
+            found[str(tag)] = (
+                target[1:] if target.startswith("#") else f"/components/schemas/{target}"
+            )
+        if found:
+            return found
+        found[pointer.rsplit("/", 1)[-1]] = pointer
+        for name, child in schemas.items():
+            parts = child.get("allOf", []) if isinstance(child, dict) else []
+            if any(isinstance(p, dict) and p.get("$ref") == "#" + pointer for p in parts):
+                found[name] = f"/components/schemas/{escape(name)}"
+        return found
 
     def components(self) -> None:
         """Build every component schema first, so they get their own names."""

@@ -84,7 +84,7 @@ class Upgrade:
             key = f"/paths/{escape(path)}"
             out["paths"][path] = self.path_item(item, key)
         components: dict[str, Any] = {}
-        definitions = d.get("definitions", {})
+        definitions = _discriminators(d.get("definitions", {}))
         components["schemas"] = {
             name: self.schema(
                 s, f"/components/schemas/{escape(name)}", f"/definitions/{escape(name)}"
@@ -125,6 +125,8 @@ class Upgrade:
                 variables[param["name"]] = {
                     "default": param.get("default", ""),
                     "description": param.get("description", ""),
+                    # A host parameter is percent-encoded unless it says it is a URL part.
+                    "x-apiforge-encode": param.get("x-ms-skip-url-encoding") is not True,
                 }
             url = prefix + str(host.get("hostTemplate", "")) + base
             return [{"url": url, "variables": variables}]
@@ -254,6 +256,27 @@ class Upgrade:
         if "headers" in r:
             out["headers"] = {name: {"schema": _schema(h)} for name, h in r["headers"].items()}
         return out
+
+
+def _discriminators(definitions: dict[str, Any]) -> dict[str, Any]:
+    """2.0's ``discriminator: prop`` → 3.x's ``{propertyName, mapping}``; the tags are the
+    subtypes' ``x-ms-discriminator-value`` (else their names), subtypes being definitions
+    whose ``allOf`` names the base."""
+    out = dict(definitions)
+    for base, schema in definitions.items():
+        prop = schema.get("discriminator") if isinstance(schema, dict) else None
+        if not isinstance(prop, str):
+            continue
+        ref = f"#/definitions/{escape(base)}"
+        moved = "#/components/schemas/"  # mapping values are not $refs: rewrite them here
+        mapping = {str(schema.get("x-ms-discriminator-value", base)): moved + escape(base)}
+        for name, child in definitions.items():
+            parts = child.get("allOf", []) if isinstance(child, dict) else []
+            if any(isinstance(p, dict) and p.get("$ref") == ref for p in parts):
+                tag = str(child.get("x-ms-discriminator-value", name))
+                mapping[tag] = moved + escape(name)
+        out[base] = {**schema, "discriminator": {"propertyName": prop, "mapping": mapping}}
+    return out
 
 
 def _rewrite_refs(value: Any) -> Any:

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 import msgspec
@@ -555,9 +555,22 @@ def round_trip(
     finally:
         client.close()
     assert len(server.requests) == before + 1
+    # Docstrings carry the spec's text: reflowed, escaped, but every character kept.
+    _check_doc(model_cls, text(h, 1))
+    _check_doc(getattr(client_cls, _operation(client_cls)), text(h, 0), text(h, 1))
     request = server.requests[-1]
     _check_request(h, request, key)
     _check_result(h, result, model_cls, wire_to_attr, answer, enum_cls)
+
+
+def _squash(value: str) -> str:
+    return "".join(value.split())
+
+
+def _check_doc(owner: Any, *texts: str) -> None:
+    doc = _squash(owner.__doc__ or "")
+    for expected in texts:
+        assert _squash(expected) in doc, (owner, expected, owner.__doc__)
 
 
 def _model_class(pkg: types.ModuleType, wire_name: str) -> type:
@@ -920,6 +933,31 @@ def test_property_names_msgspec_cannot_rename(
             assert d.location.line > 0 and d.location.pointer == pointer, d.format()
         return
     check_case(h, tmp_path / "again", server, http)
+
+
+def test_percent_encoded_refs_reach_hostile_schema_names(
+    tmp_path: Path, server: ScriptedServer, http: httpx.Client
+) -> None:
+    """A ``$ref`` is a URI reference: its fragment is percent-encoded where a schema name
+    holds a space or a quote (RFC 6901, section 6), and means the same schema."""
+    h = variant(model_name='Item "Name"', enum_name="Color %")
+    tmp_path.mkdir(exist_ok=True)
+    spec = build_spec(h)
+    encoded = {
+        f"#/components/schemas/{name}": "#/components/schemas/" + quote(name, safe="")
+        for name in (h.model_name, h.enum_name)
+    }
+    text_out = json.dumps(spec)
+    for plain, percent in encoded.items():
+        text_out = text_out.replace(json.dumps(plain), json.dumps(percent))
+    assert "%22Name%22" in text_out and "%25" in text_out
+    path = tmp_path / "spec.json"
+    path.write_text(text_out, encoding="utf-8")
+    report = generator.generate(Config(spec=path, output=tmp_path / "out", package=PACKAGE))
+    assert not report.errors, "\n".join(d.format() for d in report.errors)
+    assert not check_source(tmp_path / "out" / PACKAGE)
+    with imported(tmp_path / "out", PACKAGE, tmp_path / "cwd") as pkg:
+        round_trip(h, pkg, server, http)
 
 
 # --- the property test ------------------------------------------------------------------------

@@ -28,7 +28,8 @@ class AsyncCustomVisionTrainingClient:
     together with their predictions.
 
     Args:
-        endpoint: Supported Cognitive Services endpoints.
+        endpoint: Supported Cognitive Services endpoints. For example
+            https://westus.api.cognitive.microsoft.com.
         training_key: Sent in the ``Training-Key`` header; never shown in repr(),
             messages or logs.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
@@ -189,7 +190,7 @@ class AsyncCustomVisionTrainingClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_image_performances(
+        _request = _operations.build_get_image_performances(
             project_id,
             iteration_id,
             tag_ids=tag_ids,
@@ -197,8 +198,8 @@ class AsyncCustomVisionTrainingClient:
             take=take,
             skip=skip,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_image_performances(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_image_performances(_response)
 
     async def iter_image_performances(
         self,
@@ -233,25 +234,25 @@ class AsyncCustomVisionTrainingClient:
         _runtime.check_range("page_size", page_size, 1, 256)
         if limit is not None:
             _runtime.check_range("limit", limit, 0, None)
-        offset = 0
-        while limit is None or offset < limit:
-            size = page_size if limit is None else min(page_size, limit - offset)
-            page = await self.get_image_performances(
+        _offset = 0
+        while limit is None or _offset < limit:
+            _size = page_size if limit is None else min(page_size, limit - _offset)
+            _page = await self.get_image_performances(
                 project_id,
                 iteration_id,
                 tag_ids=tag_ids,
                 order_by=order_by,
-                take=size,
-                skip=offset,
+                take=_size,
+                skip=_offset,
                 timeout=timeout,
                 max_retries=max_retries,
                 accept=accept,
             )
-            page = page[
-                :size
+            _page = _page[
+                :_size
             ]  # a server that ignores the page size must not overrun limit
-            for item in page:
-                yield item
-            offset += len(page)
-            if len(page) < size:
+            for _item in _page:
+                yield _item
+            _offset += len(_page)
+            if len(_page) < _size:
                 return

@@ -11,14 +11,13 @@ any DTD, so neither entity expansion nor external entities can happen.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 from xml.parsers import expat
 
 import msgspec
 import msgspec.inspect as mi
 
 _NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-T = TypeVar("T")
 
 
 class XmlError(ValueError):
@@ -113,7 +112,7 @@ def _type_info(t: Any) -> mi.Type:
     return _TYPE_INFO[t]
 
 
-def decode(body: bytes, t: type[T], dec_hook: Any = None) -> T:
+def decode(body: bytes, t: Any, dec_hook: Any = None) -> Any:
     """Decode an XML body into ``t`` (a model, or a list of models)."""
     root = parse(body)
     info = _type_info(t)

@@ -158,11 +158,11 @@ class AsyncBodyParameterClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_create_order(
+        _request = _operations.build_create_order(
             order=order,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_create_order(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_create_order(_response)
 
     async def add_notes(
         self,
@@ -189,9 +189,9 @@ class AsyncBodyParameterClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_add_notes(
+        _request = _operations.build_add_notes(
             id,
             notes=notes,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_add_notes(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_add_notes(_response)

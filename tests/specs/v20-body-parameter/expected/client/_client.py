@@ -158,11 +158,11 @@ class BodyParameterClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_create_order(
+        _request = _operations.build_create_order(
             order=order,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_create_order(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_create_order(_response)
 
     def add_notes(
         self,
@@ -189,9 +189,9 @@ class BodyParameterClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_add_notes(
+        _request = _operations.build_add_notes(
             id,
             notes=notes,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_add_notes(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_add_notes(_response)

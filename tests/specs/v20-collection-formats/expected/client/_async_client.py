@@ -169,7 +169,7 @@ class AsyncCollectionFormatsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_search(
+        _request = _operations.build_search(
             csv=csv,
             ssv=ssv,
             tsv=tsv,
@@ -178,5 +178,5 @@ class AsyncCollectionFormatsClient:
             plain=plain,
             x_ids=x_ids,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_search(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_search(_response)

@@ -157,11 +157,11 @@ class AsyncMediaTypesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_note(
+        _request = _operations.build_get_note(
             id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_note(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_note(_response)
 
     async def put_note_text(
         self,
@@ -188,9 +188,9 @@ class AsyncMediaTypesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_put_note_text(
+        _request = _operations.build_put_note_text(
             id,
             text=text,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_put_note_text(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_put_note_text(_response)

@@ -45,9 +45,6 @@ def parse_get_note(response: httpx.Response) -> Note:
     raise _runtime.status_error(response, None, None, "getNote")
 
 
-_PUT_NOTE_TEXT_0 = msgspec.json.Decoder(str)
-
-
 def build_put_note_text(
     id: str,
     *,
@@ -75,5 +72,5 @@ def build_put_note_text(
 def parse_put_note_text(response: httpx.Response) -> str:
     """Decode the answer to ``put_note_text``, or raise an ``ApiError``."""
     if response.is_success:
-        return _runtime.decode(response, _PUT_NOTE_TEXT_0, str, "putNoteText")
+        return response.text
     raise _runtime.status_error(response, None, None, "putNoteText")

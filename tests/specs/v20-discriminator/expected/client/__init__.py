@@ -13,10 +13,12 @@ from ._errors import (
     ApiTimeoutError,
     ResponseDecodeError,
 )
-from ._models import Cat, Dog, Pet
+from ._models import AnyPet, Cat, Dog, Pet
 from ._runtime import RetryPolicy
+from ._unions import UnknownVariant
 
 __all__ = [
+    "AnyPet",
     "ApiConnectionError",
     "ApiError",
     "ApiStatusError",
@@ -28,4 +30,5 @@ __all__ = [
     "PolymorphicPetsClient",
     "ResponseDecodeError",
     "RetryPolicy",
+    "UnknownVariant",
 ]

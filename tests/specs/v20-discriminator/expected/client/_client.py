@@ -13,7 +13,7 @@ import httpx
 
 from . import _operations, _runtime
 from ._errors import ApiError
-from ._models import Pet
+from ._models import AnyPet
 from ._runtime import RetryPolicy
 
 
@@ -141,7 +141,7 @@ class PolymorphicPetsClient:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
-    ) -> Pet:
+    ) -> AnyPet:
         """getPet
 
         Args:
@@ -157,8 +157,8 @@ class PolymorphicPetsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_pet(
+        _request = _operations.build_get_pet(
             id,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_pet(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_pet(_response)

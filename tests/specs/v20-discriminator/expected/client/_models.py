@@ -6,7 +6,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
+
 import msgspec
+
+from . import _unions
+from ._unions import UnknownVariant
 
 
 class Pet(msgspec.Struct, kw_only=True):
@@ -26,3 +31,18 @@ class Dog(Pet, kw_only=True):
     """Dog"""
 
     good_boy: bool | None = msgspec.field(default=None, name="goodBoy")
+
+
+if TYPE_CHECKING:
+    AnyPet: TypeAlias = Pet | Cat | Dog | UnknownVariant
+else:
+
+    class AnyPet(_unions.TaggedUnion):
+        """Any kind of Pet, told apart by ``kind``."""
+
+        discriminator = "kind"
+        variants: ClassVar[dict[str, str]] = {
+            "Pet": "Pet",
+            "cat": "Cat",
+            "dog": "Dog",
+        }

@@ -6,13 +6,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 import msgspec
 
-from . import _runtime
-from ._models import Pet
+from . import _runtime, _unions
+from ._models import AnyPet
 
-_GET_PET_0 = msgspec.json.Decoder(Pet)
+_GET_PET_0 = msgspec.json.Decoder(AnyPet, dec_hook=_unions.decode)
 
 
 def build_get_pet(
@@ -33,8 +35,8 @@ def build_get_pet(
     )
 
 
-def parse_get_pet(response: httpx.Response) -> Pet:
+def parse_get_pet(response: httpx.Response) -> AnyPet:
     """Decode the answer to ``get_pet``, or raise an ``ApiError``."""
     if response.is_success:
-        return _runtime.decode(response, _GET_PET_0, Pet, "getPet")
+        return cast("AnyPet", _runtime.decode(response, _GET_PET_0, AnyPet, "getPet"))
     raise _runtime.status_error(response, None, None, "getPet")

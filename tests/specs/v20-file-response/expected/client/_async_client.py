@@ -158,11 +158,11 @@ class AsyncDownloadsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_download_file(
+        _request = _operations.build_download_file(
             name,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_download_file(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_download_file(_response)
 
     @contextlib.asynccontextmanager
     async def stream_download_file(
@@ -179,14 +179,16 @@ class AsyncDownloadsClient:
         ``response.aiter_bytes()``; the connection is released when the
         block ends. An error status raises before the block starts.
         """
-        request = _operations.build_download_file(
+        _request = _operations.build_download_file(
             name,
         )
-        response = await self._send(request, timeout, max_retries, accept, stream=True)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, stream=True
+        )
         try:
-            if not response.is_success:
-                await response.aread()
-                _operations.parse_download_file(response)
-            yield response
+            if not _response.is_success:
+                await _response.aread()
+                _operations.parse_download_file(_response)
+            yield _response
         finally:
-            await response.aclose()
+            await _response.aclose()

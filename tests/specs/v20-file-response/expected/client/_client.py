@@ -158,11 +158,11 @@ class DownloadsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_download_file(
+        _request = _operations.build_download_file(
             name,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_download_file(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_download_file(_response)
 
     @contextlib.contextmanager
     def stream_download_file(
@@ -179,14 +179,14 @@ class DownloadsClient:
         ``response.iter_bytes()``; the connection is released when the
         block ends. An error status raises before the block starts.
         """
-        request = _operations.build_download_file(
+        _request = _operations.build_download_file(
             name,
         )
-        response = self._send(request, timeout, max_retries, accept, stream=True)
+        _response = self._send(_request, timeout, max_retries, accept, stream=True)
         try:
-            if not response.is_success:
-                response.read()
-                _operations.parse_download_file(response)
-            yield response
+            if not _response.is_success:
+                _response.read()
+                _operations.parse_download_file(_response)
+            yield _response
         finally:
-            response.close()
+            _response.close()

@@ -162,10 +162,10 @@ class AsyncUploadsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_upload_image(
+        _request = _operations.build_upload_image(
             image=image,
             caption=caption,
             tags=tags,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_upload_image(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_upload_image(_response)

@@ -27,13 +27,14 @@ def build_upload_image(
     """Check the arguments of ``upload_image`` and build its request."""
     _query: list[tuple[str, str]] = []
     _headers: dict[str, str] = {}
-    _data: dict[str, str | list[str]] = {}
     _files: list[tuple[str, _runtime.FilePart]] = []
     _files.append(("image", _runtime.file_part("image", image)))
     if caption is not None:
-        _data["caption"] = _runtime.text(caption)
+        _files.append(("caption", _runtime.text_part(_runtime.text(caption))))
     if tags is not None:
-        _data["tags"] = [_runtime.text(item) for item in tags]
+        _files.extend(
+            ("tags", _runtime.text_part(_runtime.text(item))) for item in tags
+        )
     return _runtime.Request(
         operation="uploadImage",
         method="POST",
@@ -41,7 +42,6 @@ def build_upload_image(
         headers=_headers,
         auth=(),
         accepts=("application/json",),
-        data=_data,
         files=_files,
     )
 

@@ -161,10 +161,10 @@ class AsyncTokenServiceClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_token(
+        _request = _operations.build_get_token(
             grant_type=grant_type,
             scope=scope,
             max_age=max_age,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_token(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_token(_response)

@@ -160,10 +160,10 @@ class AsyncGlobalParametersClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_list_users(
+        _request = _operations.build_list_users(
             tenant,
             page_size=page_size,
             x_trace_id=x_trace_id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_list_users(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_users(_response)

@@ -20,6 +20,7 @@ class AsyncHostBasePathClient:
     """Host Base Path (asynchronous).
 
     Args:
+        base_url: Where the service is; the spec's server unless given.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
         retry_policy: Backoff and ``Retry-After`` limits.
@@ -34,6 +35,7 @@ class AsyncHostBasePathClient:
     def __init__(
         self,
         *,
+        base_url: str = "https://api.example.com/v1",
         timeout: float | httpx.Timeout = _runtime.DEFAULT_TIMEOUT,
         max_retries: int = _runtime.DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = _runtime.DEFAULT_RETRY_POLICY,
@@ -43,7 +45,7 @@ class AsyncHostBasePathClient:
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._base_url = _runtime.base_url(
-            "https://api.example.com/v1",
+            base_url,
             {},
             allow_insecure_http=allow_insecure_http,
         )
@@ -152,6 +154,6 @@ class AsyncHostBasePathClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_ping()
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_ping(response)
+        _request = _operations.build_ping()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_ping(_response)

@@ -7,11 +7,8 @@
 from __future__ import annotations
 
 import httpx
-import msgspec
 
 from . import _runtime
-
-_PING_0 = msgspec.json.Decoder(str)
 
 
 def build_ping() -> _runtime.Request:
@@ -31,5 +28,5 @@ def build_ping() -> _runtime.Request:
 def parse_ping(response: httpx.Response) -> str:
     """Decode the answer to ``ping``, or raise an ``ApiError``."""
     if response.is_success:
-        return _runtime.decode(response, _PING_0, str, "ping")
+        return response.text
     raise _runtime.status_error(response, None, None, "ping")

@@ -157,8 +157,8 @@ class InlineClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_create_report(
+        _request = _operations.build_create_report(
             request=request,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_create_report(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_create_report(_response)

@@ -18,7 +18,7 @@ _LIST_TASKS_0 = msgspec.json.Decoder(list[Task])
 
 def build_list_tasks(
     *,
-    priority: Priority | str | None = None,
+    priority: Priority | int | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``list_tasks`` and build its request."""
     _query: list[tuple[str, str]] = []

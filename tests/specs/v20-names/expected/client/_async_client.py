@@ -163,14 +163,14 @@ class AsyncNamingZooClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_class(
+        _request = _operations.build_get_class(
             from_,
             type_=type_,
             value_2_fa=value_2_fa,
             x_request_id=x_request_id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_class(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_class(_response)
 
     async def get_class_2(
         self,
@@ -193,6 +193,6 @@ class AsyncNamingZooClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_class_2()
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_class_2(response)
+        _request = _operations.build_get_class_2()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_class_2(_response)

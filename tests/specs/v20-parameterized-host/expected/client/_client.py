@@ -52,6 +52,7 @@ class BlobStoreClient:
         self._base_url = _runtime.base_url(
             "{endpoint}/accounts/{accountName}",
             {"endpoint": endpoint, "accountName": account_name},
+            encoded=("accountName",),
             allow_insecure_http=allow_insecure_http,
         )
         self._auth: dict[str, tuple[str, str]] = {}
@@ -163,12 +164,12 @@ class BlobStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_blobs_get(
+        _request = _operations.build_blobs_get(
             blob_path,
             api_version=self._api_version,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_blobs_get(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_blobs_get(_response)
 
     def blobs_list(
         self,
@@ -193,9 +194,9 @@ class BlobStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_blobs_list(
+        _request = _operations.build_blobs_list(
             prefix=prefix,
             api_version=self._api_version,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_blobs_list(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_blobs_list(_response)

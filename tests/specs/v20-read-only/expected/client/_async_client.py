@@ -157,8 +157,8 @@ class AsyncReadOnlyClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_create_widget(
+        _request = _operations.build_create_widget(
             widget=widget,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_create_widget(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_create_widget(_response)

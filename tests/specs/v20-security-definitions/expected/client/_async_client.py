@@ -159,9 +159,9 @@ class AsyncSecuredClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_list_secrets()
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_list_secrets(response)
+        _request = _operations.build_list_secrets()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_secrets(_response)
 
     async def health(
         self,
@@ -184,6 +184,6 @@ class AsyncSecuredClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_health()
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_health(response)
+        _request = _operations.build_health()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_health(_response)

@@ -157,8 +157,8 @@ class AsyncNullableClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_list_people(
+        _request = _operations.build_list_people(
             nickname=nickname,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_list_people(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_people(_response)

@@ -154,6 +154,6 @@ class MapsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_inventory()
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_inventory(response)
+        _request = _operations.build_get_inventory()
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_inventory(_response)

@@ -157,8 +157,8 @@ class AsyncInheritanceClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_employee(
+        _request = _operations.build_get_employee(
             id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_employee(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_employee(_response)

@@ -21,7 +21,7 @@ class ClientParametersClient:
     """Client Parameters.
 
     Args:
-        endpoint: endpoint
+        endpoint: endpoint For example https://example.com.
         api_version: api-version
         x_ms_tenant: x-ms-tenant
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
@@ -39,7 +39,7 @@ class ClientParametersClient:
         self,
         endpoint: str,
         *,
-        api_version: str,
+        api_version: str = "2024-01-01",
         x_ms_tenant: str,
         timeout: float | httpx.Timeout = _runtime.DEFAULT_TIMEOUT,
         max_retries: int = _runtime.DEFAULT_MAX_RETRIES,
@@ -163,10 +163,10 @@ class ClientParametersClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_file(
+        _request = _operations.build_get_file(
             path,
             api_version=self._api_version,
             x_ms_tenant=self._x_ms_tenant,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_file(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_file(_response)

@@ -159,12 +159,12 @@ class AsyncReuseClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_list_users(
+        _request = _operations.build_list_users(
             tenant,
             page_size=page_size,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_list_users(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_users(_response)
 
     async def create_user(
         self,
@@ -191,9 +191,9 @@ class AsyncReuseClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_create_user(
+        _request = _operations.build_create_user(
             tenant,
             body=body,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_create_user(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_create_user(_response)

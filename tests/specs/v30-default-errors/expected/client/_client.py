@@ -157,8 +157,8 @@ class ErrorsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_thing(
+        _request = _operations.build_get_thing(
             id,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_thing(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_thing(_response)

@@ -157,11 +157,11 @@ class AsyncPetStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_pet(
+        _request = _operations.build_get_pet(
             id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_pet(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_pet(_response)
 
     async def put_pet(
         self,
@@ -188,12 +188,12 @@ class AsyncPetStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_put_pet(
+        _request = _operations.build_put_pet(
             id,
             body=body,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_put_pet(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_put_pet(_response)
 
     async def get_shelter(
         self,
@@ -218,8 +218,8 @@ class AsyncPetStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_shelter(
+        _request = _operations.build_get_shelter(
             id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_shelter(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_shelter(_response)

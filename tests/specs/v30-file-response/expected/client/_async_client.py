@@ -158,11 +158,11 @@ class AsyncBlobTransferClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_download_blob(
+        _request = _operations.build_download_blob(
             name,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_download_blob(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_download_blob(_response)
 
     @contextlib.asynccontextmanager
     async def stream_download_blob(
@@ -179,17 +179,19 @@ class AsyncBlobTransferClient:
         ``response.aiter_bytes()``; the connection is released when the
         block ends. An error status raises before the block starts.
         """
-        request = _operations.build_download_blob(
+        _request = _operations.build_download_blob(
             name,
         )
-        response = await self._send(request, timeout, max_retries, accept, stream=True)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, stream=True
+        )
         try:
-            if not response.is_success:
-                await response.aread()
-                _operations.parse_download_blob(response)
-            yield response
+            if not _response.is_success:
+                await _response.aread()
+                _operations.parse_download_blob(_response)
+            yield _response
         finally:
-            await response.aclose()
+            await _response.aclose()
 
     async def upload_blob(
         self,
@@ -216,12 +218,12 @@ class AsyncBlobTransferClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_upload_blob(
+        _request = _operations.build_upload_blob(
             name,
             body=body,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_upload_blob(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_upload_blob(_response)
 
     async def get_thumbnail(
         self,
@@ -246,11 +248,11 @@ class AsyncBlobTransferClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_thumbnail(
+        _request = _operations.build_get_thumbnail(
             name,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_thumbnail(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_thumbnail(_response)
 
     @contextlib.asynccontextmanager
     async def stream_get_thumbnail(
@@ -267,14 +269,16 @@ class AsyncBlobTransferClient:
         ``response.aiter_bytes()``; the connection is released when the
         block ends. An error status raises before the block starts.
         """
-        request = _operations.build_get_thumbnail(
+        _request = _operations.build_get_thumbnail(
             name,
         )
-        response = await self._send(request, timeout, max_retries, accept, stream=True)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, stream=True
+        )
         try:
-            if not response.is_success:
-                await response.aread()
-                _operations.parse_get_thumbnail(response)
-            yield response
+            if not _response.is_success:
+                await _response.aread()
+                _operations.parse_get_thumbnail(_response)
+            yield _response
         finally:
-            await response.aclose()
+            await _response.aclose()

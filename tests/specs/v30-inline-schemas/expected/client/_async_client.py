@@ -160,9 +160,9 @@ class AsyncInlineClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_create_report(
+        _request = _operations.build_create_report(
             body=body,
             format=format,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_create_report(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_create_report(_response)

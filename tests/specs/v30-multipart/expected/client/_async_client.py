@@ -161,13 +161,13 @@ class AsyncMultipartUploadClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_upload_document(
+        _request = _operations.build_upload_document(
             file=file,
             title=title,
             pages=pages,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_upload_document(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_upload_document(_response)
 
     async def update_document(
         self,
@@ -196,10 +196,10 @@ class AsyncMultipartUploadClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_update_document(
+        _request = _operations.build_update_document(
             id,
             attachment=attachment,
             title=title,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_update_document(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_update_document(_response)

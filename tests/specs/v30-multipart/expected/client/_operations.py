@@ -26,13 +26,12 @@ def build_upload_document(
     """Check the arguments of ``upload_document`` and build its request."""
     _query: list[tuple[str, str]] = []
     _headers: dict[str, str] = {}
-    _data: dict[str, str | list[str]] = {}
     _files: list[tuple[str, _runtime.FilePart]] = []
     _files.append(("file", _runtime.file_part("file", file)))
     if title is not None:
-        _data["title"] = _runtime.text(title)
+        _files.append(("title", _runtime.text_part(_runtime.text(title))))
     if pages is not None:
-        _data["pages"] = _runtime.text(pages)
+        _files.append(("pages", _runtime.text_part(_runtime.text(pages))))
     return _runtime.Request(
         operation="uploadDocument",
         method="POST",
@@ -40,7 +39,6 @@ def build_upload_document(
         headers=_headers,
         auth=(),
         accepts=("application/json",),
-        data=_data,
         files=_files,
     )
 
@@ -63,12 +61,11 @@ def build_update_document(
     """Check the arguments of ``update_document`` and build its request."""
     _query: list[tuple[str, str]] = []
     _headers: dict[str, str] = {}
-    _data: dict[str, str | list[str]] = {}
     _files: list[tuple[str, _runtime.FilePart]] = []
     if attachment is not None:
         _files.append(("attachment", _runtime.file_part("attachment", attachment)))
     if title is not None:
-        _data["title"] = _runtime.text(title)
+        _files.append(("title", _runtime.text_part(_runtime.text(title))))
     return _runtime.Request(
         operation="updateDocument",
         method="PATCH",
@@ -78,7 +75,6 @@ def build_update_document(
         headers=_headers,
         auth=(),
         accepts=(),
-        data=_data,
         files=_files,
     )
 

@@ -16,7 +16,7 @@ import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -47,7 +47,7 @@ _TIMEOUT_PHASES = {
 }
 log = logging.getLogger(__package__)
 T = TypeVar("T")
-FilePart = tuple[str, bytes, str]
+FilePart = tuple[str | None, bytes, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,11 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
 def base_url(
-    template: str, variables: dict[str, str], *, allow_insecure_http: bool = False
+    template: str,
+    variables: dict[str, str],
+    *,
+    encoded: tuple[str, ...] = (),
+    allow_insecure_http: bool = False,
 ) -> str:
     """The server URL with its variables filled in, without a trailing slash.
 
@@ -97,7 +101,8 @@ def base_url(
     """
     url = template
     for name, value in variables.items():
-        url = url.replace("{" + name + "}", value.rstrip("/"))
+        text = quote(value, safe="") if name in encoded else value.rstrip("/")
+        url = url.replace("{" + name + "}", text)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"endpoint must be an http:// or https:// URL, got {url!r}")
@@ -170,8 +175,10 @@ def encode_json(value: Any) -> bytes:
     return msgspec.json.encode(to_wire(value))
 
 
-def read_bytes(value: bytes | BinaryIO) -> bytes:
+def read_bytes(value: str | bytes | BinaryIO) -> bytes:
     """The bytes of a binary body, read once so a retry can send them again."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
     return value if isinstance(value, bytes) else value.read()
 
 
@@ -179,6 +186,11 @@ def file_part(name: str, value: bytes | BinaryIO) -> FilePart:
     """A multipart file part: (file name, bytes, content type)."""
     filename = os.path.basename(str(getattr(value, "name", "") or name))
     return filename, read_bytes(value), "application/octet-stream"
+
+
+def text_part(value: str) -> FilePart:
+    """A multipart part that is a plain text field, not a file."""
+    return None, value.encode("utf-8"), None
 
 
 def _items(value: Any) -> list[tuple[str, Any]]:
@@ -340,21 +352,18 @@ def _media(response: httpx.Response) -> str:
 
 
 def _decode_body(
-    response: httpx.Response, decoder: msgspec.json.Decoder[T], t: type[T]
+    response: httpx.Response, decoder: msgspec.json.Decoder[T], t: Any
 ) -> T:
     media = _media(response)
     if media in _JSON_TYPES or media.endswith("+json"):
         return decoder.decode(response.content)
     if media in _XML_TYPES or media.endswith("+xml"):
-        return _xml.decode(response.content, t)
+        return cast(T, _xml.decode(response.content, t))
     raise TypeError(f"unexpected content type {media or 'none'!r}")
 
 
 def decode(
-    response: httpx.Response,
-    decoder: msgspec.json.Decoder[T],
-    t: type[T],
-    operation: str,
+    response: httpx.Response, decoder: msgspec.json.Decoder[T], t: Any, operation: str
 ) -> T:
     """Decode a 2xx body from JSON or XML, or raise ``ResponseDecodeError`` saying why."""
     try:

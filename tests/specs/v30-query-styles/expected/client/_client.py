@@ -168,7 +168,7 @@ class QueryStylesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_search(
+        _request = _operations.build_search(
             tags=tags,
             ids=ids,
             words=words,
@@ -176,5 +176,5 @@ class QueryStylesClient:
             filter=filter,
             extra=extra,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_search(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_search(_response)

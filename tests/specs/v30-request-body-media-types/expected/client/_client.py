@@ -157,11 +157,11 @@ class MediaChoiceClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_create_note(
+        _request = _operations.build_create_note(
             body=body,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_create_note(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_create_note(_response)
 
     def import_notes(
         self,
@@ -186,8 +186,8 @@ class MediaChoiceClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_import_notes(
+        _request = _operations.build_import_notes(
             csv=csv,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_import_notes(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_import_notes(_response)

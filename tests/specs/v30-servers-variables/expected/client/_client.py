@@ -21,9 +21,9 @@ class RegionalServiceClient:
     """Regional Service.
 
     Args:
-        scheme: scheme
-        region: The Azure-style region to talk to.
-        base_path: basePath
+        scheme: scheme For example https.
+        region: The Azure-style region to talk to. For example westus.
+        base_path: basePath For example v2.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
         retry_policy: Backoff and ``Retry-After`` limits.
@@ -159,6 +159,6 @@ class RegionalServiceClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_status()
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_status(response)
+        _request = _operations.build_get_status()
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_status(_response)

@@ -155,9 +155,9 @@ class AsyncStatusCodesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_start_job()
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_start_job(response)
+        _request = _operations.build_start_job()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_start_job(_response)
 
     async def delete_job(
         self,
@@ -182,11 +182,11 @@ class AsyncStatusCodesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_delete_job(
+        _request = _operations.build_delete_job(
             id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_delete_job(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_delete_job(_response)
 
     async def run_batch(
         self,
@@ -209,6 +209,6 @@ class AsyncStatusCodesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_run_batch()
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_run_batch(response)
+        _request = _operations.build_run_batch()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_run_batch(_response)

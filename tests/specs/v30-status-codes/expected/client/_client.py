@@ -155,9 +155,9 @@ class StatusCodesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_start_job()
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_start_job(response)
+        _request = _operations.build_start_job()
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_start_job(_response)
 
     def delete_job(
         self,
@@ -182,11 +182,11 @@ class StatusCodesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_delete_job(
+        _request = _operations.build_delete_job(
             id,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_delete_job(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_delete_job(_response)
 
     def run_batch(
         self,
@@ -209,6 +209,6 @@ class StatusCodesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_run_batch()
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_run_batch(response)
+        _request = _operations.build_run_batch()
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_run_batch(_response)

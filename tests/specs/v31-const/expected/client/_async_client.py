@@ -157,8 +157,8 @@ class AsyncConstantsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_send_event(
+        _request = _operations.build_send_event(
             body=body,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_send_event(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_send_event(_response)

@@ -162,10 +162,10 @@ class AsyncDefaultsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_list_items(
+        _request = _operations.build_list_items(
             limit=limit,
             sort=sort,
             verbose=verbose,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_list_items(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_items(_response)

@@ -157,11 +157,11 @@ class PetStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_pet(
+        _request = _operations.build_get_pet(
             id,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_pet(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_pet(_response)
 
     def put_pet(
         self,
@@ -188,12 +188,12 @@ class PetStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_put_pet(
+        _request = _operations.build_put_pet(
             id,
             body=body,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_put_pet(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_put_pet(_response)
 
     def get_shelter(
         self,
@@ -218,8 +218,8 @@ class PetStoreClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_shelter(
+        _request = _operations.build_get_shelter(
             id,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_shelter(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_shelter(_response)

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 import msgspec
 
@@ -36,7 +38,7 @@ def build_get_pet(
 def parse_get_pet(response: httpx.Response) -> Pet:
     """Decode the answer to ``get_pet``, or raise an ``ApiError``."""
     if response.is_success:
-        return _runtime.decode(response, _GET_PET_0, Pet, "getPet")
+        return cast("Pet", _runtime.decode(response, _GET_PET_0, Pet, "getPet"))
     raise _runtime.status_error(response, None, None, "getPet")
 
 

@@ -43,7 +43,19 @@ class UnknownVariant:
         return hash(repr(self.tag))
 
 
-class TaggedUnion:
+class _UnionMeta(type):
+    """msgspec checks that what ``decode`` returns is an instance of the field's type:
+    for a union marker, that is any of its variants, or an unknown one."""
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        if isinstance(instance, UnknownVariant):
+            return True
+        module = sys.modules[cls.__module__]
+        names = getattr(cls, "variants", {}).values()
+        return any(isinstance(instance, getattr(module, name)) for name in names)
+
+
+class TaggedUnion(metaclass=_UnionMeta):
     """Base of the runtime marker classes of the generated unions."""
 
     discriminator: ClassVar[str]

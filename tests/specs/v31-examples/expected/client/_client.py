@@ -157,8 +157,8 @@ class ExamplesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_user(
+        _request = _operations.build_get_user(
             id,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_user(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_user(_response)

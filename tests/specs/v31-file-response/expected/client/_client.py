@@ -158,11 +158,11 @@ class BlobTransferClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_download_blob(
+        _request = _operations.build_download_blob(
             name,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_download_blob(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_download_blob(_response)
 
     @contextlib.contextmanager
     def stream_download_blob(
@@ -179,17 +179,17 @@ class BlobTransferClient:
         ``response.iter_bytes()``; the connection is released when the
         block ends. An error status raises before the block starts.
         """
-        request = _operations.build_download_blob(
+        _request = _operations.build_download_blob(
             name,
         )
-        response = self._send(request, timeout, max_retries, accept, stream=True)
+        _response = self._send(_request, timeout, max_retries, accept, stream=True)
         try:
-            if not response.is_success:
-                response.read()
-                _operations.parse_download_blob(response)
-            yield response
+            if not _response.is_success:
+                _response.read()
+                _operations.parse_download_blob(_response)
+            yield _response
         finally:
-            response.close()
+            _response.close()
 
     def upload_blob(
         self,
@@ -216,12 +216,12 @@ class BlobTransferClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_upload_blob(
+        _request = _operations.build_upload_blob(
             name,
             body=body,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_upload_blob(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_upload_blob(_response)
 
     def get_thumbnail(
         self,
@@ -230,7 +230,7 @@ class BlobTransferClient:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
-    ) -> str:
+    ) -> bytes:
         """getThumbnail
 
         Args:
@@ -246,8 +246,35 @@ class BlobTransferClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_thumbnail(
+        _request = _operations.build_get_thumbnail(
             name,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_thumbnail(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_thumbnail(_response)
+
+    @contextlib.contextmanager
+    def stream_get_thumbnail(
+        self,
+        name: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+    ) -> Iterator[httpx.Response]:
+        """Like ``get_thumbnail``, without reading the body into memory.
+
+        Use as ``with client.stream_get_thumbnail(...) as response:`` and read
+        ``response.iter_bytes()``; the connection is released when the
+        block ends. An error status raises before the block starts.
+        """
+        _request = _operations.build_get_thumbnail(
+            name,
+        )
+        _response = self._send(_request, timeout, max_retries, accept, stream=True)
+        try:
+            if not _response.is_success:
+                _response.read()
+                _operations.parse_get_thumbnail(_response)
+            yield _response
+        finally:
+            _response.close()

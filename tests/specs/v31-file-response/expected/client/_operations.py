@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import BinaryIO
 
 import httpx
-import msgspec
 
 from . import _runtime
 
@@ -70,9 +69,6 @@ def parse_upload_blob(response: httpx.Response) -> None:
     raise _runtime.status_error(response, None, None, "uploadBlob")
 
 
-_GET_THUMBNAIL_0 = msgspec.json.Decoder(str)
-
-
 def build_get_thumbnail(
     name: str,
 ) -> _runtime.Request:
@@ -91,8 +87,8 @@ def build_get_thumbnail(
     )
 
 
-def parse_get_thumbnail(response: httpx.Response) -> str:
+def parse_get_thumbnail(response: httpx.Response) -> bytes:
     """Decode the answer to ``get_thumbnail``, or raise an ``ApiError``."""
     if response.is_success:
-        return _runtime.decode(response, _GET_THUMBNAIL_0, str, "getThumbnail")
+        return response.content
     raise _runtime.status_error(response, None, None, "getThumbnail")

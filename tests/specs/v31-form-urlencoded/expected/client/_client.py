@@ -164,11 +164,11 @@ class FormLoginClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_login(
+        _request = _operations.build_login(
             username=username,
             password=password,
             remember=remember,
             scopes=scopes,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_login(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_login(_response)

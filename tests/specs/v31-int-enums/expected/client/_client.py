@@ -138,7 +138,7 @@ class PrioritiesClient:
     def list_tasks(
         self,
         *,
-        priority: Priority | str | None = None,
+        priority: Priority | int | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
@@ -158,8 +158,8 @@ class PrioritiesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_list_tasks(
+        _request = _operations.build_list_tasks(
             priority=priority,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_list_tasks(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_tasks(_response)

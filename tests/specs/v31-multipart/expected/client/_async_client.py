@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Self
+from typing import BinaryIO, Self
 
 import httpx
 
@@ -137,7 +137,7 @@ class AsyncMultipartUploadClient:
     async def upload_document(
         self,
         *,
-        file: str,
+        file: bytes | BinaryIO,
         title: str | None = None,
         pages: int | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -161,10 +161,10 @@ class AsyncMultipartUploadClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_upload_document(
+        _request = _operations.build_upload_document(
             file=file,
             title=title,
             pages=pages,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_upload_document(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_upload_document(_response)

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 import httpx
 import msgspec
 
@@ -17,20 +19,19 @@ _UPLOAD_DOCUMENT_0 = msgspec.json.Decoder(UploadDocument201)
 
 def build_upload_document(
     *,
-    file: str,
+    file: bytes | BinaryIO,
     title: str | None = None,
     pages: int | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``upload_document`` and build its request."""
     _query: list[tuple[str, str]] = []
     _headers: dict[str, str] = {}
-    _data: dict[str, str | list[str]] = {}
     _files: list[tuple[str, _runtime.FilePart]] = []
-    _data["file"] = _runtime.text(file)
+    _files.append(("file", _runtime.file_part("file", file)))
     if title is not None:
-        _data["title"] = _runtime.text(title)
+        _files.append(("title", _runtime.text_part(_runtime.text(title))))
     if pages is not None:
-        _data["pages"] = _runtime.text(pages)
+        _files.append(("pages", _runtime.text_part(_runtime.text(pages))))
     return _runtime.Request(
         operation="uploadDocument",
         method="POST",
@@ -38,7 +39,6 @@ def build_upload_document(
         headers=_headers,
         auth=(),
         accepts=("application/json",),
-        data=_data,
         files=_files,
     )
 

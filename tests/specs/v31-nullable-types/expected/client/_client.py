@@ -159,9 +159,9 @@ class NullableClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_patch_profile(
+        _request = _operations.build_patch_profile(
             id,
             body=body,
         )
-        response = self._send(request, timeout, max_retries, accept)
-        return _operations.parse_patch_profile(response)
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_patch_profile(_response)

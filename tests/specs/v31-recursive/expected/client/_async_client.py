@@ -155,6 +155,6 @@ class AsyncTreesClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_tree()
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_tree(response)
+        _request = _operations.build_get_tree()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_tree(_response)

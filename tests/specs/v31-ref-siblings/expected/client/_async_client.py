@@ -157,8 +157,8 @@ class AsyncRefSiblingsClient:
             ResponseDecodeError: The answer's body breaks the spec.
             ValueError: An argument is outside the limits the spec sets.
         """
-        request = _operations.build_get_job(
+        _request = _operations.build_get_job(
             id,
         )
-        response = await self._send(request, timeout, max_retries, accept)
-        return _operations.parse_get_job(response)
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_get_job(_response)
