@@ -165,11 +165,13 @@ def _opc(page: bytes) -> tuple[Decoder, Probe]:
 
 
 def _msrest(page: bytes) -> tuple[Decoder, Probe]:
-    from azure.cognitiveservices.vision.customvision.training import models
+    from azure.cognitiveservices.vision.customvision.training import (  # type: ignore[import-untyped]
+        models,
+    )
     from msrest import Deserializer
 
     client_models = {k: v for k, v in models.__dict__.items() if isinstance(v, type)}
-    deserialize = Deserializer(client_models)
+    deserialize = Deserializer(client_models)  # type: ignore[no-untyped-call]
 
     def decode() -> Any:
         return deserialize("[ImagePerformance]", page, content_type="application/json")

@@ -123,7 +123,7 @@ def runners(endpoint: str) -> dict[str, Runner]:
     if str(harness.GENERATED) not in sys.path:
         sys.path.insert(0, str(harness.GENERATED))
     package = importlib.import_module(harness.PACKAGE)
-    from azure.cognitiveservices.vision.customvision.training import (
+    from azure.cognitiveservices.vision.customvision.training import (  # type: ignore[import-untyped]
         CustomVisionTrainingClient as SdkClient,
     )
     from msrest.authentication import ApiKeyCredentials

@@ -13,6 +13,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -136,24 +137,44 @@ class ChildRun:
     returncode: int
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run_child(
     argv: Sequence[str | Path],
     *,
     cwd: Path,
     env: dict[str, str] | None = None,
     log: IO[bytes] | None = None,
+    memory: bool = False,
 ) -> ChildRun:
-    """Run a fresh process; its own peak RSS comes from ``wait4`` (its reaped children too)."""
+    """Run a fresh process: wall and CPU time from ``wait4`` (its reaped children included).
+
+    With ``memory``, the peak RSS comes from GNU time (``/usr/bin/time -f %M``), whose own
+    small process forks the command: ``ru_maxrss`` of a child forked from this big process
+    would count the pages it shared with us before ``exec``.
+    """
+    command = [str(a) for a in argv]
+    report: Path | None = None
+    if memory and GNU_TIME.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="maxrss-", dir=WORK)
+        os.close(fd)
+        report = Path(name)
+        command = [str(GNU_TIME), "-f", "%M", "-o", name, *command]
     out = log if log is not None else subprocess.DEVNULL
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(a) for a in argv], cwd=cwd, env=env or child_env(), stdout=out, stderr=out
-    )
+    proc = subprocess.Popen(command, cwd=cwd, env=env or child_env(), stdout=out, stderr=out)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    return ChildRun(wall, cpu, int(usage.ru_maxrss), proc.returncode)
+    maxrss = int(usage.ru_maxrss)
+    if report is not None:
+        lines = report.read_text(encoding="utf-8").split()
+        report.unlink()
+        maxrss = int(lines[-1]) if lines and lines[-1].isdigit() else -1
+    return ChildRun(wall, cpu, maxrss, proc.returncode)
 
 
 # ---------------------------------------------------------------------------------------
@@ -275,7 +296,7 @@ def opc_client(spec: Path, out: Path) -> tuple[Path, str]:
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.parent / f"{out.name}.log", "wb") as log:
-        argv = [BIN / "openapi-python-client", "generate", "--path", spec]
+        argv: list[str | Path] = [BIN / "openapi-python-client", "generate", "--path", spec]
         run = run_child([*argv, "--output-path", out, "--overwrite"], cwd=out.parent, log=log)
     if run.returncode != 0:
         raise RuntimeError(f"openapi-python-client failed on {spec}; see {log.name}")

@@ -32,7 +32,7 @@ class Candidate:
 
 def _dmcg_models(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    argv = [
+    argv: list[str | Path] = [
         harness.BIN / "datamodel-codegen",
         "--input",
         harness.ROOT / "spec" / "customvision-training.yaml",

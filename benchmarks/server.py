@@ -64,7 +64,11 @@ async def serve(answer: bytes) -> None:
 
     def watch_stdin() -> None:
         sys.stdin.buffer.read()  # returns at EOF: the benchmark finished or died
-        loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
+        loop.call_soon_threadsafe(finish)
+
+    def finish() -> None:
+        if not stop.done():
+            stop.set_result(None)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     async with server:

@@ -66,6 +66,9 @@ def _unchanged(config: Config, key: str) -> list[str] | None:
     touched since; None otherwise. Imports nothing heavy: this is the everyday no-op."""
     from . import cache, manifest, write
 
+    target = config.target
+    if any(target.parent.glob(f".{target.name}.apiforge-*")):
+        return None  # an interrupted run left something to clean: take the full path
     recorded = cache.recorded_run(config.target)
     owned = manifest.read(config.target)
     if not key or recorded is None or owned is None or recorded[0] != key:

@@ -38,10 +38,14 @@ def _server(b: SchemaBuilder) -> ir.Server:
     url = str(first.get("url", "/"))
     variables = dict(first.get("variables") or {})
     if not url.startswith(("http://", "https://", "{")):
-        url = "{endpoint}" + ("" if url == "/" else url)
-        variables["endpoint"] = {"description": "The service's base URL, like https://host."}
+        wire = next(
+            w for w in ("endpoint", "base_endpoint", "service_endpoint") if w not in variables
+        )
+        url = "{" + wire + "}" + ("" if url == "/" else url)
+        variables[wire] = {"description": "The service's base URL, like https://host."}
     first["url"] = url
-    py_names = names.unique([names.snake(v) for v in variables])
+    options = [names.PythonIdentifier(o) for o in CONSTRUCTOR_OPTIONS]
+    py_names = names.unique(options + [names.snake(v) for v in variables])[len(options) :]
     return ir.Server(
         url=url,
         variables=tuple(
@@ -57,8 +61,10 @@ def _server(b: SchemaBuilder) -> ir.Server:
     )
 
 
-def _security(b: SchemaBuilder) -> dict[str, ir.ApiKeyAuth]:
-    """Header API keys by scheme name; other schemes are reported as unsupported."""
+def _security(b: SchemaBuilder, taken: list[names.PythonIdentifier]) -> dict[str, ir.ApiKeyAuth]:
+    """Header API keys by scheme name; other schemes are reported as unsupported.
+
+    Their argument names are unique against ``taken`` (server variables, options)."""
     schemes = b.doc.get("components", {}).get("securitySchemes", {})
     found: dict[str, ir.ApiKeyAuth] = {}
     for key, scheme in schemes.items():
@@ -66,7 +72,9 @@ def _security(b: SchemaBuilder) -> dict[str, ir.ApiKeyAuth]:
         scheme, pointer = b.deref(scheme, pointer)
         if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
             header = scheme["name"]
-            found[key] = ir.ApiKeyAuth(key, header, names.snake(header))
+            name = names.unique([*taken, names.snake(header)])[-1]
+            taken.append(name)
+            found[key] = ir.ApiKeyAuth(key, header, name)
         else:
             b.error(pointer, "only apiKey security in a header is supported yet")
     return found
@@ -203,10 +211,13 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
     client = title if title.lower().endswith("client") else f"{title} Client"
     client_name = b.claim_class(client)
     b.class_names.add(f"Async{client_name}")
-    schemes = _security(b)
+    server = _server(b)
+    options = [names.PythonIdentifier(o) for o in CONSTRUCTOR_OPTIONS]
+    if not server.variables:
+        options.append(names.PythonIdentifier("base_url"))
+    schemes = _security(b, [*options, *(v.name for v in server.variables)])
     operations = _operations(b, schemes)
     used = sorted({a.scheme for op in operations for a in op.auth})
-    server = _server(b)
     taken = [v.name for v in server.variables] + [schemes[key].name for key in used]
     api = ir.Api(
         title=title,

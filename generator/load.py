@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -68,6 +69,7 @@ class LoadedSpec:
     positions: Positions
     sha256: str
     origins: Mapping[str, str] = field(default_factory=dict)
+    keys: Positions = field(default_factory=dict)  # where each mapping key is written
 
     def original(self, pointer: str) -> str:
         """The pointer in the file that ``pointer`` (of the document) came from."""
@@ -87,6 +89,14 @@ class LoadedSpec:
         line, column = self.positions.get(probe, (0, 0))
         return Location(self.display, line, column, pointer)
 
+    def error_at_key(self, pointer: str, message: str) -> Diagnostic:
+        """An error located at the key that names ``pointer``'s value."""
+        line, column = self.keys.get(self.original(pointer), (0, 0))
+        if not line:
+            return self.error(pointer, message)
+        where = Location(self.display, line, column, self.original(pointer))
+        return Diagnostic(Severity.ERROR, where, message)
+
     def error(self, pointer: str, message: str, hint: str = "") -> Diagnostic:
         """An error diagnostic located at ``pointer``."""
         return Diagnostic(Severity.ERROR, self.locate(pointer), message, hint)
@@ -103,6 +113,7 @@ class _Walker:
     def __init__(self, display: str) -> None:
         self.display = display
         self.positions: dict[str, tuple[int, int]] = {}
+        self.keys: dict[str, tuple[int, int]] = {}
         self.problems: list[Diagnostic] = []
         self.visited = 0
 
@@ -119,6 +130,7 @@ class _Walker:
             for key, value in node.value:
                 name = str(key.value)
                 child = f"{pointer}/{escape(name)}"
+                self.keys[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
                 if name in seen and name != "<<":
                     self.problems.append(self._at(key, child, f"duplicate key {name!r}"))
                 seen.add(name)
@@ -134,7 +146,7 @@ class _Walker:
         )
 
 
-def _syntax_error(exc: yaml.YAMLError, display: str) -> GenerationError:
+def _syntax_error(exc: yaml.YAMLError, display: str, text: str) -> GenerationError:
     """A located diagnostic for a YAML error, at the problem or else its context."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
@@ -147,6 +159,14 @@ def _syntax_error(exc: yaml.YAMLError, display: str) -> GenerationError:
                 )
             ]
         )
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
+        message = f"YAML syntax error: control characters such as U+{code:04X} are not allowed"
+        return GenerationError([Diagnostic(Severity.ERROR, Location(display, line, col), message)])
     return GenerationError(
         [Diagnostic(Severity.ERROR, Location(display), f"YAML syntax error: {exc}")]
     )
@@ -166,7 +186,7 @@ def _compose(text: str, display: str, *, construct: bool) -> tuple[Any, _Walker]
     return data, walker
 
 
-def _parse(text: str, display: str, *, json_data: Any = None) -> tuple[Any, Positions]:
+def _parse(text: str, display: str, *, json_data: Any = None) -> tuple[Any, Positions, Positions]:
     """Parse YAML keeping positions; for JSON, ``json_data`` is the document already read."""
     if json_data is not None:
         # YAML cannot read escaped surrogate pairs; their text does not matter for positions.
@@ -175,11 +195,11 @@ def _parse(text: str, display: str, *, json_data: Any = None) -> tuple[Any, Posi
         data, walker = _compose(text, display, construct=json_data is None)
     except yaml.YAMLError as exc:
         if json_data is None:
-            raise _syntax_error(exc, display) from None
-        return json_data, {}  # valid JSON that YAML misreads: no positions, still usable
+            raise _syntax_error(exc, display, text) from None
+        return json_data, {}, {}  # valid JSON that YAML misreads: no positions, still usable
     if walker.problems:
         raise GenerationError(walker.problems)
-    return (data if json_data is None else json_data), walker.positions
+    return (data if json_data is None else json_data), walker.positions, walker.keys
 
 
 def read(path: Path, display: str | None = None) -> LoadedSpec:
@@ -210,20 +230,27 @@ def read(path: Path, display: str | None = None) -> LoadedSpec:
             raise GenerationError(
                 [Diagnostic(Severity.ERROR, loc, f"JSON syntax error: {exc.msg}")]
             ) from None
-    document, positions = _parse(text, shown, json_data=json_data)
+    document, positions, keys = _parse(text, shown, json_data=json_data)
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}, not a mapping"
         raise GenerationError(
             [Diagnostic(Severity.ERROR, Location(shown, 1, 1), f"spec is {kind}")]
         )
-    return LoadedSpec(path, shown, document, positions, hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256(raw).hexdigest()
+    return LoadedSpec(path, shown, document, positions, digest, keys=keys)
+
+
+def ref_pointer(ref: str) -> str:
+    """The JSON pointer a local ``#/...`` reference names, percent-decoding undone."""
+    return "/".join(unquote(token) for token in ref[1:].split("/"))
 
 
 def resolve_pointer(document: Any, ref: str) -> Any:
     """The value a local ``#/...`` reference names; ``KeyError`` when there is none."""
     node = document
     for token in ref[2:].split("/") if ref != "#" else []:
-        token = token.replace("~1", "/").replace("~0", "~")
+        # A fragment may be percent-encoded (RFC 6901 section 6) before its ~ escapes.
+        token = unquote(token).replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict) and token in node:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):

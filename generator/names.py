@@ -18,7 +18,8 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # spelled like one would shadow it (a field ``str`` breaks ``list[str]`` in its class body).
 _RESERVED = frozenset(
     {"self", "cls", "msgspec", "httpx", "enum", "datetime", "uuid", "typing", "annotations"}
-    | {"str", "int", "float", "bool", "bytes", "list", "dict", "object", "None"}
+    | {"str", "int", "float", "bool", "bytes", "list", "dict", "object", "None", "frozenset"}
+    | {"ClassVar", "cast"}
 )
 # Hard keywords, plus the soft keywords of every supported Python (3.12 added ``type``),
 # fixed here so that output never depends on the Python that runs the generator.

@@ -194,7 +194,9 @@ def errors(api: ir.Api, meta: Meta) -> str:
 
 def runtime(api: ir.Api, meta: Meta, package: str) -> str:
     """``_runtime.py``."""
-    agent = f"{package}/{api.version} apiforge/{meta.generator_version}"
+    # Header values must be visible ASCII: anything else in the spec's version is replaced.
+    version = "".join(c if "!" <= c <= "~" else "_" for c in api.version) or "0"
+    agent = f"{package}/{version} apiforge/{meta.generator_version}"
     return _render(
         "_runtime.py.jinja",
         meta=meta,

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import ir, names
 from .diagnostics import Diagnostic, Severity
-from .load import LoadedSpec, escape, resolve_pointer
+from .load import LoadedSpec, escape, ref_pointer, resolve_pointer
 
 _STRING_FORMATS = {
     "uuid": ir.Primitive.UUID,
@@ -36,12 +36,15 @@ _RUNTIME_CLASSES = frozenset(
         "ApiTimeoutError",
         "AsyncIterator",
         "BinaryIO",
+        "ClassVar",
         "Iterator",
         "Literal",
+        "Mapping",
         "ResponseDecodeError",
         "RetryPolicy",
         "Self",
         "Sequence",
+        "TYPE_CHECKING",
         "TypeAlias",
         "UnknownVariant",
     }
@@ -93,7 +96,7 @@ class SchemaBuilder:
                 self.error(pointer, f"$ref cycle through {ref!r}")
                 return {}, pointer
             seen.add(ref)
-            schema, pointer = resolve_pointer(self.doc, ref), ref[1:]
+            schema, pointer = resolve_pointer(self.doc, ref), ref_pointer(ref)
         return schema, pointer
 
     def named_type(self, schema: Any, pointer: str) -> ir.TypeRef:
@@ -232,6 +235,13 @@ class SchemaBuilder:
             required |= set(part.get("required", []))
         own = [w for w in props if w not in inherited]
         taken = [f.name for f in base.fields] if base else []
+        for wire in own:
+            if any(c in wire for c in '"\\') or any(ord(c) < 0x20 for c in wire):
+                self.error(
+                    props[wire][1],
+                    f"property name {wire!r} holds a quote, backslash or control character,"
+                    " which msgspec cannot map to a field",
+                )
         py_names = names.unique(taken + [names.snake(w) for w in own])[len(taken) :]
         fields = [
             self.field(wire, py, props[wire], wire in required, name)

@@ -56,6 +56,7 @@ def _external(spec: LoadedSpec, where: str, ref: str) -> Diagnostic:
 def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
     """Refuse remote and unresolved references before the validator trips over them."""
     problems = []
+    cycles: set[frozenset[str]] = set()
     for pointer, ref in _refs(spec.document, ""):
         where = f"{pointer}/$ref"
         if not isinstance(ref, str):
@@ -67,6 +68,49 @@ def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
                 resolve_pointer(spec.document, ref)
             except KeyError:
                 problems.append(spec.error(where, f"unresolved reference {ref!r}"))
+                continue
+            members = _ref_cycle(spec.document, "#" + pointer, ref)
+            if members and members not in cycles:  # each cycle once, at its first $ref
+                cycles.add(members)
+                message = f"$ref cycle: {', '.join(sorted(members))} refer only to each other"
+                hint = "a schema must say what it is somewhere"
+                problems.append(spec.error(where, message, hint))
+    return problems
+
+
+def _ref_cycle(document: Any, holder: str, ref: str) -> frozenset[str]:
+    """The references of a pure ``$ref`` loop through ``holder``, or an empty set; a loop
+    that ``holder`` only leads into is reported at the loop itself."""
+    seen = [holder]
+    following: Any = ref
+    while isinstance(following, str) and following.startswith("#"):
+        if following == holder:
+            return frozenset(seen)
+        if following in seen:
+            return frozenset()
+        seen.append(following)
+        try:
+            target = resolve_pointer(document, following)
+        except KeyError:
+            return frozenset()
+        following = target.get("$ref") if isinstance(target, dict) else None
+    return frozenset()
+
+
+_TEMPLATE_NAME = re.compile(r"\{([^{}]*)\}")
+
+
+def check_path_templates(spec: LoadedSpec) -> list[Diagnostic]:
+    """Path template names the validator's template parser would choke on (``{a!b}``)."""
+    problems = []
+    for path in spec.document.get("paths") or {}:
+        for name in _TEMPLATE_NAME.findall(str(path)):
+            if not name or any(c in name for c in "!:[]"):
+                message = (
+                    f"path template parameter {{{name}}} holds a character"
+                    " ('!', ':', '[' or ']') that cannot be parsed"
+                )
+                problems.append(spec.error_at_key(f"/paths/{escape(str(path))}", message))
     return problems
 
 
@@ -153,7 +197,7 @@ def validate(spec: LoadedSpec) -> list[Diagnostic]:
         hint = "supported: swagger 2.0, openapi 3.0.x and 3.1.x"
         kind = "Swagger" if key == "swagger" else "OpenAPI"
         return [spec.error(f"/{key}", f"unsupported {kind} version {version!r}", hint)]
-    problems = check_refs(spec)
+    problems = check_refs(spec) + check_path_templates(spec)
     if problems:
         return problems
     found: list[tuple[str, str]] = []

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,8 +109,18 @@ def leftovers(output: Path) -> list[str]:
     return sorted(p.name for p in output.iterdir() if p.name != PACKAGE)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """apiforge's cache (formatted blocks, the record of each output's last run) in a
+    directory of this module's own, for every run here."""
+    folder = tmp_path_factory.mktemp("apiforge-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("APIFORGE_CACHE_DIR", str(folder))
+        yield folder
+
+
 def environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "APIFORGE_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update({"PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **extra})
     return env
 
@@ -267,8 +277,11 @@ def test_run_left_to_finish_leaves_the_new_package(
 def test_leftovers_of_killed_runs_are_cleaned_by_the_next_run(
     output: Path, trees: Trees, specs: dict[str, Path], cli: Cli
 ) -> None:
-    """Two runs killed mid-write leave two staging directories; an up-to-date package is
-    still cleaned around, and a changed one is written."""
+    """Runs killed mid-write leave staging directories; the next run cleans them even
+    when it finds the package up to date and has nothing to write."""
+    args = ("--output", output, "--package", PACKAGE)
+    settled = cli("generate", specs["old"], *args, cwd=output.parent)  # the everyday no-op
+    assert settled.returncode == 0 and ": 0 written" in settled.stdout, settled.stderr
     for _ in range(2):
         proc = start(specs["new"], output)
         try:
@@ -279,12 +292,13 @@ def test_leftovers_of_killed_runs_are_cleaned_by_the_next_run(
             proc.communicate()
         assert read_tree(output / PACKAGE) == trees.old
     assert len([n for n in leftovers(output) if n.startswith(f".{PACKAGE}.apiforge-new-")]) >= 1
-    result = cli(
-        "generate", specs["old"], "--output", output, "--package", PACKAGE, cwd=output.parent
-    )
+    result = cli("generate", specs["old"], *args, cwd=output.parent)
     assert result.returncode == 0, result.stderr
     assert read_tree(output / PACKAGE) == trees.old
     assert leftovers(output) == [], "an up-to-date run must still remove staging leftovers"
+    # A run with something to write succeeds beside them as well.
+    assert cli("generate", specs["new"], *args, cwd=output.parent).returncode == 0
+    assert read_tree(output / PACKAGE) == trees.new and leftovers(output) == []
 
 
 # --- ownership --------------------------------------------------------------------------------

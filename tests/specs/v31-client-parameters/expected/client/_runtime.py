@@ -214,7 +214,10 @@ def object_text(value: Any) -> str:
 
 
 def path_segment(value: str) -> str:
-    """Percent-encode one path segment, so an argument cannot add segments."""
+    """Percent-encode one path segment, so an argument cannot add or remove segments
+    (``..`` and ``.`` are encoded too: URL normalisation would resolve them)."""
+    if value in (".", ".."):
+        return value.replace(".", "%2E")
     return quote(value, safe="")
 
 
