@@ -273,6 +273,10 @@ def _rss(runs: list[ChildRun]) -> str:
     return f"{statistics.median(r.maxrss_kib for r in runs) / 1024:.0f}"
 
 
+def _cpu(runs: list[ChildRun]) -> str:
+    return f"{statistics.median(r.cpu for r in runs):.2f}"
+
+
 def snapshot(work: Path) -> Path:
     """A copy of generator/ and templates/ as they are now, which every apiforge run of this
     benchmark imports (PYTHONPATH): edits made while it runs cannot change the generator
@@ -359,6 +363,7 @@ def _cold_table(
             "tool",
             "runs",
             f"wall s median (min{DASH}max)",
+            "CPU s",
             "peak RSS MiB",
             "ms per op+schema",
             "time vs apiforge",
@@ -371,7 +376,8 @@ def _cold_table(
             f"{harness.version_of('datamodel-code-generator')} (models only, black + isort)."
             f" Runs per cell: up to {MAX_RUNS}, fewer when one run takes more than "
             f"{COLD_BUDGET / MAX_RUNS:g} s (budget {COLD_BUDGET:g} s per cell, half for c/2)."
-            "\nPeak RSS: the generating process and the processes it waits for (GNU time's %M)."
+            "\nCPU: user + system, the processes it waits for included (median). Peak RSS: "
+            "the largest single process of the run (GNU time's %M), not the sum over a pool."
         ),
     )
     for doc in docs:
@@ -385,6 +391,7 @@ def _cold_table(
                 tool,
                 s.n,
                 s.show("s"),
+                _cpu(runs),
                 _rss(runs),
                 f"{s.median * 1e3 / doc.units:.1f}",
                 f"{s.median / t[doc.key][OURS]:.2f}{TIMES}",
@@ -456,6 +463,7 @@ def _regen_table(
             "mode",
             "runs",
             f"wall s median (min{DASH}max)",
+            "CPU s",
             "peak RSS MiB",
             "vs apiforge cold",
             "openapi-python-client cold / this",
@@ -475,6 +483,7 @@ def _regen_table(
                 mode,
                 s.n,
                 s.show("s"),
+                _cpu(runs),
                 _rss(runs),
                 f"{s.median / t[doc.key][OURS]:.2f}{TIMES}",
                 f"{t[doc.key][OPC] / s.median:.2f}{TIMES}",

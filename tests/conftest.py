@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from pythonpath import no_site_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPEC = REPO_ROOT / "spec" / "customvision-training.yaml"
@@ -101,12 +102,13 @@ def run_cli(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     pythonpath: Path = REPO_ROOT,
-    flags: Sequence[str] = ("-P",),
+    flags: Sequence[str] = ("-P", "-S"),
 ) -> subprocess.CompletedProcess[str]:
     """``python -m generator ARGS`` in a fresh interpreter importing ``generator`` from
-    ``pythonpath`` only (``-P``: neither the cwd nor the script directory is prepended)."""
+    ``pythonpath`` only (``-P``: neither the cwd nor the script directory is prepended;
+    ``-S``: no .pth files, see SITE_PACKAGES)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    environment.update({"PYTHONPATH": str(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"})
+    environment.update({"PYTHONPATH": no_site_path(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"})
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, *flags, "-m", "generator", *map(str, args)],

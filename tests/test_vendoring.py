@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 from http_server import Reply, ScriptedServer
+from pythonpath import no_site_path
 
 from generator import cli as apiforge_cli
 
@@ -296,7 +297,7 @@ url, checkout = sys.argv[1], Path(sys.argv[2]).resolve()
 with CustomVisionTrainingClient(url, "KEY") as client:
     images = client.get_image_performances("PROJECT", uuid.UUID("ITERATION"), take=2)
 
-venv = Path(sys.prefix).resolve()
+venv = Path(sys.executable).parent.parent.absolute()  # sys.prefix needs the site module
 from_checkout = sorted(
     name
     for name, module in list(sys.modules.items())
@@ -325,7 +326,9 @@ for image in images:
     })
 print(json.dumps({
     "package_file": str(Path(cv_client.__file__).resolve()),
-    "generator_importable": importlib.util.find_spec("generator") is not None,
+    # (an editable install leaves the wheel's templates in site-packages/generator/,
+    # a namespace directory without code: what must not be importable is the code)
+    "generator_importable": importlib.util.find_spec("generator.cli") is not None,
     "golden_importable": importlib.util.find_spec("customvision_training") is not None,
     "from_checkout": from_checkout,
     "images": decoded,
@@ -433,11 +436,11 @@ def test_vendored_package_works_from_the_other_repository(cli: Cli, vendored: Ve
     env = {
         k: v for k, v in clean_env().items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
     }
-    env["PYTHONPATH"] = str(vendored.repo / "src" / "vendor")
+    env["PYTHONPATH"] = no_site_path(vendored.repo / "src" / "vendor")
     with ScriptedServer() as server:
         server.enqueue(Reply.json(PAYLOAD))
         result = subprocess.run(
-            [sys.executable, "app.py", server.url, str(REPO)],
+            [sys.executable, "-S", "app.py", server.url, str(REPO)],
             cwd=vendored.repo,
             env=env,
             capture_output=True,

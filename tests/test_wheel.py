@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from pythonpath import no_site_path
 
 Tree = dict[str, bytes]
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -106,9 +107,9 @@ def test_unpacked_wheel_is_what_gets_imported(
         "print(json.dumps([generator.__file__, str(r.templates_dir()), sys.path]))"
     )
     env = _clean_env()
-    env["PYTHONPATH"] = str(installed)
+    env["PYTHONPATH"] = no_site_path(installed)
     result = subprocess.run(
-        [sys.executable, "-P", "-c", probe],
+        [sys.executable, "-P", "-S", "-c", probe],
         cwd=outside,
         env=env,
         capture_output=True,
