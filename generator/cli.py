@@ -13,7 +13,6 @@ from typing import TextIO
 
 from . import __version__, config, generate
 from .diagnostics import GenerationError, Report, Severity
-from .verify import verify
 
 GENERATE_EXAMPLES = """\
 examples:
@@ -161,6 +160,8 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
 
 
 def _verify(args: argparse.Namespace, out: _Out) -> int:
+    from .verify import verify  # only this command needs it
+
     try:
         drift = verify(args.directory, args.spec)
     except GenerationError as exc:

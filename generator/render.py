@@ -6,6 +6,7 @@ escaped literals they print come from ``emit`` and the imports from ``imports``.
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +16,7 @@ from typing import Any
 import jinja2
 
 from . import emit, imports, ir
-from .cache import builtin_templates
+from .cache import builtin_templates, cache_root
 from .diagnostics import Diagnostic, GenerationError, Location, Severity
 from .imports import Import
 
@@ -43,6 +44,29 @@ def templates_dir() -> Path:
     return builtin_templates()
 
 
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """A bytecode cache whose every failure is a miss, never an error."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError, ValueError, EOFError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    root = cache_root()
+    if root is None:
+        return None
+    try:
+        (root / "jinja").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(root / "jinja"))
+
+
 @cache
 def environment(directory: Path, override: Path | None = None) -> jinja2.Environment:
     """One strict, deterministic environment per template directory (and override)."""
@@ -52,6 +76,7 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         loaders.insert(0, jinja2.FileSystemLoader(override))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_bytecode_cache(),  # compiled templates, checked against their source
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Python: escaping is emit's job, not HTML's
         keep_trailing_newline=True,
