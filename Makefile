@@ -29,15 +29,15 @@ pytest: $(STAMP) node_modules/.package-lock.json
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check generator generated tests
-	$(PY) -m ruff format --check generator tests
+	$(PY) -m ruff check generator generated tests benchmarks
+	$(PY) -m ruff format --check generator tests benchmarks
 
 typecheck: $(STAMP)
 	$(PY) -m mypy --strict generator generated/customvision_training
 
 fmt: $(STAMP)
-	$(PY) -m ruff format generator tests
-	$(PY) -m ruff check --fix generator tests
+	$(PY) -m ruff format generator tests benchmarks
+	$(PY) -m ruff check --fix generator tests benchmarks
 
 test: pytest typecheck lint check
 

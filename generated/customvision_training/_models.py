@@ -2,7 +2,12 @@
 # spec sha256: bbc3bc57f52dd3bf05c25e8457e6775f1d695198b36d8e6b62813742a41a633d
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import msgspec
 from ._enums import CustomVisionErrorCodes, TagType
 
 
-class BoundingBox(msgspec.Struct, kw_only=True):
+class BoundingBox(msgspec.Struct, kw_only=True, gc=False):
     """Bounding box that defines a region of an image.
 
     Attributes:
@@ -30,7 +35,7 @@ class BoundingBox(msgspec.Struct, kw_only=True):
     height: float
 
 
-class CustomVisionError(msgspec.Struct, kw_only=True):
+class CustomVisionError(msgspec.Struct, kw_only=True, gc=False):
     """CustomVisionError
 
     Attributes:
@@ -42,7 +47,7 @@ class CustomVisionError(msgspec.Struct, kw_only=True):
     message: str
 
 
-class ImagePerformance(msgspec.Struct, kw_only=True):
+class ImagePerformance(msgspec.Struct, kw_only=True, gc=False):
     """Image performance model."""
 
     predictions: list[Prediction] | None = None
@@ -56,7 +61,7 @@ class ImagePerformance(msgspec.Struct, kw_only=True):
     regions: list[ImageRegion] | None = None
 
 
-class Prediction(msgspec.Struct, kw_only=True):
+class Prediction(msgspec.Struct, kw_only=True, gc=False):
     """Prediction result.
 
     Attributes:
@@ -74,7 +79,7 @@ class Prediction(msgspec.Struct, kw_only=True):
     tag_type: TagType | None = msgspec.field(default=None, name="tagType")
 
 
-class ImageTag(msgspec.Struct, kw_only=True):
+class ImageTag(msgspec.Struct, kw_only=True, gc=False):
     """ImageTag"""
 
     tag_id: uuid.UUID | None = msgspec.field(default=None, name="tagId")
@@ -82,7 +87,7 @@ class ImageTag(msgspec.Struct, kw_only=True):
     created: datetime.datetime | None = None
 
 
-class ImageRegion(msgspec.Struct, kw_only=True):
+class ImageRegion(msgspec.Struct, kw_only=True, gc=False):
     """ImageRegion
 
     Attributes:

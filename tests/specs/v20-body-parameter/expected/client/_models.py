@@ -2,14 +2,19 @@
 # spec sha256: 12d08c479987a819b36cbf913ce8b5d2d1e23fd001cbc57bc21aa1274fa8c5e2
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Order(msgspec.Struct, kw_only=True):
+class Order(msgspec.Struct, kw_only=True, gc=False):
     """Order"""
 
     item: str

@@ -2,14 +2,19 @@
 # spec sha256: 21ce2e80cea0f1af862aa27913cfa57e949e251c56ed0ab5681f3e2fd7b0b0ba
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Note(msgspec.Struct, kw_only=True):
+class Note(msgspec.Struct, kw_only=True, gc=False):
     """Note"""
 
     id: str | None = None

@@ -2,7 +2,12 @@
 # spec sha256: efbdf3ab2a3d139e87ccef77fa5384bcfc2de0e168f98ec9483989628a96f7c8
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import msgspec
 from ._enums import SettingsMode
 
 
-class Settings(msgspec.Struct, kw_only=True):
+class Settings(msgspec.Struct, kw_only=True, gc=False):
     """Settings"""
 
     retries: int = 3

@@ -2,7 +2,12 @@
 # spec sha256: a1e0557c3781ffb202af512bbaddcb808845324e1846d80faecb3f3038444d49
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,20 @@ from . import _unions
 from ._unions import UnknownVariant
 
 
-class Pet(msgspec.Struct, kw_only=True):
+class Pet(msgspec.Struct, kw_only=True, gc=False):
     """Pet"""
 
     kind: str
     name: str | None = None
 
 
-class Cat(Pet, kw_only=True):
+class Cat(Pet, kw_only=True, gc=False):
     """Cat"""
 
     lives: int | None = None
 
 
-class Dog(Pet, kw_only=True):
+class Dog(Pet, kw_only=True, gc=False):
     """Dog"""
 
     good_boy: bool | None = msgspec.field(default=None, name="goodBoy")

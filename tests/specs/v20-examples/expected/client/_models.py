@@ -2,14 +2,19 @@
 # spec sha256: 45d23739ed174766545dfa01f6e527023495efd07269f3b2f909c8ccd04c4b2b
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class User(msgspec.Struct, kw_only=True):
+class User(msgspec.Struct, kw_only=True, gc=False):
     """User"""
 
     id: str | None = None

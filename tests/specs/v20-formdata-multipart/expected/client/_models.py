@@ -2,14 +2,19 @@
 # spec sha256: eba5710b19151f1ee0a0079eaee35b1327e194c440508d0951e94582873d12a0
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Image(msgspec.Struct, kw_only=True):
+class Image(msgspec.Struct, kw_only=True, gc=False):
     """Image"""
 
     id: str | None = None

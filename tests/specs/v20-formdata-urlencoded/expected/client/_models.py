@@ -2,14 +2,19 @@
 # spec sha256: e45a5daf3d026a079a8b703f487b8c9f29c825908e56d0aecb2ce28037d1995a
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class GetToken200(msgspec.Struct, kw_only=True):
+class GetToken200(msgspec.Struct, kw_only=True, gc=False):
     """GetToken200"""
 
     access_token: str | None = None

@@ -2,7 +2,12 @@
 # spec sha256: aed44dcee0c5b5e3f86faf1eb5576c4b0d7cb9baebdecdbc65ea0874a41e91e3
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -13,21 +18,21 @@ import msgspec
 from ._enums import CreateReport200Format
 
 
-class CreateReportBody(msgspec.Struct, kw_only=True):
+class CreateReportBody(msgspec.Struct, kw_only=True, gc=False):
     """CreateReportBody"""
 
     title: str | None = None
     range: CreateReportBodyRange | None = None
 
 
-class CreateReportBodyRange(msgspec.Struct, kw_only=True):
+class CreateReportBodyRange(msgspec.Struct, kw_only=True, gc=False):
     """CreateReportBodyRange"""
 
     start: datetime.date | None = None
     end: datetime.date | None = None
 
 
-class CreateReport200(msgspec.Struct, kw_only=True):
+class CreateReport200(msgspec.Struct, kw_only=True, gc=False):
     """CreateReport200"""
 
     id: str | None = None
@@ -35,7 +40,7 @@ class CreateReport200(msgspec.Struct, kw_only=True):
     format: CreateReport200Format | None = None
 
 
-class CreateReport200RowsItem(msgspec.Struct, kw_only=True):
+class CreateReport200RowsItem(msgspec.Struct, kw_only=True, gc=False):
     """CreateReport200RowsItem"""
 
     label: str | None = None

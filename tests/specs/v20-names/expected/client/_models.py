@@ -2,7 +2,12 @@
 # spec sha256: 9ff2d014fdee68a68ac196e576ffa5e7d9594c134c93ad3e300b3f246e661f0e
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import msgspec
 from ._enums import Model2NdThingKind
 
 
-class Class(msgspec.Struct, kw_only=True):
+class Class(msgspec.Struct, kw_only=True, gc=False):
     """Class"""
 
     import_: str | None = msgspec.field(default=None, name="import")
@@ -25,7 +30,7 @@ class Class(msgspec.Struct, kw_only=True):
     self_: str | None = msgspec.field(default=None, name="self")
 
 
-class Model_2NdThing(msgspec.Struct, kw_only=True):
+class Model_2NdThing(msgspec.Struct, kw_only=True, gc=False):
     """Model_2NdThing"""
 
     kind: Model2NdThingKind | None = None

@@ -2,14 +2,19 @@
 # spec sha256: b7fb1378615d0dfffdb969469a433ddddc5cd62bc218f4855ced118b43cc431b
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Blob(msgspec.Struct, kw_only=True):
+class Blob(msgspec.Struct, kw_only=True, gc=False):
     """Blob"""
 
     name: str | None = None

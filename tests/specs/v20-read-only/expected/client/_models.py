@@ -2,7 +2,12 @@
 # spec sha256: 5a2fadd0b34791b7c11c71289f615f4ed96d594a01369563128ae0d7882dabeb
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import ClassVar
 import msgspec
 
 
-class Widget(msgspec.Struct, kw_only=True):
+class Widget(msgspec.Struct, kw_only=True, gc=False):
     """Widget"""
 
     # Sent by the service only: left out of request bodies.
@@ -28,7 +33,7 @@ class Widget(msgspec.Struct, kw_only=True):
     part: Part | None = None
 
 
-class Part(msgspec.Struct, kw_only=True):
+class Part(msgspec.Struct, kw_only=True, gc=False):
     """Part"""
 
     # Sent by the service only: left out of request bodies.

@@ -2,7 +2,12 @@
 # spec sha256: 0f068c5a9d3e676eee75a936502ff05a7568b323909547036fff65f4eaf4a9e8
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import msgspec
 from ._enums import Color, ItemSize, ShapeKind
 
 
-class Item(msgspec.Struct, kw_only=True):
+class Item(msgspec.Struct, kw_only=True, gc=False):
     """Item"""
 
     color: Color | None = None

@@ -2,14 +2,19 @@
 # spec sha256: bf4c73779c73af720d2cc3f4815547c906e44a6781a80277a1f30d635d465e70
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Person(msgspec.Struct, kw_only=True):
+class Person(msgspec.Struct, kw_only=True, gc=False):
     """Person"""
 
     name: str
@@ -18,7 +23,7 @@ class Person(msgspec.Struct, kw_only=True):
     address: Address | None = None
 
 
-class Address(msgspec.Struct, kw_only=True):
+class Address(msgspec.Struct, kw_only=True, gc=False):
     """Address"""
 
     city: str | None = None

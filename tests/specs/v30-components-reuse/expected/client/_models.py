@@ -2,20 +2,25 @@
 # spec sha256: 410c1f98e31e7f1a9fcaac4f20892593add448fa0f43457e57c599c95e48ee4f
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class User(msgspec.Struct, kw_only=True):
+class User(msgspec.Struct, kw_only=True, gc=False):
     """User"""
 
     name: str
 
 
-class Error(msgspec.Struct, kw_only=True):
+class Error(msgspec.Struct, kw_only=True, gc=False):
     """Error"""
 
     code: str | None = None

@@ -2,20 +2,25 @@
 # spec sha256: d115b1f3b22017a149f37bdadbe9ac0228bd495a55f8d253067fa2ec1e65919d
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Thing(msgspec.Struct, kw_only=True):
+class Thing(msgspec.Struct, kw_only=True, gc=False):
     """Thing"""
 
     id: str | None = None
 
 
-class ErrorResponse(msgspec.Struct, kw_only=True):
+class ErrorResponse(msgspec.Struct, kw_only=True, gc=False):
     """ErrorResponse"""
 
     code: str

@@ -2,14 +2,19 @@
 # spec sha256: cec722d58152f8508d6bff199f2de6a57154fd4ce918b713d44b4963bacb5aa3
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class User(msgspec.Struct, kw_only=True):
+class User(msgspec.Struct, kw_only=True, gc=False):
     """User"""
 
     id: str | None = None

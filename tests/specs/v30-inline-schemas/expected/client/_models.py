@@ -2,7 +2,12 @@
 # spec sha256: 9beb7a6d6f9532f910586960bb34b36e7cc132dbc8043a731eb5acce9e76a2f5
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,28 +16,28 @@ import datetime
 import msgspec
 
 
-class CreateReportBody(msgspec.Struct, kw_only=True):
+class CreateReportBody(msgspec.Struct, kw_only=True, gc=False):
     """CreateReportBody"""
 
     title: str | None = None
     range: CreateReportBodyRange | None = None
 
 
-class CreateReportBodyRange(msgspec.Struct, kw_only=True):
+class CreateReportBodyRange(msgspec.Struct, kw_only=True, gc=False):
     """CreateReportBodyRange"""
 
     start: datetime.date | None = None
     end: datetime.date | None = None
 
 
-class CreateReport200(msgspec.Struct, kw_only=True):
+class CreateReport200(msgspec.Struct, kw_only=True, gc=False):
     """CreateReport200"""
 
     id: str | None = None
     rows: list[CreateReport200RowsItem] | None = None
 
 
-class CreateReport200RowsItem(msgspec.Struct, kw_only=True):
+class CreateReport200RowsItem(msgspec.Struct, kw_only=True, gc=False):
     """CreateReport200RowsItem"""
 
     label: str | None = None

@@ -2,14 +2,19 @@
 # spec sha256: 10e8d390e42c7513f76bb814daac26cca69f2863fec1542deb7e906802ea90a9
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class UploadDocument201(msgspec.Struct, kw_only=True):
+class UploadDocument201(msgspec.Struct, kw_only=True, gc=False):
     """UploadDocument201"""
 
     id: str | None = None

@@ -2,14 +2,19 @@
 # spec sha256: b50e300fab3fb67dbae9b9bd7f9b20891f43764a2463e1a26519a6841624d536
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Profile(msgspec.Struct, kw_only=True):
+class Profile(msgspec.Struct, kw_only=True, gc=False):
     """Profile"""
 
     name: str
@@ -19,7 +24,7 @@ class Profile(msgspec.Struct, kw_only=True):
     home: Place | None = None
 
 
-class Place(msgspec.Struct, kw_only=True):
+class Place(msgspec.Struct, kw_only=True, gc=False):
     """Place"""
 
     city: str | None = None

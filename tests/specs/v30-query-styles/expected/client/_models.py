@@ -2,14 +2,19 @@
 # spec sha256: be2b00fe6046290691b6865971cc81099e71fb4ca0afdfc2d46a430363c4722a
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Filter(msgspec.Struct, kw_only=True):
+class Filter(msgspec.Struct, kw_only=True, gc=False):
     """Filter"""
 
     a: int | None = None

@@ -2,7 +2,12 @@
 # spec sha256: b365d546e9726e037bc601b97be41432a3f45b1c47f1b295190d99010299e0b1
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import msgspec
 from ._enums import State
 
 
-class Job(msgspec.Struct, kw_only=True):
+class Job(msgspec.Struct, kw_only=True, gc=False):
     """Job
 
     Attributes:
@@ -22,7 +27,7 @@ class Job(msgspec.Struct, kw_only=True):
     error: Problem | None = None
 
 
-class Problem(msgspec.Struct, kw_only=True):
+class Problem(msgspec.Struct, kw_only=True, gc=False):
     """Problem"""
 
     code: str | None = None

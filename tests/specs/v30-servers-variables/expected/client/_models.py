@@ -2,14 +2,19 @@
 # spec sha256: 957367d99c0396f707a256fc5b8d742a1fb8c82eb9289d189c0da3a0bf594377
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class GetStatus200(msgspec.Struct, kw_only=True):
+class GetStatus200(msgspec.Struct, kw_only=True, gc=False):
     """GetStatus200"""
 
     healthy: bool | None = None

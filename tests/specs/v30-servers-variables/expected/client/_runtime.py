@@ -7,9 +7,7 @@
 from __future__ import annotations
 
 import datetime
-import email.utils
 import enum
-import ipaddress
 import logging
 import os
 import random
@@ -22,7 +20,6 @@ from urllib.parse import quote, urlsplit
 import httpx
 import msgspec
 
-from . import _xml
 from ._errors import (
     ApiConnectionError,
     ApiError,
@@ -122,6 +119,8 @@ def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
+        import ipaddress  # only for plain-http endpoints: kept off the import path
+
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
@@ -283,6 +282,8 @@ def _retry_after(response: httpx.Response) -> float | None:
     except ValueError:
         pass
     try:
+        import email.utils  # only for a Retry-After date: kept off the import path
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
@@ -361,6 +362,8 @@ def _decode_body(
     if media in _JSON_TYPES or media.endswith("+json"):
         return decoder.decode(response.content)
     if media in _XML_TYPES or media.endswith("+xml"):
+        from . import _xml  # XML is rare: its parser is not imported until needed
+
         return cast(T, _xml.decode(response.content, t))
     raise TypeError(f"unexpected content type {media or 'none'!r}")
 
@@ -371,12 +374,7 @@ def decode(
     """Decode a 2xx body from JSON or XML, or raise ``ResponseDecodeError`` saying why."""
     try:
         return _decode_body(response, decoder, t)
-    except (
-        msgspec.DecodeError,
-        msgspec.ValidationError,
-        _xml.XmlError,
-        TypeError,
-    ) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError) as exc:
         raise ResponseDecodeError(
             str(exc), operation=operation, response=response
         ) from None
@@ -393,6 +391,6 @@ def status_error(
     if decoder is not None and t is not None:
         try:
             error = _decode_body(response, decoder, t)
-        except (msgspec.DecodeError, msgspec.ValidationError, _xml.XmlError, TypeError):
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError):
             error = None
     return ApiStatusError(operation=operation, response=response, error=error)

@@ -2,27 +2,32 @@
 # spec sha256: ebb706f466c19ff061b0df20aad04e73970230a72313d8ee9e8b7b1090aa796b
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Job(msgspec.Struct, kw_only=True):
+class Job(msgspec.Struct, kw_only=True, gc=False):
     """Job"""
 
     id: str | None = None
     status: str | None = None
 
 
-class MultiStatus(msgspec.Struct, kw_only=True):
+class MultiStatus(msgspec.Struct, kw_only=True, gc=False):
     """MultiStatus"""
 
     results: list[MultiStatusResultsItem] | None = None
 
 
-class MultiStatusResultsItem(msgspec.Struct, kw_only=True):
+class MultiStatusResultsItem(msgspec.Struct, kw_only=True, gc=False):
     """MultiStatusResultsItem"""
 
     id: str | None = None

@@ -2,21 +2,26 @@
 # spec sha256: ccb8115499f3959cd08cb01142828458b3a0121bca935cd3fba7e22878fffe27
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Person(msgspec.Struct, kw_only=True):
+class Person(msgspec.Struct, kw_only=True, gc=False):
     """Person"""
 
     name: str
     email: str | None = None
 
 
-class Employee(Person, kw_only=True):
+class Employee(Person, kw_only=True, gc=False):
     """Employee"""
 
     employee_id: int = msgspec.field(name="employeeId")

@@ -2,7 +2,12 @@
 # spec sha256: 35bd67c90d45de3fe043335c6e9276d47f55059e73f50e0f3ae130a545acdfcb
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,19 @@ import datetime
 import msgspec
 
 
-class Named(msgspec.Struct, kw_only=True):
+class Named(msgspec.Struct, kw_only=True, gc=False):
     """Named"""
 
     name: str
 
 
-class Dated(msgspec.Struct, kw_only=True):
+class Dated(msgspec.Struct, kw_only=True, gc=False):
     """Dated"""
 
     created: datetime.datetime | None = None
 
 
-class Document(msgspec.Struct, kw_only=True):
+class Document(msgspec.Struct, kw_only=True, gc=False):
     """Document"""
 
     name: str

@@ -2,14 +2,19 @@
 # spec sha256: 2babd549d25ae666a962c2f9e720b9663971aa5bcec9cf78f36626b28dafc1dd
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class GetFile200(msgspec.Struct, kw_only=True):
+class GetFile200(msgspec.Struct, kw_only=True, gc=False):
     """GetFile200"""
 
     size: int | None = None

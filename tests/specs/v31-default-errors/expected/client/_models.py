@@ -2,20 +2,25 @@
 # spec sha256: e848ea11f035a57913b177dbac775d0d03d09f5de8111bcd0c834491e39dacdd
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Thing(msgspec.Struct, kw_only=True):
+class Thing(msgspec.Struct, kw_only=True, gc=False):
     """Thing"""
 
     id: str | None = None
 
 
-class ErrorResponse(msgspec.Struct, kw_only=True):
+class ErrorResponse(msgspec.Struct, kw_only=True, gc=False):
     """ErrorResponse"""
 
     code: str

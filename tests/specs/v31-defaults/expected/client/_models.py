@@ -2,7 +2,12 @@
 # spec sha256: 58f2eb64babee5ecfcb83ea2fa048dc519570b7fb04b9175e1f2957582aabfd4
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import msgspec
 from ._enums import SettingsMode
 
 
-class Settings(msgspec.Struct, kw_only=True):
+class Settings(msgspec.Struct, kw_only=True, gc=False):
     """Settings"""
 
     retries: int = 3

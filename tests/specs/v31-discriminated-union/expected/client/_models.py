@@ -2,7 +2,12 @@
 # spec sha256: 23c5a2a84a3f984686fda09033603a1a225d45c678eae9525ccf685205a24616
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from . import _unions
 from ._unions import UnknownVariant
 
 
-class Cat(msgspec.Struct, kw_only=True):
+class Cat(msgspec.Struct, kw_only=True, gc=False):
     """Cat"""
 
     pet_type: str = msgspec.field(name="petType")
@@ -22,7 +27,7 @@ class Cat(msgspec.Struct, kw_only=True):
     lives: int | None = None
 
 
-class Dog(msgspec.Struct, kw_only=True):
+class Dog(msgspec.Struct, kw_only=True, gc=False):
     """Dog"""
 
     pet_type: str = msgspec.field(name="petType")
@@ -30,7 +35,7 @@ class Dog(msgspec.Struct, kw_only=True):
     good_boy: bool | None = msgspec.field(default=None, name="goodBoy")
 
 
-class Shelter(msgspec.Struct, kw_only=True):
+class Shelter(msgspec.Struct, kw_only=True, gc=False):
     """Shelter"""
 
     residents: list[Pet] | None = None

@@ -2,14 +2,19 @@
 # spec sha256: d6017ca029d507e2b0d97885079c7ef61de5aa31c47ec4ad0ac1380d7c3428af
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Login200(msgspec.Struct, kw_only=True):
+class Login200(msgspec.Struct, kw_only=True, gc=False):
     """Login200"""
 
     session: str | None = None

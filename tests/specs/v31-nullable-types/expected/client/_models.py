@@ -2,14 +2,19 @@
 # spec sha256: 044fb097c0e4362d808b5e122d6abaf9b101579be5c96699149e6eb80a67df8e
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Profile(msgspec.Struct, kw_only=True):
+class Profile(msgspec.Struct, kw_only=True, gc=False):
     """Profile"""
 
     name: str
@@ -19,7 +24,7 @@ class Profile(msgspec.Struct, kw_only=True):
     home: Place | None
 
 
-class Place(msgspec.Struct, kw_only=True):
+class Place(msgspec.Struct, kw_only=True, gc=False):
     """Place"""
 
     city: str | None = None

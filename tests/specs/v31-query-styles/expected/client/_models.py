@@ -2,14 +2,19 @@
 # spec sha256: 8a9e657f8ba1160969879c7f7e91511775acd5d4b52e42bb2020d78d51c11740
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Filter(msgspec.Struct, kw_only=True):
+class Filter(msgspec.Struct, kw_only=True, gc=False):
     """Filter"""
 
     a: int | None = None

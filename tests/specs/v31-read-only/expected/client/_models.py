@@ -2,7 +2,12 @@
 # spec sha256: 2b4487e221dd8c47cba0db9c9a3689c4a3fc7343af3e0d0c4608e80a8c47cce6
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import ClassVar
 import msgspec
 
 
-class Widget(msgspec.Struct, kw_only=True):
+class Widget(msgspec.Struct, kw_only=True, gc=False):
     """Widget"""
 
     # Sent by the service only: left out of request bodies.
@@ -27,7 +32,7 @@ class Widget(msgspec.Struct, kw_only=True):
     labels: list[Label] | None = None
 
 
-class Label(msgspec.Struct, kw_only=True):
+class Label(msgspec.Struct, kw_only=True, gc=False):
     """Label"""
 
     # Sent by the service only: left out of request bodies.

@@ -2,7 +2,12 @@
 # spec sha256: 70ecc8d47eaaccc319ce6ca96a50b4483f3f193a1641898ad19a203bc01d41c6
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import msgspec
 from ._enums import State
 
 
-class Job(msgspec.Struct, kw_only=True):
+class Job(msgspec.Struct, kw_only=True, gc=False):
     """Job
 
     Attributes:
@@ -23,7 +28,7 @@ class Job(msgspec.Struct, kw_only=True):
     error: Problem | None
 
 
-class Problem(msgspec.Struct, kw_only=True):
+class Problem(msgspec.Struct, kw_only=True, gc=False):
     """Problem"""
 
     code: str | None = None

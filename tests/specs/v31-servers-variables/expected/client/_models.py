@@ -2,14 +2,19 @@
 # spec sha256: 89129aaefa7617554f27d3f25fac3ee7e5189880ea3f2de6a5ae056c2b827540
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class GetStatus200(msgspec.Struct, kw_only=True):
+class GetStatus200(msgspec.Struct, kw_only=True, gc=False):
     """GetStatus200"""
 
     healthy: bool | None = None

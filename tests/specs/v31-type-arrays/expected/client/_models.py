@@ -2,14 +2,19 @@
 # spec sha256: 9288fb77f066e2a84fe18889c960f0d1b33d4dabeafdbaa2bf470b377b4a1321
 # Do not edit: changes are lost on the next `apiforge generate`;
 # change the spec or the templates instead.
-"""Models decoded from and encoded to the wire; attribute names are snake_case."""
+"""Models decoded from and encoded to the wire; attribute names are snake_case.
+
+The models are not tracked by the garbage collector (``gc=False``): decoding a page of
+them is then up to twice as fast. A model must therefore never hold itself, directly or
+through other models, or that cycle is never freed.
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Cell(msgspec.Struct, kw_only=True):
+class Cell(msgspec.Struct, kw_only=True, gc=False):
     """Cell"""
 
     value: str | float | bool
