@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from . import emit, imports, ir
+from . import emit, imports, ir, methods
 from .cache import builtin_templates, cache_root
 from .diagnostics import Diagnostic, GenerationError, Location, Severity
 from .imports import Import
@@ -90,14 +90,14 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         field_annotation=emit.field_annotation,
         field_default=emit.field_default,
         param_signature=emit.param_signature,
-        arguments=emit.arguments,
-        signature_lines=emit.signature,
-        builder_call=emit.builder_call,
-        builder_arguments=emit.builder_arguments,
-        body_statements=emit.body_statements,
-        result_annotation=emit.result_annotation,
-        decoders=emit.decoders,
-        success_statements=emit.success_statements,
+        arguments=methods.arguments,
+        signature_lines=methods.signature,
+        builder_call=methods.builder_call,
+        builder_arguments=methods.builder_arguments,
+        body_statements=methods.body_statements,
+        result_annotation=methods.result_annotation,
+        decoders=methods.decoders,
+        success_statements=methods.success_statements,
         enum_base=emit.enum_base,
         md=emit.markdown_text,
         check_calls=emit.check_calls,
@@ -251,14 +251,14 @@ def _signature_imports(api: ir.Api) -> set[Import]:
 def operations(api: ir.Api, meta: Meta) -> str:
     """``_operations.py``."""
     needed = {Import("httpx"), Import(".", "_runtime")} | _signature_imports(api)
-    if any(emit.decoders(op) for op in api.operations):
+    if any(methods.decoders(op) for op in api.operations):
         needed.add(Import("msgspec"))
         if api.unions:
             needed.add(Import(".", "_unions"))
     for op in api.operations:
         if op.error and op.error.type:
             needed |= imports.for_type(op.error.type)
-        if any("return cast(" in line for line in emit.success_statements(op)):
+        if any("return cast(" in line for line in methods.success_statements(op)):
             needed.add(Import("typing", "cast"))
     lines = imports.render(needed)
     return _render(

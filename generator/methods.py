@@ -1,0 +1,196 @@
+"""Python source for the generated methods: arguments and signatures, request bodies,
+and the branches that turn a response into a return value.
+
+Like ``emit``, these build code in Python, where it can be unit-tested, so that the
+templates only lay it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import ir
+from .emit import annotation, default_value, encode, input_annotation, literal
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of a generated method, as its signature and docstring show it."""
+
+    name: str
+    annotation: str
+    default: str | None
+    positional: bool
+    description: str
+
+
+def _argument(
+    name: str, t: ir.TypeRef, required: bool, default: ir.Scalar | None, doc: str
+) -> Argument:
+    hint = input_annotation(t)
+    if required and default is None:
+        return Argument(name, hint, None, False, doc)
+    if default is not None:  # also for a required one (Azure's api-version): it is sent
+        # An enum argument also takes the plain value: no call in the default (ruff B008).
+        value = literal(default) if isinstance(t, ir.EnumRef) else default_value(t, default)
+        return Argument(name, hint, value, False, doc)
+    return Argument(name, f"{hint} | None", "None", False, doc)
+
+
+def arguments(op: ir.Operation) -> list[Argument]:
+    """A method's arguments: path parameters (positional), the body, then the rest.
+
+    Client-level parameters are not among them: the client passes its own values.
+    """
+    params = [p for p in op.parameters if not p.client]
+    path = [
+        Argument(p.name, input_annotation(p.type), None, True, p.description or p.wire_name)
+        for p in params
+        if p.location is ir.ParamLocation.PATH
+    ]
+    body: list[Argument] = []
+    if op.body and op.body.fields:
+        body = [
+            _argument(f.name, f.type, f.required, None, f.description or f.wire_name)
+            for f in op.body.fields
+        ]
+    elif op.body:
+        b = op.body
+        body = [_argument(b.name, b.type, b.required, None, b.description or "The request body.")]
+    rest = [
+        _argument(p.name, p.type, p.required, p.default, p.description or p.wire_name)
+        for p in params
+        if p.location is not ir.ParamLocation.PATH
+    ]
+    return path + body + rest
+
+
+def signature(args: list[Argument], keywords_follow: bool = False) -> list[str]:
+    """Signature lines for ``args``, with ``*`` before the first keyword-only one.
+
+    ``keywords_follow``: more keyword-only arguments come after these, so end with ``*``
+    if none of ``args`` put it.
+    """
+    lines: list[str] = []
+    for a in args:
+        if not a.positional and "*" not in lines:
+            lines.append("*")
+        default = f" = {a.default}" if a.default is not None else ""
+        lines.append(f"{a.name}: {a.annotation}{default}")
+    if keywords_follow and "*" not in lines:
+        lines.append("*")
+    return lines
+
+
+def builder_call(api: ir.Api, op: ir.Operation, values: dict[str, str] | None = None) -> list[str]:
+    """The arguments a client passes to an operation's request builder.
+
+    ``values`` replaces some arguments' values (the pager passes its own offset).
+    """
+    values = values or {}
+    calls = [
+        a.name if a.positional else f"{a.name}={values.get(a.name, a.name)}" for a in arguments(op)
+    ]
+    calls += [
+        f"{p.name}=self._{api.client_param(p.wire_name).name}" for p in op.parameters if p.client
+    ]
+    return calls
+
+
+def builder_arguments(op: ir.Operation) -> list[Argument]:
+    """A request builder's arguments: the method's, plus client-level parameters."""
+    client = [
+        Argument(p.name, input_annotation(p.type), None, False, p.description)
+        for p in op.parameters
+        if p.client
+    ]
+    return arguments(op) + client
+
+
+def body_statements(body: ir.RequestBody) -> list[str]:
+    """Statements putting the request body into ``_content``, ``_data`` or ``_files``."""
+    media = literal(body.media_type)
+    if body.kind in (ir.BodyKind.JSON, ir.BodyKind.BINARY):
+        encoder = "encode_json" if body.kind is ir.BodyKind.JSON else "read_bytes"
+        lines = [
+            f"_content = _runtime.{encoder}({body.name})",
+            f'_headers["Content-Type"] = {media}',
+        ]
+        if body.required:
+            return lines
+        return [f"if {body.name} is not None:", *("    " + line for line in lines)]
+    statements: list[str] = []
+    for f in body.fields:
+        wire = literal(f.wire_name)
+        if f.is_file:
+            line = f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
+        elif isinstance(f.type, ir.ArrayType):
+            item = encode(f.type.item, "item", f.name)
+            if body.kind is ir.BodyKind.MULTIPART:
+                line = f"_files.extend(({wire}, _runtime.text_part({item})) for item in {f.name})"
+            else:
+                line = f"_data[{wire}] = [{item} for item in {f.name}]"
+        elif body.kind is ir.BodyKind.MULTIPART:
+            # Text fields are parts too: httpx sends a urlencoded form when there is no file.
+            line = f"_files.append(({wire}, _runtime.text_part({encode(f.type, f.name, f.name)})))"
+        else:
+            line = f"_data[{wire}] = {encode(f.type, f.name, f.name)}"
+        statements += [line] if f.required else [f"if {f.name} is not None:", "    " + line]
+    return statements
+
+
+def _outcome(r: ir.Response) -> str:
+    """What a success response returns: ``bytes``, ``str``, a decoded annotation, ``None``."""
+    if r.binary:
+        return "bytes"
+    if r.text:
+        return "str"
+    return annotation(r.type) if r.type else "None"
+
+
+def result_annotation(op: ir.Operation) -> str:
+    """The return annotation of an operation's method."""
+    outcomes = dict.fromkeys(_outcome(r) for r in op.successes)
+    return " | ".join(outcomes) or "None"
+
+
+def decoders(op: ir.Operation) -> dict[str, str]:
+    """Module-level decoder names by the annotation they decode, one per distinct type."""
+    prefix = f"_{op.name.upper()}"
+    types = [r.type for r in op.successes if r.type and not (r.binary or r.text)]
+    found = {annotation(t): t for t in types}
+    if op.error and op.error.type and not (op.error.binary or op.error.text):
+        found.setdefault(annotation(op.error.type), op.error.type)
+    return {a: f"{prefix}_{i}" for i, a in enumerate(found)}
+
+
+def success_statements(op: ir.Operation) -> list[str]:
+    """The body of ``if response.is_success:`` in a parser: one branch per outcome."""
+    names = decoders(op)
+
+    def give(r: ir.Response) -> str:
+        outcome = _outcome(r)
+        if r.binary:
+            return "return response.content"
+        if r.text:
+            return "return response.text"
+        if outcome == "None":
+            return "return None"
+        decoded = (
+            f"_runtime.decode(response, {names[outcome]}, {outcome}, {literal(op.operation_id)})"
+        )
+        if isinstance(r.type, ir.UnionRef | ir.ScalarUnion | ir.LiteralType):
+            # A union is no class: type checkers cannot infer T from it, so say it.
+            return f"return cast({literal(outcome)}, {decoded})"
+        return f"return {decoded}"
+
+    branches = list(dict.fromkeys((r.status, give(r)) for r in op.successes))
+    if len({g for _, g in branches}) <= 1:
+        return [branches[0][1] if branches else "return None"]
+    exact = [(s, g) for s, g in branches if s.isdigit()]
+    fallback = next((g for s, g in branches if not s.isdigit()), exact[-1][1])
+    lines: list[str] = []
+    for status, give_line in exact:
+        if give_line != fallback:
+            lines += [f"if response.status_code == {int(status)}:", f"    {give_line}"]
+    return [*lines, fallback]
