@@ -6,7 +6,6 @@ The pipeline, one module per stage: ``load`` → ``build`` → ``render`` → ``
 
 from __future__ import annotations
 
-import dataclasses
 import keyword
 
 from .config import Config
@@ -18,6 +17,8 @@ __all__ = ["Config", "Diagnostic", "Report", "Severity", "__version__", "generat
 
 def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Load, build, render and format: the package's files in memory, and any warnings."""
+    import dataclasses
+
     from . import build, format, load, manifest, render, upgrade, validate
 
     spec = load.read(config.spec, display=str(config.spec))
@@ -64,7 +65,7 @@ def _inputs_key(config: Config) -> str:
 def _unchanged(config: Config, key: str) -> list[str] | None:
     """The package's files when the last run into it had these same inputs and nothing was
     touched since; None otherwise. Imports nothing heavy: this is the everyday no-op."""
-    from . import cache, manifest, write
+    from . import cache, manifest
 
     target = config.target
     if any(target.parent.glob(f".{target.name}.apiforge-*")):
@@ -73,7 +74,7 @@ def _unchanged(config: Config, key: str) -> list[str] | None:
     owned = manifest.read(config.target)
     if not key or recorded is None or owned is None or recorded[0] != key:
         return None
-    current = write.existing(config.target)
+    current = manifest.existing(config.target)
     if manifest.sha256(current.get(manifest.NAME, b"")) != recorded[1]:
         return None
     if set(current) != set(owned.files) | {manifest.NAME}:
@@ -85,7 +86,7 @@ def _unchanged(config: Config, key: str) -> list[str] | None:
 
 def generate(config: Config) -> Report:
     """Generate (or with ``config.check``, compare) the package; problems go in the report."""
-    from . import cache, manifest, write
+    from . import cache, manifest
 
     report = Report()
     try:
@@ -95,9 +96,11 @@ def generate(config: Config) -> Report:
         if same is not None:
             report.unchanged = same
             return report
+        from . import write  # past the no-op path, which must stay light
+
         files, warnings = render_files(config)
         if config.strict:
-            warnings = [dataclasses.replace(w, severity=Severity.ERROR) for w in warnings]
+            warnings = [w._replace(severity=Severity.ERROR) for w in warnings]
         report.diagnostics.extend(warnings)
         if report.errors:
             return report

@@ -7,9 +7,8 @@ entries, each with a ``name``. Paths in the file are relative to the file.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULTS = {
     "spec": "spec/customvision-training.yaml",
@@ -23,9 +22,10 @@ class ConfigError(ValueError):
     """pyproject.toml's ``[tool.apiforge]`` cannot be used as written."""
 
 
-@dataclass(frozen=True)
-class Config:
-    """One generation target; paths are absolute or relative to the working directory."""
+class Config(NamedTuple):
+    """One generation target; paths are absolute or relative to the working directory.
+
+    A NamedTuple, as cheap to import as the no-op regeneration needs to be."""
 
     spec: Path
     output: Path
@@ -117,4 +117,4 @@ def load(cwd: Path, *, target: str | None = None, **overrides: Any) -> Config:
 def with_overrides(config: Config, **overrides: Any) -> Config:
     """``config`` with the flags the user gave (None means not given)."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    return replace(config, **given)
+    return config._replace(**given)

@@ -7,7 +7,7 @@ what reaches the terminal and which exit code that means.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Severity(enum.Enum):
@@ -17,8 +17,9 @@ class Severity(enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+# NamedTuples, not dataclasses: importing dataclasses (and with it inspect) costs more than
+# the whole everyday no-op regeneration, which reaches this module.
+class Location(NamedTuple):
     """Where in which file a problem lies; line and column are 1-based, 0 when unknown."""
 
     file: str
@@ -27,8 +28,7 @@ class Location:
     pointer: str = ""
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One problem, printed as ``FILE:LINE:COL: error: MESSAGE (at #/json/pointer)``."""
 
     severity: Severity
@@ -58,15 +58,15 @@ class GenerationError(Exception):
         self.diagnostics = diagnostics
 
 
-@dataclass
 class Report:
     """What one ``generate()`` call did: diagnostics, files written or stale, and the diff."""
 
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    diff: str = ""
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+        self.stale: list[str] = []
+        self.diff = ""
 
     @property
     def errors(self) -> list[Diagnostic]:

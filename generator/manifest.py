@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 NAME = "apiforge-manifest.json"
+_IGNORED_DIRS = {"__pycache__"}
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     """What a manifest file records."""
 
     generator_version: str
@@ -62,3 +62,16 @@ def read(directory: Path) -> Manifest | None:
         spec_sha256=str(data.get("spec_sha256", "")),
         files={str(k): str(v) for k, v in files.items()},
     )
+
+
+def existing(target: Path) -> dict[str, bytes]:
+    """The files under ``target`` by relative path, caches excluded."""
+    found: dict[str, bytes] = {}
+    if not target.is_dir():
+        return found
+    for root, dirs, files in os.walk(target):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
+        for name in files:
+            path = Path(root, name)
+            found[path.relative_to(target).as_posix()] = path.read_bytes()
+    return found

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import manifest
 from .diagnostics import Diagnostic, GenerationError, Location, Severity
-from .write import existing
+from .manifest import existing
 
 
 @dataclass

@@ -20,24 +20,11 @@ from pathlib import Path
 
 from . import manifest
 from .diagnostics import Diagnostic, GenerationError, Location, Severity
+from .manifest import existing
 
-_IGNORED_DIRS = {"__pycache__"}
 _RENAME_EXCHANGE = 2
 # Test hook: seconds to pause after each file written, so a test can kill us mid-write.
 _PAUSE_ENV = "APIFORGE_TEST_PAUSE_WRITE"
-
-
-def existing(target: Path) -> dict[str, bytes]:
-    """The files under ``target`` by relative path, caches excluded."""
-    found: dict[str, bytes] = {}
-    if not target.is_dir():
-        return found
-    for root, dirs, files in os.walk(target):
-        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
-        for name in files:
-            path = Path(root, name)
-            found[path.relative_to(target).as_posix()] = path.read_bytes()
-    return found
 
 
 def stale(files: dict[str, bytes], target: Path) -> list[str]:
