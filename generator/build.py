@@ -10,10 +10,11 @@ from typing import Any
 
 from . import ir, names
 from .diagnostics import Diagnostic, GenerationError, Severity
+from .keywords import text_of
 from .load import LoadedSpec, escape
 from .paging import EXTENSION, pagination
 from .parameters import is_json, parameters, request_body
-from .schemas import SchemaBuilder, text_of
+from .schemas import SchemaBuilder
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CLIENT_METHODS = ("close", "aclose")

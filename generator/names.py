@@ -92,3 +92,30 @@ def unique(names: list[N]) -> list[N]:
         seen.add(candidate)
         result.append(candidate)
     return result
+
+
+# Class names the generated package defines itself; spec names must not take them.
+RESERVED_CLASSES = frozenset(
+    {
+        "Any",
+        "ApiConnectionError",
+        "ApiEnum",
+        "ApiError",
+        "ApiIntEnum",
+        "ApiStatusError",
+        "ApiTimeoutError",
+        "AsyncIterator",
+        "BinaryIO",
+        "ClassVar",
+        "Iterator",
+        "Literal",
+        "Mapping",
+        "ResponseDecodeError",
+        "RetryPolicy",
+        "Self",
+        "Sequence",
+        "TYPE_CHECKING",
+        "TypeAlias",
+        "UnknownVariant",
+    }
+)

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import ir, names
 from .diagnostics import Diagnostic, Severity
+from .keywords import flag, nullable, text_of, types_of
 from .load import LoadedSpec, escape, ref_pointer, resolve_pointer
 
 _STRING_FORMATS = {
@@ -24,31 +25,6 @@ _STRING_FORMATS = {
 }
 _SCALARS = {"integer": ir.Primitive.INT, "number": ir.Primitive.FLOAT, "boolean": ir.Primitive.BOOL}
 _ANY = ir.PrimitiveType(ir.Primitive.ANY)
-# Class names the generated package defines itself; spec names must not take them.
-_RUNTIME_CLASSES = frozenset(
-    {
-        "Any",
-        "ApiConnectionError",
-        "ApiEnum",
-        "ApiError",
-        "ApiIntEnum",
-        "ApiStatusError",
-        "ApiTimeoutError",
-        "AsyncIterator",
-        "BinaryIO",
-        "ClassVar",
-        "Iterator",
-        "Literal",
-        "Mapping",
-        "ResponseDecodeError",
-        "RetryPolicy",
-        "Self",
-        "Sequence",
-        "TYPE_CHECKING",
-        "TypeAlias",
-        "UnknownVariant",
-    }
-)
 
 
 class SchemaBuilder:
@@ -61,7 +37,7 @@ class SchemaBuilder:
         self.models: dict[str, ir.Model] = {}
         self.enums: dict[str, ir.Enum] = {}
         self.unions: dict[str, ir.Union] = {}
-        self.class_names: set[str] = set(_RUNTIME_CLASSES)
+        self.class_names: set[str] = set(names.RESERVED_CLASSES)
         self.by_pointer: dict[str, ir.TypeRef] = {}
         self.ms_enums: dict[str, ir.EnumRef] = {}  # x-ms-enum name → the enum made for it
         self.bases: dict[str, ir.UnionRef] = {}  # polymorphic base pointer → its union
@@ -134,7 +110,7 @@ class SchemaBuilder:
             return self.literal(schema["const"], f"{pointer}/const")
         if "enum" in schema:
             return self.enum(schema, pointer, hint)
-        kinds = [t for t in _types(schema) if t != "null"]
+        kinds = [t for t in types_of(schema) if t != "null"]
         if len(kinds) > 1:  # 3.1: type: [string, integer]
             options = [self.shape({**schema, "type": k}, pointer, hint) for k in kinds]
             return ir.ScalarUnion(tuple(options))
@@ -142,7 +118,7 @@ class SchemaBuilder:
 
     def shape(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
         """Types of schemas without references or combinators."""
-        kinds = [t for t in _types(schema) if t != "null"]
+        kinds = [t for t in types_of(schema) if t != "null"]
         kind = kinds[0] if kinds else None
         if kind == "array":
             item = self.type_of(schema.get("items"), f"{pointer}/items", f"{hint} item")
@@ -302,7 +278,7 @@ class SchemaBuilder:
     ) -> ir.TypeRef:
         """``oneOf``/``anyOf``: nullable, a union of JSON kinds, or a tagged union."""
         options = schema[keyword]
-        non_null = [o for o in options if not (isinstance(o, dict) and _types(o) == ["null"])]
+        non_null = [o for o in options if not (isinstance(o, dict) and types_of(o) == ["null"])]
         where = [f"{pointer}/{keyword}/{i}" for i, o in enumerate(options) if o in non_null]
         if len(non_null) == 1:
             return self.type_of(non_null[0], where[0], hint)
@@ -401,32 +377,3 @@ class SchemaBuilder:
         schemas = self.doc.get("components", {}).get("schemas", {})
         for key, schema in schemas.items():
             self.named_type(schema, f"/components/schemas/{escape(key)}")
-
-
-def _types(schema: dict[str, Any]) -> list[str]:
-    """``type`` as a list: 3.1 allows several, 3.0 one."""
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return [str(k) for k in kind]
-    return [str(kind)] if kind is not None else []
-
-
-def nullable(schema: Any) -> bool:
-    """``nullable: true`` (3.0), ``type: [..., "null"]`` or a null alternative (3.1)."""
-    if not isinstance(schema, dict):
-        return False
-    if schema.get("nullable") is True or "null" in _types(schema):
-        return True
-    options = schema.get("oneOf") or schema.get("anyOf") or []
-    return any(isinstance(o, dict) and _types(o) == ["null"] for o in options)
-
-
-def flag(schema: Any, key: str) -> bool:
-    """A boolean keyword that is present and true."""
-    return isinstance(schema, dict) and schema.get(key) is True
-
-
-def text_of(schema: Any, key: str) -> str:
-    """A string keyword or ''."""
-    value = schema.get(key, "") if isinstance(schema, dict) else ""
-    return value if isinstance(value, str) else ""
