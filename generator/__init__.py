@@ -54,6 +54,8 @@ def _inputs_key(config: Config) -> str:
     from . import cache
 
     try:
+        if config.spec.stat().st_size > cache.MAX_SPEC_BYTES:
+            return ""  # refused by load before it reads a byte; do not hash it either
         spec_bytes = config.spec.read_bytes()
     except OSError:
         return ""
@@ -70,11 +72,11 @@ def _unchanged(config: Config, key: str) -> list[str] | None:
     target = config.target
     if any(target.parent.glob(f".{target.name}.apiforge-*")):
         return None  # an interrupted run left something to clean: take the full path
-    recorded = cache.recorded_run(config.target)
-    owned = manifest.read(config.target)
+    recorded = cache.recorded_run(target)
+    owned = manifest.read(target)
     if not key or recorded is None or owned is None or recorded[0] != key:
         return None
-    current = manifest.existing(config.target)
+    current = manifest.existing(target)
     if manifest.sha256(current.get(manifest.NAME, b"")) != recorded[1]:
         return None
     if set(current) != set(owned.files) | {manifest.NAME}:
@@ -106,9 +108,10 @@ def generate(config: Config) -> Report:
             return report
         target = config.target
         if config.check:
-            report.stale = write.stale(files, target)
+            current = manifest.existing(target)
+            report.stale = write.stale(files, current)
             report.unchanged = sorted(set(files) - set(report.stale))
-            report.diff = write.diff(files, target, str(target))
+            report.diff = write.diff(files, current, str(target))
         else:
             with write.lock(target.parent):
                 report.written = write.write(files, target, force=config.force)

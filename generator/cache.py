@@ -22,6 +22,9 @@ from functools import cache
 from pathlib import Path
 
 _GENERATOR_DIR = Path(__file__).resolve().parent
+# The largest spec read at all (load refuses bigger ones before parsing); here so that the
+# light no-op path can honour it without importing load.
+MAX_SPEC_BYTES = 16 * 1024 * 1024
 
 
 @cache

@@ -69,10 +69,9 @@ def format_package(files: dict[str, str]) -> dict[str, str]:
                 pieces[path] = chunks(text)
             except SyntaxError as exc:
                 raise _invalid(path, exc) from None
-    done = {
-        c: f for c in {c for cs in pieces.values() for c in cs} if (f := store.get(c)) is not None
-    }
-    todo = sorted({c for cs in pieces.values() for c in cs} - set(done))
+    every = {c for cs in pieces.values() for c in cs}
+    done = {c: f for c in every if (f := store.get(c)) is not None}
+    todo = sorted(every - set(done))
     try:
         done.update(zip(todo, _format_all(todo), strict=True))
     except Exception as exc:  # black's InvalidInput: our templates made broken Python

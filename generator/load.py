@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from .cache import MAX_SPEC_BYTES
 from .diagnostics import Diagnostic, GenerationError, Location, Severity
 
 Positions = Mapping[str, tuple[int, int]]
@@ -50,7 +51,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 # Budgets: a spec larger than this is a mistake or an attack, refused before parsing;
 # aliases may not expand a document to more values than MAX_NODES ("billion laughs").
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = MAX_SPEC_BYTES
 MAX_NODES = 1_000_000
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 

@@ -27,17 +27,16 @@ _RENAME_EXCHANGE = 2
 _PAUSE_ENV = "APIFORGE_TEST_PAUSE_WRITE"
 
 
-def stale(files: dict[str, bytes], target: Path) -> list[str]:
-    """Relative paths that differ, are missing, or should not be there."""
-    current = existing(target)
+def stale(files: dict[str, bytes], current: dict[str, bytes]) -> list[str]:
+    """Relative paths that differ, are missing, or should not be there (``current`` is
+    what ``manifest.existing`` read from disk)."""
     return sorted(p for p in set(files) | set(current) if files.get(p) != current.get(p))
 
 
-def diff(files: dict[str, bytes], target: Path, label: str) -> str:
-    """A unified diff from what is on disk to what would be written."""
-    current = existing(target)
+def diff(files: dict[str, bytes], current: dict[str, bytes], label: str) -> str:
+    """A unified diff from what is on disk (``current``) to what would be written."""
     chunks: list[str] = []
-    for path in stale(files, target):
+    for path in stale(files, current):
         old = current.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = files.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
         name = f"{label}/{path}"
@@ -66,9 +65,8 @@ def lock(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def check_owned(target: Path, force: bool) -> None:
+def check_owned(target: Path, current: dict[str, bytes], force: bool) -> None:
     """Refuse to replace a directory we did not make, or files we did not write."""
-    current = existing(target)
     if not current or force:
         return
     owned = manifest.read(target)
@@ -127,10 +125,11 @@ def write(files: dict[str, bytes], target: Path, *, force: bool = False) -> list
     The caller holds ``lock(target.parent)``.
     """
     _clean_leftovers(target)
-    changed = stale(files, target)
+    current = existing(target)
+    changed = stale(files, current)
     if not changed:
         return []
-    check_owned(target, force)
+    check_owned(target, current, force)
     staging = _stage(files, target)
     try:
         if not target.exists():

@@ -4,9 +4,9 @@
 # change the spec or the templates instead.
 """Models decoded from and encoded to the wire; attribute names are snake_case.
 
-The models are not tracked by the garbage collector (``gc=False``): decoding a page of
-them is then up to twice as fast. A model must therefore never hold itself, directly or
-through other models, or that cycle is never freed.
+The models are not tracked by the garbage collector (``gc=False``), which makes decoding
+many of them faster. A model must therefore never hold itself, directly or through other
+models, or that cycle is never freed.
 """
 
 from __future__ import annotations
