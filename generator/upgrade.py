@@ -294,13 +294,24 @@ def _rewrite_refs(value: Any) -> Any:
     return value
 
 
+_NAMED = frozenset({"properties", "patternProperties", "definitions"})
+
+
+def _named(value: Any) -> Any:
+    """A map of spec-chosen names to schemas: its keys are never keywords."""
+    return {k: _schema(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
 def _schema(value: Any) -> Any:
     """2.0 schema keywords in 3.x spelling, recursively."""
     if isinstance(value, list):
         return [_schema(v) for v in value]
     if not isinstance(value, dict):
         return value
-    out = {k: v if k in _DATA_KEYS else _schema(v) for k, v in value.items()}
+    out = {
+        k: v if k in _DATA_KEYS else _named(v) if k in _NAMED else _schema(v)
+        for k, v in value.items()
+    }
     if out.pop("x-nullable", None) is True:
         out["nullable"] = True
     if out.get("type") == "file":

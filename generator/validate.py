@@ -23,16 +23,42 @@ from .load import LoadedSpec, escape, resolve_pointer
 _NOT_FOLLOWED = frozenset({"example", "examples", "default", "enum", "const"})
 
 
-def _refs(value: Any, pointer: str) -> Iterator[tuple[str, Any]]:
-    """Every ``$ref`` the generator follows, with the pointer of the object holding it."""
+# Maps whose keys are names the spec chose (a property called "$ref" or "x-y" is a
+# property), not keywords.
+_NAMED = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "definitions",
+        "schemas",
+        "parameters",
+        "responses",
+        "requestBodies",
+        "securitySchemes",
+        "securityDefinitions",
+        "headers",
+        "paths",
+        "content",
+        "variables",
+        "mapping",
+        "callbacks",
+        "links",
+        "encoding",
+    }
+)
+
+
+def _refs(value: Any, pointer: str, named: bool = False) -> Iterator[tuple[str, Any]]:
+    """Every ``$ref`` the generator follows, with the pointer of the object holding it;
+    ``named``: ``value`` maps spec-chosen names to objects."""
     if isinstance(value, dict):
-        ref = value.get("$ref")
+        ref = None if named else value.get("$ref")
         if ref is not None:
             yield pointer, ref
         for key, item in value.items():
-            if key in _NOT_FOLLOWED or key.startswith("x-"):
+            if not named and (key in _NOT_FOLLOWED or key.startswith("x-")):
                 continue
-            yield from _refs(item, f"{pointer}/{escape(key)}")
+            yield from _refs(item, f"{pointer}/{escape(key)}", not named and key in _NAMED)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _refs(item, f"{pointer}/{index}")

@@ -365,3 +365,12 @@ def test_generation_error_message_lists_every_diagnostic() -> None:
     error = GenerationError([first, second])
     assert str(error) == "a:1:2: error: one\na:3:4: error: two"
     assert error.diagnostics == [first, second]
+
+
+def test_names_in_named_maps_are_not_keywords(tmp_path: Path) -> None:
+    # A property called "$ref" is a property, not a reference (found by the hypothesis test).
+    spec_text = VALID + (
+        "    Odd:\n      type: object\n      properties:\n"
+        "        $ref: {type: string}\n        x-odd: {type: integer}\n"
+    )
+    assert problems(tmp_path, spec_text) == []
