@@ -16,10 +16,10 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 generate: $(STAMP)
-	$(PY) -m generator generate
+	$(PY) -m apiforge generate
 
 check: $(STAMP)
-	$(PY) -m generator generate --check
+	$(PY) -m apiforge generate --check
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check generator tests benchmarks
 
 typecheck: $(STAMP)
-	$(PY) -m mypy --strict generator generated/customvision_training
+	$(PY) -m mypy --strict generator/apiforge generated/customvision_training
 
 fmt: $(STAMP)
 	$(PY) -m ruff format generator tests benchmarks

@@ -5,7 +5,7 @@ Three documents:
 (a) our spec, ``spec/customvision-training.yaml`` (OpenAPI 3.0, one operation);
 (b) Microsoft's upstream Custom Vision Training v3.3 document (Swagger 2.0). apiforge reads
     it as published; the peers, which need OpenAPI 3, read its 3.0 conversion, made by
-    apiforge's own ``generator.upgrade.upgrade()`` after stripping ``x-ms-examples``;
+    apiforge's own ``apiforge.load.swagger2.upgrade()`` after stripping ``x-ms-examples``;
 (c) ``benchmarks/synth.py``'s 1,000 operations and 1,000 schemas.
 
 Each generation is a fresh process (``apiforge generate``, ``openapi-python-client
@@ -88,8 +88,8 @@ def _note(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def documents(work: Path) -> list[Doc]:
-    from generator import load
-    from generator.upgrade import upgrade
+    from apiforge import load
+    from apiforge.load.swagger2 import upgrade
 
     ours_a = harness.ROOT / "spec" / "customvision-training.yaml"
     ops, schemas = _count(load.read(ours_a).document)
@@ -171,7 +171,7 @@ class Runner:
         # benchmark gives it its own, emptied for every cold run (and never touches ~/.cache).
         self.cache = self.dir / "apiforge-cache"
         self.env = {
-            **harness.child_env([snapshot]),
+            **harness.child_env([snapshot / "generator"]),
             "APIFORGE_CACHE_DIR": str(self.cache),
         }
 

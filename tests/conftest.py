@@ -20,10 +20,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SPEC = REPO_ROOT / "spec" / "customvision-training.yaml"
 GOLDEN_PACKAGE = "customvision_training"
 GOLDEN = REPO_ROOT / "generated" / GOLDEN_PACKAGE
+# Where ``import apiforge`` finds the checkout's generator (a src layout).
+SOURCE = REPO_ROOT / "generator"
 
-# In-process tests import the checkout's ``generator``, whatever directory pytest runs from.
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+# In-process tests import the checkout's ``apiforge``, whatever directory pytest runs from.
+if str(SOURCE) not in sys.path:
+    sys.path.insert(0, str(SOURCE))
 
 Tree = dict[str, bytes]
 
@@ -108,17 +110,17 @@ def run_cli(
     *args: str | os.PathLike[str],
     cwd: Path,
     env: Mapping[str, str] | None = None,
-    pythonpath: Path = REPO_ROOT,
+    pythonpath: Path = SOURCE,
     flags: Sequence[str] = ("-P", "-S"),
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m generator ARGS`` in a fresh interpreter importing ``generator`` from
+    """``python -m apiforge ARGS`` in a fresh interpreter importing ``apiforge`` from
     ``pythonpath`` only (``-P``: neither the cwd nor the script directory is prepended;
     ``-S``: no .pth files, see SITE_PACKAGES)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     environment.update({"PYTHONPATH": no_site_path(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"})
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, *flags, "-m", "generator", *map(str, args)],
+        [sys.executable, *flags, "-m", "apiforge", *map(str, args)],
         cwd=cwd,
         env=environment,
         capture_output=True,
@@ -133,7 +135,7 @@ def run_cli(
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    """The checkout: pyproject.toml, generator/, templates/, spec/, generated/."""
+    """The checkout: pyproject.toml, generator/apiforge/, templates/, spec/, generated/."""
     return REPO_ROOT
 
 
@@ -155,7 +157,7 @@ def golden_tree() -> Tree:
 @pytest.fixture(scope="session")
 def rendered(spec_path: Path) -> Callable[[str], Tree]:
     """``rendered(package)``: what the checkout's generator makes from the spec, in memory."""
-    from generator import Config, render_files
+    from apiforge import Config, render_files
 
     @functools.cache
     def render(package: str) -> Tree:

@@ -60,7 +60,7 @@ def regenerate(case_dir: str, output: str) -> list[str]:
 
     A plain module-level function of strings, so a process pool can run it.
     """
-    from generator import Config, generate
+    from apiforge import Config, generate
 
     config = Config(spec=Path(case_dir) / "spec.yaml", output=Path(output), package=PACKAGE)
     return [d.format() for d in generate(config).errors]

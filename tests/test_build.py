@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
-
-from generator import build, emit, ir, load, validate
-from generator.diagnostics import Diagnostic, GenerationError, Severity
+from apiforge import build, ir, load
+from apiforge.diagnostics import Diagnostic, GenerationError, Severity
+from apiforge.load import validate
+from apiforge.render import emit
 
 FRAGMENTS = Path(__file__).with_name("fragments")
 EXPECTED_SUFFIX = ".expected.yaml"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import black
 import pytest
+from apiforge import Config, cache, generate
+from apiforge.output import format
 from black.mode import Mode, TargetVersion
-
-from generator import Config, cache, format, generate
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "spec" / "customvision-training.yaml"
@@ -145,7 +145,7 @@ def test_noop_run_imports_no_heavy_stage(tmp_path: Path) -> None:
         "-X",
         "importtime",
         "-m",
-        "generator",
+        "apiforge",
         "generate",
         str(SPEC),
         "--output",
@@ -153,7 +153,11 @@ def test_noop_run_imports_no_heavy_stage(tmp_path: Path) -> None:
         "--package",
         "pkg",
     ]
-    env = {"APIFORGE_CACHE_DIR": str(env_cache), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    env = {
+        "APIFORGE_CACHE_DIR": str(env_cache),
+        "PYTHONPATH": str(REPO / "generator"),
+        "PATH": "/usr/bin:/bin",
+    }
     first = subprocess.run(
         command, env=env, capture_output=True, text=True, check=False, timeout=120
     )

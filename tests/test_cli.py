@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import apiforge
 import pytest
-
-import generator
-from generator import cli as apiforge_cli
+from apiforge import cli as apiforge_cli
 
 Tree = dict[str, bytes]
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -76,7 +75,7 @@ def test_version(cli: Cli, tmp_path: Path) -> None:
     result = cli("--version", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"apiforge {generator.__version__}"
+    assert result.stdout.strip() == f"apiforge {apiforge.__version__}"
 
 
 def test_help_mentions_generate(cli: Cli, tmp_path: Path) -> None:
@@ -504,4 +503,4 @@ def test_main_in_process_version(capsys: pytest.CaptureFixture[str]) -> None:
         apiforge_cli.main(["--version"])
 
     assert exit_info.value.code == 0
-    assert capsys.readouterr().out.strip() == f"apiforge {generator.__version__}"
+    assert capsys.readouterr().out.strip() == f"apiforge {apiforge.__version__}"

@@ -466,7 +466,7 @@ def generate(
             output = root / "out"
             result = subprocess.run(
                 [
-                    *(sys.executable, "-m", "generator", "generate", str(spec)),
+                    *(sys.executable, "-m", "apiforge", "generate", str(spec)),
                     *("--output", str(output), "--package", "pg_client"),
                 ],
                 cwd=repo_root,

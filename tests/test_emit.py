@@ -11,11 +11,11 @@ import uuid
 from typing import Any
 
 import pytest
+from apiforge import ir
+from apiforge.names import ClassName, PythonIdentifier
+from apiforge.render import emit
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from generator import emit, ir
-from generator.names import ClassName, PythonIdentifier
 
 HOSTILE = [
     "",

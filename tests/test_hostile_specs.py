@@ -1,6 +1,6 @@
 """Hostile and broken input: a clear, located error, exit code 2, and nothing lost.
 
-Every case runs the real command (``python -P -m generator generate SPEC --output OUT
+Every case runs the real command (``python -P -m apiforge generate SPEC --output OUT
 --package p``) against an output directory that already holds a valid generation, and
 checks that:
 
@@ -260,8 +260,8 @@ def test_yaml_alias_bomb_fails_on_the_budget_in_bounded_memory(
     (tmp_path / "bomb.yaml").write_text(_bomb(), encoding="utf-8")
     before = snapshot(output)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update({"PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1"})
-    command = [sys.executable, "-P", "-m", "generator", "generate", "bomb.yaml"]
+    env.update({"PYTHONPATH": str(REPO_ROOT / "generator"), "PYTHONDONTWRITEBYTECODE": "1"})
+    command = [sys.executable, "-P", "-m", "apiforge", "generate", "bomb.yaml"]
     command += ["--output", str(output), "--package", PACKAGE]
     address_space = 4 * 1024**3  # a safety net only: the assertion below is on RSS
     wrapper = [sys.executable, "-c", _MEASURED, str(address_space), *command]

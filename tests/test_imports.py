@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from generator import imports, ir
-from generator.imports import Import
-from generator.names import ClassName
+from apiforge import ir
+from apiforge.names import ClassName
+from apiforge.render import imports
+from apiforge.render.imports import Import
 
 RUFF = Path(sys.executable).with_name("ruff")
 

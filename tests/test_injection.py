@@ -42,15 +42,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import apiforge
 import httpx
 import msgspec
 import pytest
+from apiforge import Config
 from http_server import RecordedRequest, Reply, ScriptedServer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-import generator
-from generator import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "hostile_pkg"
@@ -377,12 +376,12 @@ def black_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-def generate(h: Hostile, root: Path, package: str = PACKAGE) -> generator.Report:
+def generate(h: Hostile, root: Path, package: str = PACKAGE) -> apiforge.Report:
     """Write ``h``'s spec under ``root`` and generate ``root/out/package`` in process."""
     root.mkdir(parents=True, exist_ok=True)
     spec = root / "spec.json"
     spec.write_text(json.dumps(build_spec(h), ensure_ascii=True), encoding="utf-8")
-    return generator.generate(Config(spec=spec, output=root / "out", package=package))
+    return apiforge.generate(Config(spec=spec, output=root / "out", package=package))
 
 
 # --- static checks of the generated source ----------------------------------------------------
@@ -952,7 +951,7 @@ def test_percent_encoded_refs_reach_hostile_schema_names(
     assert "%22Name%22" in text_out and "%25" in text_out
     path = tmp_path / "spec.json"
     path.write_text(text_out, encoding="utf-8")
-    report = generator.generate(Config(spec=path, output=tmp_path / "out", package=PACKAGE))
+    report = apiforge.generate(Config(spec=path, output=tmp_path / "out", package=PACKAGE))
     assert not report.errors, "\n".join(d.format() for d in report.errors)
     assert not check_source(tmp_path / "out" / PACKAGE)
     with imported(tmp_path / "out", PACKAGE, tmp_path / "cwd") as pkg:
@@ -1103,7 +1102,7 @@ def test_mypy_strict_over_corpus_and_generated_batch(tmp_path: Path) -> None:
         spec_dir.mkdir(parents=True)
         spec = spec_dir / "spec.json"
         spec.write_text(json.dumps(build_spec(h)), encoding="utf-8")
-        report = generator.generate(Config(spec=spec, output=tmp_path / case, package=PACKAGE))
+        report = apiforge.generate(Config(spec=spec, output=tmp_path / case, package=PACKAGE))
         if report.errors:
             failed[case] = "\n".join(d.format() for d in report.errors)
         elif not check_source(tmp_path / case / PACKAGE):

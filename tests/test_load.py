@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from generator import load, validate
-from generator.diagnostics import Diagnostic, GenerationError, Location, Severity
+from apiforge import load
+from apiforge.diagnostics import Diagnostic, GenerationError, Location, Severity
+from apiforge.load import validate
 
 POSITIONS_YAML = """\
 openapi: 3.0.3

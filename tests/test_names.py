@@ -6,11 +6,10 @@ import keyword
 from collections.abc import Callable
 
 import pytest
+from apiforge import names
+from apiforge.names import ClassName, ConstantName, PythonIdentifier
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from generator import names
-from generator.names import ClassName, ConstantName, PythonIdentifier
 
 # The soft keywords of every Python the generated client supports (3.11 has no "type").
 SOFT_KEYWORDS_312 = ("_", "case", "match", "type")

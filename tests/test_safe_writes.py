@@ -121,13 +121,15 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update({"PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **extra})
+    env.update(
+        {"PYTHONPATH": str(REPO_ROOT / "generator"), "PYTHONDONTWRITEBYTECODE": "1", **extra}
+    )
     return env
 
 
 def start(spec: Path, output: Path, *extra: str, pause: str = PAUSE) -> subprocess.Popen[str]:
     """``apiforge generate`` in the background, pausing after each staged file."""
-    command = [sys.executable, "-P", "-m", "generator", "generate", str(spec)]
+    command = [sys.executable, "-P", "-m", "apiforge", "generate", str(spec)]
     command += ["--output", str(output), "--package", PACKAGE, *extra]
     return subprocess.Popen(
         command,

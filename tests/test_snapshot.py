@@ -9,10 +9,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import apiforge
 import pytest
-
-import generator
-from generator import Config
+from apiforge import Config
 
 Tree = dict[str, bytes]
 PACKAGE = "customvision_training"
@@ -27,7 +26,7 @@ def test_committed_client_matches_generator(
     tree: Callable[[Path], Tree],
     diff_trees: Callable[..., str],
 ) -> None:
-    report = generator.generate(Config(spec=spec_path, output=tmp_path, package=PACKAGE))
+    report = apiforge.generate(Config(spec=spec_path, output=tmp_path, package=PACKAGE))
 
     assert not report.errors, "\n".join(d.format() for d in report.errors)
     fresh = tree(tmp_path / PACKAGE)
@@ -49,8 +48,12 @@ def seeded_runs(
         work = tmp_path_factory.mktemp(f"seed{seed}")
         outputs[seed] = work / "out"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env.update(PYTHONPATH=str(repo_root), PYTHONHASHSEED=seed, PYTHONDONTWRITEBYTECODE="1")
-        command = [sys.executable, "-P", "-m", "generator", "generate", str(spec_path)]
+        env.update(
+            PYTHONPATH=str(repo_root / "generator"),
+            PYTHONHASHSEED=seed,
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        command = [sys.executable, "-P", "-m", "apiforge", "generate", str(spec_path)]
         command += ["--output", str(outputs[seed]), "--package", PACKAGE]
         running[seed] = subprocess.Popen(
             command, cwd=work, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE

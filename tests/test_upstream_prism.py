@@ -159,7 +159,7 @@ def generated(
         [
             sys.executable,
             "-m",
-            "generator",
+            "apiforge",
             "generate",
             str(SPEC),
             "--output",

@@ -2,7 +2,7 @@
 repository and used from there, ``apiforge verify``, ``--templates`` overrides, targets in
 pyproject.toml, the package's own README.md, CLI ergonomics and the pre-commit hooks.
 
-Everything runs the real command in a subprocess (``python -P -m generator``) and the
+Everything runs the real command in a subprocess (``python -P -m apiforge``) and the
 generated client against a real HTTP server; nothing is mocked.
 """
 
@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from apiforge import cli as apiforge_cli
 from http_server import Reply, ScriptedServer
 from pythonpath import no_site_path
-
-from generator import cli as apiforge_cli
 
 Tree = dict[str, bytes]
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -167,7 +166,7 @@ def clean_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith("PYTHON") and k.upper() not in dropped
     }
-    env.update({"PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update({"PYTHONPATH": str(REPO / "generator"), "PYTHONDONTWRITEBYTECODE": "1"})
     env.update(extra)
     return env
 
@@ -226,11 +225,11 @@ def snake(operation_id: str) -> str:
 def run_with_tty_stderr(
     args: Sequence[str | os.PathLike[str]], cwd: Path, env: Mapping[str, str]
 ) -> tuple[int, str, str]:
-    """``python -P -m generator ARGS`` with stderr on a pseudo-terminal, stdout on a pipe."""
+    """``python -P -m apiforge ARGS`` with stderr on a pseudo-terminal, stdout on a pipe."""
     master, slave = pty.openpty()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "generator", *map(str, args)],
+            [sys.executable, "-P", "-m", "apiforge", *map(str, args)],
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -326,9 +325,9 @@ for image in images:
     })
 print(json.dumps({
     "package_file": str(Path(cv_client.__file__).resolve()),
-    # (an editable install leaves the wheel's templates in site-packages/generator/,
+    # (an editable install leaves the wheel's templates in site-packages/apiforge/,
     # a namespace directory without code: what must not be importable is the code)
-    "generator_importable": importlib.util.find_spec("generator.cli") is not None,
+    "generator_importable": importlib.util.find_spec("apiforge.cli") is not None,
     "golden_importable": importlib.util.find_spec("customvision_training") is not None,
     "from_checkout": from_checkout,
     "images": decoded,
@@ -1143,7 +1142,7 @@ def test_errors_are_coloured_only_on_a_terminal(tmp_path: Path, kind: str) -> No
     assert plain.splitlines() == [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in stderr.splitlines()]
 
     result = subprocess.run(
-        [sys.executable, "-P", "-m", "generator", *map(str, args)],
+        [sys.executable, "-P", "-m", "apiforge", *map(str, args)],
         cwd=tmp_path,
         env=clean_env(),
         capture_output=True,

@@ -89,22 +89,31 @@ def test_wheel_ships_every_template_and_module(wheel: Path, repo_root: Path) -> 
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         scripts = archive.read(entry_points).decode()
 
-    templates = {f"generator/templates/{p.name}" for p in (repo_root / "templates").glob("*.jinja")}
+    source = repo_root / "templates"
+    templates = {
+        f"apiforge/templates/{p.relative_to(source).as_posix()}"
+        for p in source.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert templates, "the checkout has no templates"
-    shipped = {n for n in names if n.startswith("generator/templates/") and n.endswith(".jinja")}
+    shipped = {n for n in names if n.startswith("apiforge/templates/")}
     assert shipped == templates
-    modules = {f"generator/{p.name}" for p in (repo_root / "generator").glob("*.py")}
+    code = repo_root / "generator"
+    modules = {p.relative_to(code).as_posix() for p in (code / "apiforge").rglob("*.py")}
     assert modules <= names, f"modules missing from the wheel: {sorted(modules - names)}"
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert "apiforge = generator.cli:main" in scripts
+    # The import name is apiforge only: nothing else at the top of site-packages.
+    tops = {n.split("/", 1)[0] for n in names if ".dist-info/" not in n}
+    assert tops == {"apiforge"}, tops
+    assert "apiforge = apiforge.cli:main" in scripts
 
 
 def test_unpacked_wheel_is_what_gets_imported(
     installed: Path, outside: Path, repo_root: Path
 ) -> None:
     probe = (
-        "import json, sys, generator, generator.render as r; "
-        "print(json.dumps([generator.__file__, str(r.templates_dir()), sys.path]))"
+        "import json, sys, apiforge, apiforge.render.files as r; "
+        "print(json.dumps([apiforge.__file__, str(r.templates_dir()), sys.path]))"
     )
     env = _clean_env()
     env["PYTHONPATH"] = no_site_path(installed)
@@ -121,7 +130,7 @@ def test_unpacked_wheel_is_what_gets_imported(
     module_file, templates_dir, path = json.loads(result.stdout)
 
     assert Path(module_file).is_relative_to(installed), module_file
-    assert Path(templates_dir) == installed / "generator" / "templates"
+    assert Path(templates_dir) == installed / "apiforge" / "templates"
     assert str(repo_root) not in path
     assert "" not in path and str(outside) not in path
 

@@ -77,7 +77,8 @@ def inputs_key(
 def builtin_templates() -> Path:
     """The built-in templates: inside the installed package, or beside it in a checkout."""
     packaged = _GENERATOR_DIR / "templates"
-    return packaged if packaged.is_dir() else _GENERATOR_DIR.parent / "templates"
+    # In a checkout the package is generator/apiforge/ and the templates are top-level.
+    return packaged if packaged.is_dir() else _GENERATOR_DIR.parent.parent / "templates"
 
 
 def cache_root() -> Path | None:

@@ -160,7 +160,7 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
 
 
 def _verify(args: argparse.Namespace, out: _Out) -> int:
-    from .verify import verify  # only this command needs it
+    from .output.verify import verify  # only this command needs it
 
     try:
         drift = verify(args.directory, args.spec)

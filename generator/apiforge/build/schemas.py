@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import ir, names
-from .diagnostics import Diagnostic, Severity
+from .. import ir, names
+from ..diagnostics import Diagnostic, Severity
+from ..load.document import LoadedSpec, escape, ref_pointer, resolve_pointer
 from .keywords import flag, nullable, text_of, types_of
-from .load import LoadedSpec, escape, ref_pointer, resolve_pointer
 
 _STRING_FORMATS = {
     "uuid": ir.Primitive.UUID,

@@ -15,8 +15,8 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
-from .diagnostics import Diagnostic
-from .load import LoadedSpec, escape, resolve_pointer
+from ..diagnostics import Diagnostic
+from .document import LoadedSpec, escape, resolve_pointer
 
 # Values that are data or vendor extensions: a "$ref" inside them is not a reference the
 # generator follows (Azure's x-ms-examples point at example files beside the spec).

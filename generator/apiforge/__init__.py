@@ -19,14 +19,16 @@ def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Load, build, render and format: the package's files in memory, and any warnings."""
     import dataclasses
 
-    from . import build, format, load, manifest, render, upgrade, validate
+    from . import build, load, render
+    from .load import swagger2, validate
+    from .output import format, manifest
 
     spec = load.read(config.spec, display=str(config.spec))
     problems = validate.validate(spec)
     if problems:
         raise GenerationError(problems)
     if "swagger" in spec.document:
-        document, origins = upgrade.upgrade(spec.document)
+        document, origins = swagger2.upgrade(spec.document)
         spec = dataclasses.replace(spec, document=document, origins=origins)
     api, warnings = build.build(spec)
     meta = render.Meta(__version__, config.spec.name, spec.sha256, config.templates)
@@ -67,7 +69,8 @@ def _inputs_key(config: Config) -> str:
 def _unchanged(config: Config, key: str) -> list[str] | None:
     """The package's files when the last run into it had these same inputs and nothing was
     touched since; None otherwise. Imports nothing heavy: this is the everyday no-op."""
-    from . import cache, manifest
+    from . import cache
+    from .output import manifest
 
     target = config.target
     if any(target.parent.glob(f".{target.name}.apiforge-*")):
@@ -88,7 +91,8 @@ def _unchanged(config: Config, key: str) -> list[str] | None:
 
 def generate(config: Config) -> Report:
     """Generate (or with ``config.check``, compare) the package; problems go in the report."""
-    from . import cache, manifest
+    from . import cache
+    from .output import manifest
 
     report = Report()
     try:
@@ -98,7 +102,7 @@ def generate(config: Config) -> Report:
         if same is not None:
             report.unchanged = same
             return report
-        from . import write  # past the no-op path, which must stay light
+        from .output import write  # past the no-op path, which must stay light
 
         files, warnings = render_files(config)
         if config.strict:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ir, names
-from .diagnostics import Diagnostic, GenerationError, Severity
+from .. import ir, names
+from ..diagnostics import Diagnostic, GenerationError, Severity
+from ..load.document import LoadedSpec, escape
 from .keywords import text_of
-from .load import LoadedSpec, escape
 from .paging import EXTENSION, pagination
 from .parameters import is_json, parameters, request_body
 from .schemas import SchemaBuilder

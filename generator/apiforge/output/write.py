@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import manifest
-from .diagnostics import Diagnostic, GenerationError, Location, Severity
 from .manifest import existing
 
 _RENAME_EXCHANGE = 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ir, names
+from .. import ir, names
 from .schemas import SchemaBuilder
 
 EXTENSION = "x-apiforge-pagination"

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import ir
+from .. import ir
 
 
 @dataclass(frozen=True, order=True)

@@ -15,8 +15,8 @@ import itertools
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from . import cache
-from .diagnostics import Diagnostic, GenerationError, Location, Severity
+from .. import cache
+from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 
 _LINE_LENGTH = 88
 # Below this many new lines, starting worker processes costs more than it saves.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ir
+from .. import ir
 from .emit import annotation, default_value, encode, input_annotation, literal
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ir, names
+from .. import ir, names
+from ..load.document import escape
 from .keywords import nullable, text_of
-from .load import escape
 from .schemas import SchemaBuilder
 
 # Keyword arguments every generated method has; spec parameters must not take them.

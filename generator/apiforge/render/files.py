@@ -15,9 +15,10 @@ from typing import Any
 
 import jinja2
 
-from . import emit, imports, ir, methods
-from .cache import builtin_templates, cache_root
-from .diagnostics import Diagnostic, GenerationError, Location, Severity
+from .. import ir
+from ..cache import builtin_templates, cache_root
+from ..diagnostics import Diagnostic, GenerationError, Location, Severity
+from . import emit, imports, methods
 from .imports import Import
 
 ERROR_CLASSES = (

@@ -11,7 +11,7 @@ import re
 import textwrap
 import unicodedata
 
-from . import ir
+from .. import ir
 
 _DOC_WIDTH = 84
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")

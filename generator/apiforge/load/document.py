@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 import yaml
 
-from .cache import MAX_SPEC_BYTES
-from .diagnostics import Diagnostic, GenerationError, Location, Severity
+from ..cache import MAX_SPEC_BYTES
+from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 
 Positions = Mapping[str, tuple[int, int]]
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import manifest
-from .diagnostics import Diagnostic, GenerationError, Location, Severity
 from .manifest import existing
 
 

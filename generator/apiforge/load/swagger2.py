@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .load import escape
+from .document import escape
 
 _REFS = {
     "#/definitions/": "#/components/schemas/",

@@ -1,7 +1,0 @@
-"""``python -m generator``: the same as the ``apiforge`` command."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

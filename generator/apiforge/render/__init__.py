@@ -1,0 +1,12 @@
+"""Stage 3, render: IR into module source text through the Jinja templates.
+
+``package`` has one function per output file kind; ``quote`` is the only way text from
+the spec reaches generated code; ``emit`` and ``methods`` build annotations and
+statements in Python so the templates only lay them out; ``imports`` are data.
+"""
+
+from __future__ import annotations
+
+from .files import Meta, package
+
+__all__ = ["Meta", "package"]
