@@ -38,7 +38,7 @@ from .harness import BIN, DASH, MINUS, TIMES, Check, ChildRun, Results, Table
 MAX_RUNS = 5
 COLD_BUDGET = 30.0  # seconds of cold generation per tool and document
 FOLLOW_BUDGET = 12.0  # seconds per no-op / --check / changed measurement
-UPSTREAM = harness.ROOT.parent / "shared" / "specs" / "customvision-training-v3.3.json"
+UPSTREAM = harness.ROOT / "tests" / "upstream" / "customvision-training-v3.3.json"
 OURS = "apiforge"
 OPC = "openapi-python-client"
 DMCG = "datamodel-code-generator"

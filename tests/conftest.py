@@ -1,4 +1,11 @@
-"""Shared paths and helpers for the generator's end-to-end tests."""
+"""Fixtures shared by every suite: the checkout's paths and trees, the command in a
+subprocess, and the HTTP servers the generated clients talk to.
+
+The suites: ``generator/`` (each pipeline stage, the construct corpus, the snapshot,
+hostile input), ``sdk/`` (the generated clients on the wire, against a server in the
+test process and Prism), ``cli/`` (the command, vendoring, safe writes, the wheel, docs).
+Helpers that are not fixtures live in ``support/``.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +16,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from hypothesis import settings
-from pythonpath import no_site_path
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SPEC = REPO_ROOT / "spec" / "customvision-training.yaml"
-GOLDEN_PACKAGE = "customvision_training"
-GOLDEN = REPO_ROOT / "generated" / GOLDEN_PACKAGE
-# Where ``import apiforge`` finds the checkout's generator (a src layout).
-SOURCE = REPO_ROOT / "generator"
+from support import sandbox
+from support.http_server import ScriptedServer, ServerView
+from support.paths import GOLDEN, GOLDEN_PACKAGE, REPO_ROOT, SOURCE, SPEC
+from support.pythonpath import no_site_path
 
 # In-process tests import the checkout's ``apiforge``, whatever directory pytest runs from.
 if str(SOURCE) not in sys.path:
@@ -133,6 +137,17 @@ def run_cli(
 # Fixtures, so that test modules never import conftest.
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _reads_stay_in_the_checkout() -> Iterator[None]:
+    """Fails the run when a test read a file in a folder beside the checkout: a clone
+    on another machine has nothing there."""
+    reads = sandbox.watch(REPO_ROOT, sandbox.everyday_reads())
+    yield
+    reads.active = False
+    outside = sorted(set(reads.seen))
+    assert not outside, "tests read outside the checkout:\n" + "\n".join(outside[:20])
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The checkout: pyproject.toml, generator/apiforge/, templates/, spec/, generated/."""
@@ -191,3 +206,55 @@ def renamed() -> Callable[[Mapping[str, bytes], str], Tree]:
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """``run_cli(*args, cwd=..., env=..., pythonpath=...)``: the command in a subprocess."""
     return run_cli
+
+
+# The generated clients on the wire.
+
+Mode = Literal["sync", "async"]
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx honours proxy variables; a CI proxy must not sit between client and server."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """Which generated client drives the test."""
+    value: Mode = request.param
+    return value
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    """A running ScriptedServer of this test's own; teardown fails on anything the server
+    could not answer."""
+    with ScriptedServer() as srv:
+        yield srv
+    assert srv.errors == []
+
+
+@pytest.fixture(scope="module")
+def _module_server() -> Iterator[list[ScriptedServer]]:
+    servers = [ScriptedServer().start()]
+    yield servers
+    servers[0].stop()
+
+
+@pytest.fixture
+def server_view(_module_server: list[ScriptedServer]) -> Iterator[ServerView]:
+    """This test's share of a server kept running for the whole module (starting one per
+    test costs more than the tests themselves); teardown fails on anything it could not
+    answer or any scripted reply left unasked."""
+    view = ServerView(_module_server[0])
+    yield view
+    errors, pending = view.errors, view.server.pending_replies
+    view.server.handler = None
+    if pending:  # queued replies must not leak into the next test
+        view.server.stop()
+        _module_server[0] = ScriptedServer().start()
+    assert errors == []
+    assert pending == 0, f"{pending} scripted replies were never asked for"

@@ -14,10 +14,8 @@ import pytest
 from apiforge import Config, cache, generate
 from apiforge.output import format
 from black.mode import Mode, TargetVersion
+from support.paths import GOLDEN, SOURCE, SPEC, SPECS, UPSTREAM_SPEC
 
-REPO = Path(__file__).resolve().parent.parent
-SPEC = REPO / "spec" / "customvision-training.yaml"
-UPSTREAM = REPO.parent / "shared" / "specs" / "customvision-training-v3.3.json"
 MODE = Mode(target_versions={TargetVersion.PY311}, line_length=88)
 
 
@@ -112,8 +110,8 @@ def test_a_cached_chunk_is_used(private_cache: Path) -> None:
 
 
 def packages() -> list[Path]:
-    found = [REPO / "generated" / "customvision_training"]
-    found += sorted((REPO / "tests" / "specs").glob("*/expected/client"))
+    found = [GOLDEN]
+    found += sorted(SPECS.glob("*/expected/client"))
     return found
 
 
@@ -131,8 +129,7 @@ def test_chunked_formatting_equals_whole_module_black(tmp_path: Path) -> None:
 
 
 def test_upstream_document_formats_alike_both_ways(tmp_path: Path) -> None:
-    assert UPSTREAM.is_file(), f"missing {UPSTREAM}: the shared/ folder must sit beside the repo"
-    run(UPSTREAM, tmp_path)
+    run(UPSTREAM_SPEC, tmp_path)
     for module in sorted((tmp_path / "pkg").glob("*.py")):
         text = module.read_text(encoding="utf-8")
         assert black.format_str(text, mode=MODE) == text, module
@@ -155,7 +152,7 @@ def test_noop_run_imports_no_heavy_stage(tmp_path: Path) -> None:
     ]
     env = {
         "APIFORGE_CACHE_DIR": str(env_cache),
-        "PYTHONPATH": str(REPO / "generator"),
+        "PYTHONPATH": str(SOURCE),
         "PATH": "/usr/bin:/bin",
     }
     first = subprocess.run(

@@ -41,9 +41,9 @@ from customvision_training import (
     ImagePerformance,
     OrderBy,
 )
-from prism import Prism, running_prism, with_server_path_in_paths
+from support.paths import SPEC
+from support.prism import Prism, running_prism, with_server_path_in_paths
 
-SPEC = Path(__file__).resolve().parent.parent / "spec" / "customvision-training.yaml"
 KEY = "test-key"
 PROJECT = uuid.UUID("6b3e1b4c-3b0a-4a55-9a55-2c9d1f0e7a11")
 ITERATION = uuid.UUID("0f8d2f8e-5c1a-4d0e-b3a4-71f1c2d9e6b2")

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-SPECS = Path(__file__).resolve().with_name("specs")
+from .paths import SPECS
+
 PACKAGE = "client"
 UPDATE_COMMAND = ".venv/bin/python tests/specs/update.py"
 VERSIONS = {"v20": "swagger", "v30": "3.0.", "v31": "3.1."}

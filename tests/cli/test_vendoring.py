@@ -27,13 +27,13 @@ from pathlib import Path
 import pytest
 import yaml
 from apiforge import cli as apiforge_cli
-from http_server import Reply, ScriptedServer
-from pythonpath import no_site_path
+from support.http_server import Reply, ScriptedServer
+from support.paths import REPO_ROOT as REPO
+from support.pythonpath import no_site_path
 
 Tree = dict[str, bytes]
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
-REPO = Path(__file__).resolve().parent.parent
 VENDOR_PACKAGE = "cv_client"
 GOLDEN_NAME = "customvision_training"
 MANIFEST = "apiforge-manifest.json"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from pythonpath import no_site_path
+from support.pythonpath import no_site_path
 
 Tree = dict[str, bytes]
 Cli = Callable[..., subprocess.CompletedProcess[str]]

@@ -429,3 +429,39 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: requests are recorded, not logged."""
+
+
+class ServerView:
+    """One test's share of the module's ScriptedServer: its own handler, requests and errors.
+
+    Starting and stopping a server per test costs more than the tests themselves.
+    """
+
+    def __init__(self, server: ScriptedServer) -> None:
+        self.server = server
+        self._requests_before = len(server.requests)
+        self._errors_before = len(server.errors)
+        server.handler = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def handler(self) -> Handler | None:
+        return self.server.handler
+
+    @handler.setter
+    def handler(self, handler: Handler | None) -> None:
+        self.server.handler = handler
+
+    def enqueue(self, *replies: Reply) -> None:
+        self.server.enqueue(*replies)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.server.requests[self._requests_before :]
+
+    @property
+    def errors(self) -> list[str]:
+        return self.server.errors[self._errors_before :]

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "pets"
 PAUSE = "0.2"
 Cli = Callable[..., subprocess.CompletedProcess[str]]

@@ -2,7 +2,7 @@
 
 `make_page` is deterministic: the same (n, seed) always gives the same page. `SAMPLE_RESPONSE`
 is the sample 200 body of "Iterations - List Performance Images" (GetImagePerformances),
-copied from ../shared/specs/examples/GetImagePerformances.json (responses.200.body).
+copied from tests/upstream/examples/GetImagePerformances.json (responses.200.body).
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ def test_output_names_no_path_of_this_machine(
 ) -> None:
     forbidden = {
         str(repo_root),
-        str(repo_root.parent) + os.sep,  # /work/
+        str(repo_root.parent) + os.sep,  # /work/  # not a read
         str(spec_path.parent),
         tempfile.gettempdir() + os.sep,
         str(Path.home()) + os.sep,

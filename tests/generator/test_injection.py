@@ -47,11 +47,11 @@ import httpx
 import msgspec
 import pytest
 from apiforge import Config
-from http_server import RecordedRequest, Reply, ScriptedServer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from support.http_server import RecordedRequest, Reply, ScriptedServer
+from support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "hostile_pkg"
 PAYLOAD = "__import__('os').system('touch PWNED')"
 # Characters that must never appear raw in generated source: C0 controls but \n, DEL,

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.paths import HOSTILE, REPO_ROOT
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "p"
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 # FILE:LINE:COL: error: MESSAGE (at #POINTER); a problem with the file as a whole (too big,

@@ -1,4 +1,4 @@
-"""The generated client decoding .NET DataContract XML, sync and async, against a real server.
+"""The generated client decoding .NET DataContract XML, sync and async, against a real server_view.
 
 `to_xml` turns a JSON-ready page (page_factory) into the XML the service sends when asked
 for it; `NegotiatingService` answers JSON or XML by the request's Accept header, so that the
@@ -12,7 +12,6 @@ import copy
 import datetime
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any, Literal
 from xml.sax.saxutils import escape
 
@@ -30,8 +29,8 @@ from customvision_training import (
     TagType,
     _xml,
 )
-from http_server import Handler, RecordedRequest, Reply, ScriptedServer
-from page_factory import SAMPLE_RESPONSE, JsonObject, make_page
+from support.http_server import RecordedRequest, Reply, ServerView
+from support.page_factory import SAMPLE_RESPONSE, JsonObject, make_page
 
 Mode = Literal["sync", "async"]
 
@@ -102,81 +101,9 @@ class NegotiatingService:
 # --- fixtures and the driver -----------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables; a CI proxy must not sit between client and server."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    """Which generated client drives the test."""
-    value: Mode = request.param
-    return value
-
-
-class ServerView:
-    """One test's share of the module's ScriptedServer: its own handler, requests and errors.
-
-    Starting and stopping a server per test costs more than the tests themselves.
-    """
-
-    def __init__(self, server: ServerView) -> None:
-        self.server = server
-        self._requests_before = len(server.requests)
-        self._errors_before = len(server.errors)
-        server.handler = None
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def handler(self) -> Handler | None:
-        return self.server.handler
-
-    @handler.setter
-    def handler(self, handler: Handler | None) -> None:
-        self.server.handler = handler
-
-    def enqueue(self, *replies: Reply) -> None:
-        self.server.enqueue(*replies)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self.server.requests[self._requests_before :]
-
-    @property
-    def errors(self) -> list[str]:
-        return self.server.errors[self._errors_before :]
-
-
-@pytest.fixture(scope="module")
-def _servers() -> Iterator[list[ScriptedServer]]:
-    servers = [ScriptedServer().start()]
-    yield servers
-    servers[0].stop()
-
-
-@pytest.fixture
-def server(_servers: list[ScriptedServer]) -> Iterator[ServerView]:
-    """This test's view of a running server; teardown fails on anything it could not answer."""
-    view = ServerView(_servers[0])
-    yield view
-    errors, pending = view.errors, view.server.pending_replies
-    view.server.handler = None
-    if pending:  # queued replies must not leak into the next test
-        view.server.stop()
-        _servers[0] = ScriptedServer().start()
-    assert errors == []
-    assert pending == 0, f"{pending} scripted replies were never asked for"
-
-
 def fetch(
     mode: Mode,
-    server: ServerView,
+    server_view: ServerView,
     method: str = "get_image_performances",
     client_options: dict[str, Any] | None = None,
     **kwargs: Any,
@@ -185,11 +112,11 @@ def fetch(
     an iterating method is collected into a list."""
     options = {"max_retries": 0, **(client_options or {})}
     if mode == "sync":
-        with CustomVisionTrainingClient(server.url, KEY, **options) as client:
+        with CustomVisionTrainingClient(server_view.url, KEY, **options) as client:
             return list(getattr(client, method)(PROJECT, ITERATION, **kwargs))
 
     async def main() -> list[ImagePerformance]:
-        async with AsyncCustomVisionTrainingClient(server.url, KEY, **options) as client:
+        async with AsyncCustomVisionTrainingClient(server_view.url, KEY, **options) as client:
             call = getattr(client, method)(PROJECT, ITERATION, **kwargs)
             if method.startswith("iter_"):
                 return [item async for item in call]
@@ -200,12 +127,12 @@ def fetch(
 
 
 def fetch_both(
-    mode: Mode, server: ServerView, accept: str, **kwargs: Any
+    mode: Mode, server_view: ServerView, accept: str, **kwargs: Any
 ) -> tuple[list[ImagePerformance], list[ImagePerformance]]:
-    """The same call asking for JSON, then for ``accept``; the server must see both asks."""
-    from_json = fetch(mode, server, **kwargs)
-    from_xml = fetch(mode, server, accept=accept, **kwargs)
-    assert [r.headers.get_all("Accept") for r in server.requests] == [
+    """The same call asking for JSON, then for ``accept``; the server_view must see both asks."""
+    from_json = fetch(mode, server_view, **kwargs)
+    from_xml = fetch(mode, server_view, accept=accept, **kwargs)
+    assert [r.headers.get_all("Accept") for r in server_view.requests] == [
         ["application/json"],
         [accept],
     ]
@@ -233,34 +160,34 @@ PAGES = [
 @pytest.mark.parametrize("content_type", XML_TYPES)
 @pytest.mark.parametrize("make", PAGES)
 def test_xml_decodes_to_the_same_objects_as_json(
-    mode: Mode, server: ServerView, content_type: str, make: Any
+    mode: Mode, server_view: ServerView, content_type: str, make: Any
 ) -> None:
     page = make()
-    server.handler = NegotiatingService(page, content_type)
+    server_view.handler = NegotiatingService(page, content_type)
 
-    from_json, from_xml = fetch_both(mode, server, media(content_type))
+    from_json, from_xml = fetch_both(mode, server_view, media(content_type))
 
-    assert server.requests[1].headers["accept"] == media(content_type)
+    assert server_view.requests[1].headers["accept"] == media(content_type)
     assert len(from_json) == len(page)
     assert from_json == json_decoded(page)
     assert from_xml == from_json
 
 
-def test_empty_array_self_closing_root(mode: Mode, server: ServerView) -> None:
+def test_empty_array_self_closing_root(mode: Mode, server_view: ServerView) -> None:
     assert to_xml([]) == f"<ArrayOfImagePerformance {NAMESPACES}/>".encode()
-    server.enqueue(
+    server_view.enqueue(
         xml_reply(to_xml([])), xml_reply(b"<ArrayOfImagePerformance></ArrayOfImagePerformance>")
     )
-    assert fetch(mode, server) == []
-    assert fetch(mode, server) == []
+    assert fetch(mode, server_view) == []
+    assert fetch(mode, server_view) == []
 
 
-def test_xml_values_are_typed(mode: Mode, server: ServerView) -> None:
+def test_xml_values_are_typed(mode: Mode, server_view: ServerView) -> None:
     page = make_page(3)
     page[0]["predictions"][0]["tagType"] = "GeneralProduct"
-    server.handler = NegotiatingService(page + SAMPLE_RESPONSE)
+    server_view.handler = NegotiatingService(page + SAMPLE_RESPONSE)
 
-    *images, sample = fetch(mode, server, accept="application/xml")
+    *images, sample = fetch(mode, server_view, accept="application/xml")
 
     # The sample, value by value.
     assert sample.id == uuid.UUID("dfd2d346-3ed5-4e1e-857d-af4e32cec042")
@@ -341,13 +268,13 @@ def nulled(page: list[JsonObject]) -> list[JsonObject]:
     return page
 
 
-def test_nil_elements_decode_to_none(mode: Mode, server: ServerView) -> None:
+def test_nil_elements_decode_to_none(mode: Mode, server_view: ServerView) -> None:
     page = nulled(make_page(3))
     body = to_xml(page)
     assert b'<id i:nil="true"/>' in body and b'<tagType i:nil="true"/>' in body
-    server.handler = NegotiatingService(page)
+    server_view.handler = NegotiatingService(page)
 
-    from_json, from_xml = fetch_both(mode, server, "text/xml")
+    from_json, from_xml = fetch_both(mode, server_view, "text/xml")
 
     assert from_xml == from_json == json_decoded(page)
     first, second, third = from_xml
@@ -378,24 +305,24 @@ def with_unknown_fields(page: list[JsonObject]) -> list[JsonObject]:
     return page
 
 
-def test_unknown_elements_are_ignored(mode: Mode, server: ServerView) -> None:
+def test_unknown_elements_are_ignored(mode: Mode, server_view: ServerView) -> None:
     clean = make_page(4)
     page = with_unknown_fields(clean)
     body = to_xml(page)
     assert b"<futureObject><id>not-a-uuid</id>" in body and b"<depth><z>deep</z></depth>" in body
-    server.handler = NegotiatingService(page)
+    server_view.handler = NegotiatingService(page)
 
-    from_json, from_xml = fetch_both(mode, server, "application/xml")
+    from_json, from_xml = fetch_both(mode, server_view, "application/xml")
 
     assert from_xml == from_json == json_decoded(clean)
 
 
-def test_unknown_enum_value_is_kept(mode: Mode, server: ServerView) -> None:
+def test_unknown_enum_value_is_kept(mode: Mode, server_view: ServerView) -> None:
     page = make_page(2)
     page[1]["predictions"][3]["tagType"] = "FutureTagType"
-    server.handler = NegotiatingService(page)
+    server_view.handler = NegotiatingService(page)
 
-    from_json, from_xml = fetch_both(mode, server, "application/xml")
+    from_json, from_xml = fetch_both(mode, server_view, "application/xml")
 
     assert from_xml == from_json
     assert from_xml[1].predictions is not None
@@ -404,7 +331,7 @@ def test_unknown_enum_value_is_kept(mode: Mode, server: ServerView) -> None:
     assert kept == "FutureTagType" and kept.value == "FutureTagType"
 
 
-def test_paging_walks_xml_pages(mode: Mode, server: ServerView) -> None:
+def test_paging_walks_xml_pages(mode: Mode, server_view: ServerView) -> None:
     source = make_page(7)
 
     def service(request: RecordedRequest) -> Reply:
@@ -412,11 +339,11 @@ def test_paging_walks_xml_pages(mode: Mode, server: ServerView) -> None:
         skip, take = int(params["skip"]), int(params["take"])
         return NegotiatingService(source[skip : skip + take])(request)
 
-    server.handler = service
-    items = fetch(mode, server, "iter_image_performances", page_size=3, accept="text/xml")
+    server_view.handler = service
+    items = fetch(mode, server_view, "iter_image_performances", page_size=3, accept="text/xml")
 
     assert items == json_decoded(source)
-    assert [r.headers.get_all("Accept") for r in server.requests] == [["text/xml"]] * 3
+    assert [r.headers.get_all("Accept") for r in server_view.requests] == [["text/xml"]] * 3
 
 
 # --- Accept ------------------------------------------------------------------------------------
@@ -435,17 +362,17 @@ def test_paging_walks_xml_pages(mode: Mode, server: ServerView) -> None:
 )
 def test_accept_header(
     mode: Mode,
-    server: ServerView,
+    server_view: ServerView,
     client_accept: str | None,
     call_accept: str | None,
     sent: str,
 ) -> None:
-    server.handler = NegotiatingService(SAMPLE_RESPONSE)
+    server_view.handler = NegotiatingService(SAMPLE_RESPONSE)
     kwargs = {} if call_accept is None else {"accept": call_accept}
 
-    result = fetch(mode, server, client_options={"accept": client_accept}, **kwargs)
+    result = fetch(mode, server_view, client_options={"accept": client_accept}, **kwargs)
 
-    (request,) = server.requests
+    (request,) = server_view.requests
     assert request.headers.get_all("Accept") == [sent]
     assert result == json_decoded(SAMPLE_RESPONSE)
 
@@ -453,15 +380,15 @@ def test_accept_header(
 @pytest.mark.parametrize("accept", ["image/png", "text/plain"])
 @pytest.mark.parametrize("where", ["constructor", "per-call"])
 def test_undeclared_accept_raises_before_sending(
-    mode: Mode, server: ServerView, accept: str, where: str
+    mode: Mode, server_view: ServerView, accept: str, where: str
 ) -> None:
-    server.handler = NegotiatingService(SAMPLE_RESPONSE)
+    server_view.handler = NegotiatingService(SAMPLE_RESPONSE)
     options = {"accept": accept} if where == "constructor" else {}
     kwargs = {"accept": accept} if where == "per-call" else {}
 
     with pytest.raises(ValueError, match="accept"):
-        fetch(mode, server, client_options=options, **kwargs)
-    assert server.requests == []
+        fetch(mode, server_view, client_options=options, **kwargs)
+    assert server_view.requests == []
 
 
 # --- error bodies ------------------------------------------------------------------------------
@@ -476,13 +403,13 @@ def test_undeclared_accept_raises_before_sending(
     ],
 )
 def test_xml_error_body_is_decoded(
-    mode: Mode, server: ServerView, content_type: str, code: str, expected_code: str
+    mode: Mode, server_view: ServerView, content_type: str, code: str, expected_code: str
 ) -> None:
     message = "Project <bc3f7dad> not found & gone"
-    server.enqueue(xml_reply(error_xml(code, message), content_type, status=404))
+    server_view.enqueue(xml_reply(error_xml(code, message), content_type, status=404))
 
     with pytest.raises(ApiStatusError) as caught:
-        fetch(mode, server, accept="application/xml")
+        fetch(mode, server_view, accept="application/xml")
 
     error = caught.value
     assert error.status_code == 404
@@ -491,15 +418,15 @@ def test_xml_error_body_is_decoded(
     assert code in str(error) and message in str(error)
 
 
-def test_xml_error_body_with_a_dtd_is_not_decoded(mode: Mode, server: ServerView) -> None:
+def test_xml_error_body_with_a_dtd_is_not_decoded(mode: Mode, server_view: ServerView) -> None:
     body = (
         b'<!DOCTYPE e [<!ENTITY x "NotFoundProject">]>'
         b"<CustomVisionError><code>&x;</code><message>m</message></CustomVisionError>"
     )
-    server.enqueue(xml_reply(body, status=404))
+    server_view.enqueue(xml_reply(body, status=404))
 
     with pytest.raises(ApiStatusError) as caught:
-        fetch(mode, server)
+        fetch(mode, server_view)
 
     assert caught.value.status_code == 404
     assert caught.value.error is None
@@ -550,12 +477,14 @@ HOSTILE = {
 
 @pytest.mark.parametrize("content_type", ["application/xml", "text/xml"])
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_doctype_is_refused(mode: Mode, server: ServerView, name: str, content_type: str) -> None:
-    body = HOSTILE[name](server.url)
-    server.enqueue(xml_reply(body, content_type))
+def test_doctype_is_refused(
+    mode: Mode, server_view: ServerView, name: str, content_type: str
+) -> None:
+    body = HOSTILE[name](server_view.url)
+    server_view.enqueue(xml_reply(body, content_type))
 
     with pytest.raises(ResponseDecodeError) as caught:
-        fetch(mode, server, accept=content_type)
+        fetch(mode, server_view, accept=content_type)
 
     error = caught.value
     text = str(error)
@@ -566,7 +495,7 @@ def test_doctype_is_refused(mode: Mode, server: ServerView, name: str, content_t
     assert "lollol" not in text  # no entity was expanded
     assert "expanded-by-the-parser</" not in text
     assert len(text) < 1000
-    assert len(server.requests) == 1  # neither the entity nor the DTD was fetched
+    assert len(server_view.requests) == 1  # neither the entity nor the DTD was fetched
 
 
 MALFORMED = {
@@ -603,15 +532,15 @@ MALFORMED = {
 
 @pytest.mark.parametrize("name", list(MALFORMED))
 def test_malformed_or_off_schema_xml_raises_decode_error(
-    mode: Mode, server: ServerView, name: str
+    mode: Mode, server_view: ServerView, name: str
 ) -> None:
     body = MALFORMED[name]
-    server.enqueue(xml_reply(body, "application/xml; charset=utf-8"))
+    server_view.enqueue(xml_reply(body, "application/xml; charset=utf-8"))
 
     with pytest.raises(ResponseDecodeError) as caught:
-        fetch(mode, server, accept="application/xml")
+        fetch(mode, server_view, accept="application/xml")
 
     assert caught.value.status_code == 200
     assert caught.value.content_type == "application/xml; charset=utf-8"
     assert caught.value.body == body
-    assert len(server.requests) == 1
+    assert len(server_view.requests) == 1

@@ -12,32 +12,15 @@ import datetime
 import email.parser
 import email.policy
 import json
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from corpus import load
-from http_server import RecordedRequest, Reply, ScriptedServer
+from support.corpus import load
+from support.http_server import RecordedRequest, Reply, ScriptedServer
 
 KEY = "k-0123456789"
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables; a CI proxy must not sit between client and server."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    """A running ScriptedServer; teardown fails on anything it could not answer."""
-    with ScriptedServer() as srv:
-        yield srv
-    assert srv.errors == []
 
 
 def client_class(module: ModuleType, is_async: bool = False) -> Any:

@@ -35,8 +35,8 @@ from customvision_training import (
     ResponseDecodeError,
     RetryPolicy,
 )
-from http_server import RecordedRequest, Reply, ScriptedServer
-from page_factory import SAMPLE_RESPONSE
+from support.http_server import RecordedRequest, Reply, ScriptedServer
+from support.page_factory import SAMPLE_RESPONSE
 
 Mode = Literal["sync", "async"]
 E = TypeVar("E", bound=BaseException)
@@ -55,29 +55,6 @@ SAMPLE_WIDTH = SAMPLE_RESPONSE[0]["width"]
 
 
 # --- fixtures and drivers ------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables; a CI proxy must not sit between client and server."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    """Which generated client drives the test."""
-    value: Mode = request.param
-    return value
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    """A running ScriptedServer; teardown fails on anything the server could not answer."""
-    with ScriptedServer() as srv:
-        yield srv
-    assert srv.errors == []
 
 
 def ok() -> Reply:

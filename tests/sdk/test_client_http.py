@@ -11,9 +11,8 @@ import copy
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -32,8 +31,9 @@ from customvision_training import (
     Prediction,
     TagType,
 )
-from http_server import RecordedRequest, Reply, ScriptedServer
-from page_factory import SAMPLE_RESPONSE, make_page
+from support.http_server import RecordedRequest, Reply, ScriptedServer
+from support.page_factory import SAMPLE_RESPONSE, make_page
+from support.paths import UPSTREAM_EXAMPLE
 
 Mode = Literal["sync", "async"]
 Call = tuple[tuple[Any, ...], dict[str, Any]]
@@ -46,7 +46,6 @@ TAG_2 = "b5f7e6a2-a481-49a6-afec-a7cef1af3544"
 BASE_PATH = (
     f"/customvision/v3.3/training/projects/{PROJECT}/iterations/{ITERATION}/performance/images"
 )
-SHARED_EXAMPLE = Path(__file__).parents[2] / "shared/specs/examples/GetImagePerformances.json"
 
 
 def tag_ids(count: int) -> list[str]:
@@ -55,29 +54,6 @@ def tag_ids(count: int) -> list[str]:
 
 
 # --- fixtures and drivers ------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables; a CI proxy must not sit between client and server."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    """Which generated client drives the test."""
-    value: Mode = request.param
-    return value
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    """A running ScriptedServer; teardown fails on anything the server could not answer."""
-    with ScriptedServer() as srv:
-        yield srv
-    assert srv.errors == []
 
 
 def run_calls(
@@ -281,7 +257,7 @@ def test_trailing_slash_on_endpoint_is_tolerated(mode: Mode, server: ScriptedSer
 
 
 def test_sample_response_constant_matches_shared_example() -> None:
-    example = json.loads(SHARED_EXAMPLE.read_text(encoding="utf-8"))
+    example = json.loads(UPSTREAM_EXAMPLE.read_text(encoding="utf-8"))
     assert example["responses"]["200"]["body"] == SAMPLE_RESPONSE
 
 

@@ -1,6 +1,6 @@
-"""``iter_image_performances``: skip/take paging, sync and async, against a real HTTP server.
+"""``iter_image_performances``: skip/take paging, sync and async, against a real HTTP server_view.
 
-The server side is `ImageService`, a handler that behaves like GetImagePerformances over a
+The server_view side is `ImageService`, a handler that behaves like GetImagePerformances over a
 fixed list of images: it answers ``skip``/``take`` from the query string with that slice.
 The last part checks that the paging method comes from the spec's ``x-apiforge-pagination``
 extension (not from the operation's name) by running the generator on edited copies of the
@@ -33,8 +33,8 @@ from customvision_training import (
     ImagePerformance,
     OrderBy,
 )
-from http_server import Handler, RecordedRequest, Reply, ScriptedServer
-from page_factory import JsonObject, make_page
+from support.http_server import RecordedRequest, Reply, ServerView
+from support.page_factory import JsonObject, make_page
 
 Mode = Literal["sync", "async"]
 
@@ -93,10 +93,10 @@ def decoded(n: int) -> list[ImagePerformance]:
     return msgspec.json.decode(json.dumps(source(n)), type=list[ImagePerformance])
 
 
-def pages_requested(server: ServerView) -> list[tuple[int, int]]:
-    """(skip, take) of every request the server received, in order."""
+def pages_requested(server_view: ServerView) -> list[tuple[int, int]]:
+    """(skip, take) of every request the server_view received, in order."""
     found = []
-    for request in server.requests:
+    for request in server_view.requests:
         params = dict(request.query_params)
         found.append((int(params["skip"]), int(params["take"])))
     return found
@@ -105,83 +105,11 @@ def pages_requested(server: ServerView) -> list[tuple[int, int]]:
 # --- fixtures and the driver -----------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables; a CI proxy must not sit between client and server."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    """Which generated client drives the test."""
-    value: Mode = request.param
-    return value
-
-
-class ServerView:
-    """One test's share of the module's ScriptedServer: its own handler, requests and errors.
-
-    Starting and stopping a server per test costs more than the tests themselves.
-    """
-
-    def __init__(self, server: ServerView) -> None:
-        self.server = server
-        self._requests_before = len(server.requests)
-        self._errors_before = len(server.errors)
-        server.handler = None
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def handler(self) -> Handler | None:
-        return self.server.handler
-
-    @handler.setter
-    def handler(self, handler: Handler | None) -> None:
-        self.server.handler = handler
-
-    def enqueue(self, *replies: Reply) -> None:
-        self.server.enqueue(*replies)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self.server.requests[self._requests_before :]
-
-    @property
-    def errors(self) -> list[str]:
-        return self.server.errors[self._errors_before :]
-
-
-@pytest.fixture(scope="module")
-def _servers() -> Iterator[list[ScriptedServer]]:
-    servers = [ScriptedServer().start()]
-    yield servers
-    servers[0].stop()
-
-
-@pytest.fixture
-def server(_servers: list[ScriptedServer]) -> Iterator[ServerView]:
-    """This test's view of a running server; teardown fails on anything it could not answer."""
-    view = ServerView(_servers[0])
-    yield view
-    errors, pending = view.errors, view.server.pending_replies
-    view.server.handler = None
-    if pending:  # queued replies must not leak into the next test
-        view.server.stop()
-        _servers[0] = ScriptedServer().start()
-    assert errors == []
-    assert pending == 0, f"{pending} scripted replies were never asked for"
-
-
 @dataclass
 class Walk:
     """What one iteration did.
 
-    ``seen[0]`` is the number of requests the server had received once the iterator was
+    ``seen[0]`` is the number of requests the server_view had received once the iterator was
     created (before the first ``next()``); ``seen[i]`` the number once item ``i`` was yielded.
     """
 
@@ -192,7 +120,7 @@ class Walk:
 
 def walk(
     mode: Mode,
-    server: ServerView,
+    server_view: ServerView,
     *,
     method: str = "iter_image_performances",
     stop_after: int | None = None,
@@ -208,15 +136,15 @@ def walk(
 
     def record(item: ImagePerformance) -> bool:
         result.items.append(item)
-        result.seen.append(len(server.requests))
+        result.seen.append(len(server_view.requests))
         return stop_after is not None and len(result.items) >= stop_after
 
     sync_class, async_class = client
     if mode == "sync":
-        with sync_class(server.url, KEY) as sync_client:
+        with sync_class(server_view.url, KEY) as sync_client:
             try:
                 iterator = getattr(sync_client, method)(PROJECT, ITERATION, **kwargs)
-                result.seen.append(len(server.requests))
+                result.seen.append(len(server_view.requests))
                 for item in iterator:
                     if record(item):
                         iterator.close()
@@ -226,10 +154,10 @@ def walk(
         return result
 
     async def main() -> None:
-        async with async_class(server.url, KEY) as async_client:
+        async with async_class(server_view.url, KEY) as async_client:
             try:
                 iterator = getattr(async_client, method)(PROJECT, ITERATION, **kwargs)
-                result.seen.append(len(server.requests))
+                result.seen.append(len(server_view.requests))
                 async for item in iterator:
                     if record(item):
                         await iterator.aclose()
@@ -241,9 +169,9 @@ def walk(
     return result
 
 
-def walk_all(mode: Mode, server: ServerView, **kwargs: Any) -> list[ImagePerformance]:
+def walk_all(mode: Mode, server_view: ServerView, **kwargs: Any) -> list[ImagePerformance]:
     """Every item, re-raising any error."""
-    result = walk(mode, server, **kwargs)
+    result = walk(mode, server_view, **kwargs)
     if result.error is not None:
         raise result.error
     return result.items
@@ -275,25 +203,25 @@ WALK_CASES = [
 @pytest.mark.parametrize(("n", "page_size", "limit", "expected_pages", "count"), WALK_CASES)
 def test_walks_pages_in_order(
     mode: Mode,
-    server: ServerView,
+    server_view: ServerView,
     n: int,
     page_size: Any,
     limit: int | None,
     expected_pages: list[tuple[int, int]],
     count: int,
 ) -> None:
-    server.handler = ImageService(source(n))
+    server_view.handler = ImageService(source(n))
     kwargs: dict[str, Any] = {} if page_size is DEFAULT else {"page_size": page_size}
     if limit is not None:
         kwargs["limit"] = limit
 
-    items = walk_all(mode, server, **kwargs)
+    items = walk_all(mode, server_view, **kwargs)
 
-    assert pages_requested(server) == expected_pages
+    assert pages_requested(server_view) == expected_pages
     assert len(items) == count
     assert items == decoded(n)[:count]
     # Each request is the plain operation: same path, no filters unless asked for.
-    for request in server.requests:
+    for request in server_view.requests:
         assert request.url_path == BASE_PATH
         assert [name for name, _ in request.query_params] == ["take", "skip"]
 
@@ -309,38 +237,40 @@ def test_walks_pages_in_order(
     ],
 )
 def test_out_of_range_arguments_raise_before_any_request(
-    mode: Mode, server: ServerView, kwargs: dict[str, Any]
+    mode: Mode, server_view: ServerView, kwargs: dict[str, Any]
 ) -> None:
-    server.handler = ImageService(source(10))
-    result = walk(mode, server, **kwargs)
+    server_view.handler = ImageService(source(10))
+    result = walk(mode, server_view, **kwargs)
     assert isinstance(result.error, ValueError)
     assert result.items == []
-    assert server.requests == []
+    assert server_view.requests == []
 
 
-def test_filters_are_forwarded_on_every_page(mode: Mode, server: ServerView) -> None:
-    server.handler = ImageService(source(600))
+def test_filters_are_forwarded_on_every_page(mode: Mode, server_view: ServerView) -> None:
+    server_view.handler = ImageService(source(600))
 
-    items = walk_all(mode, server, tag_ids=[TAG_1, TAG_2], order_by=OrderBy.OLDEST)
+    items = walk_all(mode, server_view, tag_ids=[TAG_1, TAG_2], order_by=OrderBy.OLDEST)
 
     assert items == decoded(600)
-    assert pages_requested(server) == [(0, 256), (256, 256), (512, 256)]
-    for request in server.requests:
+    assert pages_requested(server_view) == [(0, 256), (256, 256), (512, 256)]
+    for request in server_view.requests:
         assert request.query_params[:2] == [("tagIds", f"{TAG_1},{TAG_2}"), ("orderBy", "Oldest")]
 
 
-def test_order_by_as_plain_string_is_forwarded(mode: Mode, server: ServerView) -> None:
-    server.handler = ImageService(source(5))
-    walk_all(mode, server, order_by="Newest", page_size=2)
-    assert pages_requested(server) == [(0, 2), (2, 2), (4, 2)]
-    assert all(dict(r.query_params)["orderBy"] == "Newest" for r in server.requests)
+def test_order_by_as_plain_string_is_forwarded(mode: Mode, server_view: ServerView) -> None:
+    server_view.handler = ImageService(source(5))
+    walk_all(mode, server_view, order_by="Newest", page_size=2)
+    assert pages_requested(server_view) == [(0, 2), (2, 2), (4, 2)]
+    assert all(dict(r.query_params)["orderBy"] == "Newest" for r in server_view.requests)
 
 
-def test_error_on_second_page_raises_after_first_page_items(mode: Mode, server: ServerView) -> None:
+def test_error_on_second_page_raises_after_first_page_items(
+    mode: Mode, server_view: ServerView
+) -> None:
     gone = {"code": "NotFoundIteration", "message": "The iteration was deleted."}
-    server.handler = ImageService(source(600), overrides={256: [Reply.json(gone, status=404)]})
+    server_view.handler = ImageService(source(600), overrides={256: [Reply.json(gone, status=404)]})
 
-    result = walk(mode, server)
+    result = walk(mode, server_view)
 
     assert result.items == decoded(600)[:256]
     assert isinstance(result.error, ApiStatusError)
@@ -349,7 +279,7 @@ def test_error_on_second_page_raises_after_first_page_items(mode: Mode, server: 
     assert result.error.error.code is CustomVisionErrorCodes.NOT_FOUND_ITERATION
     # All 256 items were yielded while only page 1 had been requested.
     assert result.seen[256] == 1
-    assert pages_requested(server) == [(0, 256), (256, 256)]
+    assert pages_requested(server_view) == [(0, 256), (256, 256)]
 
 
 @pytest.mark.parametrize(
@@ -361,7 +291,7 @@ def test_error_on_second_page_raises_after_first_page_items(mode: Mode, server: 
 )
 def test_throttled_page_is_retried_per_page(
     mode: Mode,
-    server: ServerView,
+    server_view: ServerView,
     max_retries: int | None,
     expected_pages: list[tuple[int, int]],
     count: int,
@@ -369,11 +299,11 @@ def test_throttled_page_is_retried_per_page(
     throttled = Reply.json(
         {"code": "BadRequest", "message": "slow down"}, 429, {"Retry-After": "0"}
     )
-    server.handler = ImageService(source(600), overrides={256: [throttled]})
+    server_view.handler = ImageService(source(600), overrides={256: [throttled]})
 
-    result = walk(mode, server, max_retries=max_retries)
+    result = walk(mode, server_view, max_retries=max_retries)
 
-    assert pages_requested(server) == expected_pages
+    assert pages_requested(server_view) == expected_pages
     assert result.items == decoded(600)[:count]
     if count == 600:
         assert result.error is None
@@ -382,10 +312,10 @@ def test_throttled_page_is_retried_per_page(
         assert result.error.status_code == 429
 
 
-def test_iteration_is_lazy(mode: Mode, server: ServerView) -> None:
-    server.handler = ImageService(source(600))
+def test_iteration_is_lazy(mode: Mode, server_view: ServerView) -> None:
+    server_view.handler = ImageService(source(600))
 
-    result = walk(mode, server)
+    result = walk(mode, server_view)
 
     assert result.items == decoded(600)
     assert result.seen[0] == 0  # creating the iterator sends nothing
@@ -393,17 +323,17 @@ def test_iteration_is_lazy(mode: Mode, server: ServerView) -> None:
     assert result.seen[256] == 1  # page 1 is used up before page 2 is asked for
     assert result.seen[257] == 2
     assert result.seen[513] == 3
-    assert len(server.requests) == 3  # page 3 came back short (88 items): the end
+    assert len(server_view.requests) == 3  # page 3 came back short (88 items): the end
 
 
-def test_stopping_early_sends_no_further_request(mode: Mode, server: ServerView) -> None:
-    server.handler = ImageService(source(600))
+def test_stopping_early_sends_no_further_request(mode: Mode, server_view: ServerView) -> None:
+    server_view.handler = ImageService(source(600))
 
-    result = walk(mode, server, stop_after=257)
+    result = walk(mode, server_view, stop_after=257)
 
     assert result.error is None
     assert result.items == decoded(600)[:257]
-    assert pages_requested(server) == [(0, 256), (256, 256)]
+    assert pages_requested(server_view) == [(0, 256), (256, 256)]
 
 
 # --- the method comes from the spec extension, not from the operation's name ------------------
@@ -538,7 +468,7 @@ def test_without_the_extension_there_is_no_paging_method(
 
 
 def test_extension_name_sets_the_method_name(
-    mode: Mode, server: ServerView, walk_images_package: ModuleType
+    mode: Mode, server_view: ServerView, walk_images_package: ModuleType
 ) -> None:
     package = walk_images_package
     classes = (package.CustomVisionTrainingClient, package.AsyncCustomVisionTrainingClient)
@@ -546,11 +476,11 @@ def test_extension_name_sets_the_method_name(
         assert hasattr(cls, "walk_images")
         assert not hasattr(cls, "iter_image_performances")
 
-    server.handler = ImageService(source(300))
-    result = walk(mode, server, method="walk_images", client=classes, page_size=200)
+    server_view.handler = ImageService(source(300))
+    result = walk(mode, server_view, method="walk_images", client=classes, page_size=200)
 
     assert result.error is None
-    assert pages_requested(server) == [(0, 200), (200, 200)]
+    assert pages_requested(server_view) == [(0, 200), (200, 200)]
     assert [msgspec.to_builtins(item) for item in result.items] == msgspec.to_builtins(decoded(300))
 
 

@@ -42,7 +42,8 @@ import httpx
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from support.paths import REPO_ROOT
+
 PRISM_BIN = REPO_ROOT / "node_modules" / ".bin" / "prism"
 HOST = "127.0.0.1"
 # Bounds, not expectations: Prism usually listens within 2 s and stops at once.

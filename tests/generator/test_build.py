@@ -17,8 +17,8 @@ from apiforge import build, ir, load
 from apiforge.diagnostics import Diagnostic, GenerationError, Severity
 from apiforge.load import validate
 from apiforge.render import emit
+from support.paths import FRAGMENTS
 
-FRAGMENTS = Path(__file__).with_name("fragments")
 EXPECTED_SUFFIX = ".expected.yaml"
 CASES = sorted(p for p in FRAGMENTS.glob("*.yaml") if not p.name.endswith(EXPECTED_SUFFIX))
 

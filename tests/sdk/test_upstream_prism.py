@@ -1,8 +1,8 @@
 """The whole upstream Custom Vision Training v3.3 document (Swagger 2.0): generate, check, call.
 
-``shared/specs/customvision-training-v3.3.json`` is Microsoft's own document (38 paths, 52
-operations, 49 definitions), kept beside the clone. The module generates a client from it into
-a temporary directory, imports it, and checks that
+``tests/upstream/customvision-training-v3.3.json`` is Microsoft's own document (38 paths, 52
+operations, 49 definitions), copied into the repository (see its README.md). The module
+generates a client from it into a temporary directory, imports it, and checks that
 
 * every operation is a snake_case method of both clients, every definition a model (or a
   map) and every ``x-ms-enum`` an enum class; the package passes ``mypy --strict`` and
@@ -44,11 +44,10 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-from prism import Prism, running_prism, swagger2_for_prism
+from support.paths import REPO_ROOT, UPSTREAM_SPEC
+from support.prism import Prism, running_prism, swagger2_for_prism
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_SPECS = REPO_ROOT.parent / "shared" / "specs"
-SPEC = SHARED_SPECS / "customvision-training-v3.3.json"
+SPEC = UPSTREAM_SPEC
 PACKAGE = "cv_upstream"
 SYNC_CLIENT = "CustomVisionTrainingClient"
 ASYNC_CLIENT = "AsyncCustomVisionTrainingClient"
@@ -90,12 +89,6 @@ def camel_to_snake(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
-    if not SPEC.is_file():
-        pytest.fail(
-            f"The upstream document is missing: expected {SPEC} (shared/specs/ beside the "
-            "repository clone). This test needs it and must not pass without it.",
-            pytrace=False,
-        )
     loaded: dict[str, Any] = json.loads(SPEC.read_text("utf-8"))
     return loaded
 
@@ -316,7 +309,7 @@ def prism_document(document: dict[str, Any], tmp_path_factory: pytest.TempPathFa
       client sends (``test_prism_does_not_route_the_unprefixed_path`` holds it to that).
     * x-ms-examples. Every operation's ``x-ms-examples`` is a ``$ref`` to
       ``./examples/<Operation>.json``; Prism resolves them at start and exits with ENOENT for
-      the first one missing (shared/specs/examples/ holds one of the 52). They are AutoRest
+      the first one missing (tests/upstream/examples/ holds one of the 52). They are AutoRest
       documentation only, so the copy drops them.
 
     And one addition, for Prism's answer only (requests are validated as before): GetArtifact's

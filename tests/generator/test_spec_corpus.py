@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from corpus import (
+from support.corpus import (
     PACKAGE,
     SPECS,
     UPDATE_COMMAND,
@@ -180,7 +180,7 @@ def test_expected_packages_pass_ruff(repo_root: Path) -> None:
 
 IMPORT_SCRIPT = """
 import sys
-import corpus
+from support import corpus
 
 for case in sys.argv[1:]:
     module = corpus.load(case)
