@@ -1,16 +1,20 @@
 """Stage 2: turn a validated OpenAPI 3.0 document into the typed IR in ``ir.py``.
 
-Schemas are handled by ``schemas.SchemaBuilder``; this module adds the server, security
-and operations, and is the only entry point: ``build(spec) -> (Api, diagnostics)``.
+Schemas are handled by ``schemas.SchemaBuilder``, operation inputs by ``parameters``;
+diagnostics, ``$ref`` resolution and class names are shared through ``context.BuildContext``.
+This module adds the server, security and operations, and is the only entry point:
+``build(spec) -> (Api, diagnostics)``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .. import ir, names
-from ..diagnostics import Diagnostic, GenerationError, Severity
+from ..diagnostics import Diagnostic, GenerationError
 from ..load.document import LoadedSpec, escape
+from .context import BuildContext
 from .keywords import text_of
 from .paging import EXTENSION, pagination
 from .parameters import is_json, parameters, request_body
@@ -29,12 +33,12 @@ CONSTRUCTOR_OPTIONS = (
 )
 
 
-def _server(b: SchemaBuilder) -> ir.Server:
+def _server(ctx: BuildContext) -> ir.Server:
     """The first server; its ``{variables}`` become client constructor arguments.
 
     A relative server URL (or none) gets an ``endpoint`` variable for the host.
     """
-    servers = b.doc.get("servers") or [{"url": "/"}]
+    servers = ctx.doc.get("servers") or [{"url": "/"}]
     first = dict(servers[0])
     url = str(first.get("url", "/"))
     variables = dict(first.get("variables") or {})
@@ -62,22 +66,22 @@ def _server(b: SchemaBuilder) -> ir.Server:
     )
 
 
-def _security(b: SchemaBuilder, taken: list[names.PythonIdentifier]) -> dict[str, ir.ApiKeyAuth]:
+def _security(ctx: BuildContext, taken: list[names.PythonIdentifier]) -> dict[str, ir.ApiKeyAuth]:
     """Header API keys by scheme name; other schemes are reported as unsupported.
 
     Their argument names are unique against ``taken`` (server variables, options)."""
-    schemes = b.doc.get("components", {}).get("securitySchemes", {})
+    schemes = ctx.doc.get("components", {}).get("securitySchemes", {})
     found: dict[str, ir.ApiKeyAuth] = {}
     for key, scheme in schemes.items():
         pointer = f"/components/securitySchemes/{escape(key)}"
-        scheme, pointer = b.deref(scheme, pointer)
+        scheme, pointer = ctx.deref(scheme, pointer)
         if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
             header = scheme["name"]
             name = names.unique([*taken, names.snake(header)])[-1]
             taken.append(name)
             found[key] = ir.ApiKeyAuth(key, header, name)
         else:
-            b.error(pointer, "only apiKey security in a header is supported yet")
+            ctx.error(pointer, "only apiKey security in a header is supported yet")
     return found
 
 
@@ -89,7 +93,9 @@ def _is_xml(media_type: str) -> bool:
     return media in ("application/xml", "text/xml") or media.endswith("+xml")
 
 
-def _responses(b: SchemaBuilder, op: Any, pointer: str, hint: str) -> tuple[ir.Response, ...]:
+def _responses(
+    ctx: BuildContext, schemas: SchemaBuilder, op: Any, pointer: str, hint: str
+) -> tuple[ir.Response, ...]:
     """Declared responses in document order; the JSON (else XML) schema is the body type.
 
     A body that is neither JSON nor XML comes back as ``str`` for ``text/*`` media types
@@ -98,7 +104,7 @@ def _responses(b: SchemaBuilder, op: Any, pointer: str, hint: str) -> tuple[ir.R
     found = []
     for status, raw in op.get("responses", {}).items():
         where = f"{pointer}/responses/{escape(status)}"
-        response, where = b.deref(raw, where)
+        response, where = ctx.deref(raw, where)
         content: dict[str, Any] = response.get("content") or {}
         structured = [m for m in content if is_json(m) or _is_xml(m)]
         with_schema = [m for m in structured if "schema" in (content[m] or {})]
@@ -107,7 +113,7 @@ def _responses(b: SchemaBuilder, op: Any, pointer: str, hint: str) -> tuple[ir.R
         body: ir.TypeRef | None = None
         if media is not None:
             at = f"{where}/content/{escape(media)}/schema"
-            body = b.type_of(content[media]["schema"], at, f"{hint} {status}")
+            body = schemas.type_of(content[media]["schema"], at, f"{hint} {status}")
         others = [m for m in content if m not in structured]
         text = media is None and bool(others) and all(m.startswith("text/") for m in others)
         binary = body == _BYTES or (media is None and bool(others) and not text)
@@ -120,12 +126,14 @@ def _responses(b: SchemaBuilder, op: Any, pointer: str, hint: str) -> tuple[ir.R
     return tuple(found)
 
 
-def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Operation, ...]:
+def _operations(
+    ctx: BuildContext, schemas: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]
+) -> tuple[ir.Operation, ...]:
     """Every operation in document order, with unique method names."""
-    global_security = b.doc.get("security", [])
+    global_security = ctx.doc.get("security", [])
     found: list[ir.Operation] = []
     raws: list[Any] = []
-    for path, item in b.doc.get("paths", {}).items():
+    for path, item in ctx.doc.get("paths", {}).items():
         for method in _HTTP_METHODS:
             if method not in item:
                 continue
@@ -134,14 +142,14 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
             op_id = op.get("operationId")
             if not op_id:
                 op_id = f"{method} {path}"
-                b.warn(
+                ctx.warn(
                     pointer,
                     f"operation has no operationId; named {names.snake(op_id)!r} from its path",
                 )
             requirements = op.get("security", global_security)
             schemes = sorted({key for req in requirements for key in req if key in auth})
             raws.append(op)
-            params = parameters(b, item, op, pointer)
+            params = parameters(ctx, schemas, item, op, pointer)
             found.append(
                 ir.Operation(
                     operation_id=str(op_id),
@@ -151,8 +159,8 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
                     summary=text_of(op, "summary"),
                     description=text_of(op, "description"),
                     parameters=params,
-                    body=request_body(b, op, pointer, params),
-                    responses=_responses(b, op, pointer, str(op_id)),
+                    body=request_body(ctx, schemas, op, pointer, params),
+                    responses=_responses(ctx, schemas, op, pointer, str(op_id)),
                     auth=tuple(auth[key] for key in schemes),
                     pointer=pointer,
                 )
@@ -160,29 +168,26 @@ def _operations(b: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]) -> tuple[ir.Op
     # The clients' own methods keep their names; an operation called close gets close_2.
     own = [names.PythonIdentifier(n) for n in CLIENT_METHODS]
     unique_names = names.unique(own + [op.name for op in found])[len(own) :]
-    named = [
-        ir.Operation(**{**op.__dict__, "name": n})
-        for op, n in zip(found, unique_names, strict=True)
-    ]
-    return tuple(_with_pagination(b, named, raws))
+    named = [dataclasses.replace(op, name=n) for op, n in zip(found, unique_names, strict=True)]
+    return tuple(_with_pagination(ctx, named, raws))
 
 
 def _with_pagination(
-    b: SchemaBuilder, ops: list[ir.Operation], raws: list[Any]
+    ctx: BuildContext, ops: list[ir.Operation], raws: list[Any]
 ) -> list[ir.Operation]:
     """Attach declared paging; iterator names must not clash with any method name."""
     taken = {op.name for op in ops} | set(CLIENT_METHODS)
     result = []
     for op, raw in zip(ops, raws, strict=True):
-        paging = pagination(b, raw[EXTENSION], op) if EXTENSION in raw else None
+        paging = pagination(ctx, raw[EXTENSION], op) if EXTENSION in raw else None
         if paging is not None:
             if paging.name in taken:
                 where = f"{op.pointer}/{EXTENSION}"
-                b.error(where, f"iterator name {paging.name!r} is already a method name")
+                ctx.error(where, f"iterator name {paging.name!r} is already a method name")
                 paging = None
             else:
                 taken.add(paging.name)
-        result.append(ir.Operation(**{**op.__dict__, "pagination": paging}))
+        result.append(dataclasses.replace(op, pagination=paging))
     return result
 
 
@@ -198,26 +203,26 @@ def _client_params(
     reserved = [*taken, *(names.PythonIdentifier(n) for n in CONSTRUCTOR_OPTIONS)]
     py_names = names.unique(reserved + [p.name for p in found.values()])[len(reserved) :]
     return tuple(
-        ir.Parameter(**{**p.__dict__, "name": n})
-        for p, n in zip(found.values(), py_names, strict=True)
+        dataclasses.replace(p, name=n) for p, n in zip(found.values(), py_names, strict=True)
     )
 
 
 def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
     """The IR of a validated document, with warnings; raises ``GenerationError`` on errors."""
-    b = SchemaBuilder(spec)
-    b.components()
+    ctx = BuildContext(spec)
+    schemas = SchemaBuilder(ctx)
+    schemas.components()
     info = spec.document.get("info", {})
     title = str(info.get("title", "API"))
     client = title if title.lower().endswith("client") else f"{title} Client"
-    client_name = b.claim_class(client)
-    b.class_names.add(f"Async{client_name}")
-    server = _server(b)
+    client_name = ctx.claim_class(client)
+    ctx.class_names.add(f"Async{client_name}")
+    server = _server(ctx)
     options = [names.PythonIdentifier(o) for o in CONSTRUCTOR_OPTIONS]
     if not server.variables:
         options.append(names.PythonIdentifier("base_url"))
-    schemes = _security(b, [*options, *(v.name for v in server.variables)])
-    operations = _operations(b, schemes)
+    schemes = _security(ctx, [*options, *(v.name for v in server.variables)])
+    operations = _operations(ctx, schemas, schemes)
     used = sorted({a.scheme for op in operations for a in op.auth})
     taken = [v.name for v in server.variables] + [schemes[key].name for key in used]
     api = ir.Api(
@@ -227,12 +232,12 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
         client_name=client_name,
         server=server,
         auth=tuple(schemes[key] for key in used),
-        models=tuple(b.models.values()),
-        enums=tuple(b.enums.values()),
+        models=tuple(schemas.models.values()),
+        enums=tuple(schemas.enums.values()),
         operations=operations,
-        unions=tuple(b.unions.values()),
+        unions=tuple(schemas.unions.values()),
         client_params=_client_params(operations, taken),
     )
-    if any(d.severity is Severity.ERROR for d in b.diagnostics):
-        raise GenerationError(b.diagnostics)
-    return api, b.diagnostics
+    if ctx.failed:
+        raise GenerationError(ctx.diagnostics)
+    return api, ctx.diagnostics

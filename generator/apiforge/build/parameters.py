@@ -6,10 +6,12 @@ other, the body's argument names and the keyword options every generated method 
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, assert_never
 
 from .. import ir, names
 from ..load.document import escape
+from .context import BuildContext
 from .keywords import nullable, text_of
 from .schemas import SchemaBuilder
 
@@ -27,33 +29,46 @@ def is_json(media_type: str) -> bool:
     return media in ("application/json", "text/json") or media.endswith("+json")
 
 
-def _style(b: SchemaBuilder, param: dict[str, Any], location: ir.ParamLocation, at: str) -> str:
+def _styles(location: ir.ParamLocation) -> tuple[str, ...]:
+    """The styles parameters in ``location`` can have, the default first."""
+    match location:
+        case ir.ParamLocation.QUERY:
+            return _QUERY_STYLES
+        case ir.ParamLocation.PATH | ir.ParamLocation.HEADER:
+            return ("simple",)
+        case _:
+            assert_never(location)
+
+
+def _style(ctx: BuildContext, param: dict[str, Any], location: ir.ParamLocation, at: str) -> str:
     """The parameter's style; the ones a location cannot carry are reported."""
-    default = "form" if location is ir.ParamLocation.QUERY else "simple"
-    style = str(param.get("style", default))
-    allowed = _QUERY_STYLES if location is ir.ParamLocation.QUERY else ("simple",)
+    allowed = _styles(location)
+    style = str(param.get("style", allowed[0]))
     if style not in allowed:
-        b.error(f"{at}/style", f"style {style!r} is not supported for {location.value} parameters")
+        where = f"{at}/style"
+        ctx.error(where, f"style {style!r} is not supported for {location.value} parameters")
     return style
 
 
-def _parameter(b: SchemaBuilder, raw: Any, pointer: str) -> ir.Parameter | None:
+def _parameter(
+    ctx: BuildContext, schemas: SchemaBuilder, raw: Any, pointer: str
+) -> ir.Parameter | None:
     """One parameter, or None (after an error) when it cannot be sent."""
-    param, pointer = b.deref(raw, pointer)
+    param, pointer = ctx.deref(raw, pointer)
     location = _LOCATIONS.get(param.get("in", ""))
     if location is None:
-        b.error(f"{pointer}/in", f"parameters in {param.get('in')!r} are not supported yet")
+        ctx.error(f"{pointer}/in", f"parameters in {param.get('in')!r} are not supported yet")
         return None
     if "schema" not in param:
-        b.error(pointer, "parameters with 'content' instead of 'schema' are not supported yet")
+        ctx.error(pointer, "parameters with 'content' instead of 'schema' are not supported yet")
         return None
-    style = _style(b, param, location, pointer)
-    schema, _ = b.deref(param["schema"], f"{pointer}/schema")
+    style = _style(ctx, param, location, pointer)
+    schema, _ = ctx.deref(param["schema"], f"{pointer}/schema")
     wire = str(param["name"])
     default = schema.get("default")
-    kind = b.type_of(param["schema"], f"{pointer}/schema", wire)
+    kind = schemas.type_of(param["schema"], f"{pointer}/schema", wire)
     if style == "deepObject" and not isinstance(kind, ir.MapType | ir.ModelRef):
-        b.error(f"{pointer}/style", "style 'deepObject' needs an object parameter")
+        ctx.error(f"{pointer}/style", "style 'deepObject' needs an object parameter")
     return ir.Parameter(
         wire_name=wire,
         name=names.snake(wire),
@@ -83,7 +98,9 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def parameters(b: SchemaBuilder, item: Any, op: Any, pointer: str) -> tuple[ir.Parameter, ...]:
+def parameters(
+    ctx: BuildContext, schemas: SchemaBuilder, item: Any, op: Any, pointer: str
+) -> tuple[ir.Parameter, ...]:
     """Path-level and operation-level parameters merged; path ones first, in path order."""
     merged: dict[tuple[str, str], tuple[Any, str]] = {}
     path_pointer = pointer.rsplit("/", 1)[0]
@@ -92,16 +109,15 @@ def parameters(b: SchemaBuilder, item: Any, op: Any, pointer: str) -> tuple[ir.P
         (op.get("parameters", []), pointer),
     ):
         for index, raw in enumerate(raw_list):
-            param, _ = b.deref(raw, f"{base}/parameters/{index}")
+            param, _ = ctx.deref(raw, f"{base}/parameters/{index}")
             merged[(param.get("name"), param.get("in"))] = (raw, f"{base}/parameters/{index}")
-    built = [_parameter(b, raw, where) for raw, where in merged.values()]
+    built = [_parameter(ctx, schemas, raw, where) for raw, where in merged.values()]
     params = [p for p in built if p is not None]
     path_first = sorted(params, key=lambda p: p.location is not ir.ParamLocation.PATH)
     taken = [names.PythonIdentifier(o) for o in CALL_OPTIONS]
     unique_names = names.unique(taken + [p.name for p in path_first])[len(taken) :]
     return tuple(
-        ir.Parameter(**{**p.__dict__, "name": n})
-        for p, n in zip(path_first, unique_names, strict=True)
+        dataclasses.replace(p, name=n) for p, n in zip(path_first, unique_names, strict=True)
     )
 
 
@@ -115,16 +131,20 @@ def _pick_media(content: dict[str, Any]) -> str:
 
 
 def request_body(
-    b: SchemaBuilder, op: Any, pointer: str, params: tuple[ir.Parameter, ...]
+    ctx: BuildContext,
+    schemas: SchemaBuilder,
+    op: Any,
+    pointer: str,
+    params: tuple[ir.Parameter, ...],
 ) -> ir.RequestBody | None:
     """The operation's body as one argument (JSON, binary) or one per form field."""
     raw = op.get("requestBody")
     if raw is None:
         return None
-    body, at = b.deref(raw, f"{pointer}/requestBody")
+    body, at = ctx.deref(raw, f"{pointer}/requestBody")
     content: dict[str, Any] = body.get("content") or {}
     if not content:
-        b.error(f"{at}/content", "a request body needs at least one media type")
+        ctx.error(f"{at}/content", "a request body needs at least one media type")
         return None
     media = _pick_media(content)
     schema = (content[media] or {}).get("schema", {})
@@ -134,7 +154,7 @@ def request_body(
     required = bool(body.get("required", False))
     description = text_of(body, "description")
     if media in (_FORM, _MULTIPART):
-        fields = _form_fields(b, schema, schema_at, hint, taken)
+        fields = _form_fields(ctx, schemas, schema, schema_at, hint, taken)
         kind = ir.BodyKind.MULTIPART if media == _MULTIPART else ir.BodyKind.FORM
         any_type = ir.PrimitiveType(ir.Primitive.ANY)
         name = names.PythonIdentifier("")
@@ -142,7 +162,7 @@ def request_body(
     wanted = names.snake(str(body.get("x-apiforge-body-name", "body")))
     name = names.unique([*taken, wanted])[-1]
     if is_json(media):
-        kind_type = b.type_of(schema, schema_at, hint)
+        kind_type = schemas.type_of(schema, schema_at, hint)
         if nullable(schema):
             required = False
         return ir.RequestBody(ir.BodyKind.JSON, media, name, kind_type, required, description)
@@ -151,19 +171,24 @@ def request_body(
 
 
 def _form_fields(
-    b: SchemaBuilder, schema: Any, at: str, hint: str, taken: list[names.PythonIdentifier]
+    ctx: BuildContext,
+    schemas: SchemaBuilder,
+    schema: Any,
+    at: str,
+    hint: str,
+    taken: list[names.PythonIdentifier],
 ) -> tuple[ir.FormField, ...]:
     """Each property of a form's object schema as a keyword argument."""
-    schema, at = b.deref(schema, at)
+    schema, at = ctx.deref(schema, at)
     properties: dict[str, Any] = schema.get("properties", {}) if isinstance(schema, dict) else {}
     if not properties:
-        b.error(at, "a form body needs an object schema with properties")
+        ctx.error(at, "a form body needs an object schema with properties")
     required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
     py_names = names.unique(taken + [names.snake(w) for w in properties])[len(taken) :]
     fields = []
     for (wire, prop), py in zip(properties.items(), py_names, strict=True):
         where = f"{at}/properties/{escape(wire)}"
-        kind = b.type_of(prop, where, f"{hint} {wire}")
+        kind = schemas.type_of(prop, where, f"{hint} {wire}")
         is_file = kind == ir.PrimitiveType(ir.Primitive.BYTES, "binary")
         description = text_of(prop, "description")
         fields.append(ir.FormField(wire, py, kind, wire in required, description, is_file))

@@ -1,8 +1,8 @@
 """Schemas to IR types: models, enums, unions and the types of fields and parameters.
 
-Part of the build stage (``build.py``). A ``SchemaBuilder`` walks the document once, names
-every model, enum and union, and collects diagnostics; unsupported constructs are reported
-as located errors, never dropped silently. The same code reads Swagger 2.0 (after
+Part of the build stage. A ``SchemaBuilder`` builds each schema once and names every model,
+enum and union through its ``BuildContext``; unsupported constructs are reported there as
+located errors, never dropped silently. The same code reads Swagger 2.0 (after
 ``upgrade``), OpenAPI 3.0 and 3.1 schemas: where their spellings differ (``nullable`` or
 ``type: [..., "null"]``), both are understood here.
 """
@@ -10,11 +10,11 @@ as located errors, never dropped silently. The same code reads Swagger 2.0 (afte
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, assert_never
 
 from .. import ir, names
-from ..diagnostics import Diagnostic, Severity
-from ..load.document import LoadedSpec, escape, ref_pointer, resolve_pointer
+from ..load.document import escape, resolve_pointer
+from .context import BuildContext
 from .keywords import flag, nullable, text_of, types_of
 
 _STRING_FORMATS = {
@@ -27,54 +27,38 @@ _SCALARS = {"integer": ir.Primitive.INT, "number": ir.Primitive.FLOAT, "boolean"
 _ANY = ir.PrimitiveType(ir.Primitive.ANY)
 
 
-class SchemaBuilder:
-    """Walks one document once, collecting IR pieces and diagnostics."""
+def _decodes_to_class(t: ir.TypeRef) -> bool:
+    """Whether values of ``t`` decode into generated classes, which an untagged union of
+    JSON kinds cannot tell apart."""
+    match t:
+        case ir.ModelRef() | ir.UnionRef():
+            return True
+        case (
+            ir.PrimitiveType()
+            | ir.ArrayType()
+            | ir.MapType()
+            | ir.LiteralType()
+            | ir.ScalarUnion()
+            | ir.EnumRef()
+        ):
+            return False
+        case _:
+            assert_never(t)
 
-    def __init__(self, spec: LoadedSpec) -> None:
-        self.spec = spec
-        self.doc = spec.document
-        self.diagnostics: list[Diagnostic] = []
+
+class SchemaBuilder:
+    """Turns schemas into IR types, keeping every model, enum and union it makes."""
+
+    def __init__(self, ctx: BuildContext) -> None:
+        self.ctx = ctx
         self.models: dict[str, ir.Model] = {}
         self.enums: dict[str, ir.Enum] = {}
         self.unions: dict[str, ir.Union] = {}
-        self.class_names: set[str] = set(names.RESERVED_CLASSES)
         self.by_pointer: dict[str, ir.TypeRef] = {}
         self.ms_enums: dict[str, ir.EnumRef] = {}  # x-ms-enum name → the enum made for it
         self.bases: dict[str, ir.UnionRef] = {}  # polymorphic base pointer → its union
 
-    # -- diagnostics ---------------------------------------------------------------
-    def error(self, pointer: str, message: str, hint: str = "") -> None:
-        """Record an error at ``pointer``; building goes on to find more."""
-        self.diagnostics.append(self.spec.error(pointer, message, hint))
-
-    def warn(self, pointer: str, message: str) -> None:
-        """Record a warning at ``pointer``."""
-        self.diagnostics.append(Diagnostic(Severity.WARNING, self.spec.locate(pointer), message))
-
-    # -- names ---------------------------------------------------------------------
-    def claim_class(self, wanted: str) -> names.ClassName:
-        """A class name not yet used in the package, derived from ``wanted``."""
-        base = names.class_name(wanted)
-        candidate, n = base, 1
-        while candidate in self.class_names:
-            n += 1
-            candidate = names.ClassName(f"{base}{n}")
-        self.class_names.add(candidate)
-        return candidate
-
-    # -- references ----------------------------------------------------------------
-    def deref(self, schema: Any, pointer: str) -> tuple[Any, str]:
-        """Follow ``$ref`` chains; return the target and its pointer."""
-        seen: set[str] = set()
-        while isinstance(schema, dict) and "$ref" in schema:
-            ref = schema["$ref"]
-            if ref in seen:
-                self.error(pointer, f"$ref cycle through {ref!r}")
-                return {}, pointer
-            seen.add(ref)
-            schema, pointer = resolve_pointer(self.doc, ref), ref_pointer(ref)
-        return schema, pointer
-
+    # -- named types ---------------------------------------------------------------
     def named_type(self, schema: Any, pointer: str) -> ir.TypeRef:
         """The type of a component schema, built once and cached by pointer.
 
@@ -94,12 +78,12 @@ class SchemaBuilder:
         if not isinstance(schema, dict):
             return _ANY
         if "$ref" in schema:
-            target, target_pointer = self.deref(schema, pointer)
+            target, target_pointer = self.ctx.deref(schema, pointer)
             return self.polymorphic(target, target_pointer) or self.named_type(
                 target, target_pointer
             )
         if "not" in schema:
-            self.error(f"{pointer}/not", "'not' is not supported")
+            self.ctx.error(f"{pointer}/not", "'not' is not supported")
             return _ANY
         for keyword in ("oneOf", "anyOf"):
             if isinstance(schema.get(keyword), list):
@@ -141,7 +125,7 @@ class SchemaBuilder:
         """``const``: a ``Literal`` type."""
         if isinstance(value, str | int | float | bool):
             return ir.LiteralType(value)
-        self.error(pointer, "only scalar 'const' values are supported")
+        self.ctx.error(pointer, "only scalar 'const' values are supported")
         return _ANY
 
     def enum(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
@@ -152,13 +136,13 @@ class SchemaBuilder:
         strings = all(isinstance(v, str) for v in values)
         ints = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
         if not values or not (strings or ints):
-            self.error(f"{pointer}/enum", "enums must hold only strings or only integers")
+            self.ctx.error(f"{pointer}/enum", "enums must hold only strings or only integers")
             return _ANY
         shared = str(ms_enum.get("name") or "")
         known = self.ms_enums.get(shared)
         if known is not None and [m.value for m in self.enums[known.name].members] == values:
             return known  # Azure repeats one x-ms-enum at every property that uses it
-        name = self.claim_class(shared or hint)
+        name = self.ctx.claim_class(shared or hint)
         wanted = [names.constant(v if isinstance(v, str) else f"VALUE_{v}") for v in values]
         members = tuple(
             ir.EnumMember(n, v) for n, v in zip(names.unique(wanted), values, strict=True)
@@ -180,7 +164,7 @@ class SchemaBuilder:
             value = _ANY if extra is True else self.type_of(extra, where, f"{hint} value")
             return ir.MapType(value)
         if isinstance(extra, dict) and extra:
-            self.warn(
+            self.ctx.warn(
                 f"{pointer}/additionalProperties",
                 "properties beyond the declared ones are not kept on the model",
             )
@@ -195,7 +179,7 @@ class SchemaBuilder:
         extra: tuple[tuple[dict[str, Any], str], ...] = (),
     ) -> ir.ModelRef:
         """An object schema as a model; fields in document order, ``base`` ones excluded."""
-        name = self.claim_class(hint)
+        name = self.ctx.claim_class(hint)
         ref = ir.ModelRef(name)
         self.by_pointer[pointer] = ref
         description = text_of(schema, "description")
@@ -213,7 +197,7 @@ class SchemaBuilder:
         taken = [f.name for f in base.fields] if base else []
         for wire in own:
             if any(c in wire for c in '"\\') or any(ord(c) < 0x20 for c in wire):
-                self.error(
+                self.ctx.error(
                     props[wire][1],
                     f"property name {wire!r} holds a quote, backslash or control character,"
                     " which msgspec cannot map to a field",
@@ -262,7 +246,7 @@ class SchemaBuilder:
         merged: list[tuple[dict[str, Any], str]] = []
         for index, part in enumerate(parts):
             where = f"{pointer}/allOf/{index}"
-            target, target_pointer = self.deref(part, where)
+            target, target_pointer = self.ctx.deref(part, where)
             if "$ref" in part:
                 named = self.named_type(target, target_pointer)
                 if isinstance(named, ir.ModelRef):
@@ -289,8 +273,8 @@ class SchemaBuilder:
             self.type_of(o, w, f"{hint} option {i}")
             for i, (o, w) in enumerate(zip(non_null, where, strict=True))
         ]
-        if any(isinstance(t, ir.ModelRef | ir.UnionRef) for t in types):
-            self.error(
+        if any(_decodes_to_class(t) for t in types):
+            self.ctx.error(
                 f"{pointer}/{keyword}",
                 f"'{keyword}' of objects needs a discriminator to be decoded",
                 "add discriminator: {propertyName: ...} naming the property that tells them apart",
@@ -308,16 +292,16 @@ class SchemaBuilder:
         hint: str,
     ) -> ir.TypeRef:
         """A discriminated union of models; tags come from ``mapping`` or schema names."""
-        name = self.claim_class(hint)
+        name = self.ctx.claim_class(hint)
         ref = ir.UnionRef(name)
         self.by_pointer[pointer] = ref
         by_target = {str(v): str(k) for k, v in disc.get("mapping", {}).items()}
         variants: list[ir.Variant] = []
         for option, at in zip(options, where, strict=True):
-            _, target_pointer = self.deref(option, at)
+            _, target_pointer = self.ctx.deref(option, at)
             model = self.type_of(option, at, f"{hint} {len(variants)}")
             if not isinstance(model, ir.ModelRef):
-                self.error(at, "every alternative of a discriminated union must be an object")
+                self.ctx.error(at, "every alternative of a discriminated union must be an object")
                 continue
             ref_text = option.get("$ref", "") if isinstance(option, dict) else ""
             tag = by_target.get(ref_text) or target_pointer.rsplit("/", 1)[-1]
@@ -342,11 +326,11 @@ class SchemaBuilder:
         base = self.named_type(schema, pointer)
         if not isinstance(base, ir.ModelRef):
             return None
-        ref = ir.UnionRef(self.claim_class(f"Any {base.name}"))
+        ref = ir.UnionRef(self.ctx.claim_class(f"Any {base.name}"))
         self.bases[pointer] = ref
         variants = []
         for tag, target in targets.items():
-            model = self.named_type(resolve_pointer(self.doc, "#" + target), target)
+            model = self.named_type(resolve_pointer(self.ctx.doc, "#" + target), target)
             if isinstance(model, ir.ModelRef):
                 variants.append(ir.Variant(tag, model.name))
         prop = str(disc.get("propertyName", ""))
@@ -356,7 +340,7 @@ class SchemaBuilder:
 
     def _subtypes(self, disc: dict[str, Any], pointer: str) -> dict[str, str]:
         """Tag → pointer of the base and each subtype, from ``mapping`` or by search."""
-        schemas = self.doc.get("components", {}).get("schemas", {})
+        schemas = self.ctx.doc.get("components", {}).get("schemas", {})
         found: dict[str, str] = {}
         for tag, target in (disc.get("mapping") or {}).items():
             target = str(target)
@@ -374,6 +358,6 @@ class SchemaBuilder:
 
     def components(self) -> None:
         """Build every component schema first, so they get their own names."""
-        schemas = self.doc.get("components", {}).get("schemas", {})
+        schemas = self.ctx.doc.get("components", {}).get("schemas", {})
         for key, schema in schemas.items():
             self.named_type(schema, f"/components/schemas/{escape(key)}")
