@@ -258,3 +258,21 @@ def server_view(_module_server: list[ScriptedServer]) -> Iterator[ServerView]:
         _module_server[0] = ScriptedServer().start()
     assert errors == []
     assert pending == 0, f"{pending} scripted replies were never asked for"
+
+
+# The vendoring scenario of cli/: a consumer repository with the client vendored into it.
+
+from support.cli import Cli, Vendored, vendor_client, write_licence_templates  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def vendored(tmp_path_factory: pytest.TempPathFactory, spec_path: Path, cli: Cli) -> Vendored:
+    """A consumer git repository with the client generated into src/vendor and committed,
+    one per test module (tests copy it or undo what they change)."""
+    return vendor_client(tmp_path_factory.mktemp("consumer"), spec_path, cli)
+
+
+@pytest.fixture(scope="module")
+def licence_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A template directory overriding only _models.py.jinja, adding a licence line."""
+    return write_licence_templates(tmp_path_factory.mktemp("licence_templates"))
