@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from apiforge import load
 from apiforge.diagnostics import Diagnostic, GenerationError, Location, Severity
-from apiforge.load import validate
+from apiforge.load import document, validate
 
 POSITIONS_YAML = """\
 openapi: 3.0.3
@@ -173,14 +174,125 @@ def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
     diagnostic = read_error(write(tmp_path, text))
     assert diagnostic.location.line == 5
     assert diagnostic.location.column == 2
-    assert diagnostic.message.startswith("YAML syntax error: ")
-    assert diagnostic.format() == "spec:5:2: error: YAML syntax error: did not find expected key"
+    assert diagnostic.message == "YAML syntax error: did not find expected key"
+    assert diagnostic.hint == "in the block mapping that starts at line 1, column 1"
 
 
-def test_yaml_unclosed_flow_sequence(tmp_path: Path) -> None:
-    diagnostic = read_error(write(tmp_path, "openapi: 3.0.3\npaths:\n  /a: [1, 2\n"))
-    assert diagnostic.message.startswith("YAML syntax error: ")
-    assert diagnostic.location.line >= 3
+# Brackets and quotes left open: PyYAML gives up at the end of the file or on a later line;
+# the error must name the opening character, where it stands.
+UNCLOSED_YAML = {
+    "flow sequence": (
+        "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      operationId: a\n"
+        "      tags: [a]\n      responses: [unclosed\n",
+        "spec:7:18: error: '[' is never closed",
+    ),
+    "flow sequence, more after": (
+        "openapi: 3.0.3\ntags: [a, b\npaths: {}\n",
+        "spec:2:7: error: '[' is never closed",
+    ),
+    "flow sequence, nothing in it": (
+        "openapi: 3.0.3\ntags: [\n",
+        "spec:2:7: error: '[' is never closed",
+    ),
+    "flow mapping": (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'\npaths: {}\n",
+        "spec:2:7: error: '{' is never closed",
+    ),
+    "outer flow mapping": (
+        "paths:\n  /a:\n    get: {operationId: a, responses: {'200': {description: OK}}\n"
+        "  /b:\n    get: {}\n",
+        "spec:3:10: error: '{' is never closed",
+    ),
+    "inner sequence in a closed mapping": (
+        "openapi: 3.0.3\nx: {a: [1, 2}, b: 3}\n",
+        "spec:2:8: error: '[' is never closed\n"
+        "  hint: found '}' at line 2, column 13 where ']' was expected",
+    ),
+    "inner mapping in a closed sequence, over lines": (
+        "openapi: 3.0.3\nx: [\n  {a: 1,\n  b: 2\n]\n",
+        "spec:3:3: error: '{' is never closed\n"
+        "  hint: found ']' at line 5, column 1 where '}' was expected",
+    ),
+    "closer with no opener": (
+        "openapi: 3.0.3\ntags: [a]]\n",
+        "spec:2:10: error: ']' has no matching '['",
+    ),
+    "single-quoted": (
+        "openapi: 3.0.3\ninfo:\n  title: 'Pets\n",
+        'spec:3:10: error: "\'" is never closed',
+    ),
+    "double-quoted": (
+        'openapi: 3.0.3\ninfo:\n  title: "Pets\n  version: 1\n',
+        "spec:3:10: error: '\"' is never closed",
+    ),
+    "double-quoted key": ('openapi: 3.0.3\n"info: 1\n', "spec:2:1: error: '\"' is never closed"),
+    "quoted, then a document marker": (
+        'openapi: 3.0.3\ninfo: "T\n---\n',
+        "spec:2:7: error: '\"' is never closed",
+    ),
+    "quoted in a flow sequence": (
+        'openapi: 3.0.3\ntags: [a, "b]\n',
+        "spec:2:11: error: '\"' is never closed",
+    ),
+    # The string runs on to the next quote, meant to open a later string, and the error
+    # PyYAML reports is on that later line.
+    "double-quoted, closed by a later quote": (
+        'openapi: 3.0.3\ninfo:\n  title: "Pets\n  version: "1"\npaths: {}\n',
+        "spec:3:10: error: '\"' is not closed on its line\n"
+        "  hint: it runs on to the '\"' at line 4, column 12",
+    ),
+    "single-quoted, closed by a later quote": (
+        "openapi: 3.0.3\ninfo:\n  title: 'Pets\n  version: '1'\npaths: {}\n",
+        'spec:3:10: error: "\'" is not closed on its line\n'
+        '  hint: it runs on to the "\'" at line 4, column 12',
+    ),
+    # Where the mistake is on the line PyYAML names, it keeps that line, and says what it
+    # was reading when it gave up.
+    "missing comma": (
+        'openapi: 3.0.3\ntags: [\n  "a"\n  "b"\n]\n',
+        "spec:4:3: error: YAML syntax error: did not find expected ',' or ']'\n"
+        "  hint: in the flow sequence that starts at line 2, column 7",
+    ),
+    # A key with no ':' is reported on its own line, not on the line after it.
+    "key without colon": (
+        "openapi: 3.0.3\ninfo\npaths: {}\n",
+        "spec:2:1: error: YAML syntax error: could not find expected ':'",
+    ),
+    "multiple documents": (
+        "openapi: 3.0.3\n---\npaths: {}\n",
+        "spec:2:1: error: YAML syntax error: "
+        "expected a single document in the stream, but found another document",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNCLOSED_YAML))
+@pytest.mark.parametrize("loader", ["libyaml", "python"])
+def test_yaml_error_names_what_was_left_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, loader: str
+) -> None:
+    if loader == "python":  # the same places without libyaml, whose messages differ
+        monkeypatch.setattr(document, "_BaseLoader", yaml.SafeLoader)
+        monkeypatch.setattr(document, "_Loader", yaml.SafeLoader)  # enough to parse
+    text, expected = UNCLOSED_YAML[case]
+    formatted = read_error(write(tmp_path, text)).format()
+    if loader == "python" and "YAML syntax error" in expected:
+        expected = expected.split(": YAML syntax error: ")[0]  # PyYAML words these its own way
+        assert formatted.startswith(expected + ": YAML syntax error: "), formatted
+    else:
+        assert formatted == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x: {a: é😀, b: [1\n", "spec:1:15: error: '[' is never closed"),  # characters, not bytes
+        ("\ufeffinfo: 'Café\n", 'spec:1:7: error: "\'" is never closed'),  # a BOM is no column
+        ("a: 1\u2028info: 'Café\n", 'spec:2:7: error: "\'" is never closed'),  # a YAML line break
+    ],
+)
+def test_yaml_unclosed_columns_count_as_yaml_does(tmp_path: Path, text: str, expected: str) -> None:
+    assert read_error(write(tmp_path, text)).format() == expected
 
 
 def test_yaml_python_tags_are_refused(tmp_path: Path) -> None:
@@ -199,6 +311,51 @@ def test_json_syntax_error_has_line_and_column(tmp_path: Path) -> None:
     diagnostic = read_error(write(tmp_path, '{"openapi": "3.0.3",\n  "info": }\n', "spec.json"))
     assert (diagnostic.location.line, diagnostic.location.column) == (2, 11)
     assert diagnostic.format() == "spec:2:11: error: JSON syntax error: Expecting value"
+
+
+UNCLOSED_JSON = {
+    "array": (
+        '{\n  "openapi": "3.0.3",\n  "tags": ["a", "b"\n',
+        "spec:3:11: error: '[' is never closed",
+    ),
+    "empty array": ('{\n  "tags": [\n', "spec:2:11: error: '[' is never closed"),
+    "object": ('{\n  "info": {"title": "T"\n', "spec:2:11: error: '{' is never closed"),
+    "outer object": ('{\n  "info": {"title": "T"}\n', "spec:1:1: error: '{' is never closed"),
+    "inner array in a closed object": (
+        '{\n  "tags": ["a", "b"\n}\n',
+        "spec:2:11: error: '[' is never closed\n"
+        "  hint: found '}' at line 3, column 1 where ']' was expected",
+    ),
+    "inner object in a closed array, one line": (
+        '{"x": [1, {"a": 2], "y": 3}\n',
+        "spec:1:11: error: '{' is never closed\n"
+        "  hint: found ']' at line 1, column 18 where '}' was expected",
+    ),
+    "closer with no opener": (
+        '{"openapi": "3.0.3"}}\n',
+        "spec:1:21: error: '}' has no matching '{'",
+    ),
+    "string at the end": ('{"openapi": "3.0.3', "spec:1:13: error: '\"' is never closed"),
+    "string at the end of a line": (
+        '{\n  "openapi": "3.0.3,\n  "info": {}\n}\n',
+        "spec:2:14: error: '\"' is not closed on its line\n  hint: a JSON string cannot span lines",
+    ),
+    "string with escapes": (
+        '{\n  "openapi": "3.\\"0\\\\\n}\n',
+        "spec:2:14: error: '\"' is not closed on its line\n  hint: a JSON string cannot span lines",
+    ),
+    # Brackets inside strings are text; the '[' is closed, so the json module's place stands.
+    "missing comma": (
+        '{\n  "tags": [\n    "[a"\n    "{b"\n  ]\n}\n',
+        "spec:4:5: error: JSON syntax error: Expecting ',' delimiter",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNCLOSED_JSON))
+def test_json_error_names_what_was_left_open(tmp_path: Path, case: str) -> None:
+    text, expected = UNCLOSED_JSON[case]
+    assert read_error(write(tmp_path, text, "spec.json")).format() == expected
 
 
 def test_json_grammar_is_checked_even_where_yaml_would_accept(tmp_path: Path) -> None:
