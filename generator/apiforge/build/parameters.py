@@ -67,7 +67,7 @@ def _parameter(
     wire = str(param["name"])
     default = schema.get("default")
     kind = schemas.type_of(param["schema"], f"{pointer}/schema", wire)
-    if style == "deepObject" and not isinstance(kind, ir.MapType | ir.ModelRef):
+    if style == "deepObject" and not _is_object(kind):
         ctx.error(f"{pointer}/style", "style 'deepObject' needs an object parameter")
     return ir.Parameter(
         wire_name=wire,
@@ -88,6 +88,24 @@ def _parameter(
         client=param.get("x-ms-parameter-location") == "client",
         skip_encoding=param.get("x-ms-skip-url-encoding") is True,
     )
+
+
+def _is_object(t: ir.TypeRef) -> bool:
+    """Whether ``t`` is sent as key/value pairs, as ``emit.send_statements`` sends it."""
+    match t:
+        case ir.MapType() | ir.ModelRef():
+            return True
+        case (
+            ir.PrimitiveType()
+            | ir.ArrayType()
+            | ir.LiteralType()
+            | ir.ScalarUnion()
+            | ir.EnumRef()
+            | ir.UnionRef()
+        ):
+            return False
+        case _:
+            assert_never(t)
 
 
 def _number(value: Any) -> int | float | None:

@@ -10,22 +10,12 @@ import math
 import re
 import textwrap
 import unicodedata
+from typing import assert_never
 
 from .. import ir
 
 _DOC_WIDTH = 84
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
-_ANNOTATIONS = {
-    ir.Primitive.STR: "str",
-    ir.Primitive.INT: "int",
-    ir.Primitive.FLOAT: "float",
-    ir.Primitive.BOOL: "bool",
-    ir.Primitive.UUID: "uuid.UUID",
-    ir.Primitive.DATETIME: "datetime.datetime",
-    ir.Primitive.DATE: "datetime.date",
-    ir.Primitive.BYTES: "bytes",
-    ir.Primitive.ANY: "Any",
-}
 
 
 def literal(value: object) -> str:
@@ -109,19 +99,48 @@ def doc_text(text: str, indent: int = 0, first: int | None = None) -> str:
     return "\n".join(pad + line if line else "" for line in lines).lstrip()
 
 
+def _primitive_annotation(kind: ir.Primitive) -> str:
+    """The annotation of a scalar; ``imports.for_type`` imports what it names."""
+    match kind:
+        case ir.Primitive.STR:
+            return "str"
+        case ir.Primitive.INT:
+            return "int"
+        case ir.Primitive.FLOAT:
+            return "float"
+        case ir.Primitive.BOOL:
+            return "bool"
+        case ir.Primitive.UUID:
+            return "uuid.UUID"
+        case ir.Primitive.DATETIME:
+            return "datetime.datetime"
+        case ir.Primitive.DATE:
+            return "datetime.date"
+        case ir.Primitive.BYTES:
+            return "bytes"
+        case ir.Primitive.ANY:
+            return "Any"
+        case _:
+            assert_never(kind)
+
+
 def annotation(t: ir.TypeRef) -> str:
     """The annotation of a decoded value of type ``t``."""
-    if isinstance(t, ir.PrimitiveType):
-        return _ANNOTATIONS[t.kind]
-    if isinstance(t, ir.ArrayType):
-        return f"list[{annotation(t.item)}]"
-    if isinstance(t, ir.MapType):
-        return f"dict[str, {annotation(t.value)}]"
-    if isinstance(t, ir.LiteralType):
-        return f"Literal[{literal(t.value)}]"
-    if isinstance(t, ir.ScalarUnion):
-        return " | ".join(dict.fromkeys(annotation(o) for o in t.options))
-    return t.name
+    match t:
+        case ir.PrimitiveType():
+            return _primitive_annotation(t.kind)
+        case ir.ArrayType():
+            return f"list[{annotation(t.item)}]"
+        case ir.MapType():
+            return f"dict[str, {annotation(t.value)}]"
+        case ir.LiteralType():
+            return f"Literal[{literal(t.value)}]"
+        case ir.ScalarUnion():
+            return " | ".join(dict.fromkeys(annotation(o) for o in t.options))
+        case ir.ModelRef() | ir.EnumRef() | ir.UnionRef():
+            return t.name
+        case _:
+            assert_never(t)
 
 
 def field_annotation(f: ir.Field) -> str:
@@ -133,16 +152,39 @@ def field_annotation(f: ir.Field) -> str:
 
 def default_value(t: ir.TypeRef, value: ir.Scalar) -> str:
     """A spec default as a Python expression of the field's type."""
-    if isinstance(t, ir.EnumRef):
-        return f"{t.name}({literal(value)})"
-    if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.FLOAT and isinstance(value, int):
-        return literal(float(value))
-    return literal(value)
+    match t:
+        case ir.EnumRef():
+            return f"{t.name}({literal(value)})"
+        case ir.PrimitiveType(kind=ir.Primitive.FLOAT) if isinstance(value, int):
+            return literal(float(value))
+        case (
+            ir.PrimitiveType()
+            | ir.ArrayType()
+            | ir.MapType()
+            | ir.LiteralType()
+            | ir.ScalarUnion()
+            | ir.ModelRef()
+            | ir.UnionRef()
+        ):
+            return literal(value)
+        case _:
+            assert_never(t)
+
+
+def _keeps_default(t: ir.TypeRef) -> bool:
+    """Whether a model field of type ``t`` declares the spec's default instead of None."""
+    match t:
+        case ir.EnumRef() | ir.PrimitiveType() | ir.LiteralType():
+            return True
+        case ir.ArrayType() | ir.MapType() | ir.ScalarUnion() | ir.ModelRef() | ir.UnionRef():
+            return False
+        case _:
+            assert_never(t)
 
 
 def field_default(f: ir.Field) -> str:
     """The right-hand side of a field declaration, or '' for a required field."""
-    if f.default is not None and isinstance(f.type, ir.EnumRef | ir.PrimitiveType | ir.LiteralType):
+    if f.default is not None and _keeps_default(f.type):
         value = default_value(f.type, f.default)
     elif f.required:
         value = ""
@@ -157,17 +199,23 @@ def field_default(f: ir.Field) -> str:
 
 def input_annotation(t: ir.TypeRef) -> str:
     """What a method argument of type ``t`` accepts: strings too, for ids and enums."""
-    if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.UUID:
-        return "uuid.UUID | str"
-    if isinstance(t, ir.EnumRef):
-        return f"{t.name} | {'int' if t.integer else 'str'}"
-    if isinstance(t, ir.ArrayType):
-        return f"Sequence[{input_annotation(t.item)}]"
-    if isinstance(t, ir.MapType):
-        return f"Mapping[str, {input_annotation(t.value)}]"
-    if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.BYTES:
-        return "bytes | BinaryIO"
-    return annotation(t)
+    match t:
+        case ir.PrimitiveType(kind=ir.Primitive.UUID):
+            return "uuid.UUID | str"
+        case ir.PrimitiveType(kind=ir.Primitive.BYTES):
+            return "bytes | BinaryIO"
+        case ir.EnumRef():
+            return f"{t.name} | {'int' if t.integer else 'str'}"
+        case ir.ArrayType():
+            return f"Sequence[{input_annotation(t.item)}]"
+        case ir.MapType():
+            return f"Mapping[str, {input_annotation(t.value)}]"
+        case (
+            ir.PrimitiveType() | ir.LiteralType() | ir.ScalarUnion() | ir.ModelRef() | ir.UnionRef()
+        ):
+            return annotation(t)
+        case _:
+            assert_never(t)
 
 
 def param_signature(p: ir.Parameter) -> str:
@@ -187,11 +235,23 @@ def always_sent(p: ir.Parameter) -> bool:
 
 def encode(t: ir.TypeRef, expr: str, name: str) -> str:
     """An expression turning argument value ``expr`` into its wire text."""
-    if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.UUID:
-        return f"_runtime.uuid_text({literal(name)}, {expr})"
-    if isinstance(t, ir.EnumRef):
-        return f"_runtime.text({t.name}({expr}))"
-    return f"_runtime.text({expr})"
+    match t:
+        case ir.PrimitiveType(kind=ir.Primitive.UUID):
+            return f"_runtime.uuid_text({literal(name)}, {expr})"
+        case ir.EnumRef():
+            return f"_runtime.text({t.name}({expr}))"
+        case (
+            ir.PrimitiveType()
+            | ir.ArrayType()
+            | ir.MapType()
+            | ir.LiteralType()
+            | ir.ScalarUnion()
+            | ir.ModelRef()
+            | ir.UnionRef()
+        ):
+            return f"_runtime.text({expr})"
+        case _:
+            assert_never(t)
 
 
 def path_expression(op: ir.Operation) -> str:
@@ -239,38 +299,58 @@ def send_statements(p: ir.Parameter) -> list[str]:
 
     The builder's locals start with an underscore, which no parameter name does.
     """
-    wire = literal(p.wire_name)
-    if isinstance(p.type, ir.ArrayType):
-        item = encode(p.type.item, "item", p.name)
-        if p.explode and p.location is ir.ParamLocation.QUERY:
-            body = [f"_query.extend(({wire}, {item}) for item in {p.name})"]
-        else:
-            separator = literal(ir.SEPARATORS.get(p.style, ","))
-            body = [_add(p, f"{separator}.join({item} for item in {p.name})")]
-        # An empty optional list filters nothing, exactly like leaving the argument out;
-        # a required one must have items (check_calls refuses an empty one).
-        guard = "" if p.required else f"if {p.name}:"
-    elif isinstance(p.type, ir.MapType | ir.ModelRef):
-        if p.style == "deepObject":
-            body = [f"_query.extend(_runtime.deep_object({wire}, {p.name}))"]
-        elif p.explode and p.location is ir.ParamLocation.QUERY:
-            body = [f"_query.extend(_runtime.object_pairs({p.name}))"]
-        else:
-            body = [_add(p, f"_runtime.object_text({p.name})")]
-        guard = "" if always_sent(p) else f"if {p.name} is not None:"
-    else:
-        body = [_add(p, encode(p.type, p.name, p.name))]
-        guard = "" if always_sent(p) else f"if {p.name} is not None:"
+    t = p.type
+    match t:
+        case ir.ArrayType():
+            body = _send_array(p, t)
+            # An empty optional list filters nothing, exactly like leaving the argument out;
+            # a required one must have items (check_calls refuses an empty one).
+            guard = "" if p.required else f"if {p.name}:"
+        case ir.MapType() | ir.ModelRef():
+            body = _send_object(p)
+            guard = "" if always_sent(p) else f"if {p.name} is not None:"
+        case (
+            ir.PrimitiveType() | ir.LiteralType() | ir.ScalarUnion() | ir.EnumRef() | ir.UnionRef()
+        ):
+            body = [_add(p, encode(t, p.name, p.name))]
+            guard = "" if always_sent(p) else f"if {p.name} is not None:"
+        case _:
+            assert_never(t)
     if not guard:
         return body
     return [guard, *("    " + line for line in body)]
 
 
+def _send_array(p: ir.Parameter, t: ir.ArrayType) -> list[str]:
+    """An array parameter: one pair per item when exploded, else one joined value."""
+    item = encode(t.item, "item", p.name)
+    if p.explode and p.location is ir.ParamLocation.QUERY:
+        return [f"_query.extend(({literal(p.wire_name)}, {item}) for item in {p.name})"]
+    separator = literal(ir.SEPARATORS.get(p.style, ","))
+    return [_add(p, f"{separator}.join({item} for item in {p.name})")]
+
+
+def _send_object(p: ir.Parameter) -> list[str]:
+    """An object parameter: deepObject pairs, one pair per key when exploded, or one value."""
+    if p.style == "deepObject":
+        return [f"_query.extend(_runtime.deep_object({literal(p.wire_name)}, {p.name}))"]
+    if p.explode and p.location is ir.ParamLocation.QUERY:
+        return [f"_query.extend(_runtime.object_pairs({p.name}))"]
+    return [_add(p, f"_runtime.object_text({p.name})")]
+
+
 def _add(p: ir.Parameter, expr: str) -> str:
     """One statement storing ``expr`` under the parameter's wire name."""
-    if p.location is ir.ParamLocation.HEADER:
-        return f"_headers[{literal(p.wire_name)}] = {expr}"
-    return f"_query.append(({literal(p.wire_name)}, {expr}))"
+    match p.location:
+        case ir.ParamLocation.HEADER:
+            return f"_headers[{literal(p.wire_name)}] = {expr}"
+        case ir.ParamLocation.QUERY:
+            return f"_query.append(({literal(p.wire_name)}, {expr}))"
+        case ir.ParamLocation.PATH:
+            # Path parameters are part of the URL (path_expression), never sent separately.
+            raise ValueError(f"path parameter {p.wire_name!r} is not a query or header value")
+        case _:
+            assert_never(p.location)
 
 
 def enum_base(e: ir.Enum) -> str:

@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import assert_never
 
 from .. import ir
 
@@ -64,31 +65,42 @@ def render(imports: Iterable[Import]) -> list[str]:
 
 def for_type(t: ir.TypeRef, *, inputs: bool = False) -> set[Import]:
     """What an annotation of ``t`` needs; ``inputs`` adds what argument annotations use."""
-    if isinstance(t, ir.ArrayType):
-        extra = {Import("collections.abc", "Sequence")} if inputs else set()
-        return extra | for_type(t.item, inputs=inputs)
-    if isinstance(t, ir.MapType):
-        extra = {Import("collections.abc", "Mapping")} if inputs else set()
-        return extra | for_type(t.value, inputs=inputs)
-    if isinstance(t, ir.ScalarUnion):
-        return set().union(*(for_type(o, inputs=inputs) for o in t.options))
-    if isinstance(t, ir.LiteralType):
-        return {Import("typing", "Literal")}
-    if isinstance(t, ir.ModelRef | ir.UnionRef):
-        return {Import(MODELS, t.name)}
-    if isinstance(t, ir.EnumRef):
-        return {Import(ENUMS, t.name)}
-    return _PRIMITIVE_IMPORTS.get(t.kind, set()) | (
-        {Import("typing", "BinaryIO")} if inputs and t.kind is ir.Primitive.BYTES else set()
-    )
+    match t:
+        case ir.PrimitiveType():
+            return _for_primitive(t.kind, inputs=inputs)
+        case ir.ArrayType():
+            extra = {Import("collections.abc", "Sequence")} if inputs else set()
+            return extra | for_type(t.item, inputs=inputs)
+        case ir.MapType():
+            extra = {Import("collections.abc", "Mapping")} if inputs else set()
+            return extra | for_type(t.value, inputs=inputs)
+        case ir.ScalarUnion():
+            return set().union(*(for_type(o, inputs=inputs) for o in t.options))
+        case ir.LiteralType():
+            return {Import("typing", "Literal")}
+        case ir.ModelRef() | ir.UnionRef():
+            return {Import(MODELS, t.name)}
+        case ir.EnumRef():
+            return {Import(ENUMS, t.name)}
+        case _:
+            assert_never(t)
 
 
-_PRIMITIVE_IMPORTS = {
-    ir.Primitive.DATETIME: {Import("datetime")},
-    ir.Primitive.DATE: {Import("datetime")},
-    ir.Primitive.UUID: {Import("uuid")},
-    ir.Primitive.ANY: {Import("typing", "Any")},
-}
+def _for_primitive(kind: ir.Primitive, *, inputs: bool) -> set[Import]:
+    """What ``emit``'s annotation of a scalar names (``input_annotation``'s with ``inputs``)."""
+    match kind:
+        case ir.Primitive.DATETIME | ir.Primitive.DATE:
+            return {Import("datetime")}
+        case ir.Primitive.UUID:
+            return {Import("uuid")}
+        case ir.Primitive.ANY:
+            return {Import("typing", "Any")}
+        case ir.Primitive.BYTES:
+            return {Import("typing", "BinaryIO")} if inputs else set()
+        case ir.Primitive.STR | ir.Primitive.INT | ir.Primitive.FLOAT | ir.Primitive.BOOL:
+            return set()
+        case _:
+            assert_never(kind)
 
 
 def local_to(module: str, imports: Iterable[Import]) -> set[Import]:

@@ -8,6 +8,7 @@ templates only lay it out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never
 
 from .. import ir
 from .emit import annotation, default_value, encode, input_annotation, literal
@@ -109,34 +110,67 @@ def builder_arguments(op: ir.Operation) -> list[Argument]:
 
 def body_statements(body: ir.RequestBody) -> list[str]:
     """Statements putting the request body into ``_content``, ``_data`` or ``_files``."""
-    media = literal(body.media_type)
-    if body.kind in (ir.BodyKind.JSON, ir.BodyKind.BINARY):
-        encoder = "encode_json" if body.kind is ir.BodyKind.JSON else "read_bytes"
-        lines = [
-            f"_content = _runtime.{encoder}({body.name})",
-            f'_headers["Content-Type"] = {media}',
-        ]
-        if body.required:
-            return lines
-        return [f"if {body.name} is not None:", *("    " + line for line in lines)]
+    match body.kind:
+        case ir.BodyKind.JSON:
+            return _content_statements(body, "encode_json")
+        case ir.BodyKind.BINARY:
+            return _content_statements(body, "read_bytes")
+        case ir.BodyKind.FORM:
+            return _form_statements(body, multipart=False)
+        case ir.BodyKind.MULTIPART:
+            return _form_statements(body, multipart=True)
+        case _:
+            assert_never(body.kind)
+
+
+def _content_statements(body: ir.RequestBody, encoder: str) -> list[str]:
+    """A one-argument body: ``_runtime.<encoder>`` makes the bytes sent."""
+    lines = [
+        f"_content = _runtime.{encoder}({body.name})",
+        f'_headers["Content-Type"] = {literal(body.media_type)}',
+    ]
+    if body.required:
+        return lines
+    return [f"if {body.name} is not None:", *("    " + line for line in lines)]
+
+
+def _form_statements(body: ir.RequestBody, *, multipart: bool) -> list[str]:
+    """One statement per form field, guarded when the field is optional."""
     statements: list[str] = []
     for f in body.fields:
-        wire = literal(f.wire_name)
-        if f.is_file:
-            line = f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
-        elif isinstance(f.type, ir.ArrayType):
-            item = encode(f.type.item, "item", f.name)
-            if body.kind is ir.BodyKind.MULTIPART:
-                line = f"_files.extend(({wire}, _runtime.text_part({item})) for item in {f.name})"
-            else:
-                line = f"_data[{wire}] = [{item} for item in {f.name}]"
-        elif body.kind is ir.BodyKind.MULTIPART:
-            # Text fields are parts too: httpx sends a urlencoded form when there is no file.
-            line = f"_files.append(({wire}, _runtime.text_part({encode(f.type, f.name, f.name)})))"
-        else:
-            line = f"_data[{wire}] = {encode(f.type, f.name, f.name)}"
+        line = _form_statement(f, multipart=multipart)
         statements += [line] if f.required else [f"if {f.name} is not None:", "    " + line]
     return statements
+
+
+def _form_statement(f: ir.FormField, *, multipart: bool) -> str:
+    """The statement adding one form field to ``_data`` (a form) or ``_files`` (multipart)."""
+    wire = literal(f.wire_name)
+    if f.is_file:
+        return f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
+    t = f.type
+    match t:
+        case ir.ArrayType():
+            item = encode(t.item, "item", f.name)
+            if multipart:
+                return f"_files.extend(({wire}, _runtime.text_part({item})) for item in {f.name})"
+            return f"_data[{wire}] = [{item} for item in {f.name}]"
+        case (
+            ir.PrimitiveType()
+            | ir.MapType()
+            | ir.LiteralType()
+            | ir.ScalarUnion()
+            | ir.ModelRef()
+            | ir.EnumRef()
+            | ir.UnionRef()
+        ):
+            text = encode(t, f.name, f.name)
+            # Text fields are parts too: httpx sends a urlencoded form when there is no file.
+            if multipart:
+                return f"_files.append(({wire}, _runtime.text_part({text})))"
+            return f"_data[{wire}] = {text}"
+        case _:
+            assert_never(t)
 
 
 def _outcome(r: ir.Response) -> str:
@@ -164,6 +198,18 @@ def decoders(op: ir.Operation) -> dict[str, str]:
     return {a: f"{prefix}_{i}" for i, a in enumerate(found)}
 
 
+def _needs_cast(t: ir.TypeRef) -> bool:
+    """Whether a decoded ``t`` must be cast: a union or literal is no class, so type
+    checkers cannot infer the decoder's result type from it."""
+    match t:
+        case ir.UnionRef() | ir.ScalarUnion() | ir.LiteralType():
+            return True
+        case ir.PrimitiveType() | ir.ArrayType() | ir.MapType() | ir.ModelRef() | ir.EnumRef():
+            return False
+        case _:
+            assert_never(t)
+
+
 def success_statements(op: ir.Operation) -> list[str]:
     """The body of ``if response.is_success:`` in a parser: one branch per outcome."""
     names = decoders(op)
@@ -179,8 +225,7 @@ def success_statements(op: ir.Operation) -> list[str]:
         decoded = (
             f"_runtime.decode(response, {names[outcome]}, {outcome}, {literal(op.operation_id)})"
         )
-        if isinstance(r.type, ir.UnionRef | ir.ScalarUnion | ir.LiteralType):
-            # A union is no class: type checkers cannot infer T from it, so say it.
+        if r.type is not None and _needs_cast(r.type):
             return f"return cast({literal(outcome)}, {decoded})"
         return f"return {decoded}"
 
