@@ -29,15 +29,15 @@ pytest: $(STAMP) node_modules/.package-lock.json
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check generator generated tests benchmarks
-	$(PY) -m ruff format --check generator tests benchmarks
+	$(PY) -m ruff check generator templates/runtime generated tests benchmarks
+	$(PY) -m ruff format --check generator templates/runtime tests benchmarks
 
 typecheck: $(STAMP)
-	$(PY) -m mypy --strict generator/apiforge generated/customvision_training
+	$(PY) -m mypy --strict generator/apiforge templates/runtime generated/customvision_training
 
 fmt: $(STAMP)
-	$(PY) -m ruff format generator tests benchmarks
-	$(PY) -m ruff check --fix generator tests benchmarks
+	$(PY) -m ruff format generator templates/runtime tests benchmarks
+	$(PY) -m ruff check --fix generator templates/runtime tests benchmarks
 
 test: pytest typecheck lint check
 

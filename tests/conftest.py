@@ -80,18 +80,18 @@ MANIFEST = "apiforge-manifest.json"
 def as_golden_package(files: Mapping[str, bytes], package: str) -> Tree:
     """``files`` generated with ``--package package`` as they would be for the golden name.
 
-    The package name appears in the generated code once, the User-Agent in ``_runtime.py``;
+    The package name appears in the generated code once, the User-Agent in ``_operations.py``;
     and in the package's README.md (title and usage example) and manifest.
     """
     needle, golden = f'"{package}/'.encode(), f'"{GOLDEN_PACKAGE}/'.encode()
     renamed = dict(files)
-    runtime = renamed.get("_runtime.py", b"")
+    runtime = renamed.get("_operations.py", b"")
     count = sum(content.count(needle) for content in files.values())
     assert runtime.count(needle) == count == 1, (
-        f"expected the package name {package!r} exactly once, in _runtime.py's User-Agent; "
+        f"expected the package name {package!r} exactly once, in _operations.py's User-Agent; "
         f"found it {runtime.count(needle)} time(s) there and {count} in all"
     )
-    renamed["_runtime.py"] = runtime.replace(needle, golden)
+    renamed["_operations.py"] = runtime.replace(needle, golden)
     if "README.md" in renamed:  # its title and usage example name the package
         readme = renamed["README.md"]
         for pattern in ("# {}\n", "from {} import"):
@@ -102,7 +102,7 @@ def as_golden_package(files: Mapping[str, bytes], package: str) -> Tree:
     if MANIFEST in renamed:  # it names the package and hashes the files renamed above
         data = json.loads(renamed[MANIFEST])
         data["package"] = GOLDEN_PACKAGE
-        for name in ("_runtime.py", "README.md"):
+        for name in ("_operations.py", "README.md"):
             if name in renamed:
                 data["files"][name] = hashlib.sha256(renamed[name]).hexdigest()
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -100,7 +100,7 @@ class CustomVisionTrainingClient:
     ) -> httpx.Response:
         """Send with retries; return the final answer or raise the final transport error."""
         headers = {
-            "User-Agent": _runtime.USER_AGENT,
+            "User-Agent": _operations.USER_AGENT,
             "Accept": _runtime.accept_header(request, accept or self._accept),
             **request.headers,
         }

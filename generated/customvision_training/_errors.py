@@ -17,9 +17,12 @@ one, the HTTP status; they never contain credentials.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
-from ._models import CustomVisionError
+if TYPE_CHECKING:
+    from ._models import _ErrorBody
 
 _BODY_PREVIEW = 200
 REQUEST_ID_HEADERS = (
@@ -64,7 +67,7 @@ class ApiStatusError(ApiError):
         *,
         operation: str,
         response: httpx.Response,
-        error: CustomVisionError | None,
+        error: _ErrorBody | None,
     ) -> None:
         self.status_code = response.status_code
         self.error = error

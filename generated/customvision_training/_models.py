@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import TypeAlias
 
 import msgspec
 
@@ -106,3 +107,7 @@ class ImageRegion(msgspec.Struct, kw_only=True, gc=False):
     top: float
     width: float
     height: float
+
+
+# The body of an error answer, as ApiStatusError.error holds it.
+_ErrorBody: TypeAlias = CustomVisionError

@@ -16,6 +16,7 @@ from . import _runtime
 from ._enums import OrderBy
 from ._models import CustomVisionError, ImagePerformance
 
+USER_AGENT = "customvision_training/3.3 apiforge/0.1.0"
 _GET_IMAGE_PERFORMANCES_0 = msgspec.json.Decoder(list[ImagePerformance])
 _GET_IMAGE_PERFORMANCES_1 = msgspec.json.Decoder(CustomVisionError)
 

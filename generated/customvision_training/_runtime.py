@@ -28,7 +28,6 @@ from ._errors import (
     ResponseDecodeError,
 )
 
-USER_AGENT = "customvision_training/3.3 apiforge/0.1.0"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_MAX_CONNECTIONS = 20
@@ -364,7 +363,8 @@ def _decode_body(
     if media in _XML_TYPES or media.endswith("+xml"):
         from . import _xml  # XML is rare: its parser is not imported until needed
 
-        return cast(T, _xml.decode(response.content, t))
+        # The JSON decoder's hook (union decoding) serves the XML decoder as well.
+        return cast(T, _xml.decode(response.content, t, dec_hook=decoder.dec_hook))
     raise TypeError(f"unexpected content type {media or 'none'!r}")
 
 

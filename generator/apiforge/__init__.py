@@ -32,7 +32,9 @@ def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
         spec = dataclasses.replace(spec, document=document, origins=origins)
     api, warnings = build.build(spec)
     meta = render.Meta(__version__, config.spec.name, spec.sha256, config.templates)
-    formatted = format.format_package(render.package(api, meta, config.package))
+    formatted = format.format_package(
+        render.package(api, meta, config.package), skip=render.RUNTIME_MODULES
+    )
     files = {path: text.encode("utf-8") for path, text in formatted.items()}
     files[manifest.NAME] = manifest.render(
         files,

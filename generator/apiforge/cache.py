@@ -25,6 +25,8 @@ _GENERATOR_DIR = Path(__file__).resolve().parent
 # The largest spec read at all (load refuses bigger ones before parsing); here so that the
 # light no-op path can honour it without importing load.
 MAX_SPEC_BYTES = 16 * 1024 * 1024
+# What a template directory holds: Jinja templates and the runtime modules copied as they are.
+TEMPLATE_SUFFIXES = (".jinja", ".py", ".pyi")
 
 
 @cache
@@ -57,7 +59,7 @@ def generator_digest(templates: Path) -> str:
     """SHA-256 of the generator's own code and built-in templates."""
     digest = hashlib.sha256()
     _tree_digest(_GENERATOR_DIR, digest, (".py",))
-    _tree_digest(templates, digest, (".jinja",))
+    _tree_digest(templates, digest, TEMPLATE_SUFFIXES)
     return digest.hexdigest()
 
 
@@ -70,7 +72,7 @@ def inputs_key(
         digest.update(part.encode() + b"\0")
     digest.update(hashlib.sha256(spec_bytes).digest())
     if override is not None:
-        _tree_digest(override, digest, (".jinja",))
+        _tree_digest(override, digest, TEMPLATE_SUFFIXES)
     return digest.hexdigest()
 
 

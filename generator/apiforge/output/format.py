@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import itertools
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 
 from .. import cache
@@ -40,13 +41,17 @@ def chunks(source: str) -> list[str]:
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     starts: list[int] = [0]
-    previous_block = False
+    previous_block, previous_end = False, 0
     for node in tree.body:
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        # Comment lines right above a statement belong to it, as black keeps them; lines
+        # after the previous statement's end cannot be inside one of its strings.
+        while first - 1 > previous_end and lines[first - 2].startswith("#"):
+            first -= 1
         block = _is_block(node)
         if (block or previous_block) and first - 1 > starts[-1]:
             starts.append(first - 1)
-        previous_block = block
+        previous_block, previous_end = block, node.end_lineno or node.lineno
     bounds = [*starts, len(lines)]
     return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds) if a < b]
 
@@ -57,14 +62,16 @@ def _invalid(path: str, exc: Exception) -> GenerationError:
     return GenerationError([Diagnostic(Severity.ERROR, Location(path), message, hint)])
 
 
-def format_package(files: dict[str, str]) -> dict[str, str]:
-    """Every module of a package formatted; other files untouched."""
+def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str, str]:
+    """Every module of a package formatted, but those in ``skip`` (already formatted);
+    other files untouched."""
+    skipped = frozenset(skip)
     root = cache.cache_root()
     salt = f"black {cache.black_version()} py311 {_LINE_LENGTH}"
     store = cache.ChunkCache(root / "black" if root else None, salt)
     pieces: dict[str, list[str]] = {}
     for path, text in files.items():
-        if path.endswith(".py"):
+        if path.endswith(".py") and path not in skipped:
             try:
                 pieces[path] = chunks(text)
             except SyntaxError as exc:

@@ -21,6 +21,8 @@ from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import emit, imports, methods
 from .imports import Import
 
+# Copied from templates/runtime/ as they are: plain Python, already formatted.
+RUNTIME_MODULES = ("_errors.py", "_runtime.py", "_unions.py", "_xml.py")
 ERROR_CLASSES = (
     "ApiError",
     "ApiStatusError",
@@ -185,7 +187,12 @@ def _base_first(models: tuple[ir.Model, ...]) -> list[ir.Model]:
 
 def models(api: ir.Api, meta: Meta) -> str:
     """``_models.py``."""
-    needed = {Import("msgspec")} if api.models else set()
+    error_model = _error_model(api)
+    needed = {Import("typing", "TypeAlias")} | (
+        {Import("typing", "Any")} if not error_model else set()
+    )
+    if api.models:
+        needed.add(Import("msgspec"))
     for model in api.models:
         for field in model.fields:
             needed |= imports.for_type(field.type)
@@ -205,6 +212,7 @@ def models(api: ir.Api, meta: Meta) -> str:
         unions=api.unions,
         imports=lines,
         sent=sent,
+        error_model=error_model,
     )
 
 
@@ -213,22 +221,20 @@ def enums(api: ir.Api, meta: Meta) -> str:
     return _render("_enums.py.jinja", meta=meta, enums=api.enums)
 
 
-def errors(api: ir.Api, meta: Meta) -> str:
-    """``_errors.py``."""
-    return _render("_errors.py.jinja", meta=meta, error_model=_error_model(api))
+def runtime_module(name: str, meta: Meta) -> str:
+    """One of ``RUNTIME_MODULES``: its source (an override's, if there is one) under the
+    header."""
+    env = environment(templates_dir(), meta.templates)
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, f"runtime/{name}")
+    return _render("runtime.py.jinja", meta=meta, source=source.rstrip("\n"))
 
 
-def runtime(api: ir.Api, meta: Meta, package: str) -> str:
-    """``_runtime.py``."""
-    # Header values must be visible ASCII: anything else in the spec's version is replaced.
+def _user_agent(api: ir.Api, meta: Meta, package: str) -> str:
+    """``package/version apiforge/version``; header values must be visible ASCII, so
+    anything else in the spec's version is replaced."""
     version = "".join(c if "!" <= c <= "~" else "_" for c in api.version) or "0"
-    agent = f"{package}/{version} apiforge/{meta.generator_version}"
-    return _render(
-        "_runtime.py.jinja",
-        meta=meta,
-        user_agent=emit.literal(agent),
-        has_unions=bool(api.unions),
-    )
+    return f"{package}/{version} apiforge/{meta.generator_version}"
 
 
 def _signature_imports(api: ir.Api) -> set[Import]:
@@ -249,7 +255,7 @@ def _signature_imports(api: ir.Api) -> set[Import]:
     return needed
 
 
-def operations(api: ir.Api, meta: Meta) -> str:
+def operations(api: ir.Api, meta: Meta, package: str) -> str:
     """``_operations.py``."""
     needed = {Import("httpx"), Import(".", "_runtime")} | _signature_imports(api)
     if any(methods.decoders(op) for op in api.operations):
@@ -265,6 +271,7 @@ def operations(api: ir.Api, meta: Meta) -> str:
     return _render(
         "_operations.py.jinja",
         meta=meta,
+        user_agent=emit.literal(_user_agent(api, meta, package)),
         operations=api.operations,
         imports=lines,
         has_unions=bool(api.unions),
@@ -322,15 +329,13 @@ def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
         "_async_client.py": client(api, meta, is_async=True),
         "_client.py": client(api, meta, is_async=False),
         "_enums.py": enums(api, meta),
-        "_errors.py": errors(api, meta),
         "_models.py": models(api, meta),
-        "_operations.py": operations(api, meta),
-        "_runtime.py": runtime(api, meta, package_name),
-        "_xml.py": _render("_xml.py.jinja", meta=meta),
+        "_operations.py": operations(api, meta, package_name),
         "py.typed": "",
     }
-    if api.unions:
-        files["_unions.py"] = _render("_unions.py.jinja", meta=meta)
+    for name in RUNTIME_MODULES:
+        if name != "_unions.py" or api.unions:
+            files[name] = runtime_module(name, meta)
     files["README.md"] = _render(
         "README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums
     )

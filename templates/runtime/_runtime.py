@@ -1,0 +1,392 @@
+"""Request encoding, retries and response decoding shared by both clients. Not public API."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import logging
+import os
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO, TypeVar, cast
+from urllib.parse import quote, urlsplit
+
+import httpx
+import msgspec
+
+from ._errors import (
+    ApiConnectionError,
+    ApiError,
+    ApiStatusError,
+    ApiTimeoutError,
+    ResponseDecodeError,
+)
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_MAX_CONNECTIONS = 20
+JSON = "application/json"
+_JSON_TYPES = (JSON, "text/json")
+_XML_TYPES = ("application/xml", "text/xml")
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+_TIMEOUT_PHASES = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+log = logging.getLogger(__package__)
+T = TypeVar("T")
+FilePart = tuple[str | None, bytes, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request ready to send, relative to the client's base URL."""
+
+    operation: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    auth: tuple[str, ...]
+    accepts: tuple[str, ...]
+    content: bytes | None = None
+    data: dict[str, str | list[str]] | None = None
+    files: list[tuple[str, FilePart]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long to wait between attempts.
+
+    Attributes:
+        backoff_base: The first backoff ceiling in seconds; it doubles on each retry.
+        backoff_max: The largest backoff ceiling in seconds. The wait is drawn uniformly
+            between 0 and the ceiling ("full jitter"), so clients do not retry in step.
+        retry_after_max: The longest ``Retry-After`` the client honours, in seconds;
+            a longer one is cut to this.
+        statuses: The HTTP statuses that are retried.
+    """
+
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    retry_after_max: float = 60.0
+    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+def base_url(
+    template: str,
+    variables: dict[str, str],
+    *,
+    encoded: tuple[str, ...] = (),
+    allow_insecure_http: bool = False,
+) -> str:
+    """The server URL with its variables filled in, without a trailing slash.
+
+    Plain http is refused unless the host is loopback or the caller opts in, because
+    the credentials would cross the network in clear text.
+    """
+    url = template
+    for name, value in variables.items():
+        text = quote(value, safe="") if name in encoded else value.rstrip("/")
+        url = url.replace("{" + name + "}", text)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"endpoint must be an http:// or https:// URL, got {url!r}")
+    if (
+        parts.scheme == "http"
+        and not allow_insecure_http
+        and not _loopback(parts.hostname)
+    ):
+        raise ValueError(
+            f"refusing plain http to {parts.hostname!r}: the key would travel unencrypted; "
+            "use https, or pass allow_insecure_http=True"
+        )
+    return url.rstrip("/")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        import ipaddress  # only for plain-http endpoints: kept off the import path
+
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def uuid_text(name: str, value: uuid.UUID | str) -> str:
+    """The canonical text of a UUID argument; a string that is not one is refused."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    try:
+        return str(uuid.UUID(value))
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError(f"{name} must be a UUID, got {value!r}") from None
+
+
+def text(value: object) -> str:
+    """The wire text of a scalar argument."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_wire(value: Any) -> Any:
+    """Plain JSON data for a request body: read-only fields and unset optionals left out."""
+    if isinstance(value, msgspec.Struct):
+        read_only: frozenset[str] = getattr(
+            type(value), "__apiforge_read_only__", frozenset()
+        )
+        out = {}
+        for f in msgspec.structs.fields(value):
+            item = getattr(value, f.name)
+            if f.encode_name in read_only or (item is None and f.default is None):
+                continue
+            out[f.encode_name] = to_wire(item)
+        return out
+    if isinstance(value, dict):
+        return {str(k): to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return getattr(value, "raw", value)  # an UnknownVariant sends back what it received
+
+
+def encode_json(value: Any) -> bytes:
+    """A JSON request body."""
+    return msgspec.json.encode(to_wire(value))
+
+
+def read_bytes(value: str | bytes | BinaryIO) -> bytes:
+    """The bytes of a binary body, read once so a retry can send them again."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return value if isinstance(value, bytes) else value.read()
+
+
+def file_part(name: str, value: bytes | BinaryIO) -> FilePart:
+    """A multipart file part: (file name, bytes, content type)."""
+    filename = os.path.basename(str(getattr(value, "name", "") or name))
+    return filename, read_bytes(value), "application/octet-stream"
+
+
+def text_part(value: str) -> FilePart:
+    """A multipart part that is a plain text field, not a file."""
+    return None, value.encode("utf-8"), None
+
+
+def _items(value: Any) -> list[tuple[str, Any]]:
+    data = to_wire(value)
+    return [(str(k), v) for k, v in data.items()] if isinstance(data, dict) else []
+
+
+def deep_object(name: str, value: Any) -> list[tuple[str, str]]:
+    """``style: deepObject``: ``name[key]=value`` for each property."""
+    return [(f"{name}[{k}]", text(v)) for k, v in _items(value)]
+
+
+def object_pairs(value: Any) -> list[tuple[str, str]]:
+    """An exploded form object: one ``key=value`` per property."""
+    return [(k, text(v)) for k, v in _items(value)]
+
+
+def object_text(value: Any) -> str:
+    """A non-exploded object: ``key,value,key,value``."""
+    return ",".join(f"{k},{text(v)}" for k, v in _items(value))
+
+
+def path_segment(value: str) -> str:
+    """Percent-encode one path segment, so an argument cannot add or remove segments
+    (``..`` and ``.`` are encoded too: URL normalisation would resolve them)."""
+    if value in (".", ".."):
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
+
+
+def query_string(pairs: Sequence[tuple[str, str]]) -> str:
+    """``?a=1&b=x,y``: values are percent-encoded but keep commas as list separators."""
+    if not pairs:
+        return ""
+    return "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe=',')}" for k, v in pairs)
+
+
+def check_range(
+    name: str, value: float, minimum: float | None, maximum: float | None
+) -> None:
+    """Refuse a number outside the limits the spec sets."""
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
+
+
+def check_items(
+    name: str,
+    values: Sequence[Any] | None,
+    min_items: int | None,
+    max_items: int | None,
+) -> None:
+    """Refuse a list with fewer or more items than the spec allows."""
+    if values is None:
+        return
+    if isinstance(values, str | bytes):
+        raise ValueError(f"{name} must be a list, not a single {type(values).__name__}")
+    if min_items is not None and len(values) < min_items:
+        raise ValueError(
+            f"{name} must have at least {min_items} items, got {len(values)}"
+        )
+    if max_items is not None and len(values) > max_items:
+        raise ValueError(
+            f"{name} must have at most {max_items} items, got {len(values)}"
+        )
+
+
+def accept_header(request: Request, accept: str | None) -> str:
+    """The Accept header: JSON unless the caller prefers another type the spec declares."""
+    if accept is None:
+        return (
+            JSON
+            if JSON in request.accepts or not request.accepts
+            else request.accepts[0]
+        )
+    if accept not in request.accepts:
+        allowed = ", ".join(request.accepts)
+        raise ValueError(f"accept must be one of {allowed}, got {accept!r}")
+    return accept
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds, from either of its forms (delta seconds or HTTP date)."""
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        import email.utils  # only for a Retry-After date: kept off the import path
+
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
+def retry_delay(
+    policy: RetryPolicy,
+    request: Request,
+    attempt: int,
+    response: httpx.Response | None = None,
+    error: ApiError | None = None,
+) -> float:
+    """Seconds to wait before retry number ``attempt + 1``, or -1 when not to retry.
+
+    Throttling and unavailability (429, 503) are retried for every method: the service
+    did not act. Gateway errors and broken connections only for idempotent methods,
+    where acting twice does no harm; a connection that was never made, for all.
+    """
+    if response is not None:
+        if response.status_code not in policy.statuses:
+            return -1
+        if response.status_code in (502, 504) and request.method not in _IDEMPOTENT:
+            return -1
+        after = _retry_after(response)
+        if after is not None:
+            return min(after, policy.retry_after_max)
+    elif isinstance(error, ApiTimeoutError | ApiConnectionError):
+        never_sent = isinstance(error, ApiTimeoutError) and error.phase in (
+            "connect",
+            "pool",
+        )
+        if request.method not in _IDEMPOTENT and not never_sent:
+            return -1
+    else:
+        return -1
+    ceiling = min(policy.backoff_max, policy.backoff_base * 2**attempt)
+    return random.uniform(0, ceiling)
+
+
+def transport_error(request: Request, exc: httpx.RequestError) -> ApiError:
+    """Our exception for an httpx failure (transport or body decoding); no headers in it."""
+    for kind, phase in _TIMEOUT_PHASES.items():
+        if isinstance(exc, kind):
+            message = f"{request.operation}: timed out in the {phase} phase"
+            return ApiTimeoutError(message, operation=request.operation, phase=phase)
+    detail = str(exc) or "no detail"
+    message = f"{request.operation}: connection failed: {type(exc).__name__}: {detail}"
+    return ApiConnectionError(message, operation=request.operation)
+
+
+def log_retry(
+    request: Request, attempt: int, retries: int, delay: float, why: str
+) -> None:
+    """One DEBUG line per retry; never the headers, so never the key."""
+    log.debug(
+        "%s: %s; retry %d of %d in %.2fs",
+        request.operation,
+        why,
+        attempt + 1,
+        retries,
+        delay,
+    )
+
+
+def _media(response: httpx.Response) -> str:
+    return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+def _decode_body(
+    response: httpx.Response, decoder: msgspec.json.Decoder[T], t: Any
+) -> T:
+    media = _media(response)
+    if media in _JSON_TYPES or media.endswith("+json"):
+        return decoder.decode(response.content)
+    if media in _XML_TYPES or media.endswith("+xml"):
+        from . import _xml  # XML is rare: its parser is not imported until needed
+
+        # The JSON decoder's hook (union decoding) serves the XML decoder as well.
+        return cast(T, _xml.decode(response.content, t, dec_hook=decoder.dec_hook))
+    raise TypeError(f"unexpected content type {media or 'none'!r}")
+
+
+def decode(
+    response: httpx.Response, decoder: msgspec.json.Decoder[T], t: Any, operation: str
+) -> T:
+    """Decode a 2xx body from JSON or XML, or raise ``ResponseDecodeError`` saying why."""
+    try:
+        return _decode_body(response, decoder, t)
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError) as exc:
+        raise ResponseDecodeError(
+            str(exc), operation=operation, response=response
+        ) from None
+
+
+def status_error(
+    response: httpx.Response,
+    decoder: msgspec.json.Decoder[Any] | None,
+    t: Any,
+    operation: str,
+) -> ApiStatusError:
+    """The ``ApiStatusError`` for a non-2xx answer, its error body decoded when possible."""
+    error = None
+    if decoder is not None and t is not None:
+        try:
+            error = _decode_body(response, decoder, t)
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError):
+            error = None
+    return ApiStatusError(operation=operation, response=response, error=error)
