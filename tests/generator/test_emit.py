@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import ast
-import math
-import re
-import unicodedata
 import urllib.parse
 import uuid
 from typing import Any
@@ -14,63 +11,6 @@ import pytest
 from apiforge import ir
 from apiforge.names import ClassName, PythonIdentifier
 from apiforge.render import emit
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-HOSTILE = [
-    "",
-    "plain",
-    "it's",
-    'say "hi"',
-    "'''",
-    '"""',
-    '"""; import os; """',
-    "back\\slash",
-    "trailing backslash\\",
-    "\\",
-    "\\'",
-    '\\"',
-    "new\nline",
-    "cr\rlf\r\n",
-    "tab\there",
-    "nul\x00byte",
-    "bell\x07",
-    "line\u2028separator",
-    "para\u2029separator",
-    "bidi \u202eoverride\u202c",
-    "isolate \u2066x\u2069",
-    "zero\u200bwidth",
-    "bom\ufeff",
-    "nel\x85",
-    "del\x7f",
-    "\ud800 lone surrogate",
-    "astral \U0001f600 \U0001d518\U0001d52b",
-    "ünïcödé",
-    "{braces} %s %(x)s",
-]
-# Characters that must never reach generated source as themselves.
-_NEVER_RAW = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-
-
-def parse_doc(text: str) -> str:
-    """The docstring a template gets by printing ``text`` between triple quotes."""
-    module = ast.parse(f'def f():\n    """{text}"""\n')
-    function = module.body[0]
-    assert isinstance(function, ast.FunctionDef)
-    doc = ast.get_docstring(function, clean=False)
-    assert doc is not None
-    return doc
-
-
-def words(text: str) -> str:
-    """Whitespace-normalised text."""
-    return " ".join(text.split())
-
-
-def only_safe_characters(source: str) -> bool:
-    return all(c == "\n" or (c.isprintable() and unicodedata.category(c) != "Cf") for c in source)
 
 
 def param(
@@ -157,134 +97,6 @@ def run(statements: list[str], **arguments: Any) -> tuple[list[tuple[str, str]],
     }
     exec(compile("\n".join(statements), "<emitted>", "exec"), namespace)
     return namespace["_query"], namespace["_headers"]
-
-
-# -- literal ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("text", HOSTILE)
-def test_literal_round_trips_hostile_strings(text: str) -> None:
-    source = emit.literal(text)
-    assert ast.literal_eval(source) == text
-    assert "\n" not in source
-    assert only_safe_characters(source)
-
-
-@pytest.mark.parametrize("value", [None, True, False, 0, -7, 2**70, 0.5, -1e-300, 1e300])
-def test_literal_round_trips_scalars(value: object) -> None:
-    source = emit.literal(value)
-    back = ast.literal_eval(source)
-    assert back == value
-    assert type(back) is type(value)
-
-
-def test_literal_of_a_name_subtype_is_a_plain_string() -> None:
-    assert emit.literal(PythonIdentifier("tag_ids")) == "'tag_ids'"
-
-
-@pytest.mark.parametrize("value", [[1], {"a": 1}, (1,), b"x", object()])
-def test_literal_refuses_non_scalars(value: object) -> None:
-    with pytest.raises(TypeError):
-        emit.literal(value)
-
-
-def test_literal_of_non_finite_floats_is_valid_python_or_refused() -> None:
-    # YAML reads `maximum: .inf` (and JSON reads 1e400) as a float; repr() gives `inf`,
-    # which is a NameError in the generated module.
-    for value in (math.inf, -math.inf, math.nan):
-        try:
-            source = emit.literal(value)
-        except (TypeError, ValueError):
-            continue
-        back = eval(source, {"__builtins__": {}, "float": float})  # literals and float() only
-        assert (math.isnan(back) and math.isnan(value)) or back == value, source
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_literal_round_trips_any_string(text: str) -> None:
-    assert ast.literal_eval(emit.literal(text)) == text
-
-
-# -- comment_text ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("text", HOSTILE)
-def test_comment_text_stays_on_one_line(text: str) -> None:
-    comment = emit.comment_text(text)
-    assert only_safe_characters(comment)
-    assert "\n" not in comment
-    tree = ast.parse(f"x = 1  # {comment}\ny = 2\n")
-    assert len(tree.body) == 2
-
-
-# -- doc_text --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("text", HOSTILE)
-def test_doc_text_is_a_safe_docstring_body(text: str) -> None:
-    body = emit.doc_text(text, 4)
-    assert only_safe_characters(body), body
-    assert not _NEVER_RAW.search(body)
-    doc = parse_doc(body)
-    assert words(doc) == words(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        'ends with quotes """',
-        'quoted "a" "b""',
-        '"""x"""',
-        '\\"""',
-        'trailing ""\n\n',
-    ],
-)
-def test_doc_text_ending_in_quotes(text: str) -> None:
-    # A description ending in `"""` came out as `\"\"\\"` + the closing `"""`: a stray quote
-    # that opens an unterminated string in the generated module.
-    assert words(parse_doc(emit.doc_text(text, 4))) == words(text)
-
-
-def test_doc_text_reflows_paragraphs_and_indents_continuations() -> None:
-    text = ("word " * 40).strip() + "\n\nSecond paragraph.\n"
-    body = emit.doc_text(text, 8)
-    lines = body.split("\n")
-    assert all(len(line) <= 84 for line in lines)
-    assert not lines[0].startswith(" ")
-    assert all(line.startswith(" " * 8) or not line for line in lines[1:])
-    assert "" in lines  # paragraphs stay apart
-    assert lines[-1] == " " * 8 + "Second paragraph."
-
-
-def test_doc_text_keeps_list_items_on_their_own_lines() -> None:
-    body = emit.doc_text("Values:\n\n- Newest first\n- Oldest first\n1. one\n2) two", 4)
-    assert "    - Newest first\n    - Oldest first\n    1. one\n    2) two" in body
-
-
-def test_doc_text_does_not_split_hyphenated_words_or_urls() -> None:
-    url = "https://example.com/docs/custom-vision-training-api/reference-page"
-    for padding in range(30, 85):
-        body = emit.doc_text("x" * padding + " see " + url + " for more.", 4)
-        assert url in body, body
-
-
-def test_doc_text_of_nothing() -> None:
-    assert emit.doc_text("") == ""
-    assert emit.doc_text(" \n\n  ") == ""
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.text(st.sampled_from("ab \"'\\\n\r\t-.\x00\u2028\u202e😀"), max_size=40) | st.text(),
-    st.integers(0, 12),
-)
-def test_doc_text_property(text: str, indent: int) -> None:
-    body = emit.doc_text(text, indent)
-    assert only_safe_characters(body)
-    # Hyphen wrapping is covered by its own test; here only escaping is checked.
-    unhyphen = re.compile(r"-\s+")
-    assert unhyphen.sub("-", words(parse_doc(body))) == unhyphen.sub("-", words(text))
 
 
 # -- path_expression -------------------------------------------------------------------

@@ -1,102 +1,16 @@
-"""Python source fragments built from IR nodes: annotations, literals, docstrings, encoders.
+"""Python source fragments built from IR nodes: annotations, defaults, encoders, checks.
 
-Templates call these instead of assembling code from strings themselves, so every text
-that comes from the spec reaches the output through one of the escaping helpers here.
+Templates call these instead of assembling code from strings themselves. Text from the
+spec (wire names, defaults, media types) enters these fragments only as ``quote.literal``;
+identifiers come from ``names``.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import textwrap
-import unicodedata
 from typing import assert_never
 
 from .. import ir
-
-_DOC_WIDTH = 84
-_LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
-
-
-def literal(value: object) -> str:
-    """A Python literal for a JSON scalar; ``repr`` escapes quotes and invisible characters."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f'float("{value}")'  # repr gives inf and nan, which are not literals
-    if value is None or isinstance(value, bool | int | float | str):
-        return repr(value)
-    raise TypeError(f"no literal for {type(value).__name__}")
-
-
-def _escape_char(char: str) -> str:
-    """Keep printable characters; spell out control, separator and bidi characters."""
-    if char == "\n" or (char.isprintable() and unicodedata.category(char) != "Cf"):
-        return char
-    code = ord(char)
-    return (
-        f"\\x{code:02x}"
-        if code < 0x100
-        else f"\\u{code:04x}"
-        if code < 0x10000
-        else f"\\U{code:08x}"
-    )
-
-
-def comment_text(text: str) -> str:
-    """Spec text made safe on one ``#`` comment line."""
-    return "".join("\\n" if c == "\n" else _escape_char(c) for c in text)
-
-
-def _paragraphs(text: str) -> list[list[str]]:
-    """Blank-line separated blocks; a block that looks like a list keeps its lines."""
-    blocks: list[list[str]] = [[]]
-    for line in text.splitlines():
-        if not line.strip():
-            blocks.append([])
-        else:
-            blocks[-1].append(line.rstrip())
-    return [b for b in blocks if b]
-
-
-def _wrap_block(block: list[str], width: int, lead: int = 0) -> list[str]:
-    """Wrap one paragraph; ``lead`` columns of its first line are already taken."""
-    if any(_LIST_ITEM.match(line) for line in block):
-        lines = block
-    else:
-        lines = [" ".join(line.strip() for line in block)]
-    out: list[str] = []
-    for line in lines:
-        first = " " * lead if not out else ""
-        wrapped = textwrap.wrap(
-            line,
-            width,
-            initial_indent=first,
-            break_long_words=False,
-            break_on_hyphens=False,
-        ) or [""]
-        wrapped[0] = wrapped[0][len(first) :]
-        out.extend(wrapped)
-    return out
-
-
-def doc_text(text: str, indent: int = 0, first: int | None = None) -> str:
-    """Spec text made safe inside a triple-quoted docstring, reflowed to fit the page.
-
-    Lines after the first start at ``indent``; the first starts at column ``first``
-    (default ``indent``), as after ``name: `` in an ``Args:`` entry.
-    """
-    safe = "".join(_escape_char(c) for c in text.replace("\r\n", "\n").replace("\\", "\\\\"))
-    safe = safe.strip()
-    if safe.endswith('"'):  # it would merge with the closing quotes
-        safe = safe[:-1] + '\\"'
-    safe = safe.replace('"""', '\\"\\"\\"')
-    lines: list[str] = []
-    for block in _paragraphs(safe):
-        if lines:
-            lines.append("")
-        lead = max(0, (first if first is not None else indent) - indent) if not lines else 0
-        lines.extend(_wrap_block(block, _DOC_WIDTH - indent, lead))
-    pad = " " * indent
-    return "\n".join(pad + line if line else "" for line in lines).lstrip()
+from .quote import literal
 
 
 def _primitive_annotation(kind: ir.Primitive) -> str:
@@ -358,15 +272,3 @@ def enum_base(e: ir.Enum) -> str:
     if e.open:
         return "ApiIntEnum" if e.is_int else "ApiEnum"
     return "enum.IntEnum" if e.is_int else "enum.StrEnum"
-
-
-def markdown_text(text: str) -> str:
-    """Spec text on one line of a Markdown table or list: no breaks, pipes, code or HTML."""
-    one_line = " ".join(comment_text(text).replace("\\n", " ").split())
-    return (
-        one_line.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("`", "'")
-    )

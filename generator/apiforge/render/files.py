@@ -1,24 +1,27 @@
 """Stage 3: IR → module source text, through the Jinja templates in ``templates/``.
 
 One function per output file kind. Templates only lay out; the names, annotations and
-escaped literals they print come from ``emit`` and the imports from ``imports``.
+escaped text they print come from ``quote``, code fragments from ``emit`` and ``methods``,
+and the imports from ``imports``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 import jinja2
 
 from .. import ir
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import emit, imports, methods
+from ..names import ClassName
+from . import emit, imports, methods, quote
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
@@ -87,8 +90,8 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         lstrip_blocks=True,
     )
     env.globals.update(
-        doc=emit.doc_text,
-        literal=emit.literal,
+        doc=quote.docstring,
+        literal=quote.literal,
         annotation=emit.annotation,
         field_annotation=emit.field_annotation,
         field_default=emit.field_default,
@@ -97,17 +100,18 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         signature_lines=methods.signature,
         builder_call=methods.builder_call,
         builder_arguments=methods.builder_arguments,
+        body_local=methods.body_local,
         body_statements=methods.body_statements,
         result_annotation=methods.result_annotation,
         decoders=methods.decoders,
         success_statements=methods.success_statements,
         enum_base=emit.enum_base,
-        md=emit.markdown_text,
+        md=quote.markdown,
         check_calls=emit.check_calls,
         send_statements=emit.send_statements,
         path_expression=emit.path_expression,
     )
-    env.filters["comment"] = emit.comment_text
+    env.filters["comment"] = quote.comment
     return env
 
 
@@ -139,6 +143,24 @@ def _error_model(api: ir.Api) -> str:
     return only.name if isinstance(only, ir.ModelRef) else ""
 
 
+def _inner(t: ir.TypeRef, unions: Mapping[ClassName, ir.Union]) -> list[ir.TypeRef]:
+    """The types a value of ``t`` holds directly (a model's fields excluded)."""
+    match t:
+        case ir.ArrayType(item=item):
+            return [item]
+        case ir.MapType(value=value):
+            return [value]
+        case ir.ScalarUnion(options=options):
+            return list(options)
+        case ir.UnionRef(name=name):
+            found = unions.get(name)
+            return [ir.ModelRef(v.model) for v in found.variants] if found else []
+        case ir.PrimitiveType() | ir.LiteralType() | ir.EnumRef() | ir.ModelRef():
+            return []
+        case _:
+            assert_never(t)
+
+
 def sent_models(api: ir.Api) -> set[str]:
     """Models that can travel in a request: only these need their read-only fields listed."""
     by_name = {m.name: m for m in api.models}
@@ -151,15 +173,8 @@ def sent_models(api: ir.Api) -> set[str]:
             todo += [op.body.type, *(f.type for f in op.body.fields)]
     while todo:
         t = todo.pop()
-        if isinstance(t, ir.ArrayType):
-            todo.append(t.item)
-        elif isinstance(t, ir.MapType):
-            todo.append(t.value)
-        elif isinstance(t, ir.ScalarUnion):
-            todo += list(t.options)
-        elif isinstance(t, ir.UnionRef) and t.name in unions:
-            todo += [ir.ModelRef(v.model) for v in unions[t.name].variants]
-        elif isinstance(t, ir.ModelRef) and t.name not in found and t.name in by_name:
+        todo += _inner(t, unions)
+        if isinstance(t, ir.ModelRef) and t.name not in found and t.name in by_name:
             found.add(t.name)
             model = by_name[t.name]
             todo += [f.type for f in model.fields]
@@ -231,9 +246,8 @@ def runtime_module(name: str, meta: Meta) -> str:
 
 
 def _user_agent(api: ir.Api, meta: Meta, package: str) -> str:
-    """``package/version apiforge/version``; header values must be visible ASCII, so
-    anything else in the spec's version is replaced."""
-    version = "".join(c if "!" <= c <= "~" else "_" for c in api.version) or "0"
+    """``package/version apiforge/version``, the spec's version made a header value."""
+    version = quote.header_value(api.version) or "0"
     return f"{package}/{version} apiforge/{meta.generator_version}"
 
 
@@ -271,7 +285,7 @@ def operations(api: ir.Api, meta: Meta, package: str) -> str:
     return _render(
         "_operations.py.jinja",
         meta=meta,
-        user_agent=emit.literal(_user_agent(api, meta, package)),
+        user_agent=quote.literal(_user_agent(api, meta, package)),
         operations=api.operations,
         imports=lines,
         has_unions=bool(api.unions),

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from .. import ir
-from .emit import annotation, default_value, encode, input_annotation, literal
+from .emit import annotation, default_value, encode, input_annotation
+from .quote import literal
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,20 @@ def builder_arguments(op: ir.Operation) -> list[Argument]:
         if p.client
     ]
     return arguments(op) + client
+
+
+def body_local(body: ir.RequestBody) -> tuple[str, str, str]:
+    """The builder's local holding the encoded body: (name, annotation, initial value);
+    ``Request``'s keyword of the same name without the underscore takes it."""
+    match body.kind:
+        case ir.BodyKind.JSON | ir.BodyKind.BINARY:
+            return ("_content", "bytes | None", "None")
+        case ir.BodyKind.FORM:
+            return ("_data", "dict[str, str | list[str]]", "{}")
+        case ir.BodyKind.MULTIPART:
+            return ("_files", "list[tuple[str, _runtime.FilePart]]", "[]")
+        case _:
+            assert_never(body.kind)
 
 
 def body_statements(body: ir.RequestBody) -> list[str]:
