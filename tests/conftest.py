@@ -23,6 +23,7 @@ from typing import Literal
 import pytest
 from hypothesis import settings
 from support import sandbox
+from support.cli import Cli, Vendored, vendor_client, write_licence_templates
 from support.http_server import ScriptedServer, ServerView
 from support.paths import GOLDEN, GOLDEN_PACKAGE, REPO_ROOT, SOURCE, SPEC
 from support.pythonpath import no_site_path
@@ -262,17 +263,15 @@ def server_view(_module_server: list[ScriptedServer]) -> Iterator[ServerView]:
 
 # The vendoring scenario of cli/: a consumer repository with the client vendored into it.
 
-from support.cli import Cli, Vendored, vendor_client, write_licence_templates  # noqa: E402
 
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def vendored(tmp_path_factory: pytest.TempPathFactory, spec_path: Path, cli: Cli) -> Vendored:
     """A consumer git repository with the client generated into src/vendor and committed,
-    one per test module (tests copy it or undo what they change)."""
+    made once for the run (tests copy it or undo what they change)."""
     return vendor_client(tmp_path_factory.mktemp("consumer"), spec_path, cli)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def licence_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A template directory overriding only _models.py.jinja, adding a licence line."""
     return write_licence_templates(tmp_path_factory.mktemp("licence_templates"))
