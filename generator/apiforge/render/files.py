@@ -279,7 +279,7 @@ def operations(api: ir.Api, meta: Meta, package: str) -> str:
     for op in api.operations:
         if op.error and op.error.type:
             needed |= imports.for_type(op.error.type)
-        if any("return cast(" in line for line in methods.success_statements(op)):
+        if methods.uses_cast(op):
             needed.add(Import("typing", "cast"))
     lines = imports.render(needed)
     return _render(

@@ -225,6 +225,14 @@ def _needs_cast(t: ir.TypeRef) -> bool:
             assert_never(t)
 
 
+def uses_cast(op: ir.Operation) -> bool:
+    """Whether the operation's parser casts a decoded answer (``typing.cast`` needed)."""
+    return any(
+        r.type is not None and not (r.binary or r.text) and _needs_cast(r.type)
+        for r in op.successes
+    )
+
+
 def success_statements(op: ir.Operation) -> list[str]:
     """The body of ``if response.is_success:`` in a parser: one branch per outcome."""
     names = decoders(op)
