@@ -13,7 +13,7 @@ from ._errors import (
     ApiTimeoutError,
     ResponseDecodeError,
 )
-from ._models import GetFile200
+from ._models import File
 from ._runtime import RetryPolicy
 
 __all__ = [
@@ -23,7 +23,7 @@ __all__ = [
     "ApiTimeoutError",
     "AsyncClientParametersClient",
     "ClientParametersClient",
-    "GetFile200",
+    "File",
     "ResponseDecodeError",
     "RetryPolicy",
 ]

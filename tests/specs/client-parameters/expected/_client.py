@@ -13,7 +13,7 @@ import httpx
 
 from . import _operations, _runtime
 from ._errors import ApiError
-from ._models import GetFile200
+from ._models import File
 from ._runtime import RetryPolicy
 
 
@@ -22,7 +22,7 @@ class ClientParametersClient:
 
     Args:
         endpoint: endpoint For example https://example.com.
-        api_version: api-version
+        api_version: The API version.
         x_ms_tenant: x-ms-tenant
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
@@ -147,11 +147,11 @@ class ClientParametersClient:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
-    ) -> GetFile200:
+    ) -> File:
         """getFile
 
         Args:
-            path: path
+            path: A path in the store, sent as written (slashes included).
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
@@ -170,3 +170,33 @@ class ClientParametersClient:
         )
         _response = self._send(_request, timeout, max_retries, accept)
         return _operations.parse_get_file(_response)
+
+    def list_files(
+        self,
+        *,
+        prefix: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+    ) -> list[File]:
+        """listFiles
+
+        Args:
+            prefix: prefix
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_list_files(
+            prefix=prefix,
+            api_version=self._api_version,
+        )
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_files(_response)

@@ -16,9 +16,10 @@ from typing import Any, TypeAlias
 import msgspec
 
 
-class GetFile200(msgspec.Struct, kw_only=True, gc=False):
-    """GetFile200"""
+class File(msgspec.Struct, kw_only=True, gc=False):
+    """File"""
 
+    name: str | None = None
     size: int | None = None
 
 

@@ -10,10 +10,10 @@ import httpx
 import msgspec
 
 from . import _runtime
-from ._models import GetFile200
+from ._models import File
 
 USER_AGENT = "client/1.0 apiforge/0.1.0"
-_GET_FILE_0 = msgspec.json.Decoder(GetFile200)
+_GET_FILE_0 = msgspec.json.Decoder(File)
 
 
 def build_get_file(
@@ -37,8 +37,39 @@ def build_get_file(
     )
 
 
-def parse_get_file(response: httpx.Response) -> GetFile200:
+def parse_get_file(response: httpx.Response) -> File:
     """Decode the answer to ``get_file``, or raise an ``ApiError``."""
     if response.is_success:
-        return _runtime.decode(response, _GET_FILE_0, GetFile200, "getFile")
+        return _runtime.decode(response, _GET_FILE_0, File, "getFile")
     raise _runtime.status_error(response, None, None, "getFile")
+
+
+_LIST_FILES_0 = msgspec.json.Decoder(list[File])
+
+
+def build_list_files(
+    *,
+    prefix: str | None = None,
+    api_version: str,
+) -> _runtime.Request:
+    """Check the arguments of ``list_files`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    _query.append(("api-version", _runtime.text(api_version)))
+    if prefix is not None:
+        _query.append(("prefix", _runtime.text(prefix)))
+    return _runtime.Request(
+        operation="listFiles",
+        method="GET",
+        url="/files" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=("application/json",),
+    )
+
+
+def parse_list_files(response: httpx.Response) -> list[File]:
+    """Decode the answer to ``list_files``, or raise an ``ApiError``."""
+    if response.is_success:
+        return _runtime.decode(response, _LIST_FILES_0, list[File], "listFiles")
+    raise _runtime.status_error(response, None, None, "listFiles")

@@ -139,6 +139,7 @@ class ReuseClient:
         tenant: str,
         *,
         page_size: int = 10,
+        x_trace_id: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
@@ -148,6 +149,7 @@ class ReuseClient:
         Args:
             tenant: tenant
             page_size: pageSize
+            x_trace_id: X-Trace-Id
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
@@ -162,6 +164,7 @@ class ReuseClient:
         _request = _operations.build_list_users(
             tenant,
             page_size=page_size,
+            x_trace_id=x_trace_id,
         )
         _response = self._send(_request, timeout, max_retries, accept)
         return _operations.parse_list_users(_response)

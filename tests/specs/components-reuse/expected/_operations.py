@@ -21,12 +21,15 @@ def build_list_users(
     tenant: str,
     *,
     page_size: int = 10,
+    x_trace_id: str | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``list_users`` and build its request."""
     _runtime.check_range("page_size", page_size, 1, 50)
     _query: list[tuple[str, str]] = []
     _headers: dict[str, str] = {}
     _query.append(("pageSize", _runtime.text(page_size)))
+    if x_trace_id is not None:
+        _headers["X-Trace-Id"] = _runtime.text(x_trace_id)
     return _runtime.Request(
         operation="listUsers",
         method="GET",

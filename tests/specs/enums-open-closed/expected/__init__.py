@@ -6,7 +6,7 @@
 
 from ._async_client import AsyncEnumServiceClient
 from ._client import EnumServiceClient
-from ._enums import Color, ShapeKind
+from ._enums import Color, Finish, ItemSize, ShapeKind
 from ._errors import (
     ApiConnectionError,
     ApiError,
@@ -25,7 +25,9 @@ __all__ = [
     "AsyncEnumServiceClient",
     "Color",
     "EnumServiceClient",
+    "Finish",
     "Item",
+    "ItemSize",
     "ResponseDecodeError",
     "RetryPolicy",
     "ShapeKind",

@@ -36,3 +36,17 @@ class ShapeKind(enum.StrEnum):
 
     CIRCLE = "circle"
     SQUARE = "square"
+
+
+class Finish(ApiEnum):
+    """Finish"""
+
+    MATTE = "matte"
+    GLOSS = "gloss"
+
+
+class ItemSize(ApiEnum):
+    """ItemSize"""
+
+    SMALL = "small"
+    LARGE = "large"

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 import msgspec
 
-from ._enums import Color, ShapeKind
+from ._enums import Color, Finish, ItemSize, ShapeKind
 
 
 class Item(msgspec.Struct, kw_only=True, gc=False):
@@ -23,6 +23,8 @@ class Item(msgspec.Struct, kw_only=True, gc=False):
 
     color: Color | None = None
     shape: ShapeKind | None = None
+    finish: Finish | None = None
+    size: ItemSize | None = None
 
 
 # The body of an error answer, as ApiStatusError.error holds it.

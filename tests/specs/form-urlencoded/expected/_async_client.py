@@ -141,6 +141,7 @@ class AsyncFormLoginClient:
         username: str,
         password: str,
         remember: bool | None = None,
+        ttl: int | None = None,
         scopes: Sequence[str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -152,6 +153,7 @@ class AsyncFormLoginClient:
             username: username
             password: password
             remember: remember
+            ttl: ttl
             scopes: scopes
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
@@ -168,6 +170,7 @@ class AsyncFormLoginClient:
             username=username,
             password=password,
             remember=remember,
+            ttl=ttl,
             scopes=scopes,
         )
         _response = await self._send(_request, timeout, max_retries, accept)

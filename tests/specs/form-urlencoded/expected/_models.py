@@ -20,6 +20,7 @@ class Login200(msgspec.Struct, kw_only=True, gc=False):
     """Login200"""
 
     session: str | None = None
+    expires_in: int | None = None
 
 
 # The body of an error answer, as ApiStatusError.error holds it.

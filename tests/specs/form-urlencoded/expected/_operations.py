@@ -23,6 +23,7 @@ def build_login(
     username: str,
     password: str,
     remember: bool | None = None,
+    ttl: int | None = None,
     scopes: Sequence[str] | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``login`` and build its request."""
@@ -33,6 +34,8 @@ def build_login(
     _data["password"] = _runtime.text(password)
     if remember is not None:
         _data["remember"] = _runtime.text(remember)
+    if ttl is not None:
+        _data["ttl"] = _runtime.text(ttl)
     if scopes is not None:
         _data["scopes"] = [_runtime.text(item) for item in scopes]
     return _runtime.Request(

@@ -6,7 +6,7 @@
 
 from ._async_client import AsyncInlineClient
 from ._client import InlineClient
-from ._enums import Format
+from ._enums import CreateReport200Format, Format
 from ._errors import (
     ApiConnectionError,
     ApiError,
@@ -29,6 +29,7 @@ __all__ = [
     "ApiTimeoutError",
     "AsyncInlineClient",
     "CreateReport200",
+    "CreateReport200Format",
     "CreateReport200RowsItem",
     "CreateReportBody",
     "CreateReportBodyRange",

@@ -29,3 +29,10 @@ class Format(ApiEnum):
 
     PDF = "pdf"
     CSV = "csv"
+
+
+class CreateReport200Format(ApiEnum):
+    """CreateReport200Format"""
+
+    PDF = "pdf"
+    CSV = "csv"

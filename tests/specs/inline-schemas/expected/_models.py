@@ -16,6 +16,8 @@ from typing import Any, TypeAlias
 
 import msgspec
 
+from ._enums import CreateReport200Format
+
 
 class CreateReportBody(msgspec.Struct, kw_only=True, gc=False):
     """CreateReportBody"""
@@ -36,6 +38,7 @@ class CreateReport200(msgspec.Struct, kw_only=True, gc=False):
 
     id: str | None = None
     rows: list[CreateReport200RowsItem] | None = None
+    format: CreateReport200Format | None = None
 
 
 class CreateReport200RowsItem(msgspec.Struct, kw_only=True, gc=False):

@@ -13,7 +13,7 @@ from ._errors import (
     ApiTimeoutError,
     ResponseDecodeError,
 )
-from ._models import UploadDocument201
+from ._models import Document
 from ._runtime import RetryPolicy
 
 __all__ = [
@@ -22,8 +22,8 @@ __all__ = [
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncMultipartUploadClient",
+    "Document",
     "MultipartUploadClient",
     "ResponseDecodeError",
     "RetryPolicy",
-    "UploadDocument201",
 ]

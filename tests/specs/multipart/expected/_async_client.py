@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import BinaryIO, Self
 
 import httpx
 
 from . import _operations, _runtime
 from ._errors import ApiError
-from ._models import UploadDocument201
+from ._models import Document
 from ._runtime import RetryPolicy
 
 
@@ -140,16 +141,18 @@ class AsyncMultipartUploadClient:
         file: bytes | BinaryIO,
         title: str | None = None,
         pages: int | None = None,
+        tags: Sequence[str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
-    ) -> UploadDocument201:
+    ) -> Document:
         """uploadDocument
 
         Args:
             file: The document.
             title: title
             pages: pages
+            tags: tags
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
@@ -165,6 +168,7 @@ class AsyncMultipartUploadClient:
             file=file,
             title=title,
             pages=pages,
+            tags=tags,
         )
         _response = await self._send(_request, timeout, max_retries, accept)
         return _operations.parse_upload_document(_response)

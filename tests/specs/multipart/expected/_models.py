@@ -16,10 +16,11 @@ from typing import Any, TypeAlias
 import msgspec
 
 
-class UploadDocument201(msgspec.Struct, kw_only=True, gc=False):
-    """UploadDocument201"""
+class Document(msgspec.Struct, kw_only=True, gc=False):
+    """Document"""
 
     id: str | None = None
+    size: int | None = None
 
 
 # The body of an error answer, as ApiStatusError.error holds it.

@@ -6,16 +6,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import BinaryIO
 
 import httpx
 import msgspec
 
 from . import _runtime
-from ._models import UploadDocument201
+from ._models import Document
 
 USER_AGENT = "client/1.0 apiforge/0.1.0"
-_UPLOAD_DOCUMENT_0 = msgspec.json.Decoder(UploadDocument201)
+_UPLOAD_DOCUMENT_0 = msgspec.json.Decoder(Document)
 
 
 def build_upload_document(
@@ -23,6 +24,7 @@ def build_upload_document(
     file: bytes | BinaryIO,
     title: str | None = None,
     pages: int | None = None,
+    tags: Sequence[str] | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``upload_document`` and build its request."""
     _query: list[tuple[str, str]] = []
@@ -33,6 +35,10 @@ def build_upload_document(
         _files.append(("title", _runtime.text_part(_runtime.text(title))))
     if pages is not None:
         _files.append(("pages", _runtime.text_part(_runtime.text(pages))))
+    if tags is not None:
+        _files.extend(
+            ("tags", _runtime.text_part(_runtime.text(item))) for item in tags
+        )
     return _runtime.Request(
         operation="uploadDocument",
         method="POST",
@@ -44,12 +50,10 @@ def build_upload_document(
     )
 
 
-def parse_upload_document(response: httpx.Response) -> UploadDocument201:
+def parse_upload_document(response: httpx.Response) -> Document:
     """Decode the answer to ``upload_document``, or raise an ``ApiError``."""
     if response.is_success:
-        return _runtime.decode(
-            response, _UPLOAD_DOCUMENT_0, UploadDocument201, "uploadDocument"
-        )
+        return _runtime.decode(response, _UPLOAD_DOCUMENT_0, Document, "uploadDocument")
     raise _runtime.status_error(response, None, None, "uploadDocument")
 
 

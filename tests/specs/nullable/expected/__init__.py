@@ -13,10 +13,11 @@ from ._errors import (
     ApiTimeoutError,
     ResponseDecodeError,
 )
-from ._models import Place, Profile
+from ._models import Address, Place, Profile
 from ._runtime import RetryPolicy
 
 __all__ = [
+    "Address",
     "ApiConnectionError",
     "ApiError",
     "ApiStatusError",

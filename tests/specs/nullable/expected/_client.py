@@ -134,6 +134,35 @@ class NullableClient:
             time.sleep(delay)
             attempt += 1
 
+    def list_profiles(
+        self,
+        *,
+        nickname: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+    ) -> list[Profile]:
+        """listProfiles
+
+        Args:
+            nickname: nickname
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_list_profiles(
+            nickname=nickname,
+        )
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_list_profiles(_response)
+
     def patch_profile(
         self,
         id: str,

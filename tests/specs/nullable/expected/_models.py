@@ -22,12 +22,20 @@ class Profile(msgspec.Struct, kw_only=True, gc=False):
     name: str
     bio: str | None
     age: int | None = None
+    score: int | None = None
     links: list[str] | None = None
-    home: Place | None = None
+    home: Place | None
+    work: Address | None = None
 
 
 class Place(msgspec.Struct, kw_only=True, gc=False):
     """Place"""
+
+    city: str | None = None
+
+
+class Address(msgspec.Struct, kw_only=True, gc=False):
+    """Address"""
 
     city: str | None = None
 

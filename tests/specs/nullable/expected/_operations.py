@@ -13,6 +13,37 @@ from . import _runtime
 from ._models import Profile
 
 USER_AGENT = "client/1.0 apiforge/0.1.0"
+_LIST_PROFILES_0 = msgspec.json.Decoder(list[Profile])
+
+
+def build_list_profiles(
+    *,
+    nickname: str | None = None,
+) -> _runtime.Request:
+    """Check the arguments of ``list_profiles`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    if nickname is not None:
+        _query.append(("nickname", _runtime.text(nickname)))
+    return _runtime.Request(
+        operation="listProfiles",
+        method="GET",
+        url="/profiles" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=("application/json",),
+    )
+
+
+def parse_list_profiles(response: httpx.Response) -> list[Profile]:
+    """Decode the answer to ``list_profiles``, or raise an ``ApiError``."""
+    if response.is_success:
+        return _runtime.decode(
+            response, _LIST_PROFILES_0, list[Profile], "listProfiles"
+        )
+    raise _runtime.status_error(response, None, None, "listProfiles")
+
+
 _PATCH_PROFILE_0 = msgspec.json.Decoder(Profile)
 
 

@@ -23,7 +23,6 @@ class BlobStoreClient:
     Args:
         endpoint: The service URL, like https://blobs.example.net.
         account_name: The storage account.
-        api_version: The API version.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
         retry_policy: Backoff and ``Retry-After`` limits.
@@ -40,7 +39,6 @@ class BlobStoreClient:
         endpoint: str,
         account_name: str,
         *,
-        api_version: str,
         timeout: float | httpx.Timeout = _runtime.DEFAULT_TIMEOUT,
         max_retries: int = _runtime.DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = _runtime.DEFAULT_RETRY_POLICY,
@@ -56,7 +54,6 @@ class BlobStoreClient:
             allow_insecure_http=allow_insecure_http,
         )
         self._auth: dict[str, tuple[str, str]] = {}
-        self._api_version = api_version
         self._max_retries = max_retries
         self._retry_policy = retry_policy
         self._accept = accept
@@ -142,7 +139,7 @@ class BlobStoreClient:
 
     def blobs_get(
         self,
-        blob_path: str,
+        name: str,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -151,8 +148,7 @@ class BlobStoreClient:
         """Blobs_Get
 
         Args:
-            blob_path: A path inside the account, sent as written (slashes
-                included).
+            name: name
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
@@ -165,38 +161,7 @@ class BlobStoreClient:
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_blobs_get(
-            blob_path,
-            api_version=self._api_version,
+            name,
         )
         _response = self._send(_request, timeout, max_retries, accept)
         return _operations.parse_blobs_get(_response)
-
-    def blobs_list(
-        self,
-        *,
-        prefix: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        accept: str | None = None,
-    ) -> list[Blob]:
-        """Blobs_List
-
-        Args:
-            prefix: prefix
-            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
-            max_retries: Retries for this call only, instead of the client's.
-            accept: The media type to ask for, instead of the client's.
-
-        Raises:
-            ApiStatusError: The service answered with an error status.
-            ApiTimeoutError: No answer in time, after the retries.
-            ApiConnectionError: The connection failed, after the retries.
-            ResponseDecodeError: The answer's body breaks the spec.
-            ValueError: An argument is outside the limits the spec sets.
-        """
-        _request = _operations.build_blobs_list(
-            prefix=prefix,
-            api_version=self._api_version,
-        )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_blobs_list(_response)

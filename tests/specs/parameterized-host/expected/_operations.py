@@ -17,18 +17,17 @@ _BLOBS_GET_0 = msgspec.json.Decoder(Blob)
 
 
 def build_blobs_get(
-    blob_path: str,
-    *,
-    api_version: str,
+    name: str,
 ) -> _runtime.Request:
     """Check the arguments of ``blobs_get`` and build its request."""
     _query: list[tuple[str, str]] = []
     _headers: dict[str, str] = {}
-    _query.append(("api-version", _runtime.text(api_version)))
     return _runtime.Request(
         operation="Blobs_Get",
         method="GET",
-        url="/blobs/" + _runtime.text(blob_path) + _runtime.query_string(_query),
+        url="/blobs/"
+        + _runtime.path_segment(_runtime.text(name))
+        + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
         accepts=("application/json",),
@@ -40,34 +39,3 @@ def parse_blobs_get(response: httpx.Response) -> Blob:
     if response.is_success:
         return _runtime.decode(response, _BLOBS_GET_0, Blob, "Blobs_Get")
     raise _runtime.status_error(response, None, None, "Blobs_Get")
-
-
-_BLOBS_LIST_0 = msgspec.json.Decoder(list[Blob])
-
-
-def build_blobs_list(
-    *,
-    prefix: str | None = None,
-    api_version: str,
-) -> _runtime.Request:
-    """Check the arguments of ``blobs_list`` and build its request."""
-    _query: list[tuple[str, str]] = []
-    _headers: dict[str, str] = {}
-    _query.append(("api-version", _runtime.text(api_version)))
-    if prefix is not None:
-        _query.append(("prefix", _runtime.text(prefix)))
-    return _runtime.Request(
-        operation="Blobs_List",
-        method="GET",
-        url="/blobs" + _runtime.query_string(_query),
-        headers=_headers,
-        auth=(),
-        accepts=("application/json",),
-    )
-
-
-def parse_blobs_list(response: httpx.Response) -> list[Blob]:
-    """Decode the answer to ``blobs_list``, or raise an ``ApiError``."""
-    if response.is_success:
-        return _runtime.decode(response, _BLOBS_LIST_0, list[Blob], "Blobs_List")
-    raise _runtime.status_error(response, None, None, "Blobs_List")

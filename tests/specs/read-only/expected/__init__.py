@@ -13,7 +13,7 @@ from ._errors import (
     ApiTimeoutError,
     ResponseDecodeError,
 )
-from ._models import Label, Widget
+from ._models import Label, Part, Widget
 from ._runtime import RetryPolicy
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ApiTimeoutError",
     "AsyncReadOnlyClient",
     "Label",
+    "Part",
     "ReadOnlyClient",
     "ResponseDecodeError",
     "RetryPolicy",

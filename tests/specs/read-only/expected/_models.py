@@ -11,6 +11,7 @@ models, or that cycle is never freed.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar, TypeAlias
 
 import msgspec
@@ -24,12 +25,28 @@ class Widget(msgspec.Struct, kw_only=True, gc=False):
         {
             "id",
             "etag",
+            "created",
         }
     )
     id: str | None = None
     etag: str | None = None
+    created: datetime.datetime | None = None
     name: str
+    part: Part | None = None
     labels: list[Label] | None = None
+
+
+class Part(msgspec.Struct, kw_only=True, gc=False):
+    """Part"""
+
+    # Sent by the service only: left out of request bodies.
+    __apiforge_read_only__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "serial",
+        }
+    )
+    serial: str | None = None
+    label: str | None = None
 
 
 class Label(msgspec.Struct, kw_only=True, gc=False):

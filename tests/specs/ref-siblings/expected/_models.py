@@ -23,10 +23,11 @@ class Job(msgspec.Struct, kw_only=True, gc=False):
 
     Attributes:
         state: Where the job is now.
+        error: Why it failed, or null.
     """
 
     state: State | None = None
-    error: Problem | None = None
+    error: Problem | None
 
 
 class Problem(msgspec.Struct, kw_only=True, gc=False):
