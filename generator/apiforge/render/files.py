@@ -25,7 +25,7 @@ from . import emit, imports, methods, quote
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
-RUNTIME_MODULES = ("_errors.py", "_runtime.py", "_unions.py", "_xml.py")
+RUNTIME_MODULES = ("_base.py", "_errors.py", "_runtime.py", "_unions.py", "_xml.py")
 ERROR_CLASSES = (
     "ApiError",
     "ApiStatusError",
@@ -296,11 +296,9 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
     """``_client.py`` or ``_async_client.py``: one template, two flavours."""
     needed = {
         Import("httpx"),
-        Import("asyncio" if is_async else "time"),
-        Import("typing", "Self"),
+        Import(".", "_base"),
         Import(".", "_operations"),
         Import(".", "_runtime"),
-        Import("._errors", "ApiError"),
         Import("._runtime", "RetryPolicy"),
     }
     iterator = Import("collections.abc", "AsyncIterator" if is_async else "Iterator")

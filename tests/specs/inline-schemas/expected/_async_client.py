@@ -6,19 +6,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Self
-
 import httpx
 
-from . import _operations, _runtime
+from . import _base, _operations, _runtime
 from ._enums import Format
-from ._errors import ApiError
 from ._models import CreateReport200, CreateReportBody
 from ._runtime import RetryPolicy
 
 
-class AsyncInlineClient:
+class AsyncInlineClient(_base.AsyncClient):
     """Inline (asynchronous).
 
     Args:
@@ -46,94 +42,21 @@ class AsyncInlineClient:
         allow_insecure_http: bool = False,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._base_url = _runtime.base_url(
-            "{endpoint}",
-            {"endpoint": endpoint},
-            allow_insecure_http=allow_insecure_http,
+        super().__init__(
+            _runtime.base_url(
+                "{endpoint}",
+                {"endpoint": endpoint},
+                allow_insecure_http=allow_insecure_http,
+            ),
+            {},
+            user_agent=_operations.USER_AGENT,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            accept=accept,
+            max_connections=max_connections,
+            http_client=http_client,
         )
-        self._auth: dict[str, tuple[str, str]] = {}
-        self._max_retries = max_retries
-        self._retry_policy = retry_policy
-        self._accept = accept
-        self._owns_http = http_client is None
-        if http_client is None:
-            limits = httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-            )
-            http_client = httpx.AsyncClient(timeout=timeout, limits=limits)
-        self._http = http_client
-
-    def __repr__(self) -> str:
-        return f"AsyncInlineClient(base_url={self._base_url!r})"
-
-    async def aclose(self) -> None:
-        """Close the connection pool, unless the caller passed its own http_client."""
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def _send(
-        self,
-        request: _runtime.Request,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int | None,
-        accept: str | None,
-        stream: bool = False,
-    ) -> httpx.Response:
-        """Send with retries; return the final answer or raise the final transport error."""
-        headers = {
-            "User-Agent": _operations.USER_AGENT,
-            "Accept": _runtime.accept_header(request, accept or self._accept),
-            **request.headers,
-        }
-        for scheme in request.auth:
-            name, value = self._auth[scheme]
-            headers[name] = value
-        retries = self._max_retries if max_retries is None else max_retries
-        url = self._base_url + request.url
-        attempt = 0
-        while True:
-            response: httpx.Response | None = None
-            error: ApiError | None = None
-            try:
-                outgoing = self._http.build_request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    content=request.content,
-                    data=request.data,
-                    files=request.files,
-                    timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
-                )
-                response = await self._http.send(outgoing, stream=stream)
-            except httpx.RequestError as exc:
-                error = _runtime.transport_error(request, exc)
-            delay = -1.0
-            if attempt < retries:
-                delay = _runtime.retry_delay(
-                    self._retry_policy, request, attempt, response, error
-                )
-            if delay < 0:
-                if response is None:
-                    assert error is not None
-                    raise error
-                return response
-            if response is not None:
-                await response.aclose()
-            why = (
-                f"HTTP {response.status_code}"
-                if response is not None
-                else str(error).removeprefix(request.operation + ": ")
-            )
-            _runtime.log_retry(request, attempt, retries, delay, why)
-            await asyncio.sleep(delay)
-            attempt += 1
 
     async def create_report(
         self,

@@ -1,0 +1,280 @@
+"""What both clients do alike, whatever the API: own or borrow the connection pool, send
+a request with retries, stream an answer, close. Not public API.
+
+The generated clients subclass ``SyncClient`` and ``AsyncClient`` and add one method
+per operation; the two classes here differ only where httpx's sync and async APIs do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, Self
+
+import httpx
+
+from . import _runtime
+from ._errors import ApiError
+
+# The credentials of each security scheme: the header to send and its value.
+Credentials = Mapping[str, tuple[str, str]]
+Timeout = float | httpx.Timeout | None
+
+
+def _limits(max_connections: int) -> httpx.Limits:
+    return httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+
+
+def _headers(
+    request: _runtime.Request, user_agent: str, accept: str | None, auth: Credentials
+) -> dict[str, str]:
+    """What every attempt sends: identity, media types, the request's own, credentials."""
+    headers = {
+        "User-Agent": user_agent,
+        "Accept": _runtime.accept_header(request, accept),
+        **request.headers,
+    }
+    for scheme in request.auth:
+        name, value = auth[scheme]
+        headers[name] = value
+    return headers
+
+
+def _build(
+    http: httpx.Client | httpx.AsyncClient,
+    request: _runtime.Request,
+    url: str,
+    headers: dict[str, str],
+    timeout: Timeout,
+) -> httpx.Request:
+    return http.build_request(
+        request.method,
+        url,
+        headers=headers,
+        content=request.content,
+        data=request.data,
+        files=request.files,
+        timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+    )
+
+
+def _next_delay(
+    client: SyncClient | AsyncClient,
+    request: _runtime.Request,
+    attempt: int,
+    retries: int,
+    outcome: tuple[httpx.Response | None, ApiError | None],
+) -> float:
+    """Seconds to wait before the next attempt, or -1 when this outcome is final."""
+    response, error = outcome
+    if attempt >= retries:
+        return -1.0
+    delay = _runtime.retry_delay(
+        client._retry_policy, request, attempt, response, error
+    )
+    if delay >= 0:
+        why = (
+            f"HTTP {response.status_code}"
+            if response is not None
+            else str(error).removeprefix(request.operation + ": ")
+        )
+        _runtime.log_retry(request, attempt, retries, delay, why)
+    return delay
+
+
+class SyncClient:
+    """The synchronous client's machinery."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Credentials,
+        *,
+        user_agent: str,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        retry_policy: _runtime.RetryPolicy,
+        accept: str | None,
+        max_connections: int,
+        http_client: httpx.Client | None,
+    ) -> None:
+        self._base_url = base_url
+        self._auth = dict(auth)
+        self._user_agent = user_agent
+        self._max_retries = max_retries
+        self._retry_policy = retry_policy
+        self._accept = accept
+        self._owns_http = http_client is None
+        if http_client is None:
+            http_client = httpx.Client(timeout=timeout, limits=_limits(max_connections))
+        self._http = http_client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def close(self) -> None:
+        """Close the connection pool, unless the caller passed its own http_client."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _send(
+        self,
+        request: _runtime.Request,
+        timeout: Timeout,
+        max_retries: int | None,
+        accept: str | None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """Send with retries; return the final answer or raise the final transport error."""
+        headers = _headers(
+            request, self._user_agent, accept or self._accept, self._auth
+        )
+        retries = self._max_retries if max_retries is None else max_retries
+        url = self._base_url + request.url
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            error: ApiError | None = None
+            try:
+                outgoing = _build(self._http, request, url, headers, timeout)
+                response = self._http.send(outgoing, stream=stream)
+            except httpx.RequestError as exc:
+                error = _runtime.transport_error(request, exc)
+            delay = _next_delay(self, request, attempt, retries, (response, error))
+            if delay < 0:
+                if response is None:
+                    assert error is not None
+                    raise error
+                return response
+            if response is not None:
+                response.close()
+            time.sleep(delay)
+            attempt += 1
+
+    @contextlib.contextmanager
+    def _stream(
+        self,
+        request: _runtime.Request,
+        parse: Callable[[httpx.Response], Any],
+        timeout: Timeout,
+        max_retries: int | None,
+        accept: str | None,
+    ) -> Iterator[httpx.Response]:
+        """The answer unread, for its body to be streamed; an error status raises first
+        (``parse`` raises it), and the connection is released when the block ends."""
+        response = self._send(request, timeout, max_retries, accept, stream=True)
+        try:
+            if not response.is_success:
+                response.read()
+                parse(response)
+            yield response
+        finally:
+            response.close()
+
+
+class AsyncClient:
+    """The asynchronous client's machinery."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Credentials,
+        *,
+        user_agent: str,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        retry_policy: _runtime.RetryPolicy,
+        accept: str | None,
+        max_connections: int,
+        http_client: httpx.AsyncClient | None,
+    ) -> None:
+        self._base_url = base_url
+        self._auth = dict(auth)
+        self._user_agent = user_agent
+        self._max_retries = max_retries
+        self._retry_policy = retry_policy
+        self._accept = accept
+        self._owns_http = http_client is None
+        if http_client is None:
+            http_client = httpx.AsyncClient(
+                timeout=timeout, limits=_limits(max_connections)
+            )
+        self._http = http_client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    async def aclose(self) -> None:
+        """Close the connection pool, unless the caller passed its own http_client."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _send(
+        self,
+        request: _runtime.Request,
+        timeout: Timeout,
+        max_retries: int | None,
+        accept: str | None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """Send with retries; return the final answer or raise the final transport error."""
+        headers = _headers(
+            request, self._user_agent, accept or self._accept, self._auth
+        )
+        retries = self._max_retries if max_retries is None else max_retries
+        url = self._base_url + request.url
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            error: ApiError | None = None
+            try:
+                outgoing = _build(self._http, request, url, headers, timeout)
+                response = await self._http.send(outgoing, stream=stream)
+            except httpx.RequestError as exc:
+                error = _runtime.transport_error(request, exc)
+            delay = _next_delay(self, request, attempt, retries, (response, error))
+            if delay < 0:
+                if response is None:
+                    assert error is not None
+                    raise error
+                return response
+            if response is not None:
+                await response.aclose()
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    @contextlib.asynccontextmanager
+    async def _stream(
+        self,
+        request: _runtime.Request,
+        parse: Callable[[httpx.Response], Any],
+        timeout: Timeout,
+        max_retries: int | None,
+        accept: str | None,
+    ) -> AsyncIterator[httpx.Response]:
+        """The answer unread, for its body to be streamed; an error status raises first
+        (``parse`` raises it), and the connection is released when the block ends."""
+        response = await self._send(request, timeout, max_retries, accept, stream=True)
+        try:
+            if not response.is_success:
+                await response.aread()
+                parse(response)
+            yield response
+        finally:
+            await response.aclose()
