@@ -2,8 +2,9 @@
 
 * ``inputs_key``: one SHA-256 over everything that decides the output (the spec's bytes,
   the package name, the generator's own source and templates, template overrides, black's
-  version). The manifest records it; when it and every file still match, ``generate``
-  stops before importing its heavy stages.
+  version). A record per output folder in the cache (``record_run``) keeps it with the
+  manifest's hash; when both still match and every file is as the manifest says,
+  ``generate`` stops before importing its heavy stages.
 * ``ChunkCache``: black's output for one top-level block of a module, by the SHA-256 of
   the block and of black's version and mode, on disk. After one schema changes, only its
   class is formatted again.

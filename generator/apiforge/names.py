@@ -13,7 +13,6 @@ import unicodedata
 from typing import TypeVar
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-# Names the generated modules import or define at module level; a spec name must not shadow them.
 # Names the generated modules import, or builtins their annotations use: a spec name
 # spelled like one would shadow it (a field ``str`` breaks ``list[str]`` in its class body).
 _RESERVED = frozenset(
@@ -62,7 +61,7 @@ def _safe(name: str, fallback: str) -> str:
 
 
 def snake(name: str) -> PythonIdentifier:
-    """``tagIds`` → ``tag_ids``; ``class`` → ``class_``; ``2xx`` → ``value_2xx``."""
+    """``tagIds`` → ``tag_ids``; ``class`` → ``class_``; ``2xx`` → ``value_2_xx``."""
     return PythonIdentifier(_safe("_".join(w.lower() for w in words(name)), "value"))
 
 

@@ -17,7 +17,7 @@ from apiforge import build, ir, load
 from apiforge.diagnostics import Diagnostic, GenerationError, Severity
 from apiforge.load import validate
 from apiforge.render import emit
-from support.paths import FRAGMENTS
+from support.paths import FRAGMENTS, REPO_ROOT
 
 EXPECTED_SUFFIX = ".expected.yaml"
 CASES = sorted(p for p in FRAGMENTS.glob("*.yaml") if not p.name.endswith(EXPECTED_SUFFIX))
@@ -322,3 +322,39 @@ def test_operation_without_id_is_built_with_a_warning_not_an_error() -> None:
     assert [w.severity for w in warnings] == [Severity.WARNING]
     assert warnings[0].format().startswith("no_operation_id.yaml:9:")
     assert api.operations[0].operation_id == "delete /projects/{projectId}"
+
+
+def _base_attributes() -> set[str]:
+    """The ``self._<name>`` attributes the clients' base classes set, read off their source."""
+    tree = ast.parse((REPO_ROOT / "templates" / "runtime" / "_base.py").read_text("utf-8"))
+    return {
+        node.attr[1:]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+        and node.attr.startswith("_")
+    }
+
+
+def test_client_parameters_do_not_take_the_base_clients_attributes() -> None:
+    # A client-level parameter is kept as ``self._<name>``; one called ``http`` would
+    # replace the connection pool the base class keeps in ``self._http``.
+    attributes = _base_attributes()
+    assert {"http", "auth", "user_agent", "owns_http", "send"} <= attributes
+    api, _ = build_fragment(FRAGMENTS / "client_params_like_base_attributes.yaml")
+    names = {p.wire_name: p.name for p in api.client_params}
+    assert names == {
+        "http": "http_2",
+        "auth": "auth_2",
+        "userAgent": "user_agent_2",
+        "ownsHttp": "owns_http_2",
+        "tenant": "tenant",
+    }
+    assert not attributes & set(names.values())
+
+
+def test_the_reserved_list_names_every_base_attribute() -> None:
+    from apiforge.build import api as build_api
+
+    assert _base_attributes() <= set(build_api.BASE_ATTRIBUTES)

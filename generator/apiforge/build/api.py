@@ -22,6 +22,20 @@ from .schemas import SchemaBuilder
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CLIENT_METHODS = ("close", "aclose")
+# What templates/runtime/_base.py keeps as ``self._<name>`` (tests/generator/test_build.py
+# reads the base class to hold this list to it).
+BASE_ATTRIBUTES = (
+    "accept",
+    "auth",
+    "base_url",
+    "http",
+    "max_retries",
+    "owns_http",
+    "retry_policy",
+    "send",
+    "stream",
+    "user_agent",
+)
 CONSTRUCTOR_OPTIONS = (
     "timeout",
     "max_retries",
@@ -200,7 +214,8 @@ def _client_params(
         for p in op.parameters:
             if p.client and p.wire_name not in found:
                 found[p.wire_name] = p
-    reserved = [*taken, *(names.PythonIdentifier(n) for n in CONSTRUCTOR_OPTIONS)]
+    # Each is kept as ``self._<name>``, beside what the base client keeps the same way.
+    reserved = [*taken, *map(names.PythonIdentifier, (*CONSTRUCTOR_OPTIONS, *BASE_ATTRIBUTES))]
     py_names = names.unique(reserved + [p.name for p in found.values()])[len(reserved) :]
     return tuple(
         dataclasses.replace(p, name=n) for p, n in zip(found.values(), py_names, strict=True)
