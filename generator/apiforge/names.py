@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 import unicodedata
 from typing import TypeVar
 
@@ -69,6 +70,29 @@ def class_name(name: str) -> ClassName:
     """``image performance`` → ``ImagePerformance``; keeps existing inner capitals."""
     joined = "".join(w[:1].upper() + w[1:] for w in words(name))
     return ClassName(_safe(joined, "Model"))
+
+
+def client_class(title: str) -> ClassName:
+    """The client class named after the API's title, each word capitalised once:
+    ``Medcorder Nearby Doctor API`` → ``MedcorderNearbyDoctorApiClient`` (the package
+    is ``medcorder_nearby_doctor_api``; the two read alike)."""
+    found = [w[:1].upper() + w[1:].lower() for w in words(title)] or ["Api"]
+    if found[-1] != "Client":
+        found.append("Client")
+    return ClassName(_safe("".join(found), "Api"))
+
+
+def package_name(*candidates: str) -> PythonIdentifier:
+    """A package name from the first candidate (the API's title, then the spec's file
+    name) that gives one: lowercase ASCII words joined by ``_``, starting with a letter,
+    neither a keyword nor a standard-library module it would shadow (``email_client``)."""
+    for candidate in candidates:
+        joined = "_".join(w.lower() for w in words(candidate))
+        if joined and joined[0].isalpha():
+            if joined in _KEYWORDS or joined in sys.stdlib_module_names:
+                joined += "_client"
+            return PythonIdentifier(joined)
+    return PythonIdentifier("api_client")
 
 
 def constant(name: str) -> ConstantName:

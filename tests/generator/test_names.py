@@ -214,3 +214,38 @@ def test_unique_names_are_unique_safe_and_aligned(wires: list[str]) -> None:
         assert got == base or (got.startswith(f"{base}_") and got.rsplit("_", 1)[1].isdigit())
     if wires:
         assert result[0] == names.snake(wires[0])
+
+
+@pytest.mark.parametrize(
+    ("title", "client", "package"),
+    [
+        (
+            "Medcorder Nearby Doctor API",
+            "MedcorderNearbyDoctorApiClient",
+            "medcorder_nearby_doctor_api",
+        ),
+        (
+            "Custom Vision Training Client",
+            "CustomVisionTrainingClient",
+            "custom_vision_training_client",
+        ),
+        ("Swagger Petstore", "SwaggerPetstoreClient", "swagger_petstore"),
+        ("HTTPBin v2.1", "HttpBinV21Client", "http_bin_v_2_1"),
+        ("Ünïcödé API", "UnicodeApiClient", "unicode_api"),
+        ("Email", "EmailClient", "email_client"),  # not the standard library's email
+        ("class", "ClassClient", "class_client"),  # not a keyword
+    ],
+)
+def test_client_and_package_are_named_after_the_title(
+    title: str, client: str, package: str
+) -> None:
+    assert names.client_class(title) == client
+    assert names.package_name(title, "spec") == package
+    assert package.isidentifier() and package.isascii()
+
+
+@pytest.mark.parametrize("title", ["", "   ", "3D", "日本語", "!!!"])
+def test_package_name_falls_back_to_the_file_name(title: str) -> None:
+    assert names.package_name(title, "doctors-nearby.v2") == "doctors_nearby_v_2"
+    assert names.package_name(title, "") == "api_client"
+    assert names.client_class(title).endswith("Client")

@@ -229,8 +229,7 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
     schemas.components()
     info = spec.document.get("info", {})
     title = str(info.get("title", "API"))
-    client = title if title.lower().endswith("client") else f"{title} Client"
-    client_name = ctx.claim_class(client)
+    client_name = ctx.claim_class(names.client_class(title))
     ctx.class_names.add(f"Async{client_name}")
     server = _server(ctx)
     options = [names.PythonIdentifier(o) for o in CONSTRUCTOR_OPTIONS]
