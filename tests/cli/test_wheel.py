@@ -1,7 +1,9 @@
-"""The templates ship inside the wheel: an installed apiforge needs no checkout."""
+"""The templates ship inside the wheel: an installed apiforge needs no checkout, and its
+command runs from there. (tests/cli/test_packaging.py checks the sdist and the metadata.)"""
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import subprocess
@@ -11,11 +13,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from apiforge.render.files import RUNTIME_MODULES
 from support.pythonpath import no_site_path
 
 Tree = dict[str, bytes]
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 PACKAGE = "cv"
+# In templates/runtime/ for mypy and ruff to check that folder in the checkout; generation
+# never reads them (only RUNTIME_MODULES are copied), so the wheel leaves them out.
+CHECK_ONLY = {"runtime/__init__.py", "runtime/_models.pyi", "runtime/ruff.toml"}
 
 
 def _clean_env() -> dict[str, str]:
@@ -91,13 +97,18 @@ def test_wheel_ships_every_template_and_module(wheel: Path, repo_root: Path) -> 
 
     source = repo_root / "templates"
     templates = {
-        f"apiforge/templates/{p.relative_to(source).as_posix()}"
+        p.relative_to(source).as_posix()
         for p in source.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert templates, "the checkout has no templates"
-    shipped = {n for n in names if n.startswith("apiforge/templates/")}
-    assert shipped == templates
+    assert templates >= CHECK_ONLY, f"CHECK_ONLY names files not in templates/: {CHECK_ONLY}"
+    prefix = "apiforge/templates/"
+    shipped = {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
+    assert shipped == templates - CHECK_ONLY
+    runtime = {n.removeprefix("runtime/") for n in shipped if n.startswith("runtime/")}
+    assert runtime == set(RUNTIME_MODULES), "the wheel's runtime/ is not RUNTIME_MODULES"
+    assert "apiforge/py.typed" in names, "no PEP 561 marker: mypy would not read apiforge"
     code = repo_root / "generator"
     modules = {p.relative_to(code).as_posix() for p in (code / "apiforge").rglob("*.py")}
     assert modules <= names, f"modules missing from the wheel: {sorted(modules - names)}"
@@ -156,3 +167,69 @@ def test_wheel_generates_what_the_checkout_generates(
 ) -> None:
     diff = diff_trees(rendered(PACKAGE), tree(wheel_generation), ("checkout", "wheel"))
     assert not diff, f"the wheel and the checkout generate different code:\n{diff}"
+
+
+def _console_script(wheel: Path) -> str:
+    """What pip writes as bin/apiforge for the wheel's console_scripts entry point."""
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt"))
+        entry_points = configparser.ConfigParser()
+        entry_points.read_string(archive.read(name).decode())
+    module, _, function = entry_points["console_scripts"]["apiforge"].partition(":")
+    return (
+        f"import sys\nfrom {module} import {function}\n"
+        f"sys.argv[0] = 'apiforge'\nsys.exit({function}())\n"
+    )
+
+
+def _run_installed(wheel: Path, installed: Path, outside: Path, *args: str) -> str:
+    env = _clean_env()
+    env["PYTHONPATH"] = no_site_path(installed)
+    script = _console_script(wheel)
+    result = subprocess.run(
+        [sys.executable, "-P", "-S", "-c", script, *args],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, f"apiforge {' '.join(args)} failed:\n{result.stderr}"
+    assert not result.stderr, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "usage", "names"),
+    [
+        (("--help",), "usage: apiforge ", ("generate", "verify", "--version")),
+        (("generate", "--help"), "usage: apiforge generate ", ("--output", "--package", "--check")),
+        (("verify", "--help"), "usage: apiforge verify ", ("--spec",)),
+    ],
+)
+def test_installed_command_helps(
+    args: tuple[str, ...],
+    usage: str,
+    names: tuple[str, ...],
+    wheel: Path,
+    installed: Path,
+    outside: Path,
+) -> None:
+    out = _run_installed(wheel, installed, outside, *args)
+    assert out.startswith(usage), out
+    missing = [n for n in names if n not in out]
+    assert not missing, f"apiforge {' '.join(args)} does not mention {missing}:\n{out}"
+
+
+def test_installed_command_version_is_the_wheels(
+    wheel: Path, installed: Path, outside: Path
+) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        version = next(
+            line.removeprefix("Version: ")
+            for line in archive.read(name).decode().splitlines()
+            if line.startswith("Version: ")
+        )
+    assert _run_installed(wheel, installed, outside, "--version") == f"apiforge {version}\n"
