@@ -177,10 +177,8 @@ def rendered(spec_path: Path) -> Callable[[str], Tree]:
 
     @functools.cache
     def render(package: str) -> Tree:
-        files, _warnings = render_files(
-            Config(spec=spec_path, output=Path("unused"), package=package)
-        )
-        return files
+        rendered = render_files(Config(spec=spec_path, output=Path("unused"), package=package))
+        return rendered.files
 
     return render
 

@@ -7,23 +7,58 @@ The pipeline, one module per stage: ``load`` → ``build`` → ``render`` → ``
 from __future__ import annotations
 
 import keyword
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from .config import Config
 from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity
 
+if TYPE_CHECKING:
+    from .load import LoadedSpec
+
 __version__ = "0.1.0"
-__all__ = ["Config", "Diagnostic", "Report", "Severity", "__version__", "generate", "render_files"]
+__all__ = [
+    "Config",
+    "Diagnostic",
+    "Rendered",
+    "Report",
+    "Severity",
+    "__version__",
+    "check_package_name",
+    "generate",
+    "name_package",
+    "render_files",
+]
 
 
-def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
-    """Load, build, render and format: the package's files in memory, and any warnings."""
+class Rendered(NamedTuple):
+    """A package generated in memory: its files, the warnings, the client class's name."""
+
+    files: dict[str, bytes]
+    warnings: list[Diagnostic]
+    client: str
+
+
+def _spec_path(config: Config) -> Path:
+    """The spec to read; a located error when none was given."""
+    if config.spec is None:
+        message = "no spec to generate from"
+        hint = "name one: `apiforge generate path/to/openapi.yaml`"
+        raise GenerationError([Diagnostic(Severity.ERROR, Location("apiforge"), message, hint)])
+    return config.spec
+
+
+def render_files(config: Config, spec: LoadedSpec | None = None) -> Rendered:
+    """Load (unless ``spec`` is the spec already read), build, render and format: the
+    package's files in memory, any warnings, and the client's class name."""
     import dataclasses
 
     from . import build, load, render
     from .load import swagger2, validate
     from .output import format, manifest
 
-    spec = load.read(config.spec, display=str(config.spec))
+    path = _spec_path(config)
+    spec = spec or load.read(path, display=str(path))
     problems = validate.validate(spec)
     if problems:
         raise GenerationError(problems)
@@ -31,7 +66,7 @@ def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
         document, origins = swagger2.upgrade(spec.document)
         spec = dataclasses.replace(spec, document=document, origins=origins)
     api, warnings = build.build(spec)
-    meta = render.Meta(__version__, config.spec.name, spec.sha256, config.templates)
+    meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     formatted = format.format_package(
         render.package(api, meta, config.package), skip=render.RUNTIME_MODULES
     )
@@ -40,13 +75,45 @@ def render_files(config: Config) -> tuple[dict[str, bytes], list[Diagnostic]]:
         files,
         version=__version__,
         package=config.package,
-        spec=config.spec.name,
+        client=api.client_name,
+        spec=path.name,
         spec_sha=spec.sha256,
     )
-    return files, warnings
+    return Rendered(files, warnings, api.client_name)
 
 
-def _check_package_name(name: str) -> None:
+def _package_of(spec: LoadedSpec) -> str:
+    """The package name a spec gives: its title's, else its file name's."""
+    from . import names
+
+    document = spec.document
+    info = document.get("info") if isinstance(document, dict) else None
+    title = info.get("title") if isinstance(info, dict) else None
+    return names.package_name(title if isinstance(title, str) else "", spec.path.stem)
+
+
+def name_package(spec: Path) -> str:
+    """The package name ``spec`` gives when none is configured (the API's title in
+    snake_case, else the file name's). Raises ``GenerationError`` when it cannot be read."""
+    from . import load
+
+    return _package_of(load.read(spec, display=str(spec)))
+
+
+def _named(config: Config) -> tuple[Config, LoadedSpec | None]:
+    """``config`` with its package named after the spec when none was given, and the spec
+    read for that, so it is not read twice."""
+    path = _spec_path(config)
+    if config.package:
+        return config, None
+    from . import load
+
+    spec = load.read(path, display=str(path))
+    return config._replace(package=_package_of(spec)), spec
+
+
+def check_package_name(name: str) -> None:
+    """Raise ``GenerationError`` unless ``name`` can be imported as a package."""
     if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name):
         message = f"package name {name!r} is not a valid Python identifier"
         raise GenerationError([Diagnostic(Severity.ERROR, Location("--package"), message)])
@@ -57,10 +124,11 @@ def _inputs_key(config: Config) -> str:
     pipeline then reports why)."""
     from . import cache
 
+    path = _spec_path(config)
     try:
-        if config.spec.stat().st_size > cache.MAX_SPEC_BYTES:
+        if path.stat().st_size > cache.MAX_SPEC_BYTES:
             return ""  # refused by load before it reads a byte; do not hash it either
-        spec_bytes = config.spec.read_bytes()
+        spec_bytes = path.read_bytes()
     except OSError:
         return ""
     return cache.inputs_key(
@@ -68,9 +136,10 @@ def _inputs_key(config: Config) -> str:
     )
 
 
-def _unchanged(config: Config, key: str) -> list[str] | None:
-    """The package's files when the last run into it had these same inputs and nothing was
-    touched since; None otherwise. Imports nothing heavy: this is the everyday no-op."""
+def _unchanged(config: Config, key: str) -> tuple[list[str], str] | None:
+    """The package's files and client class when the last run into it had these same
+    inputs and nothing was touched since; None otherwise. Imports nothing heavy: this is
+    the everyday no-op."""
     from . import cache
     from .output import manifest
 
@@ -88,7 +157,7 @@ def _unchanged(config: Config, key: str) -> list[str] | None:
         return None
     if any(manifest.sha256(current[p]) != digest for p, digest in owned.files.items()):
         return None
-    return sorted(current)
+    return sorted(current), owned.client
 
 
 def generate(config: Config) -> Report:
@@ -98,15 +167,17 @@ def generate(config: Config) -> Report:
 
     report = Report()
     try:
-        _check_package_name(config.package)
+        config, spec = _named(config)
+        report.target = config.target
+        check_package_name(config.package)
         key = _inputs_key(config)
         same = _unchanged(config, key)
         if same is not None:
-            report.unchanged = same
+            report.unchanged, report.client = same
             return report
         from .output import write  # past the no-op path, which must stay light
 
-        files, warnings = render_files(config)
+        files, warnings, report.client = render_files(config, spec)
         if config.strict:
             warnings = [w._replace(severity=Severity.ERROR) for w in warnings]
         report.diagnostics.extend(warnings)

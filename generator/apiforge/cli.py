@@ -11,23 +11,30 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, config, generate
+from . import __version__, check_package_name, config, generate, name_package
 from .diagnostics import GenerationError, Report, Severity
 
 GENERATE_EXAMPLES = """\
 examples:
+  apiforge generate openapi.yaml         generated/<package named after the API's title>
+  apiforge generate openapi.yaml --output src/vendor --package my_client
   apiforge generate                      regenerate the target in pyproject.toml
   apiforge generate --all                regenerate every target in pyproject.toml
   apiforge generate --check              exit 1 and print a diff if the output is stale
-  apiforge generate api.yaml --output src/vendor --package my_client
   apiforge generate --templates my_templates   override some built-in templates
+"""
+INIT_EXAMPLES = """\
+examples:
+  apiforge init openapi.yaml             [tool.apiforge] in ./pyproject.toml for this spec
+  apiforge init                          the same for the one spec found here
+  apiforge init api.json --package my_client --output src/vendor --force
 """
 VERIFY_EXAMPLES = """\
 examples:
   apiforge verify src/vendor/my_client               hand edits, missing or extra files?
   apiforge verify src/vendor/my_client --spec api.yaml   ... and has the spec changed?
 """
-EXAMPLES = f"{GENERATE_EXAMPLES}\n{VERIFY_EXAMPLES}"
+EXAMPLES = f"{GENERATE_EXAMPLES}\n{INIT_EXAMPLES}\n{VERIFY_EXAMPLES}"
 
 
 def _loudness(parser: argparse.ArgumentParser, default: object) -> None:
@@ -58,10 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     gen.add_argument(
-        "spec", nargs="?", type=Path, help="OpenAPI document (default: pyproject.toml)"
+        "spec", nargs="?", type=Path, help="OpenAPI document (default: from pyproject.toml)"
     )
-    gen.add_argument("--output", type=Path, help="directory that holds the package")
-    gen.add_argument("--package", help="import name of the generated package")
+    gen.add_argument(
+        "--output", type=Path, help="directory that holds the package (default: generated)"
+    )
+    gen.add_argument("--package", help="import name of the package (default: from the API's title)")
     gen.add_argument("--templates", type=Path, help="directory of templates overriding built-ins")
     gen.add_argument("--target", help="the [tool.apiforge] target to generate, by name")
     gen.add_argument("--all", action="store_true", help="generate every target in pyproject.toml")
@@ -72,6 +81,23 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace a directory apiforge did not generate"
     )
     gen.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    init = commands.add_parser(
+        "init",
+        parents=[common],
+        help="set this project up: [tool.apiforge] in pyproject.toml",
+        epilog=INIT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init.add_argument(
+        "spec", nargs="?", type=Path, help="OpenAPI document (default: the one found here)"
+    )
+    init.add_argument(
+        "--output", type=Path, help="directory that holds the package (default: generated)"
+    )
+    init.add_argument(
+        "--package", help="import name of the package (default: from the API's title)"
+    )
+    init.add_argument("--force", action="store_true", help="replace an existing [tool.apiforge]")
     ver = commands.add_parser(
         "verify",
         parents=[common],
@@ -116,26 +142,61 @@ class _Out:
 def _print_report(out: _Out, report: Report, cfg: config.Config, seconds: float) -> None:
     for d in report.diagnostics:
         (out.error if d.severity is Severity.ERROR else out.warning)(d.format())
+    target = report.target or cfg.output
     if report.errors:
         out.error(f"apiforge: {len(report.errors)} error(s); nothing was written")
     elif cfg.check and report.stale:
         sys.stdout.write(report.diff)
         out.error(
-            f"apiforge: {cfg.target} is stale ({len(report.stale)} file(s) differ); "
+            f"apiforge: {target} is stale ({len(report.stale)} file(s) differ); "
             "regenerate it (`apiforge generate`; `make generate` in apiforge itself)"
         )
     elif cfg.check:
-        out.info(f"apiforge: {cfg.target} is up to date")
+        out.info(f"apiforge: {target} is up to date")
     else:
         for path in report.written:
             out.detail(f"  wrote {path}")
         out.info(
-            f"apiforge: {cfg.target}: {len(report.written)} written, "
+            f"apiforge: {target}: {len(report.written)} written, "
             f"{len(report.unchanged)} unchanged in {seconds:.2f}s"
         )
+        if report.client and sys.stdout.isatty():
+            out.info(_import_hint(target, report.client))
+
+
+def _import_hint(target: Path, client: str) -> str:
+    """How to import the client, as a line of Python; where from, when not from here."""
+    line = f"from {target.name} import {client}"
+    folder, here = target.parent.resolve(), Path.cwd().resolve()
+    if folder != here:
+        shown = folder.relative_to(here) if folder.is_relative_to(here) else folder
+        line += f"  # with {shown.as_posix()}/ on sys.path"
+    return line
+
+
+def _no_spec(cwd: Path) -> str:
+    """Why there is nothing to generate, and what to run."""
+    from . import project
+
+    pyproject = config.find_pyproject(cwd)
+    looked = (
+        f"{pyproject} has no spec in [tool.apiforge]"
+        if pyproject
+        else f"no pyproject.toml in {cwd} or above"
+    )
+    found = project.find_specs(cwd)
+    spec = found[0].relative_to(cwd).as_posix() if len(found) == 1 else "path/to/openapi.yaml"
+    return (
+        f"apiforge: error: no spec to generate from: none was named and {looked}\n"
+        f"  hint: `apiforge generate {spec}` generates it once; "
+        f"`apiforge init {spec}` sets this project up so that `apiforge generate` alone "
+        "regenerates it"
+    )
 
 
 def _generate(args: argparse.Namespace, out: _Out) -> int:
+    if args.package is not None:  # given, so it must be one ("" is not "from the spec")
+        check_package_name(args.package)
     overrides = {
         "spec": args.spec,
         "output": args.output,
@@ -153,10 +214,44 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
     for target in chosen:
         started = time.perf_counter()
         cfg = config.with_overrides(target, **overrides)
+        if cfg.spec is None:
+            out.error(_no_spec(Path.cwd()))
+            return 2
         report = generate(cfg)
         _print_report(out, report, cfg, time.perf_counter() - started)
         worst = max(worst, report.exit_code)
     return worst
+
+
+def _init(args: argparse.Namespace, out: _Out) -> int:
+    from . import project  # only this command edits pyproject.toml
+
+    if args.package is not None:
+        check_package_name(args.package)
+    cwd = Path.cwd()
+    spec = args.spec
+    if spec is None:
+        found = project.find_specs(cwd)
+        if len(found) != 1:
+            named = ", ".join(p.relative_to(cwd).as_posix() for p in found) or "none here"
+            out.error(
+                "apiforge: error: name the spec: `apiforge init path/to/openapi.yaml` "
+                f"(specs found: {named})"
+            )
+            return 2
+        spec = found[0]
+    output = args.output or cwd / "generated"
+    package = args.package or name_package(spec)
+    pyproject = cwd / "pyproject.toml"
+    table = project.block(pyproject, spec, output, package)
+    replaced = project.configure(pyproject, table, force=args.force)
+    out.info(f"apiforge: {'replaced' if replaced else 'wrote'} [tool.apiforge] in {pyproject}:\n")
+    out.info(table)
+    out.info("`apiforge generate` now regenerates it. Two lines for a Makefile:\n")
+    out.info(project.MAKEFILE_LINES)
+    out.info("And a hook for .pre-commit-config.yaml, under `repos:`:\n")
+    out.info(project.PRE_COMMIT_SNIPPET)
+    return 0
 
 
 def _verify(args: argparse.Namespace, out: _Out) -> int:
@@ -191,7 +286,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return _verify(args, out)
+        if args.command == "init":
+            return _init(args, out)
         return _generate(args, out)
+    except GenerationError as exc:
+        for d in exc.diagnostics:
+            out.error(d.format())
+        return 2
     except (OSError, ValueError) as exc:  # pyproject.toml unreadable or malformed
         out.error(f"apiforge: error: {exc}")
         return 2

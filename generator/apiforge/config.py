@@ -10,11 +10,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
-DEFAULTS = {
-    "spec": "spec/customvision-training.yaml",
-    "output": "generated",
-    "package": "customvision_training",
-}
+# What a target leaves out: the package is then named after the spec (its title, else its
+# file name) when it is generated; a spec has no default.
+DEFAULTS = {"output": "generated"}
 _KEYS = {"name", "spec", "output", "package", "templates"}
 
 
@@ -27,9 +25,9 @@ class Config(NamedTuple):
 
     A NamedTuple, as cheap to import as the no-op regeneration needs to be."""
 
-    spec: Path
+    spec: Path | None
     output: Path
-    package: str
+    package: str = ""
     check: bool = False
     force: bool = False
     strict: bool = False
@@ -38,7 +36,7 @@ class Config(NamedTuple):
 
     @property
     def target(self) -> Path:
-        """The package directory that generation replaces."""
+        """The package directory that generation replaces (once ``package`` is known)."""
         return self.output / self.package
 
 
@@ -71,10 +69,11 @@ def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
         raise ConfigError(f"{where}: unknown setting {unknown[0]!r}; known: {sorted(_KEYS)}")
     settings = {**DEFAULTS, **{k: v for k, v in entry.items() if k != "targets"}}
     templates = settings.get("templates")
+    spec = settings.get("spec")
     return Config(
-        spec=base / str(settings["spec"]),
+        spec=base / str(spec) if spec else None,
         output=base / str(settings["output"]),
-        package=str(settings["package"]),
+        package=str(settings.get("package", "")),
         templates=base / str(templates) if templates else None,
         name=str(settings.get("name", "default")),
     )

@@ -7,6 +7,7 @@ what reaches the terminal and which exit code that means.
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -67,6 +68,8 @@ class Report:
         self.unchanged: list[str] = []
         self.stale: list[str] = []
         self.diff = ""
+        self.target: Path | None = None  # the package directory, once its name is known
+        self.client = ""  # the generated client's class name
 
     @property
     def errors(self) -> list[Diagnostic]:

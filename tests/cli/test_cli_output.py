@@ -8,9 +8,7 @@ a pseudo-terminal where colour is at stake; nothing is mocked.
 from __future__ import annotations
 
 import os
-import pty
 import re
-import select
 import shlex
 import subprocess
 import sys
@@ -27,6 +25,7 @@ from support.cli import (
     clean_env,
     copy_package,
     generate_into,
+    run_on_terminal,
     summaries,
 )
 from support.paths import REPO_ROOT as REPO
@@ -38,44 +37,7 @@ def run_with_tty_stderr(
     args: Sequence[str | os.PathLike[str]], cwd: Path, env: Mapping[str, str]
 ) -> tuple[int, str, str]:
     """``python -P -m apiforge ARGS`` with stderr on a pseudo-terminal, stdout on a pipe."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "apiforge", *map(str, args)],
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=slave,
-        )
-    finally:
-        os.close(slave)
-    assert proc.stdout is not None
-    out_fd = proc.stdout.fileno()
-    chunks: dict[int, list[bytes]] = {master: [], out_fd: []}
-    open_fds = set(chunks)
-    try:
-        while open_fds:
-            ready, _, _ = select.select(list(open_fds), [], [], 60)
-            if not ready:
-                proc.kill()
-                raise AssertionError(f"apiforge {args} produced no output and did not exit")
-            for fd in ready:
-                try:
-                    data = os.read(fd, 65536)
-                except OSError:  # EIO: the terminal's last writer is gone
-                    data = b""
-                if data:
-                    chunks[fd].append(data)
-                else:
-                    open_fds.discard(fd)
-        code = proc.wait(timeout=60)
-    finally:
-        proc.stdout.close()
-        os.close(master)
-    stdout = b"".join(chunks[out_fd]).decode()
-    stderr = b"".join(chunks[master]).decode().replace("\r\n", "\n")
-    return code, stdout, stderr
+    return run_on_terminal(args, cwd, env, terminal="stderr")
 
 
 def test_version_is_the_project_version(cli: Cli, tmp_path: Path) -> None:

@@ -648,6 +648,7 @@ def synopsis(body: str) -> str:
 SOUND_SYNOPSIS = synopsis(
     "apiforge [-q | -v] generate [SPEC] [--output DIR] [--package NAME] [--templates DIR]\n"
     "                  [--target NAME | --all] [--check] [--force] [--strict] [-q | -v]\n"
+    "apiforge init [SPEC] [--output DIR] [--package NAME] [--force] [-q | -v]\n"
     "apiforge verify DIR [--spec SPEC] [--quiet | --verbose]\n"
     "apiforge --version\n"
     "python -m apiforge ...\n"

@@ -7,10 +7,13 @@ README.md, CLI output, pre-commit hooks); conftest's ``vendored`` and
 from __future__ import annotations
 
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,3 +195,53 @@ def write_licence_templates(folder: Path) -> Path:
     lines.insert(at[0] + 1, LICENCE + "\n")
     (folder / "_models.py.jinja").write_text("".join(lines), encoding="utf-8")
     return folder
+
+
+def run_on_terminal(
+    args: Sequence[str | os.PathLike[str]],
+    cwd: Path,
+    env: Mapping[str, str],
+    terminal: str = "stderr",
+) -> tuple[int, str, str]:
+    """``python -P -m apiforge ARGS`` with ``terminal`` ("stdout" or "stderr") on a
+    pseudo-terminal and the other stream on a pipe: (exit code, stdout, stderr)."""
+    master, slave = pty.openpty()
+    pipe_out = terminal != "stdout"
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-P", "-m", "apiforge", *map(str, args)],
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if pipe_out else slave,
+            stderr=slave if pipe_out else subprocess.PIPE,
+        )
+    finally:
+        os.close(slave)
+    piped = proc.stdout if pipe_out else proc.stderr
+    assert piped is not None
+    piped_fd = piped.fileno()
+    chunks: dict[int, list[bytes]] = {master: [], piped_fd: []}
+    open_fds = set(chunks)
+    try:
+        while open_fds:
+            ready, _, _ = select.select(list(open_fds), [], [], 60)
+            if not ready:
+                proc.kill()
+                raise AssertionError(f"apiforge {args} produced no output and did not exit")
+            for fd in ready:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:  # EIO: the terminal's last writer is gone
+                    data = b""
+                if data:
+                    chunks[fd].append(data)
+                else:
+                    open_fds.discard(fd)
+        code = proc.wait(timeout=60)
+    finally:
+        piped.close()
+        os.close(master)
+    on_terminal = b"".join(chunks[master]).decode().replace("\r\n", "\n")
+    on_pipe = b"".join(chunks[piped_fd]).decode()
+    return (code, on_pipe, on_terminal) if pipe_out else (code, on_terminal, on_pipe)

@@ -19,6 +19,7 @@ class Manifest(NamedTuple):
 
     generator_version: str
     package: str
+    client: str
     spec_name: str
     spec_sha256: str
     files: dict[str, str]
@@ -30,13 +31,14 @@ def sha256(data: bytes) -> str:
 
 
 def render(
-    files: dict[str, bytes], *, version: str, package: str, spec: str, spec_sha: str
+    files: dict[str, bytes], *, version: str, package: str, client: str, spec: str, spec_sha: str
 ) -> bytes:
     """The manifest of ``files``, as deterministic JSON (sorted, no timestamps)."""
     data = {
         "generator": "apiforge",
         "generator_version": version,
         "package": package,
+        "client": client,
         "spec": spec,
         "spec_sha256": spec_sha,
         "files": {path: sha256(content) for path, content in sorted(files.items())},
@@ -58,6 +60,7 @@ def read(directory: Path) -> Manifest | None:
     return Manifest(
         generator_version=str(data.get("generator_version", "")),
         package=str(data.get("package", "")),
+        client=str(data.get("client", "")),
         spec_name=str(data.get("spec", "")),
         spec_sha256=str(data.get("spec_sha256", "")),
         files={str(k): str(v) for k, v in files.items()},
