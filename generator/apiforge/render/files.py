@@ -21,7 +21,7 @@ from .. import ir
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from ..names import ClassName
-from . import emit, imports, methods, quote
+from . import emit, example, imports, methods, quote
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
@@ -110,6 +110,7 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         check_calls=emit.check_calls,
         send_statements=emit.send_statements,
         path_expression=emit.path_expression,
+        usage_example=example.example,
     )
     env.filters["comment"] = quote.comment
     return env

@@ -1,0 +1,436 @@
+"""The package README's usage example: valid, black-formatted Python that runs.
+
+The example constructs the client with its required arguments, calls one operation with
+a placeholder of the right type for every required argument, and prints the result.
+Which operation, each placeholder, the imports and the line layout are decided here; the
+README template only lays the lines out. Spec text (server defaults, constant values)
+reaches the example only through ``quote.literal``.
+
+The layout is the one black keeps at line length 88: a statement on one line when it fits,
+else one element per line with a trailing comma, which black never joins back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import assert_never
+from urllib.parse import quote as percent_encode
+from urllib.parse import urlsplit
+
+from .. import ir
+from . import emit, imports, methods
+from .imports import Import
+from .quote import literal
+
+LINE_LENGTH = 88
+_INDENT = "    "
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+MAX_MODEL_DEPTH = 4  # a model nested deeper is not built: another operation is chosen
+
+
+@dataclass(frozen=True)
+class Brackets:
+    """A call ``f(a, k=v)`` or a display ``[a]``: its opening (``f(``, ``[``), its
+    elements, each with what precedes it (``k=`` or nothing), and its closing bracket."""
+
+    open: str
+    elements: tuple[tuple[str, Expr], ...] = ()
+    close: str = ")"
+
+
+Expr = str | Brackets  # a str is an atom: source text that is never split
+Keywords = Iterable[tuple[str, Expr]]
+
+
+def call(function: str, args: Iterable[Expr] = (), keywords: Keywords = ()) -> Brackets:
+    """``function(*args, name=value, ...)``."""
+    elements = [("", a) for a in args] + [(f"{k}=", v) for k, v in keywords]
+    return Brackets(f"{function}(", tuple(elements), ")")
+
+
+def display(open: str, items: Iterable[Expr], close: str) -> Brackets:
+    """A list ``[a, b]`` or dict ``{}`` display."""
+    return Brackets(open, tuple(("", i) for i in items), close)
+
+
+@dataclass(frozen=True)
+class Example:
+    """The example's lines: imports, the ``with`` statement, and the lines inside it
+    (without the block's indentation, which the template adds)."""
+
+    imports: tuple[str, ...]
+    opening: tuple[str, ...]
+    body: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        """The example as one module's source, as the README shows it."""
+        lines = [*self.imports, "", *self.opening, *(_INDENT + b for b in self.body)]
+        return "\n".join(lines) + "\n"
+
+
+# -- layout ------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """Columns as black counts them, never fewer: black gives a character one or two
+    columns, so counting every non-ASCII one as two never keeps a line black would split
+    (and a line split early keeps its trailing comma, which black respects)."""
+    return sum(1 if c.isascii() else 2 for c in text)
+
+
+def flat(expr: Expr) -> str:
+    """``expr`` on one line."""
+    match expr:
+        case str():
+            return expr
+        case Brackets():
+            inner = ", ".join(prefix + flat(value) for prefix, value in expr.elements)
+            return f"{expr.open}{inner}{expr.close}"
+        case _:
+            assert_never(expr)
+
+
+def lay_out(head: str, expr: Expr, tail: str = "", depth: int = 0) -> list[str]:
+    """``head + expr + tail`` at ``depth`` indents: one line if it fits in 88 columns,
+    else ``expr``'s elements one per line with a magic trailing comma, each laid out
+    the same way. The lines are returned without ``depth``'s own indentation."""
+    one_line = f"{head}{flat(expr)}{tail}"
+    fits = width(_INDENT * depth + one_line) <= LINE_LENGTH
+    if fits or isinstance(expr, str) or not expr.elements:
+        return [one_line]
+    lines = [f"{head}{expr.open}"]
+    for prefix, value in expr.elements:
+        lines += [_INDENT + line for line in lay_out(prefix, value, ",", depth + 1)]
+    return [*lines, f"{expr.close}{tail}"]
+
+
+def import_lines(needed: Iterable[Import]) -> list[str]:
+    """Sorted import lines; a ``from`` import too long for one line gets parentheses and
+    one name per line, as black writes it."""
+    lines: list[str] = []
+    for line in imports.render(needed):
+        module, _, names = line.partition(" import ")
+        if width(line) <= LINE_LENGTH or not module.startswith("from "):
+            lines.append(line)
+        else:
+            lines += [f"{module} import (", *(f"{_INDENT}{n}," for n in names.split(", ")), ")"]
+    return lines
+
+
+# -- literals ----------------------------------------------------------------------------
+
+_ESCAPED = r"([^\\]|^)\\((?:\\\\)*)"
+
+
+def string(text: str) -> str:
+    """A str literal of ``text`` (made by ``quote.literal``) in black's quotes: double,
+    unless that takes more backslashes (black's ``normalize_string_quotes``)."""
+    source = literal(text)
+    old, new = source[0], '"' if source[0] == "'" else "'"
+    body = _sub_twice(_ESCAPED + new, rf"\1\2{new}", source[1:-1])  # needless escapes
+    swapped = _sub_twice(_ESCAPED + old, rf"\1\2{old}", body)
+    swapped = _sub_twice(rf"(([^\\]|^)(\\\\)*){new}", rf"\1\\{new}", swapped)
+    kept, changed = body.count("\\"), swapped.count("\\")
+    if changed > kept or (changed == kept and old == '"'):
+        return f"{old}{body}{old}"
+    return f"{new}{swapped}{new}"
+
+
+def _sub_twice(pattern: str, replacement: str, text: str) -> str:
+    """Substitute twice, since matches can overlap (black's ``sub_twice``)."""
+    compiled = re.compile(pattern)
+    return compiled.sub(replacement, compiled.sub(replacement, text))
+
+
+def scalar(value: ir.Scalar) -> str:
+    """A scalar from the spec (a constant) as black writes it."""
+    if isinstance(value, str):
+        return string(value)
+    return literal(value).replace("e+", "e")  # black writes 1e+16 as 1e16
+
+
+def number(limits: ir.Constraints | None, *, integer: bool) -> str:
+    """1, or the nearest value within the parameter's minimum and maximum
+    (``_runtime.check_range`` refuses anything outside them)."""
+    low, high = (limits.minimum, limits.maximum) if limits else (None, None)
+    low, high = (b if b is not None and math.isfinite(b) else None for b in (low, high))
+    value: float = 1
+    if low is not None and value < low:
+        value = math.ceil(low) if integer else low
+    if high is not None and value > high:
+        value = math.floor(high) if integer else high
+    return scalar(int(value) if integer else float(value))
+
+
+def placeholder(name: str) -> str:
+    """``<name>``: what the reader fills in."""
+    return f"<{name.rstrip('_') or name}>"
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+@dataclass
+class Values:
+    """Valid placeholder values of IR types, and the imports they need."""
+
+    api: ir.Api
+    package: str
+    needed: set[Import] = field(default_factory=set)
+    _building: list[str] = field(default_factory=list)  # the models under construction
+
+    def value(
+        self, t: ir.TypeRef, name: str, *, argument: bool, limits: ir.Constraints | None = None
+    ) -> Expr | None:
+        """A valid value of ``t`` named ``name``; None when none can be built. A method
+        ``argument`` takes a UUID as a string; a model field needs a ``uuid.UUID``."""
+        match t:
+            case ir.PrimitiveType():
+                return self._primitive(t.kind, name, argument, limits)
+            case ir.ArrayType():
+                count = max(1, limits.min_items or 0) if limits else 1  # check_items
+                item = self.value(t.item, name, argument=argument)
+                if item is None:  # a model's list may be empty; a required argument's not
+                    return None if argument else display("[", (), "]")
+                return display("[", [item] * count, "]")
+            case ir.MapType():
+                return display("{", (), "}")
+            case ir.LiteralType():
+                return scalar(t.value)
+            case ir.ScalarUnion():  # annotated as it is, even for an argument
+                options = (self.value(o, name, argument=False) for o in t.options)
+                return next((o for o in options if o is not None), None)
+            case ir.ModelRef():
+                return self.model(t.name)
+            case ir.EnumRef():
+                found = next((e for e in self.api.enums if e.name == t.name), None)
+                if found is None or not found.members:
+                    return None
+                self.needed.add(Import(self.package, t.name))
+                return f"{t.name}.{found.members[0].name}"
+            case ir.UnionRef():
+                union = next((u for u in self.api.unions if u.name == t.name), None)
+                if union is None:
+                    return None
+                tag = union.discriminator  # each variant is built with its own tag
+                built = (self.model(v.model, {tag: string(v.tag)}) for v in union.variants)
+                return next((b for b in built if b is not None), None)
+            case _:
+                assert_never(t)
+
+    def _primitive(
+        self, kind: ir.Primitive, name: str, argument: bool, limits: ir.Constraints | None
+    ) -> Expr:
+        match kind:
+            case ir.Primitive.STR | ir.Primitive.ANY:
+                return string(placeholder(name))
+            case ir.Primitive.INT | ir.Primitive.FLOAT:
+                return number(limits, integer=kind is ir.Primitive.INT)
+            case ir.Primitive.BOOL:
+                return "True"
+            case ir.Primitive.UUID:
+                if argument:
+                    return string(NIL_UUID)
+                self.needed.add(Import("uuid"))
+                return call("uuid.UUID", [string(NIL_UUID)])
+            case ir.Primitive.DATETIME:
+                self.needed.add(Import("datetime"))
+                utc = [("tzinfo", "datetime.timezone.utc")]
+                return call("datetime.datetime", ["2024", "1", "1"], utc)
+            case ir.Primitive.DATE:
+                self.needed.add(Import("datetime"))
+                return call("datetime.date", ["2024", "1", "1"])
+            case ir.Primitive.BYTES:
+                return "b" + string(placeholder(name))  # names are ASCII identifiers
+            case _:
+                assert_never(kind)
+
+    def model(self, name: str, fixed: dict[str, Expr] | None = None) -> Expr | None:
+        """The model constructed with its required fields (``fixed``: values by wire
+        name, a union's tag); None when too deep, cyclic or impossible."""
+        fields = _fields(self.api, name)
+        if fields is None or name in self._building or len(self._building) >= MAX_MODEL_DEPTH:
+            return None
+        self._building.append(name)
+        try:
+            keywords: list[tuple[str, Expr]] = []
+            for f in filter(_needs_value, fields):
+                value = (fixed or {}).get(f.wire_name) or self.value(f.type, f.name, argument=False)
+                if value is None and not f.nullable:
+                    return None
+                keywords.append((f.name, "None" if value is None else value))
+        finally:
+            self._building.pop()
+        self.needed.add(Import(self.package, name))
+        return call(name, (), keywords)
+
+
+def _fields(api: ir.Api, name: str) -> list[ir.Field] | None:
+    """A model's fields, its bases' first; None for a model that does not exist."""
+    by_name: dict[str, ir.Model] = {m.name: m for m in api.models}
+    chain: list[ir.Model] = []
+    current = by_name.get(name)
+    while current is not None and current not in chain:
+        chain.insert(0, current)
+        current = by_name.get(current.base) if current.base else None
+    fields = {f.name: f for model in chain for f in model.fields}
+    return list(fields.values()) if chain else None
+
+
+def _needs_value(f: ir.Field) -> bool:
+    """Whether the generated model declares no default for ``f`` (``emit`` decides)."""
+    return emit.field_default(f) in ("", f"msgspec.field(name={literal(f.wire_name)})")
+
+
+# -- the operation -----------------------------------------------------------------------
+
+
+def _inputs(op: ir.Operation) -> Iterator[tuple[ir.TypeRef, ir.Constraints | None]]:
+    """The type and limits of each of ``methods.arguments(op)``, in its order."""
+    params = [p for p in op.parameters if not p.client]
+    yield from ((p.type, p.constraints) for p in params if p.location is ir.ParamLocation.PATH)
+    if op.body and op.body.fields:
+        yield from ((f.type, None) for f in op.body.fields)
+    elif op.body:
+        yield op.body.type, None
+    yield from ((p.type, p.constraints) for p in params if p.location is not ir.ParamLocation.PATH)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An operation, the arguments its example passes, and what they import."""
+
+    operation: ir.Operation
+    arguments: tuple[tuple[str, Expr], ...]
+    needed: frozenset[Import]
+
+    @property
+    def rank(self) -> tuple[bool, bool, bool]:
+        """Arguments no deeper than a flat model or list first, then GET, then an
+        operation with a result to print."""
+        nested = any(depth(v) > 1 for _, v in self.arguments)
+        nothing = methods.result_annotation(self.operation) == "None"
+        return (nested, self.operation.method != "GET", nothing)
+
+
+def depth(expr: Expr) -> int:
+    """How deeply calls and displays nest in ``expr``: 0 for an atom."""
+    match expr:
+        case str():
+            return 0
+        case Brackets():
+            return 1 + max((depth(v) for _, v in expr.elements), default=0)
+        case _:
+            assert_never(expr)
+
+
+def arguments(api: ir.Api, op: ir.Operation, package: str) -> Choice | None:
+    """The operation's required arguments with placeholders; None if one cannot be built."""
+    values = Values(api, package)
+    given: list[tuple[str, Expr]] = []
+    for a, (t, limits) in zip(methods.arguments(op), _inputs(op), strict=True):
+        if a.default is not None:
+            continue  # optional, or sent with its default
+        value = values.value(t, a.name, argument=True, limits=limits)
+        if value is None:
+            return None
+        given.append((a.name, value))
+    return Choice(op, tuple(given), frozenset(values.needed))
+
+
+def choose(api: ir.Api, package: str) -> Choice | None:
+    """The operation the example calls: the best ``Choice.rank``, the first in the
+    document among equals; None when no operation's arguments can be built."""
+    built = (arguments(api, op, package) for op in api.operations)
+    choices = [c for c in built if c is not None]
+    return min(choices, key=lambda c: c.rank) if choices else None
+
+
+# -- the client --------------------------------------------------------------------------
+
+
+def server_values(server: ir.Server) -> dict[str, str]:
+    """A value per server variable (by wire name): its default when the defaults make a
+    URL the constructor accepts (``_runtime.base_url``), else a placeholder:
+    ``https://<name>`` for a variable holding the scheme and host, ``https`` for the
+    scheme alone, ``<name>`` for the rest."""
+    placeholders = {}
+    for v in server.variables:
+        token = "{" + v.wire_name + "}"
+        after = server.url[len(token) :] if server.url.startswith(token) else None
+        leading = "https" if after and after.startswith("://") else f"https://{placeholder(v.name)}"
+        placeholders[v.wire_name] = placeholder(v.name) if after is None else leading
+    defaults = {v.wire_name: v.default for v in server.variables if v.default}
+    values = {**placeholders, **defaults}
+    return values if _accepted(server_url(server, values)) else placeholders
+
+
+def server_url(server: ir.Server, values: dict[str, str]) -> str:
+    """The URL ``_runtime.base_url`` makes of the variables' ``values``."""
+    url = server.url
+    for v in server.variables:
+        value = values[v.wire_name]
+        text = percent_encode(value, safe="") if v.encode else value.rstrip("/")
+        url = url.replace("{" + v.wire_name + "}", text)
+    return url
+
+
+def _accepted(url: str) -> bool:
+    """Whether ``_runtime.base_url`` takes ``url`` (plain http aside): a host over http(s)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def insecure(url: str) -> bool:
+    """Plain http to a host that is not loopback: ``allow_insecure_http=True`` needed."""
+    import ipaddress
+
+    host = urlsplit(url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return urlsplit(url).scheme == "http" and not loopback
+
+
+def constructor(api: ir.Api, values: Values) -> Brackets:
+    """The client constructed with every required argument (``...`` for a client-level
+    parameter no value can be built for)."""
+    server = server_values(api.server)
+    keywords: list[tuple[str, Expr]] = [
+        (v.name, string(server[v.wire_name])) for v in api.server.variables
+    ]
+    keywords += [(a.name, string(placeholder(a.name))) for a in api.auth]
+    for p in api.client_params:
+        if p.required and p.default is None:
+            value = values.value(p.type, p.name, argument=True, limits=p.constraints)
+            keywords.append((p.name, "..." if value is None else value))
+    if insecure(server_url(api.server, server)):
+        keywords.append(("allow_insecure_http", "True"))
+    return call(api.client_name, (), keywords)
+
+
+def example(api: ir.Api, package: str) -> Example:
+    """The usage example of the package ``package`` generated from ``api``."""
+    values = Values(api, package)
+    client = constructor(api, values)
+    needed = {Import(package, api.client_name), *values.needed}
+    choice = choose(api, package)
+    if choice is None:
+        body = ["print(client)"]
+    else:
+        needed |= choice.needed
+        method = call(f"client.{choice.operation.name}", (), choice.arguments)
+        if methods.result_annotation(choice.operation) == "None":
+            body = lay_out("", method, "", 1)
+        else:
+            body = [*lay_out("result = ", method, "", 1), "print(result)"]
+    opening = lay_out("with ", client, " as client:")
+    return Example(tuple(import_lines(needed)), tuple(opening), tuple(body))
