@@ -51,6 +51,13 @@ def _spec_path(config: Config) -> Path:
 def render_files(config: Config, spec: LoadedSpec | None = None) -> Rendered:
     """Load (unless ``spec`` is the spec already read), build, render and format: the
     package's files in memory, any warnings, and the client's class name."""
+    from .stack import run_deep
+
+    path = _spec_path(config)
+    return run_deep(lambda: _render_files(config, spec), str(path))
+
+
+def _render_files(config: Config, spec: LoadedSpec | None) -> Rendered:
     import dataclasses
 
     from . import build, load, render

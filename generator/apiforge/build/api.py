@@ -16,6 +16,7 @@ from ..diagnostics import Diagnostic, GenerationError
 from ..load.document import LoadedSpec, escape
 from .context import BuildContext
 from .keywords import text_of
+from .limits import check_depth
 from .paging import EXTENSION, pagination
 from .parameters import is_json, parameters, request_body
 from .schemas import SchemaBuilder
@@ -252,6 +253,7 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
         unions=tuple(schemas.unions.values()),
         client_params=_client_params(operations, taken),
     )
+    check_depth(ctx, api)
     if ctx.failed:
         raise GenerationError(ctx.diagnostics)
     return api, ctx.diagnostics

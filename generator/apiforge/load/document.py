@@ -54,6 +54,9 @@ _Loader.yaml_implicit_resolvers = {
 # aliases may not expand a document to more values than MAX_NODES ("billion laughs").
 MAX_BYTES = MAX_SPEC_BYTES
 MAX_NODES = 1_000_000
+# Real specs nest 34 levels at most (all 2,639 of the APIs-guru directory); past this
+# depth no generated annotation would stay readable, or within Python's parser limits.
+MAX_DEPTH = 128
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
@@ -119,7 +122,7 @@ class _Walker:
         self.problems: list[Diagnostic] = []
         self.visited = 0
 
-    def walk(self, node: yaml.Node, pointer: str) -> None:
+    def walk(self, node: yaml.Node, pointer: str, depth: int = 0) -> None:
         self.visited += 1
         if self.visited > MAX_NODES:
             # Aliases can make a small file expand exponentially ("billion laughs").
@@ -127,6 +130,10 @@ class _Walker:
                 [self._at(node, pointer, f"spec expands to over {MAX_NODES:,} values")]
             )
         self.positions[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if depth > MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+            raise GenerationError(
+                [self._at(node, pointer, f"nested more than {MAX_DEPTH} levels deep")]
+            )
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key, value in node.value:
@@ -136,10 +143,10 @@ class _Walker:
                 if name in seen and name != "<<":
                     self.problems.append(self._at(key, child, f"duplicate key {name!r}"))
                 seen.add(name)
-                self.walk(value, child)
+                self.walk(value, child, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                self.walk(item, f"{pointer}/{index}")
+                self.walk(item, f"{pointer}/{index}", depth + 1)
 
     def _at(self, node: yaml.Node, pointer: str, message: str) -> Diagnostic:
         mark = node.start_mark
@@ -172,7 +179,11 @@ def _parse(text: str, display: str, *, json_data: Any = None) -> tuple[Any, Posi
     except yaml.YAMLError as exc:
         if json_data is None:
             raise syntax.yaml_error(exc, display, text, _BaseLoader) from None
-        return json_data, {}, {}  # valid JSON that YAML misreads: no positions, still usable
+        # Valid JSON that YAML misreads (or nests past libyaml's limit): no positions.
+        deep = syntax.too_deep(display, text, MAX_DEPTH)
+        if deep is not None:
+            raise GenerationError([deep]) from None
+        return json_data, {}, {}
     if walker.problems:
         raise GenerationError(walker.problems)
     return (data if json_data is None else json_data), walker.positions, walker.keys
@@ -201,8 +212,13 @@ def read(path: Path, display: str | None = None) -> LoadedSpec:
     if path.suffix == ".json":
         try:
             json_data = json.loads(text)  # JSON's own grammar: YAML accepts more.
-        except json.JSONDecodeError as exc:
-            raise GenerationError([syntax.json_error(exc, shown, text)]) from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            # Nesting past the json module's recursion shows as either; say which it was.
+            deep = syntax.too_deep(shown, text, MAX_DEPTH)
+            if deep is None and isinstance(exc, json.JSONDecodeError):
+                deep = syntax.json_error(exc, shown, text)
+            fallback = Diagnostic(Severity.ERROR, Location(shown), "nested too deeply to read")
+            raise GenerationError([deep or fallback]) from None
     document, positions, keys = _parse(text, shown, json_data=json_data)
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}, not a mapping"

@@ -209,3 +209,13 @@ def json_error(exc: json.JSONDecodeError, display: str, text: str) -> Diagnostic
     if found != (None, None):
         return _bracket_error(display, found)
     return _error_at(display, at, f"JSON syntax error: {exc.msg}")
+
+
+def too_deep(display: str, text: str, limit: int) -> Diagnostic | None:
+    """An error at the first JSON bracket nested more than ``limit`` levels deep, or None."""
+    depth = 0
+    for char, where in _json_brackets(text):
+        depth += 1 if char in "[{" else -1 if char in "]}" else 0
+        if depth > limit:
+            return _error_at(display, where, f"nested more than {limit} levels deep")
+    return None

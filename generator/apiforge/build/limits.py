@@ -1,0 +1,55 @@
+"""What Python can be written for: a type nested deeper than ``MAX_TYPE_DEPTH``
+(``list[list[...]]`` through a chain of ``$ref``s, say) is refused at its place, before
+the templates would write an annotation Python's parser rejects (it stops at 200 nested
+brackets)."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from .. import ir
+from ..load import escape
+from .context import BuildContext
+
+MAX_TYPE_DEPTH = 64
+
+
+def type_depth(t: ir.TypeRef) -> int:
+    """How many brackets the annotation of ``t`` nests."""
+    match t:
+        case ir.ArrayType(item=item):
+            return 1 + type_depth(item)
+        case ir.MapType(value=value):
+            return 1 + type_depth(value)
+        case ir.ScalarUnion(options=options):
+            return max((type_depth(o) for o in options), default=0)
+        case ir.LiteralType():
+            return 1
+        case ir.PrimitiveType() | ir.ModelRef() | ir.EnumRef() | ir.UnionRef():
+            return 0
+        case _:
+            assert_never(t)
+
+
+def _check(ctx: BuildContext, t: ir.TypeRef | None, pointer: str) -> None:
+    depth = type_depth(t) if t is not None else 0
+    if depth > MAX_TYPE_DEPTH:
+        ctx.error(
+            pointer,
+            f"a type nested {depth} levels deep (arrays or maps in arrays or maps); "
+            f"the most apiforge writes is {MAX_TYPE_DEPTH}",
+        )
+
+
+def check_depth(ctx: BuildContext, api: ir.Api) -> None:
+    """Report every field, parameter, body and response whose type nests too deeply."""
+    for model in api.models:
+        for field in model.fields:
+            _check(ctx, field.type, f"{model.pointer}/properties/{escape(field.wire_name)}")
+    for op in api.operations:
+        for p in op.parameters:
+            _check(ctx, p.type, op.pointer)
+        if op.body:
+            _check(ctx, op.body.type, f"{op.pointer}/requestBody")
+        for r in op.responses:
+            _check(ctx, r.type, f"{op.pointer}/responses/{escape(r.status)}")
