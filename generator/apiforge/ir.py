@@ -180,6 +180,7 @@ class ParamLocation(enum.Enum):
     PATH = "path"
     QUERY = "query"
     HEADER = "header"
+    COOKIE = "cookie"
 
 
 # Separators of non-exploded array parameters, by OpenAPI style (tsv comes from Swagger 2.0).
@@ -208,6 +209,7 @@ class Parameter:
     style: str = "form"
     client: bool = False
     skip_encoding: bool = False
+    json: bool = False  # given as ``content: {application/json: ...}``: sent as JSON text
 
 
 class BodyKind(enum.Enum):
@@ -305,6 +307,16 @@ class Operation:
         return tuple(
             sorted((r for r in self.responses if r.status[:1] == "2"), key=lambda r: r.status)
         )
+
+    @property
+    def sent(self) -> tuple[Parameter, ...]:
+        """The parameters that travel beside the path: query, headers, cookies."""
+        return tuple(p for p in self.parameters if p.location is not ParamLocation.PATH)
+
+    @property
+    def has_cookies(self) -> bool:
+        """True when a parameter is a cookie: the request builder collects them."""
+        return any(p.location is ParamLocation.COOKIE for p in self.parameters)
 
     @property
     def binary(self) -> bool:

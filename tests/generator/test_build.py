@@ -29,7 +29,7 @@ TOP_KEYS = {
 FIELD_KEYS = {"name", "type", "required", "nullable", "read_only", "description"}
 PARAM_KEYS = {
     "name", "location", "type", "required", "explode", "default", "description",
-    "minimum", "maximum", "min_items", "max_items", "style", "client", "skip_encoding",
+    "minimum", "maximum", "min_items", "max_items", "style", "client", "skip_encoding", "json",
 }  # fmt: skip
 OPERATION_KEYS = {"method", "path", "auth", "parameters", "responses", "body"}
 BODY_KEYS = {"kind", "media_type", "name", "type", "required", "description", "fields"}
@@ -90,6 +90,7 @@ def param_facts(p: ir.Parameter) -> dict[str, Any]:
         "style": p.style,
         "client": p.client,
         "skip_encoding": p.skip_encoding,
+        "json": p.json,
     }
 
 

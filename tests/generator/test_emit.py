@@ -78,6 +78,11 @@ class FakeRuntime:
     def path_segment(text: str) -> str:
         return urllib.parse.quote(text, safe="")
 
+    @staticmethod
+    def check_range(name: str, value: float, low: float | None, high: float | None) -> None:
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"{name} out of range")
+
 
 class OrderBy:
     """Stands in for a generated enum, which ``_runtime.text`` turns into its value."""
@@ -223,13 +228,26 @@ def test_no_constraints_no_checks() -> None:
 
 
 def test_range_check() -> None:
-    p = param("take", INT, constraints=ir.Constraints(minimum=0, maximum=256))
+    p = param("take", INT, required=True, constraints=ir.Constraints(minimum=0, maximum=256))
     assert emit.check_calls(p) == ["_runtime.check_range('take', take, 0, 256)"]
 
 
 def test_range_check_with_one_bound() -> None:
-    p = param("ratio", FLOAT, constraints=ir.Constraints(maximum=0.5), name="ratio")
+    p = param("ratio", FLOAT, required=True, constraints=ir.Constraints(maximum=0.5))
     assert emit.check_calls(p) == ["_runtime.check_range('ratio', ratio, None, 0.5)"]
+
+
+def test_range_check_of_an_optional_number_skips_none() -> None:
+    # Left out, an optional bounded number is None: comparing it would raise TypeError
+    # before anything is sent.
+    p = param("take", INT, constraints=ir.Constraints(minimum=0, maximum=256))
+    calls = emit.check_calls(p)
+    assert calls == ["if take is not None:", "    _runtime.check_range('take', take, 0, 256)"]
+    namespace: dict[str, Any] = {"_runtime": FakeRuntime, "take": None}
+    exec(compile("\n".join(calls), "<emitted>", "exec"), namespace)  # no TypeError
+    namespace["take"] = 999
+    with pytest.raises(ValueError, match="take"):
+        exec(compile("\n".join(calls), "<emitted>", "exec"), namespace)
 
 
 def test_items_check() -> None:
@@ -254,9 +272,9 @@ def test_both_checks_parse() -> None:
         constraints=ir.Constraints(minimum=1, maximum=9, min_items=0, max_items=3),
     )
     calls = emit.check_calls(p)
-    assert len(calls) == 2
-    for call in calls:
-        assert isinstance(ast.parse(call).body[0], ast.Expr)
+    assert len(calls) == 3  # the range check guarded (n is optional), the items check
+    tree = ast.parse("\n".join(calls))
+    assert [type(node) for node in tree.body] == [ast.If, ast.Expr]
 
 
 # -- annotations (used by every template) ----------------------------------------------

@@ -952,3 +952,101 @@ def test_examples_change_nothing_on_the_wire(case: str, server: ScriptedServer) 
     with client:
         user = client.get_user("u1")
     assert user == module.User(id="u1", email="ada@example.com", tags=["admin"])
+
+
+# --- cookies, content parameters, enums of any kind, JSON Schema keywords -----------------
+
+
+def fixed(case: str, server: ScriptedServer) -> tuple[ModuleType, Any]:
+    """The package of a construct whose spec names a fixed server, aimed at ``server``."""
+    module = load(case)
+    return module, client_class(module)(base_url=server.url, max_retries=0)
+
+
+def test_cookies_travel_in_one_header_percent_encoded(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"user": "ada"}), Reply.json({"user": "bob"}))
+    _, client = fixed("cookie-parameters", server)
+    with client:
+        got = client.get_session(session="a b;c=d", theme="dark", visits=3, verbose=True)
+        client.get_session(session="plain")
+    first, second = server.requests
+    assert got.user == "ada"
+    assert first.headers["cookie"] == "session=a%20b%3Bc%3Dd; theme=dark; visits=3"
+    assert first.query == "verbose=true"
+    assert second.headers["cookie"] == "session=plain"
+    assert second.query == ""
+    with pytest.raises(ValueError, match="visits"):
+        client.get_session(session="s", visits=-1)
+
+
+def test_content_parameters_are_sent_as_json_text(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(["x"]), Reply.json([]))
+    module, client = fixed("content-parameters", server)
+    with client:
+        assert client.search(
+            filter=module.Filter(color="red", sizes=[1, 2]), tags=["a", "b"], x_note="hi there"
+        ) == ["x"]
+        assert client.search(filter=module.Filter(color="blue")) == []
+    first, second = server.requests
+    assert parse_qsl(first.query) == [
+        ("filter", '{"color":"red","sizes":[1,2]}'),
+        ("tags", '["a","b"]'),
+    ]
+    assert first.headers["x-note"] == "hi there"
+    assert parse_qsl(second.query) == [("filter", '{"color":"blue"}')]
+
+
+@pytest.mark.parametrize(
+    ("wire", "level", "ratio", "size"),
+    [
+        ({"level": "low", "enabled": True, "kind": "settings"}, "low", None, None),
+        ({"level": 2, "enabled": False, "kind": "settings", "ratio": 2.5}, 2, 2.5, None),
+        ({"level": "high", "enabled": True, "kind": "settings", "size": None}, "high", None, None),
+        (
+            {"level": 2, "enabled": True, "kind": "settings", "ratio": 1, "size": "small"},
+            2,
+            1.0,
+            "small",
+        ),
+    ],
+)
+def test_enums_of_any_kind_decode_as_their_plain_types(
+    server: ScriptedServer, wire: dict[str, Any], level: Any, ratio: Any, size: Any
+) -> None:
+    server.enqueue(Reply.json(wire))
+    _, client = fixed("enums-of-any-kind", server)
+    with client:
+        got = client.get_settings(level=2)
+    assert (got.level, got.ratio) == (level, ratio)
+    assert type(got.level) is type(level)
+    assert (got.size.value if got.size is not None else None) == size
+    assert got.enabled is wire["enabled"]
+    assert only(server).query == "level=2"
+
+
+def test_json_schema_keywords_constrain_nothing_on_the_wire(server: ScriptedServer) -> None:
+    labels = {"team": "core", "tier": "gold"}
+    server.enqueue(
+        Reply.json(labels),
+        Reply.json(["main", "other"]),
+        Reply.json({"mode": "strict", "limit": 3}),
+        Reply.json({"inner": {"value": "v"}}),
+    )
+    module, client = fixed("json-schema-keywords", server)
+    with client:
+        assert client.put_labels(body=labels) == labels
+        assert client.get_tags() == ["main", "other"]
+        settings = client.get_settings()
+        wrapper = client.get_wrapper()
+    assert json_body(server.requests[0]) == labels
+    assert (settings.mode, settings.limit) == ("strict", 3)
+    assert wrapper.inner == module.Inner(value="v")
+
+
+def test_not_keeps_the_rest_of_the_schema(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"count": 13, "anything": ["x", 1]}))
+    _, client = fixed("not-keyword", server)
+    with client:
+        got = client.get_thing(name="admin")  # 'not' is documented, never enforced
+    assert (got.count, got.anything) == (13, ["x", 1])
+    assert only(server).query == "name=admin"

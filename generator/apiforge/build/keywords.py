@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -20,6 +21,8 @@ def nullable(schema: Any) -> bool:
         return False
     if schema.get("nullable") is True or "null" in types_of(schema):
         return True
+    if isinstance(schema.get("enum"), list) and None in schema["enum"]:
+        return True
     options = schema.get("oneOf") or schema.get("anyOf") or []
     return any(isinstance(o, dict) and types_of(o) == ["null"] for o in options)
 
@@ -33,3 +36,19 @@ def text_of(schema: Any, key: str) -> str:
     """A string keyword or ''."""
     value = schema.get(key, "") if isinstance(schema, dict) else ""
     return value if isinstance(value, str) else ""
+
+
+def described(schema: Any) -> str:
+    """``description``, and the allowed values when no enum class will list them (an
+    enum of booleans, numbers or a mix of kinds)."""
+    text = text_of(schema, "description")
+    values = schema.get("enum") if isinstance(schema, dict) else None
+    if not isinstance(values, list):
+        return text
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, str) for v in present) or all(
+        isinstance(v, int) and not isinstance(v, bool) for v in present
+    ):
+        return text  # an enum class documents its members
+    shown = ", ".join(f"``{json.dumps(v)}``" for v in values)
+    return f"{text}\n\nOne of: {shown}.".strip()

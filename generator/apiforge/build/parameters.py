@@ -7,12 +7,13 @@ other, the body's argument names and the keyword options every generated method 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, assert_never
 
 from .. import ir, names
 from ..load.document import escape
 from .context import BuildContext
-from .keywords import nullable, text_of
+from .keywords import described, nullable, text_of
 from .schemas import SchemaBuilder
 
 # Keyword arguments every generated method has; spec parameters must not take them.
@@ -20,6 +21,7 @@ CALL_OPTIONS = ("timeout", "max_retries", "accept")
 _LOCATIONS = {loc.value: loc for loc in ir.ParamLocation}
 _QUERY_STYLES = ("form", "spaceDelimited", "pipeDelimited", "x-tabDelimited", "deepObject")
 _FORM = "application/x-www-form-urlencoded"
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
 _MULTIPART = "multipart/form-data"
 
 
@@ -36,6 +38,8 @@ def _styles(location: ir.ParamLocation) -> tuple[str, ...]:
             return _QUERY_STYLES
         case ir.ParamLocation.PATH | ir.ParamLocation.HEADER:
             return ("simple",)
+        case ir.ParamLocation.COOKIE:
+            return ("form",)
         case _:
             assert_never(location)
 
@@ -50,6 +54,31 @@ def _style(ctx: BuildContext, param: dict[str, Any], location: ir.ParamLocation,
     return style
 
 
+def _description(param: dict[str, Any], schema: Any) -> str:
+    """The parameter's description, with its schema's allowed values when no enum class
+    lists them."""
+    own = text_of(param, "description")
+    values = described({**schema, "description": ""}) if isinstance(schema, dict) else ""
+    return f"{own}\n\n{values}".strip() if values else own
+
+
+def _schema_of(
+    ctx: BuildContext, param: dict[str, Any], pointer: str
+) -> tuple[Any, str, bool] | None:
+    """The parameter's schema, its pointer, and whether it travels as JSON text (given
+    as ``content`` with a JSON media type instead of ``schema``)."""
+    if "schema" in param:
+        return param["schema"], f"{pointer}/schema", False
+    content = param.get("content")
+    media = next(iter(content), None) if isinstance(content, dict) else None
+    entry = content.get(media) if isinstance(content, dict) and media is not None else None
+    if not isinstance(entry, dict):
+        ctx.error(pointer, "a parameter needs a 'schema', or a 'content' entry with one")
+        return None
+    where = f"{pointer}/content/{escape(str(media))}/schema"
+    return entry.get("schema", {}), where, is_json(str(media))
+
+
 def _parameter(
     ctx: BuildContext, schemas: SchemaBuilder, raw: Any, pointer: str
 ) -> ir.Parameter | None:
@@ -59,14 +88,18 @@ def _parameter(
     if location is None:
         ctx.error(f"{pointer}/in", f"parameters in {param.get('in')!r} are not supported yet")
         return None
-    if "schema" not in param:
-        ctx.error(pointer, "parameters with 'content' instead of 'schema' are not supported yet")
+    if location is ir.ParamLocation.COOKIE and not _TOKEN.fullmatch(str(param.get("name", ""))):
+        ctx.error(f"{pointer}/name", "a cookie's name must be a token (RFC 6265: no spaces, =, ;)")
         return None
+    found = _schema_of(ctx, param, pointer)
+    if found is None:
+        return None
+    raw_schema, schema_pointer, as_json = found
     style = _style(ctx, param, location, pointer)
-    schema, _ = ctx.deref(param["schema"], f"{pointer}/schema")
+    schema, _ = ctx.deref(raw_schema, schema_pointer)
     wire = str(param["name"])
-    default = schema.get("default")
-    kind = schemas.type_of(param["schema"], f"{pointer}/schema", wire)
+    default = schema.get("default") if isinstance(schema, dict) else None
+    kind = schemas.type_of(raw_schema, schema_pointer, wire)
     if style == "deepObject" and not _is_object(kind):
         ctx.error(f"{pointer}/style", "style 'deepObject' needs an object parameter")
     return ir.Parameter(
@@ -75,7 +108,7 @@ def _parameter(
         location=location,
         type=kind,
         required=bool(param.get("required", False)) or location is ir.ParamLocation.PATH,
-        description=text_of(param, "description"),
+        description=_description(param, schema),
         default=default if isinstance(default, str | int | float | bool) else None,
         constraints=ir.Constraints(
             minimum=_number(schema.get("minimum")),
@@ -87,6 +120,7 @@ def _parameter(
         style=style,
         client=param.get("x-ms-parameter-location") == "client",
         skip_encoding=param.get("x-ms-skip-url-encoding") is True,
+        json=as_json,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any, assert_never
 from .. import ir, names
 from ..load.document import escape, resolve_pointer
 from .context import BuildContext
-from .keywords import flag, nullable, text_of, types_of
+from .keywords import described, flag, nullable, text_of, types_of
 
 _STRING_FORMATS = {
     "uuid": ir.Primitive.UUID,
@@ -82,9 +82,8 @@ class SchemaBuilder:
             return self.polymorphic(target, target_pointer) or self.named_type(
                 target, target_pointer
             )
-        if "not" in schema:
-            self.ctx.error(f"{pointer}/not", "'not' is not supported")
-            return _ANY
+        if "not" in schema:  # a constraint on values, not a type: documented, not enforced
+            schema = {k: v for k, v in schema.items() if k != "not"}
         for keyword in ("oneOf", "anyOf"):
             if isinstance(schema.get(keyword), list):
                 return self.alternatives(schema, keyword, pointer, hint)
@@ -129,15 +128,17 @@ class SchemaBuilder:
         return _ANY
 
     def enum(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
-        """A string or integer enum, named by ``x-ms-enum``, its component or its place."""
-        values = [v for v in schema["enum"] if v is not None]
+        """A string or integer enum, named by ``x-ms-enum``, its component or its place;
+        other values (booleans, numbers, a mix) as their plain types (``null`` makes the
+        value nullable, see ``keywords.nullable``)."""
+        raw = schema["enum"]
+        values = [v for v in raw if v is not None] if isinstance(raw, list) else []
         raw_ms_enum = schema.get("x-ms-enum")
         ms_enum: dict[str, Any] = raw_ms_enum if isinstance(raw_ms_enum, dict) else {}
         strings = all(isinstance(v, str) for v in values)
         ints = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
         if not values or not (strings or ints):
-            self.ctx.error(f"{pointer}/enum", "enums must hold only strings or only integers")
-            return _ANY
+            return plain_enum(values)
         shared = str(ms_enum.get("name") or "")
         known = self.ms_enums.get(shared)
         if known is not None and [m.value for m in self.enums[known.name].members] == values:
@@ -159,15 +160,25 @@ class SchemaBuilder:
     def object(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
         """A model, or a map when the object has no properties of its own."""
         extra = schema.get("additionalProperties")
+        patterns = schema.get("patternProperties")
+        if extra is None and isinstance(patterns, dict) and patterns:
+            # Keys matching patterns: a map; one pattern gives its values' type.
+            only = next(iter(patterns.items())) if len(patterns) == 1 else None
+            extra = only[1] if only else True
+            if only:
+                where = f"{pointer}/patternProperties/{escape(only[0])}"
+                return self._map_or_model(schema, extra, where, pointer, hint)
+        return self._map_or_model(schema, extra, f"{pointer}/additionalProperties", pointer, hint)
+
+    def _map_or_model(
+        self, schema: dict[str, Any], extra: Any, where: str, pointer: str, hint: str
+    ) -> ir.TypeRef:
+        """A map of ``extra`` values when there are no declared properties, else a model."""
         if not schema.get("properties") and extra not in (None, False):
-            where = f"{pointer}/additionalProperties"
             value = _ANY if extra is True else self.type_of(extra, where, f"{hint} value")
             return ir.MapType(value)
         if isinstance(extra, dict) and extra:
-            self.ctx.warn(
-                f"{pointer}/additionalProperties",
-                "properties beyond the declared ones are not kept on the model",
-            )
+            self.ctx.warn(where, "properties beyond the declared ones are not kept on the model")
         return self.model(schema, pointer, hint)
 
     def model(
@@ -231,7 +242,7 @@ class SchemaBuilder:
             required=required,
             nullable=nullable(schema),
             read_only=flag(schema, "readOnly"),
-            description=text_of(schema, "description"),
+            description=described(schema),
             default=default if isinstance(default, str | int | float | bool) else None,
             example="" if example is None else json.dumps(example, ensure_ascii=False),
         )
@@ -361,3 +372,36 @@ class SchemaBuilder:
         schemas = self.ctx.doc.get("components", {}).get("schemas", {})
         for key, schema in schemas.items():
             self.named_type(schema, f"/components/schemas/{escape(key)}")
+
+
+def plain_enum(values: list[Any]) -> ir.TypeRef:
+    """Enum values no enum class can hold (booleans, numbers, a mix of kinds): one value is
+    a ``Literal``, several are their plain types (the values stay in the docs)."""
+    if len(values) == 1 and isinstance(values[0], str | int | float | bool):
+        return ir.LiteralType(values[0])
+    kinds: list[ir.Primitive] = []
+    for value in values:
+        kind = _kind_of(value)
+        if kind is ir.Primitive.INT and ir.Primitive.FLOAT in kinds:
+            continue
+        if kind is ir.Primitive.FLOAT and ir.Primitive.INT in kinds:
+            kinds.remove(ir.Primitive.INT)
+        if kind not in kinds:
+            kinds.append(kind)
+    if not kinds or ir.Primitive.ANY in kinds:
+        return _ANY
+    if len(kinds) == 1:
+        return ir.PrimitiveType(kinds[0])
+    return ir.ScalarUnion(tuple(ir.PrimitiveType(k) for k in kinds))
+
+
+def _kind_of(value: Any) -> ir.Primitive:
+    if isinstance(value, bool):
+        return ir.Primitive.BOOL
+    if isinstance(value, int):
+        return ir.Primitive.INT
+    if isinstance(value, float):
+        return ir.Primitive.FLOAT
+    if isinstance(value, str):
+        return ir.Primitive.STR
+    return ir.Primitive.ANY

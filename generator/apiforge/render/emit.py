@@ -192,10 +192,12 @@ def check_calls(p: ir.Parameter) -> list[str]:
     c = p.constraints
     calls = []
     if c.minimum is not None or c.maximum is not None:
-        calls.append(
+        check = (
             f"_runtime.check_range({literal(p.name)}, {p.name}, "
             f"{literal(c.minimum)}, {literal(c.maximum)})"
         )
+        # An optional number left out is None: nothing to check, nothing is sent.
+        calls += [check] if always_sent(p) else [f"if {p.name} is not None:", f"    {check}"]
     # A required array is sent as name=a,b: with no items there is nothing to send.
     min_items = (
         max(c.min_items or 0, 1) if p.required and isinstance(p.type, ir.ArrayType) else c.min_items
@@ -214,6 +216,10 @@ def send_statements(p: ir.Parameter) -> list[str]:
     The builder's locals start with an underscore, which no parameter name does.
     """
     t = p.type
+    if p.json:  # the whole value as JSON text, whatever its type
+        body = [_add(p, f"msgspec.json.encode(_runtime.to_wire({p.name})).decode()")]
+        guard = "" if always_sent(p) else f"if {p.name} is not None:"
+        return [guard, *("    " + line for line in body)] if guard else body
     match t:
         case ir.ArrayType():
             body = _send_array(p, t)
@@ -260,6 +266,9 @@ def _add(p: ir.Parameter, expr: str) -> str:
             return f"_headers[{literal(p.wire_name)}] = {expr}"
         case ir.ParamLocation.QUERY:
             return f"_query.append(({literal(p.wire_name)}, {expr}))"
+        case ir.ParamLocation.COOKIE:
+            # Percent-encoded, as OpenAPI's form style asks: a valid cookie-octet (RFC 6265).
+            return f"_cookies.append(({literal(p.wire_name)}, _runtime.path_segment({expr})))"
         case ir.ParamLocation.PATH:
             # Path parameters are part of the URL (path_expression), never sent separately.
             raise ValueError(f"path parameter {p.wire_name!r} is not a query or header value")

@@ -282,6 +282,8 @@ def operations(api: ir.Api, meta: Meta, package: str) -> str:
             needed |= imports.for_type(op.error.type)
         if methods.uses_cast(op):
             needed.add(Import("typing", "cast"))
+        if any(p.json for p in op.parameters):
+            needed.add(Import("msgspec"))
     lines = imports.render(needed)
     return _render(
         "_operations.py.jinja",
