@@ -172,7 +172,9 @@ def _operation_id(
             n += 1
         renamed = f"{op_id}_{n}"
         first = ids.given[op_id]
-        message = f"duplicate operationId {op_id!r} (first: {first}); this one becomes {renamed!r}"
+        message = (
+            f"duplicate operationId {op_id!r}, first used by {first}; this one becomes {renamed!r}"
+        )
         ctx.warn(f"{pointer}/operationId", message)
         op_id = renamed
     ids.given[op_id] = f"{method.upper()} {path}"

@@ -194,7 +194,20 @@ def _deepest(error: ValidationError) -> tuple[list[Any], str]:
         if match is None:
             break
         error = match
-    return list(error.absolute_path), str(error.message)
+    return _unexpected_key(error, list(error.absolute_path)), str(error.message)
+
+
+_UNEXPECTED = re.compile(
+    r"^'([^']*)' does not match any of the regexes|\('([^']*)' was unexpected\)"
+)
+
+
+def _unexpected_key(error: ValidationError, path: list[Any]) -> list[Any]:
+    """A key the schema does not allow is the offending value, not the object holding it."""
+    found = _UNEXPECTED.search(str(error.message))
+    key = (found[1] if found[1] is not None else found[2]) if found else None
+    instance = error.instance if error.validator == "additionalProperties" else None
+    return [*path, key] if isinstance(instance, dict) and key in instance else path
 
 
 def _as_validated(document: dict[str, Any]) -> dict[str, Any]:
