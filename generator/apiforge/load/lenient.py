@@ -204,6 +204,7 @@ class _Finder:
         self.hoisted: list[tuple[str, str]] = []  # 2.0 alternatives shown as definitions
 
     def warn(self, pointer: str, message: str) -> None:
+        """A warning at ``pointer``, in the file as written."""
         where = self.spec.locate(pointer)
         self.warnings.append(Diagnostic(Severity.WARNING, where, message))
 
@@ -269,6 +270,7 @@ class _Finder:
             )
 
     def reading(self) -> Reading:
+        """The document shown to the validator and the one built, with the warnings."""
         document = self.spec.document
         shown, moved = _edited(document, self.hidden, self.hoisted)
         kept, _ = _edited(document, self.dropped, [])
@@ -284,6 +286,7 @@ def read(spec: LoadedSpec) -> Reading:
 
 
 def _at(document: Any, pointer: str) -> Any:
+    """The value at ``pointer``, which is known to be there."""
     node = document
     for token in pointer.split("/")[1:]:
         token = token.replace("~1", "/").replace("~0", "~")

@@ -1,9 +1,10 @@
 """Stage 1b: check references and validate the document with openapi-spec-validator.
 
-Validator complaints are translated to the file's lines and columns. Swagger 2.0 allows
-``type: file`` as a response schema, but the validator's schema rejects it; such schemas
-are shown to the validator as binary strings, which is what they mean, and nothing else
-is relaxed.
+Validator complaints are translated to the file's lines and columns, those of its keyword
+checks through ``located`` (which says what part of the document each was about). Swagger
+2.0 allows ``type: file`` as a response schema, but the validator's schema rejects it; such
+schemas are shown to the validator as binary strings, which is what they mean. Beyond that,
+only the mistakes ``lenient`` reads with a warning are kept from the validator.
 """
 
 from __future__ import annotations
@@ -256,10 +257,9 @@ def _moved(pointer: str, moved: dict[str, str]) -> str:
     return pointer
 
 
-def _complaints(shown: dict[str, Any], validator_cls: Any) -> list[tuple[str, str, bool]]:
+def _complaints(shown: dict[str, Any], validator_cls: Any) -> Iterator[tuple[str, str, bool]]:
     """The validator's complaints as (pointer, message, whether a keyword check made it);
     those the build reads leniently (duplicate operationIds) are left out."""
-    found = []
     for error in located.complaints(shown, validator_cls):
         if located.renamed_by_build(error):
             continue
@@ -269,8 +269,7 @@ def _complaints(shown: dict[str, Any], validator_cls: Any) -> list[tuple[str, st
             pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
         else:
             pointer = _through_refs(shown, [*where, *path])
-        found.append((pointer, message, where is not None))
-    return found
+        yield pointer, message, where is not None
 
 
 def _near(a: str, b: str) -> bool:
@@ -310,10 +309,11 @@ def check(spec: LoadedSpec) -> tuple[LoadedSpec, list[Diagnostic]]:
     if problems:
         return spec, problems
     reading = lenient.read(spec)
+    found: list[tuple[str, str, bool]] = []
     try:
-        found = _complaints(_as_validated(reading.shown), validator_cls)
+        found.extend(_complaints(_as_validated(reading.shown), validator_cls))
     except Exception as exc:  # the validator's own crash must not become our traceback
-        found = [("", f"the spec could not be validated: {type(exc).__name__}: {exc}", False)]
+        found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}", False))
     errors = [spec.error(_moved(p, reading.moved), m) for p, m in _once(found)]
     return dataclasses.replace(spec, document=reading.kept), reading.warnings + errors
 
