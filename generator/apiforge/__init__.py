@@ -58,20 +58,11 @@ def render_files(config: Config, spec: LoadedSpec | None = None) -> Rendered:
 
 
 def _render_files(config: Config, spec: LoadedSpec | None) -> Rendered:
-    import dataclasses
-
     from . import build, load, render
-    from .load import swagger2, validate
     from .output import format, manifest
 
     path = _spec_path(config)
-    spec = spec or load.read(path, display=str(path))
-    problems = validate.validate(spec)
-    if problems:
-        raise GenerationError(problems)
-    if "swagger" in spec.document:
-        document, origins = swagger2.upgrade(spec.document)
-        spec = dataclasses.replace(spec, document=document, origins=origins)
+    spec, read_leniently = load.ready(spec or load.read(path, display=str(path)))
     api, warnings = build.build(spec)
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     formatted = format.format_package(
@@ -86,7 +77,7 @@ def _render_files(config: Config, spec: LoadedSpec | None) -> Rendered:
         spec=path.name,
         spec_sha=spec.sha256,
     )
-    return Rendered(files, warnings, api.client_name)
+    return Rendered(files, read_leniently + warnings, api.client_name)
 
 
 def _package_of(spec: LoadedSpec) -> str:
@@ -203,7 +194,10 @@ def generate(config: Config) -> Report:
         if key and not report.stale and not warnings:
             cache.record_run(target, key, files[manifest.NAME])
     except GenerationError as exc:
-        report.diagnostics.extend(exc.diagnostics)
+        found = exc.diagnostics
+        if config.strict:
+            found = [d._replace(severity=Severity.ERROR) for d in found]
+        report.diagnostics.extend(found)
     except OSError as exc:
         where = Location(exc.filename or str(config.target))
         message = f"cannot write output: {exc.strerror or exc}"

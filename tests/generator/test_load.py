@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -531,3 +532,111 @@ def test_names_in_named_maps_are_not_keywords(tmp_path: Path) -> None:
         "        $ref: {type: string}\n        x-odd: {type: integer}\n"
     )
     assert problems(tmp_path, spec_text) == []
+
+
+# -- where the validator's keyword checks complain, deep in the file ------------------------------
+
+
+def _deep_document(version: str, mistake: dict[str, Any]) -> dict[str, Any]:
+    """A document in ``version`` whose response refers to ``Deep``, written after forty
+    other schemas, with ``mistake`` as the schema of its property ``bad``."""
+    swagger = version == "2.0"
+    ref = "#/definitions/Deep" if swagger else "#/components/schemas/Deep"
+    ok: dict[str, Any] = {"description": "OK"}
+    if swagger:
+        ok["schema"] = {"$ref": ref}
+    else:
+        ok["content"] = {"application/json": {"schema": {"$ref": ref}}}
+    schemas: dict[str, Any] = {
+        f"Filler{i}": {"type": "object", "properties": {"id": {"type": "string"}}}
+        for i in range(40)
+    }
+    schemas["Deep"] = {"type": "object", "properties": {"bad": mistake}}
+    document: dict[str, Any] = {"swagger" if swagger else "openapi": version}
+    document["info"] = {"title": "Deep", "version": "1"}
+    document["paths"] = {"/a": {"get": {"operationId": "getA", "responses": {"200": ok}}}}
+    if swagger:
+        document["definitions"] = schemas
+    else:
+        document["components"] = {"schemas": schemas}
+    return document
+
+
+def _written(
+    tmp_path: Path, document: dict[str, Any], form: str, key: str
+) -> tuple[Path, int, int]:
+    """``document`` written as YAML or JSON, and the line and column of the value of the
+    last ``key`` in it."""
+    if form == "json":
+        text = json.dumps(document, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+    lines = text.splitlines()
+    spelled = f'"{key}": ' if form == "json" else f"{key}: "
+    number = max(i for i, line in enumerate(lines) if line.strip().startswith(spelled))
+    column = lines[number].index(spelled) + len(spelled) + 1
+    return write(tmp_path, text, f"spec.{form}"), number + 1, column
+
+
+VERSIONS = ["2.0", "3.0.3", "3.1.0"]
+SCHEMAS_AT = {"2.0": "/definitions", "3.0.3": "/components/schemas", "3.1.0": "/components/schemas"}
+
+
+@pytest.mark.parametrize("form", ["yaml", "json"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_keyword_check_complaint_is_located_where_the_value_is(
+    tmp_path: Path, version: str, form: str
+) -> None:
+    # The validator checks each schema against its dialect, through the response's $ref,
+    # and said where relative to the schema: "spec:1:1: ... (at #/properties/bad/pattern)".
+    mistake = {"type": "string", "pattern": "(unclosed"}
+    path, line, column = _written(tmp_path, _deep_document(version, mistake), form, "pattern")
+    assert line > 100
+    (problem,) = validate.validate(load.read(path, display="spec"))
+    assert problem.severity is Severity.ERROR
+    assert problem.message == "'(unclosed' is not a 'regex'"
+    pointer = f"{SCHEMAS_AT[version]}/Deep/properties/bad/pattern"
+    assert problem.location == Location("spec", line, column, pointer)
+
+
+@pytest.mark.parametrize("form", ["yaml", "json"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_default_that_breaks_its_schema_is_a_warning_where_it_is(
+    tmp_path: Path, version: str, form: str
+) -> None:
+    # Was "spec:1:1: error: None is not of type 'object'", without a pointer (3.0, 3.1).
+    mistake = {"type": "object", "properties": {"n": {"type": "integer"}}, "default": None}
+    path, line, column = _written(tmp_path, _deep_document(version, mistake), form, "default")
+    assert line > 100
+    (problem,) = validate.validate(load.read(path, display="spec"))
+    assert problem.severity is Severity.WARNING
+    assert problem.message.startswith("default does not match its schema (None ")
+    pointer = f"{SCHEMAS_AT[version]}/Deep/properties/bad/default"
+    assert problem.location == Location("spec", line, column, pointer)
+
+
+def test_a_complaint_reached_through_refs_is_where_the_value_is_written(tmp_path: Path) -> None:
+    # The 3.1 keyword check walks /paths/.../schema → A → B; the mistake is written in B.
+    document = _deep_document("3.1.0", {"$ref": "#/components/schemas/B"})
+    document["components"]["schemas"]["B"] = {"type": "object", "properties": {"c": {"type": 1}}}
+    path, line, column = _written(tmp_path, document, "yaml", "type")
+    (problem,) = validate.validate(load.read(path, display="spec"))
+    pointer = "/components/schemas/B/properties/c/type"
+    assert problem.location == Location("spec", line, column, pointer)
+    assert problem.message.startswith("1 is not one of [")
+
+
+def test_a_key_the_schema_does_not_allow_is_located_at_the_key(tmp_path: Path) -> None:
+    document = _deep_document("2.0", {"type": "string", "const": "x"})
+    path, line, column = _written(tmp_path, document, "yaml", "const")
+    (problem,) = validate.validate(load.read(path, display="spec"))
+    assert problem.message == "'const' does not match any of the regexes: '^x-'"
+    pointer = "/definitions/Deep/properties/bad/const"
+    assert problem.location == Location("spec", line, column, pointer)
+
+
+def test_an_unresolved_path_parameter_is_located_at_its_operation(tmp_path: Path) -> None:
+    text = VALID.replace("/items:", "/items/{id}:")
+    (problem,) = problems(tmp_path, text)
+    assert "Path parameter 'id'" in problem.message
+    assert (problem.location.line, problem.location.pointer) == (8, "/paths/~1items~1{id}/get")

@@ -8,12 +8,10 @@ an operation: its lowest 2xx status, and bytes, text, JSON or nothing as it decl
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any, assert_never
 
 from apiforge import build, ir, load
-from apiforge.load import swagger2, validate
 
 from .http_server import Reply
 
@@ -23,12 +21,8 @@ MAX_DEPTH = 8  # a required field that recurses deeper than this has no finite s
 
 def api_of(spec: Path) -> ir.Api:
     """The IR of ``spec``, as ``render_files`` builds it (Swagger 2.0 upgraded first)."""
-    loaded = load.read(spec, display=spec.name)
-    problems = validate.validate(loaded)
-    assert not problems, [p.format() for p in problems]
-    if "swagger" in loaded.document:
-        document, origins = swagger2.upgrade(loaded.document)
-        loaded = dataclasses.replace(loaded, document=document, origins=origins)
+    loaded, warnings = load.ready(load.read(spec, display=spec.name))
+    assert not warnings, [w.format() for w in warnings]
     api, _ = build.build(loaded)
     return api
 

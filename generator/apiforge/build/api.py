@@ -141,11 +141,53 @@ def _responses(
     return tuple(found)
 
 
+class _OperationIds:
+    """The operationIds given so far, by the operation they name (``GET /a``), and every one
+    the document declares, which a renamed duplicate must not take."""
+
+    def __init__(self, paths: dict[str, Any]) -> None:
+        self.given: dict[str, str] = {}
+        self.declared = {
+            str(op["operationId"])
+            for item in paths.values()
+            for method, op in item.items()
+            if method in _HTTP_METHODS and isinstance(op, dict) and op.get("operationId")
+        }
+
+
+def _operation_id(
+    ctx: BuildContext, op: Any, where: tuple[str, str], pointer: str, ids: _OperationIds
+) -> str:
+    """The operation's id: as declared; named from its method and path when it has none;
+    with a ``_2`` suffix (``_3``...) when an earlier operation has it."""
+    method, path = where
+    op_id = str(op.get("operationId") or "")
+    if not op_id:
+        op_id = f"{method} {path}"
+        message = f"operation has no operationId; named {names.snake(op_id)!r} from its path"
+        ctx.warn(pointer, message)
+        return op_id
+    if op_id in ids.given:
+        n = 2
+        while f"{op_id}_{n}" in ids.declared or f"{op_id}_{n}" in ids.given:
+            n += 1
+        renamed = f"{op_id}_{n}"
+        first = ids.given[op_id]
+        message = (
+            f"duplicate operationId {op_id!r}, first used by {first}; this one becomes {renamed!r}"
+        )
+        ctx.warn(f"{pointer}/operationId", message)
+        op_id = renamed
+    ids.given[op_id] = f"{method.upper()} {path}"
+    return op_id
+
+
 def _operations(
     ctx: BuildContext, schemas: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]
 ) -> tuple[ir.Operation, ...]:
     """Every operation in document order, with unique method names."""
     global_security = ctx.doc.get("security", [])
+    ids = _OperationIds(ctx.doc.get("paths", {}))
     found: list[ir.Operation] = []
     raws: list[Any] = []
     for path, item in ctx.doc.get("paths", {}).items():
@@ -154,13 +196,7 @@ def _operations(
                 continue
             op = item[method]
             pointer = f"/paths/{escape(path)}/{method}"
-            op_id = op.get("operationId")
-            if not op_id:
-                op_id = f"{method} {path}"
-                ctx.warn(
-                    pointer,
-                    f"operation has no operationId; named {names.snake(op_id)!r} from its path",
-                )
+            op_id = _operation_id(ctx, op, (method, path), pointer, ids)
             requirements = op.get("security", global_security)
             schemes = sorted({key for req in requirements for key in req if key in auth})
             raws.append(op)

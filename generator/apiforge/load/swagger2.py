@@ -303,7 +303,9 @@ def _named(value: Any) -> Any:
 
 
 def _schema(value: Any) -> Any:
-    """2.0 schema keywords in 3.x spelling, recursively."""
+    """2.0 schema keywords in 3.x spelling, recursively. OpenAPI 3 keywords a 2.0 document
+    uses all the same (``oneOf``, ``anyOf``, ``nullable``, type lists; ``lenient`` warns of
+    them) are already in that spelling, and are carried as written."""
     if isinstance(value, list):
         return [_schema(v) for v in value]
     if not isinstance(value, dict):

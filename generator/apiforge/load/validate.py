@@ -1,14 +1,16 @@
 """Stage 1b: check references and validate the document with openapi-spec-validator.
 
-Validator complaints are translated to the file's lines and columns. Swagger 2.0 allows
-``type: file`` as a response schema, but the validator's schema rejects it; such schemas
-are shown to the validator as binary strings, which is what they mean, and nothing else
-is relaxed.
+Validator complaints are translated to the file's lines and columns, those of its keyword
+checks through ``located`` (which says what part of the document each was about). Swagger
+2.0 allows ``type: file`` as a response schema, but the validator's schema rejects it; such
+schemas are shown to the validator as binary strings, which is what they mean. Beyond that,
+only the mistakes ``lenient`` reads with a warning are kept from the validator.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +18,8 @@ from typing import Any
 from jsonschema.exceptions import ValidationError, best_match
 
 from ..diagnostics import Diagnostic
-from .document import LoadedSpec, escape, resolve_pointer
+from . import lenient, located
+from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
 
 # Values that are data or vendor extensions: a "$ref" inside them is not a reference the
 # generator follows (Azure's x-ms-examples point at example files beside the spec).
@@ -192,7 +195,20 @@ def _deepest(error: ValidationError) -> tuple[list[Any], str]:
         if match is None:
             break
         error = match
-    return list(error.absolute_path), str(error.message)
+    return _unexpected_key(error, list(error.absolute_path)), str(error.message)
+
+
+_UNEXPECTED = re.compile(
+    r"^'([^']*)' does not match any of the regexes|\('([^']*)' was unexpected\)"
+)
+
+
+def _unexpected_key(error: ValidationError, path: list[Any]) -> list[Any]:
+    """A key the schema does not allow is the offending value, not the object holding it."""
+    found = _UNEXPECTED.search(str(error.message))
+    key = (found[1] if found[1] is not None else found[2]) if found else None
+    instance = error.instance if error.validator == "additionalProperties" else None
+    return [*path, key] if isinstance(instance, dict) and key in instance else path
 
 
 def _as_validated(document: dict[str, Any]) -> dict[str, Any]:
@@ -211,32 +227,97 @@ def _as_validated(document: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def validate(spec: LoadedSpec) -> list[Diagnostic]:
-    """Check the document against the OpenAPI schema; return located diagnostics."""
+def _through_refs(document: Any, parts: list[Any]) -> str:
+    """The pointer of the value that ``parts``, a path the validator walked through
+    ``$ref``s, reaches: where that value is written."""
+    node, pointer = document, ""
+    for part in parts:
+        token = str(part)
+        while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            try:
+                node, pointer = resolve_pointer(document, ref), ref_pointer(ref)
+            except KeyError:
+                break
+        pointer += f"/{escape(token)}"
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return pointer
+
+
+def _moved(pointer: str, moved: dict[str, str]) -> str:
+    """The file's pointer for a pointer of the document shown to the validator."""
+    for shown, original in moved.items():
+        if pointer == shown or pointer.startswith(shown + "/"):
+            return original + pointer[len(shown) :]
+    return pointer
+
+
+def _complaints(shown: dict[str, Any], validator_cls: Any) -> Iterator[tuple[str, str, bool]]:
+    """The validator's complaints as (pointer, message, whether a keyword check made it);
+    those the build reads leniently (duplicate operationIds) are left out."""
+    for error in located.complaints(shown, validator_cls):
+        if located.renamed_by_build(error):
+            continue
+        path, message = _deepest(error)
+        where = located.where(error)
+        if where is None:
+            pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
+        else:
+            pointer = _through_refs(shown, [*where, *path])
+        yield pointer, message, where is not None
+
+
+def _near(a: str, b: str) -> bool:
+    """Whether one pointer is the other or inside it."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _once(found: list[tuple[str, str, bool]]) -> list[tuple[str, str]]:
+    """Each mistake once: a keyword check's complaint at (or around) the value a structural
+    complaint already names is the same mistake again."""
+    kept: list[tuple[str, str]] = []
+    for pointer, message, keyword in found:
+        if (pointer, message) in kept:
+            continue
+        if keyword and any(_near(pointer, other) for other, _ in kept):
+            continue
+        kept.append((pointer, message))
+    return kept
+
+
+def check(spec: LoadedSpec) -> tuple[LoadedSpec, list[Diagnostic]]:
+    """Validate ``spec``: its located errors and warnings, and the spec as it is to be
+    built, with the mistakes read leniently (``lenient``) set right."""
     if "openapi" not in spec.document and "swagger" not in spec.document:
         hint = "apiforge reads Swagger 2.0 and OpenAPI 3.0 and 3.1 documents"
-        return [spec.error("", "not an OpenAPI document: no 'openapi' or 'swagger' field", hint)]
+        return spec, [
+            spec.error("", "not an OpenAPI document: no 'openapi' or 'swagger' field", hint)
+        ]
     validator_cls = _validator_for(spec)
     if validator_cls is None:
         key = "swagger" if "swagger" in spec.document else "openapi"
         version = spec.document.get(key)
         hint = "supported: swagger 2.0, openapi 3.0.x and 3.1.x"
         kind = "Swagger" if key == "swagger" else "OpenAPI"
-        return [spec.error(f"/{key}", f"unsupported {kind} version {version!r}", hint)]
+        return spec, [spec.error(f"/{key}", f"unsupported {kind} version {version!r}", hint)]
     problems = check_refs(spec) + check_path_templates(spec)
     if problems:
-        return problems
-    found: list[tuple[str, str]] = []
+        return spec, problems
+    reading = lenient.read(spec)
+    found: list[tuple[str, str, bool]] = []
     try:
-        for error in validator_cls(_as_validated(spec.document)).iter_errors():
-            path, message = _deepest(error)
-            pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
-            found.append((pointer, message))
+        found.extend(_complaints(_as_validated(reading.shown), validator_cls))
     except Exception as exc:  # the validator's own crash must not become our traceback
-        found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}"))
-    # Nested schema checks report paths relative to the schema; keep them only when nothing
-    # better located was found, so one mistake is not reported twice.
-    located = [(p, m) for p, m in found if p in spec.positions]
-    chosen = located or found
-    unique = dict.fromkeys(chosen)
-    return [spec.error(pointer, message) for pointer, message in unique]
+        found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}", False))
+    errors = [spec.error(_moved(p, reading.moved), m) for p, m in _once(found)]
+    return dataclasses.replace(spec, document=reading.kept), reading.warnings + errors
+
+
+def validate(spec: LoadedSpec) -> list[Diagnostic]:
+    """Check the document against the OpenAPI schema; its located errors and warnings."""
+    return check(spec)[1]

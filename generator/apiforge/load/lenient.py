@@ -1,0 +1,316 @@
+"""Mistakes with one obvious reading, read that way with a located warning.
+
+Real specs carry mistakes that made openapi-spec-validator refuse them although what they
+mean is clear. Each class below is read one way, said in a warning at the value's place
+(``--strict`` makes them errors), and hidden from the validator, which judges the rest:
+
+- a ``default`` or ``example`` that breaks its own schema is dropped;
+- a ``pattern`` in ECMA-262 syntax Python's ``re`` cannot compile (``\\p{L}``) is kept in
+  the spec and never checked (the client checks no pattern);
+- a Swagger 2.0 schema written with OpenAPI 3 keywords (``oneOf``, ``anyOf``, ``nullable``,
+  a list of types) is read as OpenAPI 3 reads it.
+
+Duplicate operationIds are the fourth class; the build renames them (``build/api.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from jsonschema.exceptions import best_match
+
+from ..diagnostics import Diagnostic, Severity
+from . import ecma
+from .document import LoadedSpec, escape
+
+# Values that are data, never schemas or keywords.
+_DATA = frozenset({"example", "examples", "default", "enum", "const"})
+# Outside schemas: maps whose keys are names the spec chose, not keywords.
+_NAMED = frozenset(
+    {
+        "paths",
+        "webhooks",
+        "responses",
+        "parameters",
+        "requestBodies",
+        "headers",
+        "content",
+        "securitySchemes",
+        "securityDefinitions",
+        "variables",
+        "callbacks",
+        "links",
+        "encoding",
+        "mapping",
+    }
+)
+# Inside a schema: where its subschemas are.
+_ONE = frozenset(
+    {
+        "items",
+        "additionalProperties",
+        "not",
+        "contains",
+        "if",
+        "then",
+        "else",
+        "propertyNames",
+        "additionalItems",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
+_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
+_SIMPLE_IN = ("query", "header", "path", "formData")  # Swagger 2.0 parameters without a schema
+
+
+class Node(NamedTuple):
+    """A schema found in the document; ``simple``: a Swagger 2.0 parameter, header or their
+    ``items``, which carry schema keywords without being Schema Objects."""
+
+    pointer: str
+    value: dict[str, Any]
+    simple: bool
+
+
+def schema_nodes(document: dict[str, Any]) -> Iterator[Node]:
+    """Every schema of the document, in document order, where it is written ($refs are
+    not followed, so each is found once)."""
+    yield from _outside(document, "", "swagger" in document, named=False)
+
+
+def _outside(value: Any, pointer: str, swagger: bool, named: bool) -> Iterator[Node]:
+    """Schemas under a value that is not itself a schema."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _outside(item, f"{pointer}/{index}", swagger, named=False)
+        return
+    if not isinstance(value, dict):
+        return
+    if swagger and not named and value.get("in") in _SIMPLE_IN and "type" in value:
+        yield from _schema(value, pointer, simple=True)
+        return
+    for key, item in value.items():
+        child = f"{pointer}/{escape(str(key))}"
+        if named:
+            yield from _outside(item, child, swagger, named=False)
+        elif key in _DATA or str(key).startswith("x-"):
+            continue
+        elif key == "schema":
+            yield from _schema(item, child, simple=False)
+        elif (key, pointer) in (("definitions", ""), ("schemas", "/components")):
+            for name, schema in item.items() if isinstance(item, dict) else ():
+                yield from _schema(schema, f"{child}/{escape(str(name))}", simple=False)
+        elif key == "headers" and swagger and isinstance(item, dict):
+            for name, header in item.items():
+                yield from _schema(header, f"{child}/{escape(str(name))}", simple=True)
+        else:
+            yield from _outside(item, child, swagger, named=key in _NAMED)
+
+
+def _schema(value: Any, pointer: str, simple: bool) -> Iterator[Node]:
+    """A schema and its subschemas."""
+    if not isinstance(value, dict):
+        return
+    yield Node(pointer, value, simple)
+    for key, item in value.items():
+        child = f"{pointer}/{escape(str(key))}"
+        if key in _ONE and isinstance(item, list):  # draft 4's tuple form of items
+            for index, part in enumerate(item):
+                yield from _schema(part, f"{child}/{index}", simple)
+        elif key in _ONE or (key in _MAPS and not isinstance(item, dict)):
+            yield from _schema(item, child, simple)
+        elif key in _LISTS and isinstance(item, list):
+            for index, part in enumerate(item):
+                yield from _schema(part, f"{child}/{index}", simple)
+        elif key in _MAPS:
+            for name, part in item.items():
+                yield from _schema(part, f"{child}/{escape(str(name))}", simple)
+
+
+class Reading(NamedTuple):
+    """The document read leniently: what the validator is shown, what is built, and why."""
+
+    shown: dict[str, Any]  # for openapi-spec-validator: every relaxed mistake taken out
+    kept: dict[str, Any]  # for the build: the defaults and examples that break their schema dropped
+    moved: dict[str, str]  # pointers of ``shown`` that stand elsewhere in the file
+    warnings: list[Diagnostic]
+
+
+class _Values:
+    """Checks a value against a schema as openapi-spec-validator checks defaults."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        from openapi_schema_validator import (  # the validator's own; paid for only when used
+            OAS30Validator,
+            OAS31Validator,
+            oas30_format_checker,
+            oas31_format_checker,
+        )
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT4, DRAFT202012
+
+        self.swagger = "swagger" in document
+        if str(document.get("openapi", "")).startswith("3.1."):
+            self.cls: Any = OAS31Validator
+            self.formats: Any = oas31_format_checker
+            root = DRAFT202012.create_resource(document)
+        else:
+            self.cls, self.formats = OAS30Validator, oas30_format_checker
+            contents = _nullable_spelled(document) if self.swagger else document
+            root = DRAFT4.create_resource(contents)
+        # Every value is checked from the document's root, where its "#/..." $refs start.
+        self.resolver = Registry().with_resource("", root).resolver()
+
+    def mismatch(self, schema: dict[str, Any], value: Any) -> str:
+        """Why ``value`` does not match ``schema``, or '' (also when that cannot be told)."""
+        if self.swagger and schema.get("x-nullable") is True:
+            schema = {**schema, "nullable": True}
+        if value is None and schema.get("nullable") is True:
+            return ""
+        try:
+            validator = self.cls(schema, _resolver=self.resolver, format_checker=self.formats)
+            error = best_match(validator.iter_errors(value))
+        except Exception:  # a schema too broken to check against: the validator judges it
+            return ""
+        return "" if error is None else str(error.message)
+
+
+def _nullable_spelled(value: Any) -> Any:
+    """A copy with Swagger 2.0's ``x-nullable: true`` also spelled ``nullable: true``."""
+    if isinstance(value, list):
+        return [_nullable_spelled(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _nullable_spelled(v) for k, v in value.items()}
+    if out.get("x-nullable") is True:
+        out["nullable"] = True
+    return out
+
+
+class _Finder:
+    """Finds the relaxed mistakes of one document and the edits that read them."""
+
+    def __init__(self, spec: LoadedSpec) -> None:
+        self.spec = spec
+        self.swagger = "swagger" in spec.document
+        self.values: _Values | None = None
+        self.warnings: list[Diagnostic] = []
+        self.dropped: list[tuple[str, str]] = []  # (schema pointer, key) not built
+        self.hidden: list[tuple[str, str]] = []  # ... and not shown to the validator
+        self.hoisted: list[tuple[str, str]] = []  # 2.0 alternatives shown as definitions
+
+    def warn(self, pointer: str, message: str) -> None:
+        """A warning at ``pointer``, in the file as written."""
+        where = self.spec.locate(pointer)
+        self.warnings.append(Diagnostic(Severity.WARNING, where, message))
+
+    def check(self, node: Node) -> None:
+        """Every relaxed mistake of one schema."""
+        schema = node.value
+        for key in ("default", "example"):
+            if key in schema and not (node.simple and key == "example"):
+                self.check_value(node, key)
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            self.check_pattern(node, pattern)
+        if self.swagger and not node.simple:
+            self.check_swagger(node)
+
+    def check_pattern(self, node: Node, pattern: str) -> None:
+        """A pattern in ECMA-262 syntax Python cannot compile is not checked (nor shown to
+        the validator, which compiles it with Python); a broken one is left to it."""
+        reason = ecma.compile_error(pattern)
+        if reason and ecma.only_ecma(pattern):
+            self.hidden.append((node.pointer, "pattern"))
+            self.warn(
+                f"{node.pointer}/pattern",
+                f"pattern uses ECMA-262 syntax that Python's re cannot compile ({reason});"
+                " kept, but never checked",
+            )
+
+    def check_value(self, node: Node, key: str) -> None:
+        """A default or example that breaks its schema is dropped."""
+        if self.values is None:
+            self.values = _Values(self.spec.document)
+        reason = self.values.mismatch(node.value, node.value[key])
+        if reason:
+            self.dropped.append((node.pointer, key))
+            self.hidden.append((node.pointer, key))
+            self.warn(
+                f"{node.pointer}/{key}", f"{key} does not match its schema ({reason}); dropped"
+            )
+
+    def check_swagger(self, node: Node) -> None:
+        """OpenAPI 3 keywords in a Swagger 2.0 schema are read as OpenAPI 3 reads them."""
+        schema, at = node.value, node.pointer
+        for keyword in ("oneOf", "anyOf"):
+            if isinstance(schema.get(keyword), list):
+                self.hoisted.append((at, keyword))
+                self.warn(
+                    f"{at}/{keyword}",
+                    f"'{keyword}' is OpenAPI 3 syntax, not Swagger 2.0; read as in OpenAPI 3",
+                )
+        if isinstance(schema.get("nullable"), bool):
+            self.hidden.append((at, "nullable"))
+            self.warn(
+                f"{at}/nullable",
+                "'nullable' is OpenAPI 3 syntax, not Swagger 2.0 (which says x-nullable);"
+                " read as in OpenAPI 3",
+            )
+        kinds = schema.get("type")
+        if isinstance(kinds, list) and all(isinstance(k, str) for k in kinds):
+            self.warn(
+                f"{at}/type",
+                f"a list of types ({', '.join(kinds)}) is OpenAPI 3.1 syntax, not Swagger 2.0;"
+                " read as in OpenAPI 3.1",
+            )
+
+    def reading(self) -> Reading:
+        """The document shown to the validator and the one built, with the warnings."""
+        document = self.spec.document
+        shown, moved = _edited(document, self.hidden, self.hoisted)
+        kept, _ = _edited(document, self.dropped, [])
+        return Reading(shown, kept, moved, self.warnings)
+
+
+def read(spec: LoadedSpec) -> Reading:
+    """The relaxed mistakes of ``spec``: their warnings, and the document with them read."""
+    finder = _Finder(spec)
+    for node in schema_nodes(spec.document):
+        finder.check(node)
+    return finder.reading()
+
+
+def _at(document: Any, pointer: str) -> Any:
+    """The value at ``pointer``, which is known to be there."""
+    node = document
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def _edited(
+    document: dict[str, Any], drops: list[tuple[str, str]], hoists: list[tuple[str, str]]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A copy of ``document`` without the keys ``drops`` name, the alternatives ``hoists``
+    name moved into ``definitions``; and where each moved alternative stands in the file."""
+    if not drops and not hoists:
+        return document, {}
+    out = copy.deepcopy(document)
+    moved: dict[str, str] = {}
+    edits = [(p, k, False) for p, k in drops] + [(p, k, True) for p, k in hoists]
+    # The deepest first: an alternative is moved with its own edits already made.
+    for pointer, key, hoist in sorted(edits, key=lambda e: -e[0].count("/")):
+        value = _at(out, pointer).pop(key)
+        definitions = out.setdefault("definitions", {}) if hoist else None
+        if isinstance(definitions, dict):
+            for index, part in enumerate(value):
+                name = f"x-apiforge{pointer}/{key}/{index}"
+                definitions[name] = part
+                moved[f"/definitions/{escape(name)}"] = f"{pointer}/{key}/{index}"
+    return out, moved
