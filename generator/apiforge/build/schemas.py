@@ -2,7 +2,8 @@
 
 Part of the build stage. A ``SchemaBuilder`` builds each schema once and names every model,
 enum and union through its ``BuildContext``; unsupported constructs are reported there as
-located errors, never dropped silently. The same code reads Swagger 2.0 (after
+located errors, never dropped silently; ``untagged`` works out what tells the alternatives
+of a union without a discriminator apart. The same code reads Swagger 2.0 (after
 ``upgrade``), OpenAPI 3.0 and 3.1 schemas: where their spellings differ (``nullable`` or
 ``type: [..., "null"]``), both are understood here.
 """
@@ -48,15 +49,14 @@ class SchemaBuilder:
     def named_type(self, schema: Any, pointer: str) -> ir.TypeRef:
         """The type of a component schema, built once and cached by pointer.
 
-        A model registers itself here before its fields are built, so a schema that
-        refers to itself (a tree, a linked list) gets its own class, not ``Any``. Any
-        other schema that reaches itself (through union members, array items or map
-        values) is given a name when it does, and becomes a union of that name.
+        A model registers itself before its fields are built, so a tree gets its own class.
+        Any other schema that reaches itself (through union members, array items or map
+        values) is named when it does, and becomes a union of that name.
         """
         if pointer in self.by_pointer:
             return self.by_pointer[pointer]
         hint = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-        if pointer in self.building:
+        if pointer in self.building and isinstance(schema, dict):
             return self.reached_itself(schema, pointer, hint)
         self.building.add(pointer)
         try:
@@ -64,25 +64,23 @@ class SchemaBuilder:
         finally:
             self.building.discard(pointer)
         early = self.recursive.get(pointer)
-        if isinstance(early, ir.UntaggedRef) and built != early:
-            # An array or map of itself: a union of that one alternative, named.
-            built = self.register(early.name, schema, (built,), pointer, "type")
+        if isinstance(early, ir.UntaggedRef) and early.name not in self.untagged:
+            # An array or map of itself: a union of that one alternative, named (of
+            # anything, for a schema that is nothing but itself).
+            only = _ANY if built == early else built
+            built = self.register(early.name, schema, (only,), pointer, "type")
         self.by_pointer[pointer] = built
         return built
 
-    def reached_itself(self, schema: Any, pointer: str, hint: str) -> ir.TypeRef:
+    def reached_itself(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
         """A reference to a named schema from inside its own members: its name, claimed
         now. An ``allOf`` model takes it when it is made; anything else is a union."""
         if pointer not in self.recursive:
             name = self.ctx.claim_class(hint)
-            is_model = isinstance(schema, dict) and not any(
-                isinstance(schema.get(k), list) for k in ("oneOf", "anyOf")
-            )
-            parts = schema.get("allOf") if is_model else None
-            if isinstance(parts, list) and (len(parts) > 1 or schema.get("properties")):
-                self.recursive[pointer] = ir.ModelRef(name)
-            else:
-                self.recursive[pointer] = ir.UntaggedRef(name)
+            union = any(isinstance(schema.get(k), list) for k in ("oneOf", "anyOf"))
+            parts = None if union else schema.get("allOf")  # what type_of looks at first
+            model = isinstance(parts, list) and (len(parts) > 1 or schema.get("properties"))
+            self.recursive[pointer] = ir.ModelRef(name) if model else ir.UntaggedRef(name)
         return self.recursive[pointer]
 
     # -- dispatch ------------------------------------------------------------------
@@ -301,13 +299,11 @@ class SchemaBuilder:
         early = self.recursive.get(pointer)
         if not isinstance(early, ir.UntaggedRef) and untagged.native(types):
             return ir.ScalarUnion(tuple(types))
-        unique: dict[object, ir.TypeRef] = {}
-        for t in types:
-            unique.setdefault(untagged.identity(t), t)
+        unique = untagged.distinct(t for t in types if t != early)  # itself adds nothing
         if len(unique) == 1 and not isinstance(early, ir.UntaggedRef):
             return types[0]
         name = early.name if isinstance(early, ir.UntaggedRef) else self.ctx.claim_class(hint)
-        return self.register(name, schema, tuple(unique.values()), pointer, keyword)
+        return self.register(name, schema, unique, pointer, keyword)
 
     def register(
         self,
@@ -318,24 +314,20 @@ class SchemaBuilder:
         keyword: str,
     ) -> ir.UntaggedRef:
         """Keep an untagged union until ``finish`` can read its alternatives' facts."""
-        description = text_of(schema, "description")
-        at = f"{pointer}/{keyword}"
+        at, description = f"{pointer}/{keyword}", text_of(schema, "description")
         self.untagged[name] = untagged.Pending(name, description, options, pointer, at, keyword)
-        ref = ir.UntaggedRef(name)
-        self.by_pointer[pointer] = ref
-        return ref
+        self.by_pointer[pointer] = ir.UntaggedRef(name)
+        return ir.UntaggedRef(name)
 
     def finish(self) -> tuple[ir.UntaggedUnion, ...]:
         """The untagged unions with their tables, once every model is complete; a
         warning for each pair of alternatives that a value fits both."""
         known = untagged.Known(self.models, self.enums, self.unions, self.untagged)
-        built = []
-        for pending in self.untagged.values():
-            union, warnings = untagged.decide(pending, known)
+        decided = [untagged.decide(pending, known) for pending in self.untagged.values()]
+        for union, warnings in decided:
             for message in warnings:
-                self.ctx.warn(pending.at, message)
-            built.append(union)
-        return tuple(built)
+                self.ctx.warn(self.untagged[union.name].at, message)
+        return tuple(union for union, _ in decided)
 
     def union(
         self,

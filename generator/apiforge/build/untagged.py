@@ -29,7 +29,7 @@ and arrays whose items may fit both are the overlaps, each reported as a warning
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
@@ -188,9 +188,12 @@ def _leaves(options: Sequence[ir.TypeRef], known: Known, seen: set[str]) -> Iter
             yield t
 
 
-def identity(t: ir.TypeRef) -> object:
-    """What makes two alternatives the same Python type (a number's format does not)."""
-    return t.kind if isinstance(t, ir.PrimitiveType) else t
+def distinct(types: Iterable[ir.TypeRef]) -> tuple[ir.TypeRef, ...]:
+    """``types`` without repeats: a number's format, say, makes no other Python type."""
+    found: dict[object, ir.TypeRef] = {}
+    for t in types:
+        found.setdefault(t.kind if isinstance(t, ir.PrimitiveType) else t, t)
+    return tuple(found.values())
 
 
 def _fields(known: Known, name: str) -> list[ir.Field]:
@@ -390,10 +393,8 @@ def _overlaps(alternatives: list[ir.Alternative], keyword: str, known: Known) ->
 
 def decide(union: Pending, known: Known) -> tuple[ir.UntaggedUnion, list[str]]:
     """The union with the table its decoder reads, and a warning per overlap."""
-    leaves: dict[object, ir.TypeRef] = {}
-    for t in _leaves(union.options, known, {union.name}):
-        leaves.setdefault(identity(t), t)
-    alternatives = [_alternative(t, known) for t in leaves.values()]
+    leaves = distinct(_leaves(union.options, known, {union.name}))
+    alternatives = [_alternative(t, known) for t in leaves]
     warnings = _overlaps(alternatives, union.keyword, known)
     table = tuple(_needed(alternatives))
     built = ir.UntaggedUnion(union.name, union.description, union.options, table, union.pointer)
