@@ -202,4 +202,12 @@ def generate(config: Config) -> Report:
         where = Location(exc.filename or str(config.target))
         message = f"cannot write output: {exc.strerror or exc}"
         report.diagnostics.append(Diagnostic(Severity.ERROR, where, message))
+    except Exception as exc:  # a bug of ours: a plain error line, the traceback kept aside
+        import traceback
+
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        hint = "please report this with the spec that caused it; `-v` shows where it happened"
+        where = Location(str(config.spec or "apiforge"))
+        report.diagnostics.append(Diagnostic(Severity.ERROR, where, message, hint))
+        report.traceback = traceback.format_exc()
     return report

@@ -142,6 +142,8 @@ class _Out:
 def _print_report(out: _Out, report: Report, cfg: config.Config, seconds: float) -> None:
     for d in report.diagnostics:
         (out.error if d.severity is Severity.ERROR else out.warning)(d.format())
+    if report.traceback:
+        out.detail(report.traceback.rstrip())
     target = report.target or cfg.output
     if report.errors:
         out.error(f"apiforge: {len(report.errors)} error(s); nothing was written")

@@ -70,6 +70,7 @@ class Report:
         self.diff = ""
         self.target: Path | None = None  # the package directory, once its name is known
         self.client = ""  # the generated client's class name
+        self.traceback = ""  # where an internal error happened, for a bug report
 
     @property
     def errors(self) -> list[Diagnostic]:

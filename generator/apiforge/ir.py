@@ -70,6 +70,13 @@ class UnionRef:
 
 
 @dataclass(frozen=True)
+class UntaggedRef:
+    """A reference to an ``UntaggedUnion`` by its alias name."""
+
+    name: ClassName
+
+
+@dataclass(frozen=True)
 class ModelRef:
     """A reference to a ``Model`` by its class name."""
 
@@ -85,7 +92,15 @@ class EnumRef:
 
 
 TypeRef = (
-    PrimitiveType | ArrayType | MapType | LiteralType | ScalarUnion | ModelRef | EnumRef | UnionRef
+    PrimitiveType
+    | ArrayType
+    | MapType
+    | LiteralType
+    | ScalarUnion
+    | ModelRef
+    | EnumRef
+    | UnionRef
+    | UntaggedRef
 )
 Scalar = str | int | float | bool
 
@@ -124,6 +139,7 @@ class Model:
     fields: tuple[Field, ...]
     pointer: str
     base: ClassName | None = None
+    closed: bool = False  # additionalProperties: false; only untagged unions look at it
 
     @property
     def read_only(self) -> tuple[str, ...]:
@@ -171,6 +187,50 @@ class Union:
     description: str
     discriminator: str
     variants: tuple[Variant, ...]
+    pointer: str
+
+
+class JsonKind(enum.Enum):
+    """The JSON kind of a value: what an untagged union looks at first."""
+
+    OBJECT = "object"
+    ARRAY = "array"
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    ANY = "any"  # a schema that allows anything: tried last, for every kind
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One alternative of an ``UntaggedUnion`` and the facts that select it.
+
+    The facts are kept only where another alternative of the same ``kind`` needs them:
+    for objects, the required properties, the ``const`` (or single-value ``enum``)
+    properties, the declared properties and whether others are refused; for scalars,
+    the only values allowed (an enum's or a ``const``).
+    """
+
+    type: TypeRef
+    kind: JsonKind
+    required: tuple[str, ...] = ()
+    consts: tuple[tuple[str, Scalar], ...] = ()
+    keys: tuple[str, ...] = ()
+    closed: bool = False
+    values: tuple[Scalar, ...] = ()
+
+
+@dataclass(frozen=True)
+class UntaggedUnion:
+    """``oneOf``/``anyOf`` (or a type list) that msgspec cannot decode by itself: a value
+    is matched to ``alternatives`` by its JSON kind and their facts (the rule is in
+    ``build/untagged.py``). ``options`` are the declared types, which type checkers see."""
+
+    name: ClassName
+    description: str
+    options: tuple[TypeRef, ...]
+    alternatives: tuple[Alternative, ...]
     pointer: str
 
 
@@ -363,6 +423,7 @@ class Api:
     operations: tuple[Operation, ...]
     unions: tuple[Union, ...] = ()
     client_params: tuple[Parameter, ...] = ()
+    untagged: tuple[UntaggedUnion, ...] = ()
 
     def client_param(self, wire_name: str) -> Parameter:
         """The constructor argument carrying client-level parameter ``wire_name``."""

@@ -504,3 +504,30 @@ def test_main_in_process_version(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"apiforge {apiforge.__version__}"
+
+
+def test_an_internal_error_is_one_line_and_its_traceback_only_with_verbose(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    spec_path: Path,
+) -> None:
+    from apiforge import build
+
+    def broken(spec: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(build, "build", broken)
+    monkeypatch.chdir(tmp_path)
+    args = ["generate", str(spec_path), "--output", "out", "--package", "pkg"]
+
+    assert apiforge_cli.main(args) == 2
+    out, err = capsys.readouterr()
+    assert f"{spec_path}: error: internal error: RuntimeError: a bug" in err
+    assert "please report this" in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "out").exists()
+
+    assert apiforge_cli.main([*args, "-v"]) == 2
+    out, _ = capsys.readouterr()
+    assert "Traceback (most recent call last)" in out and "RuntimeError: a bug" in out

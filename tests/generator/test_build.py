@@ -23,8 +23,8 @@ EXPECTED_SUFFIX = ".expected.yaml"
 CASES = sorted(p for p in FRAGMENTS.glob("*.yaml") if not p.name.endswith(EXPECTED_SUFFIX))
 
 TOP_KEYS = {
-    "client", "models", "bases", "enums", "closed_enums", "unions", "operations", "warnings",
-    "errors",
+    "client", "models", "bases", "enums", "closed_enums", "unions", "untagged", "operations",
+    "warnings", "errors",
 }  # fmt: skip
 FIELD_KEYS = {"name", "type", "required", "nullable", "read_only", "description"}
 PARAM_KEYS = {
@@ -59,6 +59,8 @@ def type_text(t: ir.TypeRef | None) -> str | None:
         return f"model {t.name}"
     if isinstance(t, ir.UnionRef):
         return f"union {t.name}"
+    if isinstance(t, ir.UntaggedRef):
+        return f"untagged {t.name}"
     return f"enum {t.name}"
 
 
@@ -241,6 +243,11 @@ def test_fragment_builds_as_expected(fragment: Path) -> None:
         assert list(unions) == list(expected["unions"])
         for name, union in unions.items():
             assert list(union["variants"]) == list(expected["unions"][name]["variants"]), name
+
+    if "untagged" in expected:
+        untagged = {u.name: [type_text(o) for o in u.options] for u in api.untagged}
+        assert untagged == expected["untagged"]
+        assert list(untagged) == list(expected["untagged"])
 
     if "enums" in expected:
         enums = {e.name: e for e in api.enums}

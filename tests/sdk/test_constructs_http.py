@@ -178,6 +178,309 @@ def test_discriminator_without_tags_uses_the_schema_names(server: ScriptedServer
     assert type(vehicle) is module.Vehicle
 
 
+# --- unions without a discriminator ---------------------------------------------------------
+
+CARD = {"cardNumber": "4111 1111", "holder": "Ada", "expires": "12/30"}
+TRANSFER = {"iban": "DE89 3704", "holder": "Ada", "reference": "invoice 7"}
+
+
+def test_untagged_union_told_apart_by_a_required_property(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(CARD), Reply.json({"iban": "DE89 3704", "holder": "Bo"}))
+    module, client = make("union-required-property", server)
+    with client:
+        card = client.get_payment_method("p1")
+        transfer = client.get_payment_method("p2")
+    assert card == module.Card(card_number="4111 1111", holder="Ada", expires="12/30")
+    assert transfer == module.BankTransfer(iban="DE89 3704", holder="Bo")
+
+
+def test_untagged_union_in_lists_and_nullable_fields(server: ScriptedServer) -> None:
+    payments = [
+        {"id": "a", "amount": 10, "method": CARD, "refundTo": TRANSFER},
+        {"id": "b", "amount": 2.5, "method": TRANSFER, "refundTo": None},
+        {"id": "c", "amount": 1, "method": TRANSFER},
+    ]
+    server.enqueue(Reply.json(payments))
+    module, client = make("union-required-property", server)
+    with client:
+        a, b, c = client.list_payments()
+    assert type(a.method) is module.Card and type(a.refund_to) is module.BankTransfer
+    assert type(b.method) is module.BankTransfer and b.refund_to is None
+    assert c.refund_to is None
+    assert c.method == module.BankTransfer(iban="DE89 3704", holder="Ada", reference="invoice 7")
+
+
+def test_untagged_union_variant_is_sent_unchanged(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(TRANSFER), Reply(204))
+    module, client = make("union-required-property", server)
+    with client:
+        got = client.get_payment_method("p1")
+        client.set_payment_method("p1", body=got)
+    assert type(got) is module.BankTransfer
+    assert json_body(server.requests[1]) == TRANSFER
+
+
+def test_untagged_union_without_what_any_variant_requires_is_a_decode_error(
+    server: ScriptedServer,
+) -> None:
+    server.enqueue(Reply.json({"holder": "Ada"}), Reply.json(["not", "an", "object"]))
+    module, client = make("union-required-property", server)
+    with client:
+        with pytest.raises(module.ResponseDecodeError, match="required property is missing"):
+            client.get_payment_method("p1")
+        with pytest.raises(module.ResponseDecodeError, match="expected object, got array"):
+            client.get_payment_method("p2")
+
+
+@pytest.mark.parametrize("case", ["union-enum-property", "union-const-property"])
+def test_untagged_union_told_apart_by_a_fixed_value(case: str, server: ScriptedServer) -> None:
+    shapes = [{"type": "square", "size": 2}, {"type": "circle", "size": 1.5}]
+    server.enqueue(Reply.json(shapes), Reply.json(shapes[1], status=201))
+    module, client = make(case, server)
+    with client:
+        square, circle = client.list_shapes()
+        added = client.add_shape(body=circle)
+    assert (type(square), square.size) == (module.Square, 2.0)
+    assert (type(circle), circle.size) == (module.Circle, 1.5)
+    assert added == circle
+    assert json_body(server.requests[1]) == {"type": "circle", "size": 1.5}
+
+
+@pytest.mark.parametrize("case", ["union-enum-property", "union-const-property"])
+def test_untagged_union_value_no_variant_fixes_is_a_decode_error(
+    case: str, server: ScriptedServer
+) -> None:
+    # The enum is open: alone, CircleType would keep "hexagon"; in the union it decides.
+    server.enqueue(Reply.json([{"type": "hexagon", "size": 1}]))
+    module, client = make(case, server)
+    with client, pytest.raises(module.ResponseDecodeError, match=r"constant differs.*\$\[0\]"):
+        client.list_shapes()
+
+
+def test_untagged_union_told_apart_by_json_kind_then_string_format(
+    server: ScriptedServer,
+) -> None:
+    window = {"start": "2024-05-01T09:00:00Z", "end": "2024-05-01T10:00:00Z"}
+    whens = ["2024-05-01T09:00:00Z", "2024-05-01", 3600, window, [window, window]]
+    server.enqueue(*(Reply.json({"text": "call", "when": w}) for w in whens))
+    module, client = make("union-json-kinds", server)
+    with client:
+        moment, day, seconds, one, several = (client.get_reminder(str(i)).when for i in range(5))
+    utc = datetime.UTC
+    assert moment == datetime.datetime(2024, 5, 1, 9, tzinfo=utc)
+    assert type(day) is datetime.date and day == datetime.date(2024, 5, 1)
+    assert type(seconds) is int and seconds == 3600
+    expected = module.Window(
+        start=datetime.datetime(2024, 5, 1, 9, tzinfo=utc),
+        end=datetime.datetime(2024, 5, 1, 10, tzinfo=utc),
+    )
+    assert one == expected and several == [expected, expected]
+
+
+def test_untagged_union_of_kinds_round_trip_and_refusals(server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply(204),
+        Reply.json({"text": "x", "when": True}),
+        Reply.json({"text": "x", "when": "next tuesday"}),
+        Reply.json({"text": "x", "when": 1.5}),
+    )
+    module, client = make("union-json-kinds", server)
+    with client:
+        client.put_reminder("r", body=module.Reminder(text="x", when=datetime.date(2024, 5, 1)))
+        with pytest.raises(module.ResponseDecodeError, match="got boolean"):
+            client.get_reminder("a")
+        with pytest.raises(module.ResponseDecodeError, match="Invalid RFC3339"):
+            client.get_reminder("b")
+        with pytest.raises(module.ResponseDecodeError, match="got number"):
+            client.get_reminder("c")
+    assert json_body(server.requests[0]) == {"text": "x", "when": "2024-05-01"}
+
+
+def test_closed_key_set_keeps_a_company_from_being_a_person(server: ScriptedServer) -> None:
+    contacts = [
+        {"name": "Ada", "email": "ada@example.com"},
+        # A company may carry more than it declares: without Person's closed key set it
+        # would be taken for the person declaring name, email and phone.
+        {"name": "Acme", "vatId": "DE1", "email": "info@acme.example", "phone": "+49 1"},
+        {"name": "Bo", "phone": "+49 2", "birthday": "1990-02-01"},
+    ]
+    server.enqueue(Reply.json(contacts))
+    module, client = make("union-closed-keys", server)
+    with client:
+        ada, acme, bo = client.list_contacts()
+    assert ada == module.Person(name="Ada", email="ada@example.com")
+    assert acme == module.Company(name="Acme", vat_id="DE1")
+    assert bo == module.Person(name="Bo", phone="+49 2", birthday=datetime.date(1990, 2, 1))
+
+
+def test_overlapping_alternatives_follow_the_documented_rule(server: ScriptedServer) -> None:
+    labels = [
+        {"name": "fits both"},  # only what both declare: the first listed
+        {"name": "p", "priority": 2},  # PriorityLabel declares more of its keys
+        {"name": "c", "color": "red"},
+        # ColorLabel declares color but cannot decode it: the next that decodes does
+        {"name": "odd", "color": 7},
+    ]
+    server.enqueue(Reply.json(labels))
+    module, client = make("union-overlapping", server)
+    with client:
+        both, priority, color, odd = client.list_labels()
+    assert both == module.ColorLabel(name="fits both")
+    assert priority == module.PriorityLabel(name="p", priority=2)
+    assert color == module.ColorLabel(name="c", color="red")
+    assert odd == module.PriorityLabel(name="odd")
+
+
+def test_overlapping_scalars_go_to_the_first_listed_that_allows_them(
+    server: ScriptedServer,
+) -> None:
+    uuid_text = "c232ab00-9414-11ec-b3c8-9f6bdeced846"
+    server.enqueue(
+        Reply.json({"ref": uuid_text, "level": "medium"}),
+        Reply.json({"ref": "r-1", "level": "high"}),
+        Reply.json({"ref": "r-2", "level": "urgent"}),
+    )
+    module, client = make("union-overlapping", server)
+    with client:
+        first = client.get_item("1")
+        second = client.get_item("2")
+        with pytest.raises(module.ResponseDecodeError, match="no alternative allows this string"):
+            client.get_item("3")
+    # A plain string listed first takes every string, a UUID's too (the warning says so).
+    assert first.ref == uuid_text and type(first.ref) is str
+    assert first.level is module.ItemLevelOption0.MEDIUM  # listed by both: the first
+    assert second.level is module.ItemLevelOption1.HIGH
+
+
+PAGE = {
+    "title": "Home",
+    "items": [
+        {"text": "Hello", "style": {"font": "serif", "size": 12}},
+        {"text": "Note", "style": {"highlight": "yellow"}},
+        {"src": "cat.png", "caption": "A cat"},
+        {"divider": True},
+        "plain text",
+        {"text": "bare"},
+    ],
+}
+
+
+def test_nested_unions_decode_each_level(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(PAGE))
+    module, client = make("union-nested", server)
+    with client:
+        page = client.get_page("home")
+    hello, note, figure, divider, text, bare = page.items
+    assert hello == module.Paragraph(text="Hello", style=module.Font(font="serif", size=12))
+    assert note.style == module.Highlight(highlight="yellow")
+    assert figure == module.Figure(src="cat.png", caption="A cat")
+    assert divider == module.Divider(divider=True)
+    assert text == "plain text"
+    assert bare == module.Paragraph(text="bare")
+
+
+def test_nested_unions_round_trip_unchanged(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(PAGE), Reply(204), Reply.json({"title": "x", "items": [{}]}))
+    module, client = make("union-nested", server)
+    with client:
+        client.put_page("home", body=client.get_page("home"))
+        with pytest.raises(module.ResponseDecodeError, match=r"\$.items\[0\]"):
+            client.get_page("broken")
+    assert json_body(server.requests[1]) == PAGE
+
+
+JSON_VALUE = {
+    "name": "config",
+    "limits": [1.5, 2, {"deep": [[], {}, "x", False]}],
+    "flags": {"on": True, "off": False},
+    "nested": [[["three levels"]]],
+}
+TREE = {
+    "name": "root",
+    "children": [
+        {"value": "leaf a"},
+        {"name": "branch", "children": [{"value": "leaf b"}, {"name": "twig"}]},
+    ],
+}
+
+
+def test_recursive_unions_decode_nested_values(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"id": "d1", "data": JSON_VALUE, "root": TREE}))
+    module, client = make("union-recursive", server)
+    with client:
+        document = client.get_document("d1")
+    assert document.data == JSON_VALUE
+    assert type(document.data["limits"][1]) is float  # a JSON number, as the spec says
+    leaf_a, branch = document.root.children
+    assert leaf_a == module.Leaf(value="leaf a")
+    assert type(branch) is module.Node and branch.name == "branch"
+    assert branch.children == [module.Leaf(value="leaf b"), module.Node(name="twig")]
+
+
+def test_recursive_unions_round_trip_unchanged(server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json({"id": "d1", "data": JSON_VALUE, "root": TREE}),
+        Reply(204),
+        Reply.json(JSON_VALUE),
+    )
+    _, client = make("union-recursive", server)
+    with client:
+        client.put_document("d1", body=client.get_document("d1"))
+        echoed = client.echo(body=JSON_VALUE)
+    assert json_body(server.requests[1]) == {"id": "d1", "data": JSON_VALUE, "root": TREE}
+    assert json_body(server.requests[2]) == JSON_VALUE
+    assert echoed == JSON_VALUE
+
+
+@pytest.mark.parametrize("value", [None, [1, None], {"a": {"b": [None]}}])
+def test_recursive_union_refuses_what_it_does_not_allow(value: Any, server: ScriptedServer) -> None:
+    server.enqueue(Reply.json(value))
+    module, client = make("union-recursive", server)
+    with client, pytest.raises(module.ResponseDecodeError, match="got null"):
+        client.echo(body="x")
+
+
+def test_recursive_unions_on_the_async_client(server: ScriptedServer) -> None:
+    server.enqueue(Reply.json({"id": "d1", "root": TREE}), Reply.json([JSON_VALUE]))
+    module = load("union-recursive")
+
+    async def main() -> list[Any]:
+        async with client_class(module, is_async=True)(server.url, max_retries=0) as client:
+            return [await client.get_document("d1"), await client.echo(body=[JSON_VALUE])]
+
+    document, echoed = asyncio.run(main())
+    assert document.root.children[0] == module.Leaf(value="leaf a")
+    assert echoed == [JSON_VALUE]
+
+
+def test_maps_and_lists_of_themselves(server: ScriptedServer) -> None:
+    tree = {"src": {"main.py": {}, "lib": {"util.py": {}}}, "README.md": {}}
+    nesting = [[], [[], [[]]]]
+    server.enqueue(Reply.json(tree), Reply(204), Reply.json(nesting), Reply.json({"a": []}))
+    module, client = make("recursive-collections", server)
+    with client:
+        got = client.get_tree()
+        client.put_tree(body=got)
+        assert client.get_nesting() == nesting
+        with pytest.raises(module.ResponseDecodeError, match="expected object, got array"):
+            client.get_tree()
+    assert got == tree
+    assert json_body(server.requests[1]) == tree
+
+
+def test_all_of_child_that_its_base_refers_to_is_one_class(server: ScriptedServer) -> None:
+    category = {"name": "tools", "size": 3, "related": [{"name": "garden", "related": []}]}
+    server.enqueue(Reply.json(category))
+    module, client = make("recursive-collections", server)
+    with client:
+        got = client.get_category("c1")
+    assert got == module.Category(
+        name="tools", size=3, related=[module.Category(name="garden", related=[])]
+    )
+    assert issubclass(module.Category, module.Named)
+    assert not hasattr(module, "Category2")
+
+
 # --- allOf -------------------------------------------------------------------------------------
 
 

@@ -74,6 +74,9 @@ def sample(api: ir.Api, t: ir.TypeRef, depth: int = 0) -> Any:
             (union,) = [u for u in api.unions if u.name == t.name]
             variant = union.variants[0]
             return _model(api, variant.model, {union.discriminator: variant.tag}, depth)
+        case ir.UntaggedRef():
+            (untagged,) = [u for u in api.untagged if u.name == t.name]
+            return sample(api, untagged.options[0], depth + 1)
         case _:
             assert_never(t)
 

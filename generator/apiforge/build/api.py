@@ -274,6 +274,7 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
         options.append(names.PythonIdentifier("base_url"))
     schemes = _security(ctx, [*options, *(v.name for v in server.variables)])
     operations = _operations(ctx, schemas, schemes)
+    untagged = schemas.finish()
     used = sorted({a.scheme for op in operations for a in op.auth})
     taken = [v.name for v in server.variables] + [schemes[key].name for key in used]
     api = ir.Api(
@@ -287,6 +288,7 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
         enums=tuple(schemas.enums.values()),
         operations=operations,
         unions=tuple(schemas.unions.values()),
+        untagged=untagged,
         client_params=_client_params(operations, taken),
     )
     check_depth(ctx, api)

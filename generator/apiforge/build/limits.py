@@ -25,8 +25,8 @@ def type_depth(t: ir.TypeRef) -> int:
             return max((type_depth(o) for o in options), default=0)
         case ir.LiteralType():
             return 1
-        case ir.PrimitiveType() | ir.ModelRef() | ir.EnumRef() | ir.UnionRef():
-            return 0
+        case ir.PrimitiveType() | ir.ModelRef() | ir.EnumRef() | ir.UnionRef() | ir.UntaggedRef():
+            return 0  # a named type: its annotation is its name
         case _:
             assert_never(t)
 

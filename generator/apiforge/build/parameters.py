@@ -136,6 +136,7 @@ def _is_object(t: ir.TypeRef) -> bool:
             | ir.ScalarUnion()
             | ir.EnumRef()
             | ir.UnionRef()
+            | ir.UntaggedRef()
         ):
             return False
         case _:

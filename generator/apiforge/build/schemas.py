@@ -2,7 +2,8 @@
 
 Part of the build stage. A ``SchemaBuilder`` builds each schema once and names every model,
 enum and union through its ``BuildContext``; unsupported constructs are reported there as
-located errors, never dropped silently. The same code reads Swagger 2.0 (after
+located errors, never dropped silently; ``untagged`` works out what tells the alternatives
+of a union without a discriminator apart. The same code reads Swagger 2.0 (after
 ``upgrade``), OpenAPI 3.0 and 3.1 schemas: where their spellings differ (``nullable`` or
 ``type: [..., "null"]``), both are understood here.
 """
@@ -10,10 +11,11 @@ located errors, never dropped silently. The same code reads Swagger 2.0 (after
 from __future__ import annotations
 
 import json
-from typing import Any, assert_never
+from typing import Any
 
 from .. import ir, names
 from ..load.document import escape, resolve_pointer
+from . import untagged
 from .context import BuildContext
 from .keywords import described, flag, nullable, text_of, types_of
 
@@ -27,25 +29,6 @@ _SCALARS = {"integer": ir.Primitive.INT, "number": ir.Primitive.FLOAT, "boolean"
 _ANY = ir.PrimitiveType(ir.Primitive.ANY)
 
 
-def _decodes_to_class(t: ir.TypeRef) -> bool:
-    """Whether values of ``t`` decode into generated classes, which an untagged union of
-    JSON kinds cannot tell apart."""
-    match t:
-        case ir.ModelRef() | ir.UnionRef():
-            return True
-        case (
-            ir.PrimitiveType()
-            | ir.ArrayType()
-            | ir.MapType()
-            | ir.LiteralType()
-            | ir.ScalarUnion()
-            | ir.EnumRef()
-        ):
-            return False
-        case _:
-            assert_never(t)
-
-
 class SchemaBuilder:
     """Turns schemas into IR types, keeping every model, enum and union it makes."""
 
@@ -54,7 +37,11 @@ class SchemaBuilder:
         self.models: dict[str, ir.Model] = {}
         self.enums: dict[str, ir.Enum] = {}
         self.unions: dict[str, ir.Union] = {}
+        self.untagged: dict[str, untagged.Pending] = {}
         self.by_pointer: dict[str, ir.TypeRef] = {}
+        self.building: set[str] = set()  # named schemas whose type is being worked out
+        # Named schemas that reached themselves, and the reference they were given.
+        self.recursive: dict[str, ir.ModelRef | ir.UntaggedRef] = {}
         self.ms_enums: dict[str, ir.EnumRef] = {}  # x-ms-enum name → the enum made for it
         self.bases: dict[str, ir.UnionRef] = {}  # polymorphic base pointer → its union
 
@@ -62,13 +49,39 @@ class SchemaBuilder:
     def named_type(self, schema: Any, pointer: str) -> ir.TypeRef:
         """The type of a component schema, built once and cached by pointer.
 
-        A model registers itself here before its fields are built, so a schema that
-        refers to itself (a tree, a linked list) gets its own class, not ``Any``.
+        A model registers itself before its fields are built, so a tree gets its own class.
+        Any other schema that reaches itself (through union members, array items or map
+        values) is named when it does, and becomes a union of that name.
         """
-        if pointer not in self.by_pointer:
-            hint = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-            self.by_pointer[pointer] = self.type_of(schema, pointer, hint)
-        return self.by_pointer[pointer]
+        if pointer in self.by_pointer:
+            return self.by_pointer[pointer]
+        hint = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        if pointer in self.building and isinstance(schema, dict):
+            return self.reached_itself(schema, pointer, hint)
+        self.building.add(pointer)
+        try:
+            built = self.type_of(schema, pointer, hint)
+        finally:
+            self.building.discard(pointer)
+        early = self.recursive.get(pointer)
+        if isinstance(early, ir.UntaggedRef) and early.name not in self.untagged:
+            # An array or map of itself: a union of that one alternative, named (of
+            # anything, for a schema that is nothing but itself).
+            only = _ANY if built == early else built
+            built = self.register(early.name, schema, (only,), pointer, "type")
+        self.by_pointer[pointer] = built
+        return built
+
+    def reached_itself(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
+        """A reference to a named schema from inside its own members: its name, claimed
+        now. An ``allOf`` model takes it when it is made; anything else is a union."""
+        if pointer not in self.recursive:
+            name = self.ctx.claim_class(hint)
+            union = any(isinstance(schema.get(k), list) for k in ("oneOf", "anyOf"))
+            parts = None if union else schema.get("allOf")  # what type_of looks at first
+            model = isinstance(parts, list) and (len(parts) > 1 or schema.get("properties"))
+            self.recursive[pointer] = ir.ModelRef(name) if model else ir.UntaggedRef(name)
+        return self.recursive[pointer]
 
     # -- dispatch ------------------------------------------------------------------
     def type_of(self, schema: Any, pointer: str, hint: str) -> ir.TypeRef:
@@ -96,7 +109,7 @@ class SchemaBuilder:
         kinds = [t for t in types_of(schema) if t != "null"]
         if len(kinds) > 1:  # 3.1: type: [string, integer]
             options = [self.shape({**schema, "type": k}, pointer, hint) for k in kinds]
-            return ir.ScalarUnion(tuple(options))
+            return self.choice(schema, options, pointer, "type", hint)
         return self.shape(schema, pointer, hint)
 
     def shape(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
@@ -106,7 +119,8 @@ class SchemaBuilder:
         if kind == "array":
             item = self.type_of(schema.get("items"), f"{pointer}/items", f"{hint} item")
             return ir.ArrayType(item)
-        if kind == "object" or "properties" in schema or "additionalProperties" in schema:
+        implied = "properties" in schema or "additionalProperties" in schema
+        if kind == "object" or (kind is None and implied):
             return self.object(schema, pointer, hint)
         if kind == "string" and "contentMediaType" in schema and "contentEncoding" not in schema:
             return ir.PrimitiveType(ir.Primitive.BYTES, "binary")  # 3.1's spelling of a file
@@ -190,8 +204,9 @@ class SchemaBuilder:
         extra: tuple[tuple[dict[str, Any], str], ...] = (),
     ) -> ir.ModelRef:
         """An object schema as a model; fields in document order, ``base`` ones excluded."""
-        name = self.ctx.claim_class(hint)
-        ref = ir.ModelRef(name)
+        early = self.recursive.get(pointer)
+        ref = early if isinstance(early, ir.ModelRef) else ir.ModelRef(self.ctx.claim_class(hint))
+        name = ref.name
         self.by_pointer[pointer] = ref
         description = text_of(schema, "description")
         # Reserve the place now so models come out in document order, not dependency order.
@@ -218,8 +233,9 @@ class SchemaBuilder:
             self.field(wire, py, props[wire], wire in required, name)
             for wire, py in zip(own, py_names, strict=True)
         ]
+        closed = schema.get("additionalProperties") is False
         self.models[name] = ir.Model(
-            name, description, tuple(fields), pointer, base.name if base else None
+            name, description, tuple(fields), pointer, base.name if base else None, closed
         )
         return ref
 
@@ -260,7 +276,7 @@ class SchemaBuilder:
             target, target_pointer = self.ctx.deref(part, where)
             if "$ref" in part:
                 named = self.named_type(target, target_pointer)
-                if isinstance(named, ir.ModelRef):
+                if isinstance(named, ir.ModelRef) and named.name in self.models:
                     bases.append(self.models[named.name])
             merged.append((target, target_pointer if "$ref" in part else where))
         if len(bases) == 1:
@@ -284,14 +300,45 @@ class SchemaBuilder:
             self.type_of(o, w, f"{hint} option {i}")
             for i, (o, w) in enumerate(zip(non_null, where, strict=True))
         ]
-        if any(_decodes_to_class(t) for t in types):
-            self.ctx.error(
-                f"{pointer}/{keyword}",
-                f"'{keyword}' of objects needs a discriminator to be decoded",
-                "add discriminator: {propertyName: ...} naming the property that tells them apart",
-            )
-            return _ANY
-        return ir.ScalarUnion(tuple(types))
+        return self.choice(schema, types, pointer, keyword, hint)
+
+    def choice(
+        self, schema: dict[str, Any], types: list[ir.TypeRef], pointer: str, keyword: str, hint: str
+    ) -> ir.TypeRef:
+        """A union without a tag: an annotation when msgspec decodes it alone and it does
+        not hold itself, else a named union whose facts ``finish`` works out."""
+        early = self.recursive.get(pointer)
+        if not isinstance(early, ir.UntaggedRef) and untagged.native(types):
+            return ir.ScalarUnion(tuple(types))
+        unique = untagged.distinct(t for t in types if t != early)  # itself adds nothing
+        if len(unique) == 1 and not isinstance(early, ir.UntaggedRef):
+            return types[0]
+        name = early.name if isinstance(early, ir.UntaggedRef) else self.ctx.claim_class(hint)
+        return self.register(name, schema, unique, pointer, keyword)
+
+    def register(
+        self,
+        name: names.ClassName,
+        schema: Any,
+        options: tuple[ir.TypeRef, ...],
+        pointer: str,
+        keyword: str,
+    ) -> ir.UntaggedRef:
+        """Keep an untagged union until ``finish`` can read its alternatives' facts."""
+        at, description = f"{pointer}/{keyword}", text_of(schema, "description")
+        self.untagged[name] = untagged.Pending(name, description, options, pointer, at, keyword)
+        self.by_pointer[pointer] = ir.UntaggedRef(name)
+        return ir.UntaggedRef(name)
+
+    def finish(self) -> tuple[ir.UntaggedUnion, ...]:
+        """The untagged unions with their tables, once every model is complete; a
+        warning for each pair of alternatives that a value fits both."""
+        known = untagged.Known(self.models, self.enums, self.unions, self.untagged)
+        decided = [untagged.decide(pending, known) for pending in self.untagged.values()]
+        for union, warnings in decided:
+            for message in warnings:
+                self.ctx.warn(self.untagged[union.name].at, message)
+        return tuple(union for union, _ in decided)
 
     def union(
         self,

@@ -38,23 +38,56 @@ def _primitive_annotation(kind: ir.Primitive) -> str:
             assert_never(kind)
 
 
-def annotation(t: ir.TypeRef) -> str:
-    """The annotation of a decoded value of type ``t``."""
+def annotation(t: ir.TypeRef, *, quote_untagged: bool = False) -> str:
+    """The annotation of a decoded value of type ``t``; ``quote_untagged`` writes the
+    names of untagged unions as strings (their aliases may name later ones, or
+    themselves)."""
     match t:
         case ir.PrimitiveType():
             return _primitive_annotation(t.kind)
         case ir.ArrayType():
-            return f"list[{annotation(t.item)}]"
+            return f"list[{annotation(t.item, quote_untagged=quote_untagged)}]"
         case ir.MapType():
-            return f"dict[str, {annotation(t.value)}]"
+            return f"dict[str, {annotation(t.value, quote_untagged=quote_untagged)}]"
         case ir.LiteralType():
             return f"Literal[{literal(t.value)}]"
         case ir.ScalarUnion():
-            return " | ".join(dict.fromkeys(annotation(o) for o in t.options))
+            options = (annotation(o, quote_untagged=quote_untagged) for o in t.options)
+            return " | ".join(dict.fromkeys(options))
+        case ir.UntaggedRef():
+            return f'"{t.name}"' if quote_untagged else t.name
         case ir.ModelRef() | ir.EnumRef() | ir.UnionRef():
             return t.name
         case _:
             assert_never(t)
+
+
+def untagged_alias(u: ir.UntaggedUnion) -> str:
+    """The right-hand side of an untagged union's type alias: the union of its options."""
+    return " | ".join(dict.fromkeys(annotation(o, quote_untagged=True) for o in u.options))
+
+
+def _strings(values: tuple[ir.Scalar, ...]) -> str:
+    """A tuple of literals, written as Python does (one item takes a comma)."""
+    items = ", ".join(literal(v) for v in values)
+    return f"({items},)" if len(values) == 1 else f"({items})"
+
+
+def alternative(a: ir.Alternative) -> str:
+    """One row of an untagged union's table: ``_unions.Alternative(kind, type, facts)``."""
+    args = [literal(a.kind.value), annotation(a.type)]
+    if a.required:
+        args.append(f"required={_strings(a.required)}")
+    if a.consts:
+        consts = ", ".join(f"{literal(wire)}: {literal(value)}" for wire, value in a.consts)
+        args.append(f"consts={{{consts}}}")
+    if a.keys:
+        args.append(f"keys={_strings(a.keys)}")
+    if a.closed:
+        args.append("closed=True")
+    if a.values:
+        args.append(f"values={_strings(a.values)}")
+    return f"_unions.Alternative({', '.join(args)})"
 
 
 def field_annotation(f: ir.Field) -> str:
@@ -79,6 +112,7 @@ def default_value(t: ir.TypeRef, value: ir.Scalar) -> str:
             | ir.ScalarUnion()
             | ir.ModelRef()
             | ir.UnionRef()
+            | ir.UntaggedRef()
         ):
             return literal(value)
         case _:
@@ -90,7 +124,14 @@ def _keeps_default(t: ir.TypeRef) -> bool:
     match t:
         case ir.EnumRef() | ir.PrimitiveType() | ir.LiteralType():
             return True
-        case ir.ArrayType() | ir.MapType() | ir.ScalarUnion() | ir.ModelRef() | ir.UnionRef():
+        case (
+            ir.ArrayType()
+            | ir.MapType()
+            | ir.ScalarUnion()
+            | ir.ModelRef()
+            | ir.UnionRef()
+            | ir.UntaggedRef()
+        ):
             return False
         case _:
             assert_never(t)
@@ -125,7 +166,12 @@ def input_annotation(t: ir.TypeRef) -> str:
         case ir.MapType():
             return f"Mapping[str, {input_annotation(t.value)}]"
         case (
-            ir.PrimitiveType() | ir.LiteralType() | ir.ScalarUnion() | ir.ModelRef() | ir.UnionRef()
+            ir.PrimitiveType()
+            | ir.LiteralType()
+            | ir.ScalarUnion()
+            | ir.ModelRef()
+            | ir.UnionRef()
+            | ir.UntaggedRef()
         ):
             return annotation(t)
         case _:
@@ -162,6 +208,7 @@ def encode(t: ir.TypeRef, expr: str, name: str) -> str:
             | ir.ScalarUnion()
             | ir.ModelRef()
             | ir.UnionRef()
+            | ir.UntaggedRef()
         ):
             return f"_runtime.text({expr})"
         case _:
@@ -230,7 +277,12 @@ def send_statements(p: ir.Parameter) -> list[str]:
             body = _send_object(p)
             guard = "" if always_sent(p) else f"if {p.name} is not None:"
         case (
-            ir.PrimitiveType() | ir.LiteralType() | ir.ScalarUnion() | ir.EnumRef() | ir.UnionRef()
+            ir.PrimitiveType()
+            | ir.LiteralType()
+            | ir.ScalarUnion()
+            | ir.EnumRef()
+            | ir.UnionRef()
+            | ir.UntaggedRef()
         ):
             body = [_add(p, encode(t, p.name, p.name))]
             guard = "" if always_sent(p) else f"if {p.name} is not None:"

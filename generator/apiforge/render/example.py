@@ -219,8 +219,23 @@ class Values:
                 tag = union.discriminator  # each variant is built with its own tag
                 built = (self.model(v.model, {tag: string(v.tag)}) for v in union.variants)
                 return next((b for b in built if b is not None), None)
+            case ir.UntaggedRef():
+                return self.untagged(t.name, name)
             case _:
                 assert_never(t)
+
+    def untagged(self, union: str, name: str) -> Expr | None:
+        """A value of the first alternative that can be built (annotated as it is, even
+        for an argument); None for a union that holds itself all the way down."""
+        found = next((u for u in self.api.untagged if u.name == union), None)
+        if found is None or union in self._building or len(self._building) >= MAX_MODEL_DEPTH:
+            return None
+        self._building.append(union)
+        try:
+            built = (self.value(o, name, argument=False) for o in found.options)
+            return next((b for b in built if b is not None), None)
+        finally:
+            self._building.pop()
 
     def _primitive(
         self, kind: ir.Primitive, name: str, argument: bool, limits: ir.Constraints | None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import traceback
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,7 +19,6 @@ import jinja2
 from .. import ir
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from ..names import ClassName
 from . import emit, example, imports, methods, quote
 from .imports import Import
 
@@ -95,6 +93,8 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         annotation=emit.annotation,
         field_annotation=emit.field_annotation,
         field_default=emit.field_default,
+        untagged_alias=emit.untagged_alias,
+        alternative=emit.alternative,
         param_signature=emit.param_signature,
         arguments=methods.arguments,
         signature_lines=methods.signature,
@@ -104,6 +104,7 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         body_statements=methods.body_statements,
         result_annotation=methods.result_annotation,
         decoders=methods.decoders,
+        decoder_declarations=methods.decoder_declarations,
         success_statements=methods.success_statements,
         enum_base=emit.enum_base,
         md=quote.markdown,
@@ -144,7 +145,7 @@ def _error_model(api: ir.Api) -> str:
     return only.name if isinstance(only, ir.ModelRef) else ""
 
 
-def _inner(t: ir.TypeRef, unions: Mapping[ClassName, ir.Union]) -> list[ir.TypeRef]:
+def _inner(t: ir.TypeRef, api: ir.Api) -> list[ir.TypeRef]:
     """The types a value of ``t`` holds directly (a model's fields excluded)."""
     match t:
         case ir.ArrayType(item=item):
@@ -154,8 +155,11 @@ def _inner(t: ir.TypeRef, unions: Mapping[ClassName, ir.Union]) -> list[ir.TypeR
         case ir.ScalarUnion(options=options):
             return list(options)
         case ir.UnionRef(name=name):
-            found = unions.get(name)
+            found = next((u for u in api.unions if u.name == name), None)
             return [ir.ModelRef(v.model) for v in found.variants] if found else []
+        case ir.UntaggedRef(name=name):
+            untagged = next((u for u in api.untagged if u.name == name), None)
+            return list(untagged.options) if untagged else []
         case ir.PrimitiveType() | ir.LiteralType() | ir.EnumRef() | ir.ModelRef():
             return []
         case _:
@@ -165,8 +169,8 @@ def _inner(t: ir.TypeRef, unions: Mapping[ClassName, ir.Union]) -> list[ir.TypeR
 def sent_models(api: ir.Api) -> set[str]:
     """Models that can travel in a request: only these need their read-only fields listed."""
     by_name = {m.name: m for m in api.models}
-    unions = {u.name: u for u in api.unions}
     found: set[str] = set()
+    seen: set[ir.TypeRef] = set()  # untagged unions may hold themselves
     todo: list[ir.TypeRef] = []
     for op in api.operations:
         todo += [p.type for p in op.parameters]
@@ -174,7 +178,10 @@ def sent_models(api: ir.Api) -> set[str]:
             todo += [op.body.type, *(f.type for f in op.body.fields)]
     while todo:
         t = todo.pop()
-        todo += _inner(t, unions)
+        if t in seen:
+            continue
+        seen.add(t)
+        todo += _inner(t, api)
         if isinstance(t, ir.ModelRef) and t.name not in found and t.name in by_name:
             found.add(t.name)
             model = by_name[t.name]
@@ -219,6 +226,12 @@ def models(api: ir.Api, meta: Meta) -> str:
         needed |= {Import("typing", n) for n in ("TYPE_CHECKING", "TypeAlias", "ClassVar")}
         needed |= {Import(".", "_unions"), Import("._unions", "UnknownVariant")}
         needed |= {Import(imports.MODELS, v.model) for u in api.unions for v in u.variants}
+    if api.untagged:
+        needed |= {Import("typing", n) for n in ("TYPE_CHECKING", "TypeAlias")}
+        needed.add(Import(".", "_unions"))
+        for u in api.untagged:
+            for t in (*u.options, *(a.type for a in u.alternatives)):
+                needed |= imports.for_type(t)
     lines = imports.render(imports.local_to(imports.MODELS, needed))
     ordered = _base_first(api.models)
     return _render(
@@ -226,6 +239,7 @@ def models(api: ir.Api, meta: Meta) -> str:
         meta=meta,
         models=ordered,
         unions=api.unions,
+        untagged=api.untagged,
         imports=lines,
         sent=sent,
         error_model=error_model,
@@ -275,7 +289,7 @@ def operations(api: ir.Api, meta: Meta, package: str) -> str:
     needed = {Import("httpx"), Import(".", "_runtime")} | _signature_imports(api)
     if any(methods.decoders(op) for op in api.operations):
         needed.add(Import("msgspec"))
-        if api.unions:
+        if api.unions or api.untagged:
             needed.add(Import(".", "_unions"))
     for op in api.operations:
         if op.error and op.error.type:
@@ -291,7 +305,7 @@ def operations(api: ir.Api, meta: Meta, package: str) -> str:
         user_agent=quote.literal(_user_agent(api, meta, package)),
         operations=api.operations,
         imports=lines,
-        has_unions=bool(api.unions),
+        has_unions=bool(api.unions or api.untagged),
     )
 
 
@@ -325,6 +339,7 @@ def exports(api: ir.Api) -> dict[str, str]:
     names.update({m.name: imports.MODELS for m in api.models})
     names.update({e.name: imports.ENUMS for e in api.enums})
     names.update({u.name: imports.MODELS for u in api.unions})
+    names.update({u.name: imports.MODELS for u in api.untagged})
     if api.unions:
         names["UnknownVariant"] = "._unions"
     return names
@@ -349,7 +364,7 @@ def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
         "py.typed": "",
     }
     for name in RUNTIME_MODULES:
-        if name != "_unions.py" or api.unions:
+        if name != "_unions.py" or api.unions or api.untagged:
             files[name] = runtime_module(name, meta)
     files["README.md"] = _render(
         "README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums

@@ -78,7 +78,7 @@ def for_type(t: ir.TypeRef, *, inputs: bool = False) -> set[Import]:
             return set().union(*(for_type(o, inputs=inputs) for o in t.options))
         case ir.LiteralType():
             return {Import("typing", "Literal")}
-        case ir.ModelRef() | ir.UnionRef():
+        case ir.ModelRef() | ir.UnionRef() | ir.UntaggedRef():
             return {Import(MODELS, t.name)}
         case ir.EnumRef():
             return {Import(ENUMS, t.name)}

@@ -178,6 +178,7 @@ def _form_statement(f: ir.FormField, *, multipart: bool) -> str:
             | ir.ModelRef()
             | ir.EnumRef()
             | ir.UnionRef()
+            | ir.UntaggedRef()
         ):
             text = encode(t, f.name, f.name)
             # Text fields are parts too: httpx sends a urlencoded form when there is no file.
@@ -203,23 +204,50 @@ def result_annotation(op: ir.Operation) -> str:
     return " | ".join(outcomes) or "None"
 
 
-def decoders(op: ir.Operation) -> dict[str, str]:
-    """Module-level decoder names by the annotation they decode, one per distinct type."""
-    prefix = f"_{op.name.upper()}"
+def _decoded(op: ir.Operation) -> dict[str, ir.TypeRef]:
+    """The distinct types an operation's answers decode to, by annotation."""
     types = [r.type for r in op.successes if r.type and not (r.binary or r.text)]
     found = {annotation(t): t for t in types}
     if op.error and op.error.type and not (op.error.binary or op.error.text):
         found.setdefault(annotation(op.error.type), op.error.type)
-    return {a: f"{prefix}_{i}" for i, a in enumerate(found)}
+    return found
+
+
+def decoders(op: ir.Operation) -> dict[str, str]:
+    """Module-level decoder names by the annotation they decode, one per distinct type."""
+    prefix = f"_{op.name.upper()}"
+    return {a: f"{prefix}_{i}" for i, a in enumerate(_decoded(op))}
+
+
+def decoder_declarations(op: ir.Operation, hook: str) -> list[str]:
+    """The module-level decoders of an operation's answers; ``hook`` ends the call.
+
+    An untagged union's decoder is annotated with the union: type checkers cannot infer
+    it from the alias, which may be a union (the decoder's type is then Any) or one type.
+    """
+    names = decoders(op)
+    lines = []
+    for typed, t in _decoded(op).items():
+        declared = f": msgspec.json.Decoder[{typed}]" if isinstance(t, ir.UntaggedRef) else ""
+        lines.append(f"{names[typed]}{declared} = msgspec.json.Decoder({typed}{hook})")
+    return lines
 
 
 def _needs_cast(t: ir.TypeRef) -> bool:
     """Whether a decoded ``t`` must be cast: a union or literal is no class, so type
-    checkers cannot infer the decoder's result type from it."""
+    checkers cannot infer the decoder's result type from it (an untagged union's decoder
+    is annotated instead)."""
     match t:
         case ir.UnionRef() | ir.ScalarUnion() | ir.LiteralType():
             return True
-        case ir.PrimitiveType() | ir.ArrayType() | ir.MapType() | ir.ModelRef() | ir.EnumRef():
+        case (
+            ir.PrimitiveType()
+            | ir.ArrayType()
+            | ir.MapType()
+            | ir.ModelRef()
+            | ir.EnumRef()
+            | ir.UntaggedRef()
+        ):
             return False
         case _:
             assert_never(t)
