@@ -42,6 +42,13 @@ class ArrayType:
 
 
 @dataclass(frozen=True)
+class TupleType:
+    """A JSON array of exactly these items, in order (3.1's closed ``prefixItems``)."""
+
+    items: tuple[TypeRef, ...]
+
+
+@dataclass(frozen=True)
 class MapType:
     """A JSON object with arbitrary keys (``additionalProperties``)."""
 
@@ -94,6 +101,7 @@ class EnumRef:
 TypeRef = (
     PrimitiveType
     | ArrayType
+    | TupleType
     | MapType
     | LiteralType
     | ScalarUnion

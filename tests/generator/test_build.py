@@ -49,6 +49,8 @@ def type_text(t: ir.TypeRef | None) -> str | None:
         return t.kind.value
     if isinstance(t, ir.ArrayType):
         return f"list[{type_text(t.item)}]"
+    if isinstance(t, ir.TupleType):
+        return f"tuple[{', '.join(str(type_text(i)) for i in t.items)}]"
     if isinstance(t, ir.MapType):
         return f"dict[str, {type_text(t.value)}]"
     if isinstance(t, ir.LiteralType):

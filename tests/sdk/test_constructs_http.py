@@ -1353,3 +1353,29 @@ def test_not_keeps_the_rest_of_the_schema(server: ScriptedServer) -> None:
         got = client.get_thing(name="admin")  # 'not' is documented, never enforced
     assert (got.count, got.anything) == (13, ["x", 1])
     assert only(server).query == "name=admin"
+
+
+def test_prefix_items_decode_as_tuples_and_lists_and_go_back_as_arrays(
+    server: ScriptedServer,
+) -> None:
+    wire = {
+        "position": [13.4, 52.5],
+        "label": ["Berlin", 1],
+        "path": [1, 2.5, 3],
+        "mixed": ["a", 1, None],
+    }
+    server.enqueue(Reply.json(wire), Reply(204, {}, b""), Reply.json({"position": [1, 2, 3]}))
+    module, client = fixed("tuple-items", server)
+    with client:
+        place = client.get_place("b")
+        client.put_place("b", body=place)
+        with pytest.raises(module.ResponseDecodeError):
+            client.get_place("c")  # a closed tuple of two cannot take three
+    assert place.position == (13.4, 52.5) and place.label == ("Berlin", 1)
+    assert place.path == [1.0, 2.5, 3.0] and place.mixed == ["a", 1, None]
+    assert json_body(server.requests[1]) == {
+        "position": [13.4, 52.5],
+        "label": ["Berlin", 1],
+        "path": [1.0, 2.5, 3.0],
+        "mixed": ["a", 1, None],
+    }

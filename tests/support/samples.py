@@ -59,6 +59,8 @@ def sample(api: ir.Api, t: ir.TypeRef, depth: int = 0) -> Any:
             return _primitive(t.kind)
         case ir.ArrayType():
             return []
+        case ir.TupleType():
+            return [sample(api, i, depth + 1) for i in t.items]
         case ir.MapType():
             return {}
         case ir.LiteralType():

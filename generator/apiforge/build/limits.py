@@ -19,6 +19,8 @@ def type_depth(t: ir.TypeRef) -> int:
     match t:
         case ir.ArrayType(item=item):
             return 1 + type_depth(item)
+        case ir.TupleType(items=items):
+            return 1 + max((type_depth(i) for i in items), default=0)
         case ir.MapType(value=value):
             return 1 + type_depth(value)
         case ir.ScalarUnion(options=options):

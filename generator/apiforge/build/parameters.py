@@ -132,6 +132,7 @@ def _is_object(t: ir.TypeRef) -> bool:
         case (
             ir.PrimitiveType()
             | ir.ArrayType()
+            | ir.TupleType()
             | ir.LiteralType()
             | ir.ScalarUnion()
             | ir.EnumRef()

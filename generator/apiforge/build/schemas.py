@@ -116,6 +116,8 @@ class SchemaBuilder:
         """Types of schemas without references or combinators."""
         kinds = [t for t in types_of(schema) if t != "null"]
         kind = kinds[0] if kinds else None
+        if kind == "array" and isinstance(schema.get("prefixItems"), list):
+            return self.prefix_items(schema, pointer, hint)
         if kind == "array":
             item = self.type_of(schema.get("items"), f"{pointer}/items", f"{hint} item")
             return ir.ArrayType(item)
@@ -132,6 +134,23 @@ class SchemaBuilder:
             fmt = schema.get("format")
             return ir.PrimitiveType(_SCALARS[kind], fmt if isinstance(fmt, str) else None)
         return _ANY
+
+    def prefix_items(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
+        """3.1's ``prefixItems``: a tuple when nothing may follow the listed items and all
+        of them must be there; else a list of what every position may hold."""
+        prefix = schema["prefixItems"]
+        items = tuple(
+            self.type_of(s, f"{pointer}/prefixItems/{i}", f"{hint} {i}")
+            for i, s in enumerate(prefix)
+        )
+        closed = schema.get("items") is False or schema.get("maxItems") == len(prefix)
+        if closed and (schema.get("minItems", 0) >= len(prefix) or not prefix):
+            return ir.TupleType(items)
+        rest = schema.get("items")
+        if rest not in (None, True, False):
+            items += (self.type_of(rest, f"{pointer}/items", f"{hint} item"),)
+        same = len(set(items)) == 1 and (closed or rest not in (None, True))
+        return ir.ArrayType(items[0] if same else _ANY)
 
     # -- enums and literals --------------------------------------------------------
     def literal(self, value: Any, pointer: str) -> ir.TypeRef:

@@ -86,7 +86,7 @@ def _slot(t: ir.TypeRef) -> tuple[str, object] | None:
             return ("int" if t.integer else "str", t)
         case ir.ModelRef() | ir.MapType():
             return ("object", t)
-        case ir.ArrayType():
+        case ir.ArrayType() | ir.TupleType():
             return ("array", t)
         case ir.UnionRef() | ir.UntaggedRef() | ir.ScalarUnion():
             return None
@@ -111,6 +111,7 @@ def _decodes_to_class(t: ir.TypeRef) -> bool:
         case (
             ir.PrimitiveType()
             | ir.ArrayType()
+            | ir.TupleType()
             | ir.MapType()
             | ir.LiteralType()
             | ir.ScalarUnion()
@@ -164,7 +165,7 @@ def kind_of(t: ir.TypeRef) -> ir.JsonKind:
             return kinds.get(type(value), ir.JsonKind.NUMBER)
         case ir.EnumRef():
             return ir.JsonKind.INTEGER if t.integer else ir.JsonKind.STRING
-        case ir.ArrayType():
+        case ir.ArrayType() | ir.TupleType():
             return ir.JsonKind.ARRAY
         case ir.ModelRef() | ir.MapType() | ir.UnionRef():
             return ir.JsonKind.OBJECT
@@ -276,6 +277,8 @@ def describe(t: ir.TypeRef) -> str:
             return f"const {json.dumps(value)}"
         case ir.ArrayType(item=item):
             return f"array of {describe(item)}"
+        case ir.TupleType(items=items):
+            return f"array of {', '.join(describe(i) for i in items) or 'nothing'}"
         case ir.MapType(value=value):
             return f"map of {describe(value)}"
         case ir.ScalarUnion(options=options):

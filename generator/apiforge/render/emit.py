@@ -49,6 +49,9 @@ def annotation(t: ir.TypeRef, *, quote_untagged: bool = False) -> str:
             return f"list[{annotation(t.item, quote_untagged=quote_untagged)}]"
         case ir.MapType():
             return f"dict[str, {annotation(t.value, quote_untagged=quote_untagged)}]"
+        case ir.TupleType():
+            items = ", ".join(annotation(i, quote_untagged=quote_untagged) for i in t.items)
+            return f"tuple[{items or '()'}]"
         case ir.LiteralType():
             return f"Literal[{literal(t.value)}]"
         case ir.ScalarUnion():
@@ -107,6 +110,7 @@ def default_value(t: ir.TypeRef, value: ir.Scalar) -> str:
         case (
             ir.PrimitiveType()
             | ir.ArrayType()
+            | ir.TupleType()
             | ir.MapType()
             | ir.LiteralType()
             | ir.ScalarUnion()
@@ -126,6 +130,7 @@ def _keeps_default(t: ir.TypeRef) -> bool:
             return True
         case (
             ir.ArrayType()
+            | ir.TupleType()
             | ir.MapType()
             | ir.ScalarUnion()
             | ir.ModelRef()
@@ -167,6 +172,7 @@ def input_annotation(t: ir.TypeRef) -> str:
             return f"Mapping[str, {input_annotation(t.value)}]"
         case (
             ir.PrimitiveType()
+            | ir.TupleType()
             | ir.LiteralType()
             | ir.ScalarUnion()
             | ir.ModelRef()
@@ -203,6 +209,7 @@ def encode(t: ir.TypeRef, expr: str, name: str) -> str:
         case (
             ir.PrimitiveType()
             | ir.ArrayType()
+            | ir.TupleType()
             | ir.MapType()
             | ir.LiteralType()
             | ir.ScalarUnion()
@@ -273,6 +280,10 @@ def send_statements(p: ir.Parameter) -> list[str]:
             # An empty optional list filters nothing, exactly like leaving the argument out;
             # a required one must have items (check_calls refuses an empty one).
             guard = "" if p.required else f"if {p.name}:"
+        case ir.TupleType():  # its items, joined like a list's
+            separator = literal(ir.SEPARATORS.get(p.style, ","))
+            body = [_add(p, f"{separator}.join(_runtime.text(item) for item in {p.name})")]
+            guard = "" if always_sent(p) else f"if {p.name} is not None:"
         case ir.MapType() | ir.ModelRef():
             body = _send_object(p)
             guard = "" if always_sent(p) else f"if {p.name} is not None:"

@@ -199,6 +199,11 @@ class Values:
                 return display("[", [item] * count, "]")
             case ir.MapType():
                 return display("{", (), "}")
+            case ir.TupleType():
+                values = [self.value(i, name, argument=False) for i in t.items]
+                if len(values) < 2 or any(v is None for v in values):
+                    return None  # ``(x)`` is no tuple; such an operation is not the example
+                return display("(", [v for v in values if v is not None], ")")
             case ir.LiteralType():
                 return scalar(t.value)
             case ir.ScalarUnion():  # annotated as it is, even for an argument

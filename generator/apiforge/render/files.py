@@ -154,6 +154,8 @@ def _inner(t: ir.TypeRef, api: ir.Api) -> list[ir.TypeRef]:
             return [value]
         case ir.ScalarUnion(options=options):
             return list(options)
+        case ir.TupleType(items=items):
+            return list(items)
         case ir.UnionRef(name=name):
             found = next((u for u in api.unions if u.name == name), None)
             return [ir.ModelRef(v.model) for v in found.variants] if found else []

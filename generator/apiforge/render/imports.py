@@ -76,6 +76,8 @@ def for_type(t: ir.TypeRef, *, inputs: bool = False) -> set[Import]:
             return extra | for_type(t.value, inputs=inputs)
         case ir.ScalarUnion():
             return set().union(*(for_type(o, inputs=inputs) for o in t.options))
+        case ir.TupleType():
+            return set().union(*(for_type(o, inputs=inputs) for o in t.items))
         case ir.LiteralType():
             return {Import("typing", "Literal")}
         case ir.ModelRef() | ir.UnionRef() | ir.UntaggedRef():

@@ -165,6 +165,11 @@ def _form_statement(f: ir.FormField, *, multipart: bool) -> str:
         return f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
     t = f.type
     match t:
+        case ir.TupleType():  # its items, each a value of its own
+            part = "_runtime.text_part(_runtime.text(item))"
+            if multipart:
+                return f"_files.extend(({wire}, {part}) for item in {f.name})"
+            return f"_data[{wire}] = [_runtime.text(item) for item in {f.name}]"
         case ir.ArrayType():
             item = encode(t.item, "item", f.name)
             if multipart:
@@ -243,6 +248,7 @@ def _needs_cast(t: ir.TypeRef) -> bool:
         case (
             ir.PrimitiveType()
             | ir.ArrayType()
+            | ir.TupleType()
             | ir.MapType()
             | ir.ModelRef()
             | ir.EnumRef()
