@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import assert_never
 from urllib.parse import quote as percent_encode
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .. import ir
 from . import emit, imports, methods
@@ -400,6 +400,33 @@ def insecure(url: str) -> bool:
     return urlsplit(url).scheme == "http" and not loopback
 
 
+def credential(scheme: ir.SecurityScheme, values: Values) -> Expr:
+    """A placeholder for a required credential argument: a token, ``(username,
+    password)``, or the client credentials OAuth 2.0 fetches tokens with."""
+    match scheme:
+        case ir.OAuth2Scheme(token_url=str()):
+            values.needed.add(Import(values.package, "OAuth2ClientCredentials"))
+            ids = [(k, string(placeholder(k))) for k in ("client_id", "client_secret")]
+            return call("OAuth2ClientCredentials", (), ids)
+        case ir.ApiKeyScheme() | ir.HttpScheme() | ir.OAuth2Scheme() | ir.OpenIdConnectScheme():
+            return string(placeholder(scheme.name))
+        case ir.BasicScheme():
+            return display("(", [string("<username>"), string("<password>")], ")")
+        case ir.MutualTlsScheme():  # never required; a certificate and its key
+            return display("(", [string("<certificate file>"), string("<key file>")], ")")
+        case _:
+            assert_never(scheme)
+
+
+def _token_urls(api: ir.Api, base: str) -> list[str]:
+    """The token endpoints a required OAuth 2.0 client credentials argument fetches from."""
+    return [
+        urljoin(base + "/", s.token_url)
+        for s in api.auth
+        if isinstance(s, ir.OAuth2Scheme) and s.token_url and s.required
+    ]
+
+
 def constructor(api: ir.Api, values: Values) -> Brackets:
     """The client constructed with every required argument (``...`` for a client-level
     parameter no value can be built for)."""
@@ -407,12 +434,13 @@ def constructor(api: ir.Api, values: Values) -> Brackets:
     keywords: list[tuple[str, Expr]] = [
         (v.name, string(server[v.wire_name])) for v in api.server.variables
     ]
-    keywords += [(a.name, string(placeholder(a.name))) for a in api.auth]
+    keywords += [(a.name, credential(a, values)) for a in api.auth if a.required]
     for p in api.client_params:
         if p.required and p.default is None:
             value = values.value(p.type, p.name, argument=True, limits=p.constraints)
             keywords.append((p.name, "..." if value is None else value))
-    if insecure(server_url(api.server, server)):
+    base = server_url(api.server, server)
+    if any(insecure(url) for url in [base, *_token_urls(api, base)]):
         keywords.append(("allow_insecure_http", "True"))
     return call(api.client_name, (), keywords)
 
