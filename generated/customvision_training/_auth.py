@@ -195,7 +195,7 @@ class Credentials:
 
     def select(self, request: _runtime.Request) -> _runtime.Requirement:
         """The first of the request's alternatives whose every scheme has a credential;
-        ``ValueError`` when none has, unless the caller's own ``httpx.Auth`` is there."""
+        ``ValueError`` when none has, unless the caller gave an ``httpx.Auth``."""
         for requirement in request.auth:
             if all(self._holds(key) for key, _ in requirement):
                 return requirement
@@ -426,12 +426,14 @@ class _QueryKeyFilter(logging.Filter):
         pattern = self._pattern
         if pattern is not None and isinstance(record.args, tuple):
             record.args = tuple(
-                pattern.sub(rf"\1{REDACTED}", str(a))
-                if isinstance(a, httpx.URL | str)
-                else a
+                pattern.sub(rf"\1{REDACTED}", str(a)) if _is_text(a) else a
                 for a in record.args
             )
         return True
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, httpx.URL | str)
 
 
 _QUERY_KEYS = _QueryKeyFilter()

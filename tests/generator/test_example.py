@@ -426,7 +426,8 @@ def _scheme(kind: str, name: str) -> ir.SecurityScheme:
         ("basic", 'token=("<username>", "<password>")'),
         (
             "client_credentials",
-            'token=OAuth2ClientCredentials(client_id="<client_id>", client_secret="<client_secret>")',
+            'token=OAuth2ClientCredentials(client_id="<client_id>",'
+            ' client_secret="<client_secret>")',
         ),
         ("implicit", 'token="<token>"'),
         ("oidc", 'token="<token>"'),
