@@ -13,6 +13,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import (
     BoundingBox,
@@ -42,4 +43,5 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "TagType",
+    "TokenError",
 ]

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import httpx
 
-from . import _base, _operations, _runtime
+from . import _auth, _base, _operations, _runtime
 from ._enums import OrderBy
 from ._models import ImagePerformance
 from ._runtime import RetryPolicy
@@ -27,8 +27,11 @@ class CustomVisionTrainingClient(_base.SyncClient):
     Args:
         endpoint: Supported Cognitive Services endpoints. For example
             https://westus.api.cognitive.microsoft.com.
-        training_key: Sent in the ``Training-Key`` header; never shown in repr(),
+        training_key: An API key sent in the ``Training-Key`` header: a str, or a
+            function returning one, called for every request. Never shown in repr(),
             messages or logs.
+        auth: An ``httpx.Auth`` run on every request, for what the credentials above
+            do not cover.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
         retry_policy: Backoff and ``Retry-After`` limits.
@@ -43,8 +46,9 @@ class CustomVisionTrainingClient(_base.SyncClient):
     def __init__(
         self,
         endpoint: str,
-        training_key: str,
+        training_key: str | Callable[[], str],
         *,
+        auth: httpx.Auth | None = None,
         timeout: float | httpx.Timeout = _runtime.DEFAULT_TIMEOUT,
         max_retries: int = _runtime.DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = _runtime.DEFAULT_RETRY_POLICY,
@@ -59,9 +63,13 @@ class CustomVisionTrainingClient(_base.SyncClient):
                 {"Endpoint": endpoint},
                 allow_insecure_http=allow_insecure_http,
             ),
-            {
-                "apim_key": ("Training-Key", training_key),
-            },
+            _auth.Credentials(
+                _auth.ApiKey(
+                    "apim_key", "training_key", "header", "Training-Key", training_key
+                ),
+                custom=auth,
+                allow_insecure_http=allow_insecure_http,
+            ),
             user_agent=_operations.USER_AGENT,
             timeout=timeout,
             max_retries=max_retries,

@@ -8,11 +8,13 @@
      ├── ApiStatusError      the service answered with a non-2xx status
      ├── ApiTimeoutError     no answer in time; ``.phase`` says connect, read, write or pool
      ├── ApiConnectionError  the connection failed or broke before an answer came
-     └── ResponseDecodeError a 2xx answer whose body is not what the spec promises
+     ├── ResponseDecodeError a 2xx answer whose body is not what the spec promises
+     └── TokenError          the OAuth 2.0 token endpoint gave no token; ``.token_url``
 
 Arguments the spec forbids (a ``take`` above its maximum, a malformed id) raise
-``ValueError`` before anything is sent. Messages name the operation and, where there is
-one, the HTTP status; they never contain credentials.
+``ValueError`` before anything is sent, and so does a call whose security no credential
+given to the client meets. Messages name the operation and, where there is one, the HTTP
+status; they never contain credentials.
 """
 
 from __future__ import annotations
@@ -123,3 +125,25 @@ class ResponseDecodeError(ApiError):
         self.response = response
         message = f"{operation}: HTTP {self.status_code} {reason}; body: {_preview(self.body)}"
         super().__init__(message, operation=operation)
+
+
+class TokenError(ApiError):
+    """The OAuth 2.0 token endpoint gave no token: it refused the client's credentials,
+    failed, answered something that is not a token, or could not be reached.
+
+    Attributes:
+        token_url: The token endpoint.
+        status_code: Its HTTP status, or None when no answer came.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        token_url: str,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, operation=operation)
+        self.token_url = token_url
+        self.status_code = status_code

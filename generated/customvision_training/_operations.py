@@ -56,7 +56,7 @@ def build_get_image_performances(
         + "/performance/images"
         + _runtime.query_string(_query),
         headers=_headers,
-        auth=("apim_key",),
+        auth=((("apim_key", ()),),),
         accepts=(
             "application/json",
             "application/xml",

@@ -44,6 +44,8 @@ _TIMEOUT_PHASES = {
 log = logging.getLogger(__package__)
 T = TypeVar("T")
 FilePart = tuple[str | None, bytes, str | None]
+# One security requirement: every (scheme, scopes) in it is sent together.
+Requirement = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ class Request:
     method: str
     url: str
     headers: dict[str, str]
-    auth: tuple[str, ...]
+    auth: tuple[Requirement, ...]  # alternatives: the first the client can meet is sent
     accepts: tuple[str, ...]
     content: bytes | None = None
     data: dict[str, str | list[str]] | None = None
@@ -102,16 +104,22 @@ def base_url(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"endpoint must be an http:// or https:// URL, got {url!r}")
+    check_encrypted(url, allow_insecure_http, "the key")
+    return url.rstrip("/")
+
+
+def check_encrypted(url: str, allow_insecure_http: bool, what: str) -> None:
+    """Refuse plain http to a host that is not loopback, unless the caller opts in."""
+    host = urlsplit(url).hostname or ""
     if (
-        parts.scheme == "http"
+        urlsplit(url).scheme == "http"
         and not allow_insecure_http
-        and not _loopback(parts.hostname)
+        and not _loopback(host)
     ):
         raise ValueError(
-            f"refusing plain http to {parts.hostname!r}: the key would travel unencrypted; "
+            f"refusing plain http to {host!r}: {what} would travel unencrypted; "
             "use https, or pass allow_insecure_http=True"
         )
-    return url.rstrip("/")
 
 
 def _loopback(host: str) -> bool:

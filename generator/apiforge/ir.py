@@ -326,13 +326,75 @@ class Response:
     text: bool = False  # a text/* body that is not JSON or XML: returned as str
 
 
-@dataclass(frozen=True)
-class ApiKeyAuth:
-    """An ``apiKey`` security scheme sent in a header; ``name`` is the constructor argument."""
+class KeyLocation(enum.Enum):
+    """Where an ``apiKey`` travels."""
+
+    HEADER = "header"
+    QUERY = "query"
+    COOKIE = "cookie"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scheme:
+    """What every security scheme has: its key in securitySchemes and its constructor
+    argument, required only when every operation needs it and no alternative."""
+
+    key: str
+    name: PythonIdentifier
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyScheme(Scheme):
+    """``apiKey``: a key sent in a header, the query or a cookie named ``wire_name``
+    (the argument is named after ``wire_name``, not the key)."""
+
+    location: KeyLocation
+    wire_name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpScheme(Scheme):
+    """``http`` but basic: ``Authorization: <scheme> <credential>``; ``scheme`` is
+    ``Bearer`` for bearer, else the spec's text."""
 
     scheme: str
-    header: str
-    name: PythonIdentifier
+    bearer_format: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BasicScheme(Scheme):
+    """``http`` with ``scheme: basic``: a username and a password."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OAuth2Scheme(Scheme):
+    """``oauth2``: a bearer token, which the client fetches itself from ``token_url``
+    when the scheme has a clientCredentials flow."""
+
+    flows: tuple[str, ...]  # the OpenAPI 3 flow names, in the spec's order
+    token_url: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenIdConnectScheme(Scheme):
+    """``openIdConnect``: a bearer token the caller obtains."""
+
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MutualTlsScheme(Scheme):
+    """``mutualTLS`` (3.1): a client certificate for the TLS handshake; never required,
+    since a caller's own ``http_client`` may carry it instead."""
+
+
+SecurityScheme = (
+    ApiKeyScheme | HttpScheme | BasicScheme | OAuth2Scheme | OpenIdConnectScheme | MutualTlsScheme
+)
+# One security requirement: every (scheme key, scopes) in it is sent together.
+Requirement = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -358,7 +420,9 @@ class Operation:
     description: str
     parameters: tuple[Parameter, ...]
     responses: tuple[Response, ...]
-    auth: tuple[ApiKeyAuth, ...]
+    # Alternatives: the first requirement whose credentials the client holds is sent;
+    # () when the operation needs none (``security: []``, or none declared).
+    security: tuple[Requirement, ...]
     pointer: str
     pagination: Pagination | None = None
     body: RequestBody | None = None
@@ -425,7 +489,7 @@ class Api:
     description: str
     client_name: ClassName
     server: Server
-    auth: tuple[ApiKeyAuth, ...]
+    auth: tuple[SecurityScheme, ...]  # the schemes the operations use, in the spec's order
     models: tuple[Model, ...]
     enums: tuple[Enum, ...]
     operations: tuple[Operation, ...]

@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Self
 
 import httpx
 
-from . import _runtime
+from . import _auth, _runtime
 from ._errors import ApiError
 
-# The credentials of each security scheme: the header to send and its value.
-Credentials = Mapping[str, tuple[str, str]]
 Timeout = float | httpx.Timeout | None
 
 
@@ -30,18 +28,14 @@ def _limits(max_connections: int) -> httpx.Limits:
 
 
 def _headers(
-    request: _runtime.Request, user_agent: str, accept: str | None, auth: Credentials
+    request: _runtime.Request, user_agent: str, accept: str | None
 ) -> dict[str, str]:
-    """What every attempt sends: identity, media types, the request's own, credentials."""
-    headers = {
+    """What every attempt sends but credentials: identity, media types, the request's own."""
+    return {
         "User-Agent": user_agent,
         "Accept": _runtime.accept_header(request, accept),
         **request.headers,
     }
-    for scheme in request.auth:
-        name, value = auth[scheme]
-        headers[name] = value
-    return headers
 
 
 def _build(
@@ -49,17 +43,21 @@ def _build(
     request: _runtime.Request,
     url: str,
     headers: dict[str, str],
+    applied: _auth.Applied,
     timeout: Timeout,
 ) -> httpx.Request:
-    return http.build_request(
+    """One attempt's request, its credentials added, logged at DEBUG without them."""
+    outgoing = http.build_request(
         request.method,
-        url,
-        headers=headers,
+        applied.url(url),
+        headers=applied.headers_with(headers),
         content=request.content,
         data=request.data,
         files=request.files,
         timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
     )
+    _auth.log_attempt(request.operation, outgoing, applied)
+    return outgoing
 
 
 def _next_delay(
@@ -92,7 +90,7 @@ class SyncClient:
     def __init__(
         self,
         base_url: str,
-        auth: Credentials,
+        auth: _auth.Credentials,
         *,
         user_agent: str,
         timeout: float | httpx.Timeout,
@@ -103,14 +101,17 @@ class SyncClient:
         http_client: httpx.Client | None,
     ) -> None:
         self._base_url = base_url
-        self._auth = dict(auth)
+        self._auth = auth
         self._user_agent = user_agent
         self._max_retries = max_retries
         self._retry_policy = retry_policy
         self._accept = accept
         self._owns_http = http_client is None
+        tls = auth.prepare(base_url, borrowed_http=http_client is not None)
         if http_client is None:
-            http_client = httpx.Client(timeout=timeout, limits=_limits(max_connections))
+            http_client = httpx.Client(
+                timeout=timeout, limits=_limits(max_connections), verify=tls or True
+            )
         self._http = http_client
 
     def __repr__(self) -> str:
@@ -135,21 +136,30 @@ class SyncClient:
         accept: str | None,
         stream: bool = False,
     ) -> httpx.Response:
-        """Send with retries; return the final answer or raise the final transport error."""
-        headers = _headers(
-            request, self._user_agent, accept or self._accept, self._auth
-        )
+        """Send with retries; return the final answer or raise the final transport error.
+
+        Credentials are added to each attempt; after a 401 to tokens the client fetched,
+        it fetches new ones and tries once more (not counted as a retry)."""
+        requirement = self._auth.select(request)  # before anything is sent
+        headers = _headers(request, self._user_agent, accept or self._accept)
         retries = self._max_retries if max_retries is None else max_retries
         url = self._base_url + request.url
-        attempt = 0
+        attempt, renewed = 0, False
         while True:
+            applied = self._auth.sync_apply(requirement, self._http, request.operation)
             response: httpx.Response | None = None
             error: ApiError | None = None
             try:
-                outgoing = _build(self._http, request, url, headers, timeout)
-                response = self._http.send(outgoing, stream=stream)
+                outgoing = _build(self._http, request, url, headers, applied, timeout)
+                auth = self._auth.custom or self._http.auth
+                response = self._http.send(outgoing, stream=stream, auth=auth)
             except httpx.RequestError as exc:
                 error = _runtime.transport_error(request, exc)
+            if not renewed and self._auth.renew(response, applied):
+                assert response is not None
+                response.close()
+                renewed = True
+                continue
             delay = _next_delay(self, request, attempt, retries, (response, error))
             if delay < 0:
                 if response is None:
@@ -188,7 +198,7 @@ class AsyncClient:
     def __init__(
         self,
         base_url: str,
-        auth: Credentials,
+        auth: _auth.Credentials,
         *,
         user_agent: str,
         timeout: float | httpx.Timeout,
@@ -199,15 +209,16 @@ class AsyncClient:
         http_client: httpx.AsyncClient | None,
     ) -> None:
         self._base_url = base_url
-        self._auth = dict(auth)
+        self._auth = auth
         self._user_agent = user_agent
         self._max_retries = max_retries
         self._retry_policy = retry_policy
         self._accept = accept
         self._owns_http = http_client is None
+        tls = auth.prepare(base_url, borrowed_http=http_client is not None)
         if http_client is None:
             http_client = httpx.AsyncClient(
-                timeout=timeout, limits=_limits(max_connections)
+                timeout=timeout, limits=_limits(max_connections), verify=tls or True
             )
         self._http = http_client
 
@@ -233,21 +244,32 @@ class AsyncClient:
         accept: str | None,
         stream: bool = False,
     ) -> httpx.Response:
-        """Send with retries; return the final answer or raise the final transport error."""
-        headers = _headers(
-            request, self._user_agent, accept or self._accept, self._auth
-        )
+        """Send with retries; return the final answer or raise the final transport error.
+
+        Credentials are added to each attempt; after a 401 to tokens the client fetched,
+        it fetches new ones and tries once more (not counted as a retry)."""
+        requirement = self._auth.select(request)  # before anything is sent
+        headers = _headers(request, self._user_agent, accept or self._accept)
         retries = self._max_retries if max_retries is None else max_retries
         url = self._base_url + request.url
-        attempt = 0
+        attempt, renewed = 0, False
         while True:
+            applied = await self._auth.async_apply(
+                requirement, self._http, request.operation
+            )
             response: httpx.Response | None = None
             error: ApiError | None = None
             try:
-                outgoing = _build(self._http, request, url, headers, timeout)
-                response = await self._http.send(outgoing, stream=stream)
+                outgoing = _build(self._http, request, url, headers, applied, timeout)
+                auth = self._auth.custom or self._http.auth
+                response = await self._http.send(outgoing, stream=stream, auth=auth)
             except httpx.RequestError as exc:
                 error = _runtime.transport_error(request, exc)
+            if not renewed and self._auth.renew(response, applied):
+                assert response is not None
+                await response.aclose()
+                renewed = True
+                continue
             delay = _next_delay(self, request, attempt, retries, (response, error))
             if delay < 0:
                 if response is None:

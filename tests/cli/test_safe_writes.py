@@ -79,7 +79,9 @@ NEW_SPEC = (
 INVALID_SPEC = OLD_SPEC.replace("in: path", "in: nowhere")
 # Valid for the validator, refused by the build stage: fails later in the pipeline.
 UNSUPPORTED_SPEC = OLD_SPEC.replace(
-    "        name: {type: string}\n", "        name: {not: {type: integer}}\n"
+    "        - {name: id, in: path, required: true, schema: {type: string}}\n",
+    "        - {name: id, in: path, required: true, schema: {type: string}}\n"
+    "        - {name: q, in: query, style: deepObject, schema: {type: integer}}\n",
 )
 
 

@@ -23,7 +23,8 @@ EXPECTED_SUFFIX = ".expected.yaml"
 CASES = sorted(p for p in FRAGMENTS.glob("*.yaml") if not p.name.endswith(EXPECTED_SUFFIX))
 
 TOP_KEYS = {
-    "client", "models", "bases", "enums", "closed_enums", "unions", "untagged", "operations",
+    "client", "models", "bases", "enums", "closed_enums", "unions", "untagged", "security",
+    "operations",
     "warnings", "errors",
 }  # fmt: skip
 FIELD_KEYS = {"name", "type", "required", "nullable", "read_only", "description"}
@@ -35,6 +36,10 @@ OPERATION_KEYS = {"method", "path", "auth", "parameters", "responses", "body"}
 BODY_KEYS = {"kind", "media_type", "name", "type", "required", "description", "fields"}
 FORM_FIELD_KEYS = {"name", "type", "required", "description", "is_file"}
 DIAGNOSTIC_KEYS = {"pointer", "line", "message"}
+SCHEME_KEYS = {
+    "kind", "name", "required", "location", "wire_name", "scheme", "bearer_format", "flows",
+    "token_url", "url",
+}  # fmt: skip
 
 
 def expected_path(fragment: Path) -> Path:
@@ -96,6 +101,25 @@ def param_facts(p: ir.Parameter) -> dict[str, Any]:
         "skip_encoding": p.skip_encoding,
         "json": p.json,
     }
+
+
+def scheme_facts(s: ir.SecurityScheme) -> dict[str, Any]:
+    """A security scheme's facts; ``kind`` is its OpenAPI type (``basic`` for http basic)."""
+    kinds = {
+        ir.ApiKeyScheme: "apiKey", ir.HttpScheme: "http", ir.BasicScheme: "basic",
+        ir.OAuth2Scheme: "oauth2", ir.OpenIdConnectScheme: "openIdConnect",
+        ir.MutualTlsScheme: "mutualTLS",
+    }  # fmt: skip
+    facts: dict[str, Any] = {"kind": kinds[type(s)], "name": s.name, "required": s.required}
+    if isinstance(s, ir.ApiKeyScheme):
+        facts.update(location=s.location.value, wire_name=s.wire_name)
+    if isinstance(s, ir.HttpScheme):
+        facts.update(scheme=s.scheme, bearer_format=s.bearer_format)
+    if isinstance(s, ir.OAuth2Scheme):
+        facts.update(flows=list(s.flows), token_url=s.token_url)
+    if isinstance(s, ir.OpenIdConnectScheme):
+        facts["url"] = s.url
+    return facts
 
 
 def body_facts(b: ir.RequestBody) -> dict[str, Any]:
@@ -258,6 +282,12 @@ def test_fragment_builds_as_expected(fragment: Path) -> None:
             assert {m.name: m.value for m in enums[enum_name].members} == members
             assert [m.name for m in enums[enum_name].members] == list(members)
 
+    if "security" in expected:
+        schemes = {s.key: s for s in api.auth}
+        assert list(schemes) == list(expected["security"])
+        for key, wanted in expected["security"].items():
+            subset(scheme_facts(schemes[key]), wanted, SCHEME_KEYS, f"scheme {key}")
+
     if "operations" in expected:
         operations = {op.name: op for op in api.operations}
         assert list(operations) == list(expected["operations"])
@@ -269,7 +299,8 @@ def test_fragment_builds_as_expected(fragment: Path) -> None:
             if "path" in wanted:
                 assert op.path == wanted["path"]
             if "auth" in wanted:
-                assert [a.scheme for a in op.auth] == wanted["auth"]
+                alternatives = [{k: list(scopes) for k, scopes in r} for r in op.security]
+                assert alternatives == wanted["auth"], op_name
             if "body" in wanted:
                 check_body(op, wanted["body"])
             if "responses" in wanted:
@@ -302,6 +333,7 @@ def test_every_built_name_is_an_identifier(fragment: Path) -> None:
     found += [e.name for e in api.enums] + [m.name for e in api.enums for m in e.members]
     found += [op.name for op in api.operations]
     found += [p.name for op in api.operations for p in op.parameters]
+    found += [s.name for s in api.auth]
     assert all(name.isidentifier() for name in found), found
     classes = [api.client_name, *(m.name for m in api.models), *(e.name for e in api.enums)]
     assert len(set(classes)) == len(classes)

@@ -47,7 +47,7 @@ def operation(path: str, *params: ir.Parameter) -> ir.Operation:
         description="",
         parameters=params,
         responses=(),
-        auth=(),
+        security=(),
         pointer="/paths/x/get",
     )
 

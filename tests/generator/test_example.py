@@ -10,6 +10,8 @@ the 88-column boundary. Every committed package's example is checked to be black
 from __future__ import annotations
 
 import ast
+import dataclasses
+import keyword
 import math
 import re
 from pathlib import Path
@@ -100,7 +102,7 @@ def api(
     *,
     url: str = "{endpoint}",
     variables: tuple[ir.ServerVariable, ...] | None = None,
-    auth: tuple[ir.ApiKeyAuth, ...] = (),
+    auth: tuple[ir.SecurityScheme, ...] = (),
     enums: tuple[ir.Enum, ...] = (),
     unions: tuple[ir.Union, ...] = (),
     client_params: tuple[ir.Parameter, ...] = (),
@@ -371,15 +373,22 @@ def test_server_values(
     assert black_stable(code)
 
 
+def key(wire: str = "X-Key", *, required: bool = True) -> ir.ApiKeyScheme:
+    return ir.ApiKeyScheme(
+        key="key", name=PythonIdentifier(wire.lower().replace("-", "_")), required=required,
+        location=ir.KeyLocation.HEADER, wire_name=wire,
+    )  # fmt: skip
+
+
 def test_api_keys_and_required_client_parameters_are_passed() -> None:
-    key = ir.ApiKeyAuth("key", "X-Key", PythonIdentifier("x_key"))
+    optional = key("X-Other", required=False)
     params = (
         param("tenant", STR),
         param("region", STR, required=False),
         param("api_version", STR, default="1"),
         param("shard", INT, limits=ir.Constraints(minimum=3)),
     )
-    code = example.example(api(auth=(key,), client_params=params), "pkg").code
+    code = example.example(api(auth=(key(), optional), client_params=params), "pkg").code
     opening = code.split("\n\n", 1)[1].split(" as client:")[0]
     assert opening == (
         "with DemoClient(\n"
@@ -389,6 +398,54 @@ def test_api_keys_and_required_client_parameters_are_passed() -> None:
         "    shard=3,\n"
         ")"
     )
+
+
+def _scheme(kind: str, name: str) -> ir.SecurityScheme:
+    """A required scheme of each kind the README passes a placeholder for."""
+    ident = PythonIdentifier(name)
+    match kind:
+        case "bearer":
+            return ir.HttpScheme(key=name, name=ident, scheme="Bearer", required=True)
+        case "basic":
+            return ir.BasicScheme(key=name, name=ident, required=True)
+        case "client_credentials":
+            url = "https://auth.example.com/token"
+            flows = ("clientCredentials",)
+            return ir.OAuth2Scheme(key=name, name=ident, flows=flows, token_url=url, required=True)
+        case "implicit":
+            return ir.OAuth2Scheme(key=name, name=ident, flows=("implicit",), required=True)
+        case _:
+            url = "https://auth.example.com/.well-known/openid-configuration"
+            return ir.OpenIdConnectScheme(key=name, name=ident, url=url, required=True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [
+        ("bearer", 'token="<token>"'),
+        ("basic", 'token=("<username>", "<password>")'),
+        (
+            "client_credentials",
+            'token=OAuth2ClientCredentials(client_id="<client_id>",'
+            ' client_secret="<client_secret>")',
+        ),
+        ("implicit", 'token="<token>"'),
+        ("oidc", 'token="<token>"'),
+    ],
+)
+def test_required_credentials_get_a_placeholder_of_their_kind(kind: str, shown: str) -> None:
+    code = example.example(api(auth=(_scheme(kind, "token"),)), "pkg").code
+    assert shown in " ".join(code.split()).replace("( ", "(").replace(", )", ")"), code
+    assert black_stable(code)
+    if kind == "client_credentials":
+        assert "from pkg import DemoClient, OAuth2ClientCredentials" in code
+
+
+def test_a_plain_http_token_endpoint_needs_allow_insecure_http() -> None:
+    scheme = _scheme("client_credentials", "token")
+    plain = dataclasses.replace(scheme, token_url="http://auth.example.com/token")
+    assert "allow_insecure_http" not in example.example(api(auth=(scheme,)), "pkg").code
+    assert "allow_insecure_http=True" in example.example(api(auth=(plain,)), "pkg").code
 
 
 # -- layout ------------------------------------------------------------------------------
@@ -442,7 +499,10 @@ ATOMS = st.one_of(
     st.sampled_from(["1", "True", "None", "-3", "1e16", '"<x>"', 'b"<y>"', "Mode.FAST"]),
     st.text("abc '\"\\é中", max_size=50).map(string),
 )
-NAMES = st.from_regex(r"[a-z][a-z_]{0,20}", fullmatch=True)
+# Identifiers, never keywords: a keyword argument named ``if`` is no Python at all.
+NAMES = st.from_regex(r"[a-z][a-z_]{0,20}", fullmatch=True).filter(
+    lambda n: not keyword.iskeyword(n)
+)
 EXPRESSIONS = st.recursive(
     ATOMS,
     lambda inner: st.one_of(

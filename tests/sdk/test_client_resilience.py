@@ -587,6 +587,10 @@ def test_logs_hide_the_key(
         assert KEY not in record.getMessage(), record
         assert KEY not in repr(record.__dict__), record
     assert KEY not in caplog.text
+    # Each attempt's headers are logged at DEBUG, the key among them as [secure].
+    sent = [r.getMessage() for r in caplog.records if ": sending GET " in r.getMessage()]
+    assert len(sent) == 3
+    assert all("'Training-Key': '[secure]'" in m or "'training-key': '[secure]'" in m for m in sent)
 
 
 REFUSED_ENDPOINTS = [

@@ -977,7 +977,7 @@ def test_component_request_body_and_error_response(case: str, server: ScriptedSe
 @pytest.mark.parametrize("case", ["security-api-key"])
 def test_api_key_is_sent_where_security_asks_for_it(case: str, server: ScriptedServer) -> None:
     server.enqueue(Reply.json(["s"]), Reply(204))
-    _, client = make(case, server, KEY)
+    _, client = make(case, server, x_api_key=KEY)  # optional: health needs no key
     with client:
         assert client.list_secrets() == ["s"]
         assert client.health() is None

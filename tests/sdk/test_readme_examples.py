@@ -31,7 +31,7 @@ import pytest
 from apiforge import Config, ir, render_files
 from apiforge.render import methods
 from support import corpus, samples
-from support.http_server import ScriptedServer
+from support.http_server import Reply, ScriptedServer
 from support.paths import GOLDEN, GOLDEN_PACKAGE, SPEC
 
 # Every kind of required argument in one operation, a model holding every kind of field.
@@ -123,7 +123,34 @@ info: {title: Readme Empty, version: "1.0"}
 servers: [{url: "http://api.example.com/v2"}]
 paths: {}
 """
-WRITTEN = {"readme_kinds": KINDS_SPEC, "readme_empty": EMPTY_SPEC}
+# Required credentials of two kinds: the example fetches a token before it calls.
+AUTH_SPEC = """\
+openapi: 3.0.3
+info: {title: Readme Auth, version: "1.0"}
+servers: [{url: "https://auth-demo.example.com/v1"}]
+security: [{machine: [read], session: []}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        "200":
+          description: OK
+          content:
+            application/json:
+              schema: {type: array, items: {type: string}}
+components:
+  securitySchemes:
+    session: {type: apiKey, in: cookie, name: sid}
+    machine:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: https://auth-demo.example.com/oauth/token
+          scopes: {read: Read.}
+"""
+WRITTEN = {"readme_kinds": KINDS_SPEC, "readme_empty": EMPTY_SPEC, "readme_auth": AUTH_SPEC}
+TOKEN = Reply.json({"access_token": "readme-token", "token_type": "Bearer", "expires_in": 60})
 
 
 @dataclass(frozen=True)
@@ -255,6 +282,9 @@ def run_example(package: Package, server: ScriptedServer) -> None:
     name = called(code)
     op = next((o for o in api.operations if o.name == name), None)
     assert (op is None) == (not api.operations), f"{name} is not an operation"
+    fetches_a_token = "OAuth2ClientCredentials(" in code
+    if fetches_a_token:  # the client credentials flow asks the token endpoint first
+        server.enqueue(TOKEN)
     if op is not None:
         server.enqueue(samples.success(api, op))
     transport = ToServer(server)
@@ -269,7 +299,8 @@ def run_example(package: Package, server: ScriptedServer) -> None:
     if op is None:
         assert server.requests == [] and transport.asked == []
         return
-    (request,) = server.requests
+    *token, request = server.requests
+    assert [t.method for t in token] == (["POST"] if fetches_a_token else [])
     assert request.method == op.method
     assert path_pattern(api.server, op).fullmatch(request.url_path), (request.path, op.path)
     assert server.pending_replies == 0
@@ -316,6 +347,10 @@ def test_every_kind_of_argument_is_in_the_kinds_example(written: dict[str, Packa
     assert "note=" not in code  # optional arguments are left out
     empty = example_of(written["readme_empty"].readme)
     assert "allow_insecure_http=True" in empty and "print(client)" in empty
+    auth = example_of(written["readme_auth"].readme)
+    assert "from readme_auth import OAuth2ClientCredentials, ReadmeAuthClient" in auth
+    for shown in ['client_id="<client_id>"', 'client_secret="<client_secret>"', 'sid="<sid>"']:
+        assert shown in auth, f"{shown} not in\n{auth}"
 
 
 def test_readme_examples_pass_mypy_strict(tmp_path: Path, written: dict[str, Package]) -> None:

@@ -111,6 +111,15 @@ from pathlib import Path
 import cv_client
 from cv_client import CustomVisionTrainingClient, ImagePerformance
 
+
+
+def importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its parent package is not importable at all
+        return False
+
+
 url, checkout = sys.argv[1], Path(sys.argv[2]).resolve()
 with CustomVisionTrainingClient(url, "KEY") as client:
     images = client.get_image_performances("PROJECT", uuid.UUID("ITERATION"), take=2)
@@ -146,7 +155,7 @@ print(json.dumps({
     "package_file": str(Path(cv_client.__file__).resolve()),
     # (an editable install leaves the wheel's templates in site-packages/apiforge/,
     # a namespace directory without code: what must not be importable is the code)
-    "generator_importable": importlib.util.find_spec("apiforge.cli") is not None,
+    "generator_importable": importable("apiforge.cli"),
     "golden_importable": importlib.util.find_spec("customvision_training") is not None,
     "from_checkout": from_checkout,
     "images": decoded,

@@ -30,7 +30,15 @@ UPDATE_COMMAND = ".venv/bin/python tests/specs/update.py"
 # Spelling file name → what its document must declare (``swagger: "2.0"``, ``openapi: 3.0.x``).
 SPELLINGS = {"swagger-2.0.yaml": "2.0", "openapi-3.0.yaml": "3.0.", "openapi-3.1.yaml": "3.1."}
 RUNTIME = REPO_ROOT / "templates" / "runtime"
-RUNTIME_MODULES = ("_base.py", "_errors.py", "_runtime.py", "_unions.py", "_xml.py")
+RUNTIME_MODULES = (
+    "_auth.py",
+    "_base.py",
+    "_errors.py",
+    "_oauth2.py",
+    "_runtime.py",
+    "_unions.py",
+    "_xml.py",
+)
 # What every package holds alike: not part of a construct's expected package.
 SHARED_FILES = frozenset({*RUNTIME_MODULES, "py.typed", "apiforge-manifest.json"})
 SPEC_NAME, SPEC_SHA = "{spec}", "{sha256}"

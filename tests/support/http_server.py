@@ -15,6 +15,10 @@ For resilience tests the server also counts its TCP connections (``open_connecti
 ``peak_connections``, ``connections_accepted``), stamps each request with its arrival time
 (``RecordedRequest.received_at``), and can drop a connection without answering
 (``Reply.dropped("close")`` or ``Reply.dropped("reset")``).
+
+``ScriptedServer(tls=context)`` serves HTTPS with a server-side ``ssl.SSLContext``; a
+context that requires client certificates refuses a handshake without one, and each
+request records the certificate the client presented (``peer_certificate``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -77,6 +82,7 @@ class RecordedRequest:
     body: bytes
     client_port: int  # the same port for two requests means one reused connection
     received_at: float = 0.0  # time.monotonic() when the request line and headers had arrived
+    peer_certificate: dict[str, Any] | None = None  # the client's, over TLS (getpeercert())
 
     @property
     def url_path(self) -> str:
@@ -133,8 +139,9 @@ Handler = Callable[[RecordedRequest], Reply]
 class ScriptedServer:
     """A ThreadingHTTPServer on an ephemeral 127.0.0.1 port, run in a daemon thread."""
 
-    def __init__(self, handler: Handler | None = None) -> None:
+    def __init__(self, handler: Handler | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.handler: Handler | None = handler
+        self.tls = tls
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
@@ -198,7 +205,7 @@ class ScriptedServer:
     @property
     def url(self) -> str:
         """The base URL, without a trailing slash: "http://127.0.0.1:PORT"."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def enqueue(self, *replies: Reply) -> None:
         """Queue replies; each request takes the oldest one before the handler is asked."""
@@ -305,6 +312,13 @@ class _HTTPServer(ThreadingHTTPServer):
         self._handlers: list[threading.Thread] = []
         super().__init__(("127.0.0.1", 0), _RequestHandler)
 
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """The next connection, its TLS handshake done when the owner serves HTTPS (a failed
+        one raises ``ssl.SSLError``, an ``OSError``: socketserver drops the connection)."""
+        conn, address = super().get_request()
+        tls = self.owner.tls
+        return (conn if tls is None else tls.wrap_socket(conn, server_side=True)), address
+
     def process_request(
         self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
     ) -> None:
@@ -384,6 +398,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body=self._read_body(),
             client_port=int(self.client_address[1]),
             received_at=received_at,
+            peer_certificate=(
+                self.connection.getpeercert()
+                if isinstance(self.connection, ssl.SSLSocket)
+                else None
+            ),
         )
         owner = self.server.owner
         reply = owner._answer(request)

@@ -2,8 +2,8 @@
 
 Schemas are handled by ``schemas.SchemaBuilder``, operation inputs by ``parameters``;
 diagnostics, ``$ref`` resolution and class names are shared through ``context.BuildContext``.
-This module adds the server, security and operations, and is the only entry point:
-``build(spec) -> (Api, diagnostics)``.
+This module adds the server and the operations (``security`` reads their security), and
+is the only entry point: ``build(spec) -> (Api, diagnostics)``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .limits import check_depth
 from .paging import EXTENSION, pagination
 from .parameters import is_json, parameters, request_body
 from .schemas import SchemaBuilder
+from .security import requirements, schemes, used
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CLIENT_METHODS = ("close", "aclose")
@@ -38,6 +39,7 @@ BASE_ATTRIBUTES = (
     "user_agent",
 )
 CONSTRUCTOR_OPTIONS = (
+    "auth",
     "timeout",
     "max_retries",
     "retry_policy",
@@ -79,25 +81,6 @@ def _server(ctx: BuildContext) -> ir.Server:
             for (wire, var), py in zip(variables.items(), py_names, strict=True)
         ),
     )
-
-
-def _security(ctx: BuildContext, taken: list[names.PythonIdentifier]) -> dict[str, ir.ApiKeyAuth]:
-    """Header API keys by scheme name; other schemes are reported as unsupported.
-
-    Their argument names are unique against ``taken`` (server variables, options)."""
-    schemes = ctx.doc.get("components", {}).get("securitySchemes", {})
-    found: dict[str, ir.ApiKeyAuth] = {}
-    for key, scheme in schemes.items():
-        pointer = f"/components/securitySchemes/{escape(key)}"
-        scheme, pointer = ctx.deref(scheme, pointer)
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-            header = scheme["name"]
-            name = names.unique([*taken, names.snake(header)])[-1]
-            taken.append(name)
-            found[key] = ir.ApiKeyAuth(key, header, name)
-        else:
-            ctx.error(pointer, "only apiKey security in a header is supported yet")
-    return found
 
 
 _BYTES = ir.PrimitiveType(ir.Primitive.BYTES, "binary")
@@ -183,10 +166,10 @@ def _operation_id(
 
 
 def _operations(
-    ctx: BuildContext, schemas: SchemaBuilder, auth: dict[str, ir.ApiKeyAuth]
+    ctx: BuildContext, schemas: SchemaBuilder, auth: dict[str, ir.SecurityScheme]
 ) -> tuple[ir.Operation, ...]:
     """Every operation in document order, with unique method names."""
-    global_security = ctx.doc.get("security", [])
+    global_security = requirements(ctx, ctx.doc.get("security"), "/security", auth)
     ids = _OperationIds(ctx.doc.get("paths", {}))
     found: list[ir.Operation] = []
     raws: list[Any] = []
@@ -197,8 +180,9 @@ def _operations(
             op = item[method]
             pointer = f"/paths/{escape(path)}/{method}"
             op_id = _operation_id(ctx, op, (method, path), pointer, ids)
-            requirements = op.get("security", global_security)
-            schemes = sorted({key for req in requirements for key in req if key in auth})
+            security = global_security
+            if "security" in op:
+                security = requirements(ctx, op["security"], f"{pointer}/security", auth)
             raws.append(op)
             params = parameters(ctx, schemas, item, op, pointer)
             found.append(
@@ -212,7 +196,7 @@ def _operations(
                     parameters=params,
                     body=request_body(ctx, schemas, op, pointer, params),
                     responses=_responses(ctx, schemas, op, pointer, str(op_id)),
-                    auth=tuple(auth[key] for key in schemes),
+                    security=security,
                     pointer=pointer,
                 )
             )
@@ -252,7 +236,8 @@ def _client_params(
             if p.client and p.wire_name not in found:
                 found[p.wire_name] = p
     # Each is kept as ``self._<name>``, beside what the base client keeps the same way.
-    reserved = [*taken, *map(names.PythonIdentifier, (*CONSTRUCTOR_OPTIONS, *BASE_ATTRIBUTES))]
+    options = dict.fromkeys((*CONSTRUCTOR_OPTIONS, *BASE_ATTRIBUTES))  # "auth" is both
+    reserved = [*taken, *map(names.PythonIdentifier, options)]
     py_names = names.unique(reserved + [p.name for p in found.values()])[len(reserved) :]
     return tuple(
         dataclasses.replace(p, name=n) for p, n in zip(found.values(), py_names, strict=True)
@@ -272,18 +257,18 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
     options = [names.PythonIdentifier(o) for o in CONSTRUCTOR_OPTIONS]
     if not server.variables:
         options.append(names.PythonIdentifier("base_url"))
-    schemes = _security(ctx, [*options, *(v.name for v in server.variables)])
-    operations = _operations(ctx, schemas, schemes)
+    known = schemes(ctx, [*options, *(v.name for v in server.variables)])
+    operations = _operations(ctx, schemas, known)
     untagged = schemas.finish()
-    used = sorted({a.scheme for op in operations for a in op.auth})
-    taken = [v.name for v in server.variables] + [schemes[key].name for key in used]
+    auth = used(known, operations)
+    taken = [v.name for v in server.variables] + [s.name for s in auth]
     api = ir.Api(
         title=title,
         version=str(info.get("version", "")),
         description=text_of(info, "description"),
         client_name=client_name,
         server=server,
-        auth=tuple(schemes[key] for key in used),
+        auth=auth,
         models=tuple(schemas.models.values()),
         enums=tuple(schemas.enums.values()),
         operations=operations,

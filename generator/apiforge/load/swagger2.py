@@ -98,10 +98,12 @@ class Upgrade:
             for name, p in d.get("parameters", {}).items()
         }
         components["securitySchemes"] = {
-            name: self.moved(
-                f"/components/securitySchemes/{escape(name)}",
-                f"/securityDefinitions/{escape(name)}",
-                s,
+            name: _security_scheme(
+                self.moved(
+                    f"/components/securitySchemes/{escape(name)}",
+                    f"/securityDefinitions/{escape(name)}",
+                    s,
+                )
             )
             for name, s in d.get("securityDefinitions", {}).items()
         }
@@ -256,6 +258,31 @@ class Upgrade:
         if "headers" in r:
             out["headers"] = {name: {"schema": _schema(h)} for name, h in r["headers"].items()}
         return out
+
+
+# 2.0's oauth2 ``flow`` → the 3.x flow it is, and the URLs that flow keeps.
+_OAUTH2_FLOWS = {
+    "implicit": ("implicit", ("authorizationUrl",)),
+    "password": ("password", ("tokenUrl",)),
+    "application": ("clientCredentials", ("tokenUrl",)),
+    "accessCode": ("authorizationCode", ("authorizationUrl", "tokenUrl")),
+}
+
+
+def _security_scheme(scheme: Any) -> Any:
+    """A 2.0 security definition in 3.x spelling: ``basic`` is ``http`` with
+    ``scheme: basic``, an oauth2 ``flow`` is one entry of ``flows``; apiKey is unchanged."""
+    if not isinstance(scheme, dict):
+        return scheme
+    kept = {k: v for k, v in scheme.items() if k == "description" or k.startswith("x-")}
+    if scheme.get("type") == "basic":
+        return {**kept, "type": "http", "scheme": "basic"}
+    if scheme.get("type") == "oauth2" and scheme.get("flow") in _OAUTH2_FLOWS:
+        name, urls = _OAUTH2_FLOWS[scheme["flow"]]
+        flow = {u: scheme[u] for u in urls if u in scheme}
+        flow["scopes"] = scheme.get("scopes") or {}
+        return {**kept, "type": "oauth2", "flows": {name: flow}}
+    return scheme
 
 
 def _discriminators(definitions: dict[str, Any]) -> dict[str, Any]:

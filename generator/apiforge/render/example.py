@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import assert_never
 from urllib.parse import quote as percent_encode
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .. import ir
 from . import emit, imports, methods
@@ -327,14 +327,26 @@ class Choice:
     operation: ir.Operation
     arguments: tuple[tuple[str, Expr], ...]
     needed: frozenset[Import]
+    credentials: frozenset[str] | None = frozenset()  # see ``credentials_for``
 
     @property
-    def rank(self) -> tuple[bool, bool, bool]:
-        """Arguments no deeper than a flat model or list first, then GET, then an
-        operation with a result to print."""
+    def rank(self) -> tuple[bool, bool, bool, bool]:
+        """An operation callable without a client certificate first, then arguments no
+        deeper than a flat model or list, then GET, then one with a result to print."""
         nested = any(depth(v) > 1 for _, v in self.arguments)
         nothing = methods.result_annotation(self.operation) == "None"
-        return (nested, self.operation.method != "GET", nothing)
+        return (self.credentials is None, nested, self.operation.method != "GET", nothing)
+
+
+def credentials_for(api: ir.Api, op: ir.Operation) -> frozenset[str] | None:
+    """The schemes (by key) the example gives the client for ``op``: those of its first
+    alternative that needs no client certificate (a file the reader must have); None
+    when every alternative needs one."""
+    files = {s.key for s in api.auth if isinstance(s, ir.MutualTlsScheme)}
+    for requirement in op.security:
+        if not any(key in files for key, _ in requirement):
+            return frozenset(key for key, _ in requirement)
+    return None if op.security else frozenset()
 
 
 def depth(expr: Expr) -> int:
@@ -359,7 +371,7 @@ def arguments(api: ir.Api, op: ir.Operation, package: str) -> Choice | None:
         if value is None:
             return None
         given.append((a.name, value))
-    return Choice(op, tuple(given), frozenset(values.needed))
+    return Choice(op, tuple(given), frozenset(values.needed), credentials_for(api, op))
 
 
 def choose(api: ir.Api, package: str) -> Choice | None:
@@ -420,19 +432,47 @@ def insecure(url: str) -> bool:
     return urlsplit(url).scheme == "http" and not loopback
 
 
-def constructor(api: ir.Api, values: Values) -> Brackets:
+def credential(scheme: ir.SecurityScheme, values: Values) -> Expr:
+    """A placeholder for a required credential argument: a token, ``(username,
+    password)``, or the client credentials OAuth 2.0 fetches tokens with."""
+    match scheme:
+        case ir.OAuth2Scheme(token_url=str()):
+            values.needed.add(Import(values.package, "OAuth2ClientCredentials"))
+            ids = [(k, string(placeholder(k))) for k in ("client_id", "client_secret")]
+            return call("OAuth2ClientCredentials", (), ids)
+        case ir.ApiKeyScheme() | ir.HttpScheme() | ir.OAuth2Scheme() | ir.OpenIdConnectScheme():
+            return string(placeholder(scheme.name))
+        case ir.BasicScheme():
+            return display("(", [string("<username>"), string("<password>")], ")")
+        case ir.MutualTlsScheme():  # never required; a certificate and its key
+            return display("(", [string("<certificate file>"), string("<key file>")], ")")
+        case _:
+            assert_never(scheme)
+
+
+def _token_urls(api: ir.Api, base: str, given: frozenset[str]) -> list[str]:
+    """The token endpoints the example's OAuth 2.0 client credentials fetch from."""
+    return [
+        urljoin(base + "/", s.token_url)
+        for s in api.auth
+        if isinstance(s, ir.OAuth2Scheme) and s.token_url and (s.required or s.key in given)
+    ]
+
+
+def constructor(api: ir.Api, values: Values, given: frozenset[str] = frozenset()) -> Brackets:
     """The client constructed with every required argument (``...`` for a client-level
-    parameter no value can be built for)."""
+    parameter no value can be built for) and the credentials of the schemes ``given``."""
     server = server_values(api.server)
     keywords: list[tuple[str, Expr]] = [
         (v.name, string(server[v.wire_name])) for v in api.server.variables
     ]
-    keywords += [(a.name, string(placeholder(a.name))) for a in api.auth]
+    keywords += [(a.name, credential(a, values)) for a in api.auth if a.required or a.key in given]
     for p in api.client_params:
         if p.required and p.default is None:
             value = values.value(p.type, p.name, argument=True, limits=p.constraints)
             keywords.append((p.name, "..." if value is None else value))
-    if insecure(server_url(api.server, server)):
+    base = server_url(api.server, server)
+    if any(insecure(url) for url in [base, *_token_urls(api, base, given)]):
         keywords.append(("allow_insecure_http", "True"))
     return call(api.client_name, (), keywords)
 
@@ -440,9 +480,9 @@ def constructor(api: ir.Api, values: Values) -> Brackets:
 def example(api: ir.Api, package: str) -> Example:
     """The usage example of the package ``package`` generated from ``api``."""
     values = Values(api, package)
-    client = constructor(api, values)
-    needed = {Import(package, api.client_name), *values.needed}
     choice = choose(api, package)
+    client = constructor(api, values, (choice and choice.credentials) or frozenset())
+    needed = {Import(package, api.client_name), *values.needed}
     if choice is None:
         body = ["print(client)"]
     else:

@@ -19,17 +19,26 @@ import jinja2
 from .. import ir
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import emit, example, imports, methods, quote
+from . import emit, example, imports, methods, quote, security
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
-RUNTIME_MODULES = ("_base.py", "_errors.py", "_runtime.py", "_unions.py", "_xml.py")
+RUNTIME_MODULES = (
+    "_auth.py",
+    "_base.py",
+    "_errors.py",
+    "_oauth2.py",
+    "_runtime.py",
+    "_unions.py",
+    "_xml.py",
+)
 ERROR_CLASSES = (
     "ApiError",
     "ApiStatusError",
     "ApiTimeoutError",
     "ApiConnectionError",
     "ResponseDecodeError",
+    "TokenError",
 )
 
 
@@ -112,6 +121,10 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         send_statements=emit.send_statements,
         path_expression=emit.path_expression,
         usage_example=example.example,
+        describe_credential=security.describe,
+        credential_signature=security.signature,
+        credential_runtime=security.runtime,
+        security_requirements=security.requirements,
     )
     env.filters["comment"] = quote.comment
     return env
@@ -326,6 +339,7 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
             needed |= {iterator} | imports.for_type(op.pagination.item)
         if op.binary:
             needed |= {iterator, Import("contextlib")}
+    needed |= security.imports(api, is_async)
     lines = imports.render(needed | _signature_imports(api))
     name = f"Async{api.client_name}" if is_async else api.client_name
     return _render(
@@ -338,6 +352,8 @@ def exports(api: ir.Api) -> dict[str, str]:
     names = {api.client_name: "._client", f"Async{api.client_name}": "._async_client"}
     names.update(dict.fromkeys(ERROR_CLASSES, "._errors"))
     names["RetryPolicy"] = "._runtime"
+    if any(isinstance(s, ir.OAuth2Scheme) and s.token_url for s in api.auth):
+        names["OAuth2ClientCredentials"] = "._oauth2"
     names.update({m.name: imports.MODELS for m in api.models})
     names.update({e.name: imports.ENUMS for e in api.enums})
     names.update({u.name: imports.MODELS for u in api.unions})

@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Owner, Resource
 from ._runtime import RetryPolicy
@@ -27,4 +28,5 @@ __all__ = [
     "Resource",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

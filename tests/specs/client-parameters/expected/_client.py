@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from . import _base, _operations, _runtime
+from . import _auth, _base, _operations, _runtime
 from ._models import File
 from ._runtime import RetryPolicy
 
@@ -20,6 +20,7 @@ class ClientParametersClient(_base.SyncClient):
         endpoint: endpoint For example https://example.com.
         api_version: The API version.
         x_ms_tenant: x-ms-tenant
+        auth: An ``httpx.Auth`` run on every request.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
         retry_policy: Backoff and ``Retry-After`` limits.
@@ -37,6 +38,7 @@ class ClientParametersClient(_base.SyncClient):
         *,
         api_version: str = "2024-01-01",
         x_ms_tenant: str,
+        auth: httpx.Auth | None = None,
         timeout: float | httpx.Timeout = _runtime.DEFAULT_TIMEOUT,
         max_retries: int = _runtime.DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = _runtime.DEFAULT_RETRY_POLICY,
@@ -51,7 +53,10 @@ class ClientParametersClient(_base.SyncClient):
                 {"endpoint": endpoint},
                 allow_insecure_http=allow_insecure_http,
             ),
-            {},
+            _auth.Credentials(
+                custom=auth,
+                allow_insecure_http=allow_insecure_http,
+            ),
             user_agent=_operations.USER_AGENT,
             timeout=timeout,
             max_retries=max_retries,

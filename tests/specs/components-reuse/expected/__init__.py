@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Error, User
 from ._runtime import RetryPolicy
@@ -26,5 +27,6 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "ReuseClient",
+    "TokenError",
     "User",
 ]

@@ -13,6 +13,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import GetSession200
 from ._runtime import RetryPolicy
@@ -28,4 +29,5 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "Theme",
+    "TokenError",
 ]

@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import ErrorResponse, Thing
 from ._runtime import RetryPolicy
@@ -27,4 +28,5 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "Thing",
+    "TokenError",
 ]

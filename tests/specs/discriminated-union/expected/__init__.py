@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Cat, Dog, Pet, Shelter, ShelterMascot
 from ._runtime import RetryPolicy
@@ -31,5 +32,6 @@ __all__ = [
     "RetryPolicy",
     "Shelter",
     "ShelterMascot",
+    "TokenError",
     "UnknownVariant",
 ]

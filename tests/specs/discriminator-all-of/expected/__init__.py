@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import AnyPet, AnyVehicle, Bike, Car, Cat, Dog, Pet, Vehicle
 from ._runtime import RetryPolicy
@@ -33,6 +34,7 @@ __all__ = [
     "PolymorphicPetsClient",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
     "UnknownVariant",
     "Vehicle",
 ]

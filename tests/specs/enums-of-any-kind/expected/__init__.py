@@ -13,6 +13,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Settings
 from ._runtime import RetryPolicy
@@ -29,4 +30,5 @@ __all__ = [
     "SettingsKind",
     "SettingsServiceClient",
     "SettingsSize",
+    "TokenError",
 ]

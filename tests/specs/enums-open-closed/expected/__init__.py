@@ -13,6 +13,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Item
 from ._runtime import RetryPolicy
@@ -31,4 +32,5 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "ShapeKind",
+    "TokenError",
 ]

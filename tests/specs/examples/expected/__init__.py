@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import User
 from ._runtime import RetryPolicy
@@ -25,5 +26,6 @@ __all__ = [
     "ExamplesClient",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
     "User",
 ]

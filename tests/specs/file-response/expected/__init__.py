@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._runtime import RetryPolicy
 
@@ -24,4 +25,5 @@ __all__ = [
     "BlobTransferClient",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

@@ -13,6 +13,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import (
     CreateReport200,
@@ -37,4 +38,5 @@ __all__ = [
     "InlineClient",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

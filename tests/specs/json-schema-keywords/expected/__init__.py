@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Inner, Settings, Wrapper
 from ._runtime import RetryPolicy
@@ -27,5 +28,6 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "Settings",
+    "TokenError",
     "Wrapper",
 ]

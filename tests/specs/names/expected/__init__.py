@@ -13,6 +13,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Class, Model_2NdThing
 from ._runtime import RetryPolicy
@@ -29,4 +30,5 @@ __all__ = [
     "NamingZooClient",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from . import _base, _operations, _runtime
+from . import _auth, _base, _operations, _runtime
 from ._models import Profile
 from ._runtime import RetryPolicy
 
@@ -18,6 +18,7 @@ class AsyncNullableClient(_base.AsyncClient):
 
     Args:
         endpoint: The service's base URL, like https://host.
+        auth: An ``httpx.Auth`` run on every request.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
         retry_policy: Backoff and ``Retry-After`` limits.
@@ -33,6 +34,7 @@ class AsyncNullableClient(_base.AsyncClient):
         self,
         endpoint: str,
         *,
+        auth: httpx.Auth | None = None,
         timeout: float | httpx.Timeout = _runtime.DEFAULT_TIMEOUT,
         max_retries: int = _runtime.DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = _runtime.DEFAULT_RETRY_POLICY,
@@ -47,7 +49,10 @@ class AsyncNullableClient(_base.AsyncClient):
                 {"endpoint": endpoint},
                 allow_insecure_http=allow_insecure_http,
             ),
-            {},
+            _auth.Credentials(
+                custom=auth,
+                allow_insecure_http=allow_insecure_http,
+            ),
             user_agent=_operations.USER_AGENT,
             timeout=timeout,
             max_retries=max_retries,

@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Category, FileTree, Named, Nesting
 from ._runtime import RetryPolicy
@@ -29,4 +30,5 @@ __all__ = [
     "Nesting",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

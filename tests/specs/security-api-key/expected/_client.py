@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
-from . import _base, _operations, _runtime
+from . import _auth, _base, _operations, _runtime
 from ._runtime import RetryPolicy
 
 
@@ -17,8 +19,11 @@ class SecuredClient(_base.SyncClient):
 
     Args:
         endpoint: The service's base URL, like https://host.
-        x_api_key: Sent in the ``X-Api-Key`` header; never shown in repr(),
-            messages or logs.
+        x_api_key: An API key sent in the ``X-Api-Key`` header: a str, or a function
+            returning one, called for every request. Never shown in repr(), messages
+            or logs.
+        auth: An ``httpx.Auth`` run on every request, for what the credentials above
+            do not cover.
         timeout: Seconds, or an ``httpx.Timeout``; default 30 s, 10 s to connect.
         max_retries: Retries after a 429, 502, 503 or 504 answer or a failed connection.
         retry_policy: Backoff and ``Retry-After`` limits.
@@ -33,8 +38,9 @@ class SecuredClient(_base.SyncClient):
     def __init__(
         self,
         endpoint: str,
-        x_api_key: str,
         *,
+        x_api_key: str | Callable[[], str] | None = None,
+        auth: httpx.Auth | None = None,
         timeout: float | httpx.Timeout = _runtime.DEFAULT_TIMEOUT,
         max_retries: int = _runtime.DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = _runtime.DEFAULT_RETRY_POLICY,
@@ -49,9 +55,11 @@ class SecuredClient(_base.SyncClient):
                 {"endpoint": endpoint},
                 allow_insecure_http=allow_insecure_http,
             ),
-            {
-                "apiKey": ("X-Api-Key", x_api_key),
-            },
+            _auth.Credentials(
+                _auth.ApiKey("apiKey", "x_api_key", "header", "X-Api-Key", x_api_key),
+                custom=auth,
+                allow_insecure_http=allow_insecure_http,
+            ),
             user_agent=_operations.USER_AGENT,
             timeout=timeout,
             max_retries=max_retries,

@@ -24,7 +24,7 @@ def build_list_secrets() -> _runtime.Request:
         method="GET",
         url="/secrets" + _runtime.query_string(_query),
         headers=_headers,
-        auth=("apiKey",),
+        auth=((("apiKey", ()),),),
         accepts=("application/json",),
     )
 

@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Job, MultiStatus, MultiStatusResultsItem
 from ._runtime import RetryPolicy
@@ -28,4 +29,5 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "StatusCodesClient",
+    "TokenError",
 ]

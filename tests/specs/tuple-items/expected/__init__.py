@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Place
 from ._runtime import RetryPolicy
@@ -26,4 +27,5 @@ __all__ = [
     "Place",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Company, Contact, Person
 from ._runtime import RetryPolicy
@@ -28,4 +29,5 @@ __all__ = [
     "Person",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

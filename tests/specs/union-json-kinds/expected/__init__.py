@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Reminder, When, Window
 from ._runtime import RetryPolicy
@@ -26,6 +27,7 @@ __all__ = [
     "RemindersClient",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
     "When",
     "Window",
 ]

@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import (
     Block,
@@ -44,4 +45,5 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "Style",
+    "TokenError",
 ]

@@ -13,6 +13,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import ColorLabel, Item, ItemLevel, ItemRef, Label, PriorityLabel
 from ._runtime import RetryPolicy
@@ -34,4 +35,5 @@ __all__ = [
     "PriorityLabel",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]

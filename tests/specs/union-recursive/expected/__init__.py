@@ -12,6 +12,7 @@ from ._errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    TokenError,
 )
 from ._models import Child, Document, JsonValue, Leaf, Node
 from ._runtime import RetryPolicy
@@ -30,4 +31,5 @@ __all__ = [
     "Node",
     "ResponseDecodeError",
     "RetryPolicy",
+    "TokenError",
 ]
