@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=300.0,
         metavar="S",
-        help="seconds to generate one spec (default 300)",
+        help="CPU seconds to generate one spec (default 300)",
     )
     parser.add_argument(
         "--mypy-lines",
@@ -126,10 +126,17 @@ def main(argv: list[str] | None = None) -> int:
     names = directory.select(names, args.only)
     if not names:
         raise SystemExit(f"no spec matches {args.only}")
+    journal = args.out / "journal.jsonl"
     options = runner.Options(
-        names, args.out / "work", args.jobs, args.timeout, mypy_lines=args.mypy_lines
+        names,
+        args.out / "work",
+        args.jobs,
+        args.timeout,
+        mypy_lines=args.mypy_lines,
+        journal=journal,
     )
     shutil.rmtree(options.work, ignore_errors=True)  # what an interrupted run left
+    journal.unlink(missing_ok=True)
     # SIGTERM (a killed make) unwinds like Ctrl-C, so the workers are killed with the run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started, load = time.perf_counter(), os.getloadavg()[0]

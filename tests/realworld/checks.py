@@ -14,7 +14,7 @@ import queue
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -168,9 +168,3 @@ def mypy(
 def lines_of(package: Path) -> int:
     """The lines of Python in ``package``: what a batch's size is measured in."""
     return sum(len(p.read_bytes().splitlines()) for p in package.glob("*.py"))
-
-
-def chunked(items: list[str], size: int) -> Iterator[list[str]]:
-    """``items`` in consecutive lists of at most ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

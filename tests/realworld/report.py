@@ -32,15 +32,23 @@ _LOCATION = re.compile(r"^\S+?:\d+(?::\d+)?: (?:error|warning): ")
 _POINTER = re.compile(r" \(at #[^)]*\)$")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
-_FRAME = re.compile(r" \[[^\]]*\]$")
+# Quoted words of OpenAPI's and JSON Schema's own vocabulary say what a message is about
+# ("'oneOf' of objects...", "... is not a 'regex'"): they stay; spec text is blanked.
+_WORDS = (
+    "allOf anyOf oneOf not discriminator regex format pattern enum const default type"
+    " object array string integer number boolean null apiKey http oauth2 openIdConnect"
+    " mutualTLS header query cookie path basic bearer date date-time uuid uri email byte"
+    " binary int32 int64 float double deepObject form spaceDelimited pipeDelimited"
+)
+_VOCABULARY = frozenset(_WORDS.split())
 
 
 def shape(diagnostic: str) -> str:
     """``diagnostic`` without its location, pointer, quoted text and numbers."""
     text = _LOCATION.sub("", diagnostic.strip())
-    text = re.sub(r"^(mypy: )N? ?errors?; first: \S+?:\d+: error: ", r"\1", text)
+    text = re.sub(r"^(mypy: )\d+ errors?; first: \S+?:\d+: error: ", r"\1", text)
     text = _POINTER.sub("", text)
-    text = _QUOTED.sub("'…'", text)
+    text = _QUOTED.sub(lambda m: m[0] if m[0][1:-1] in _VOCABULARY else "'…'", text)
     text = re.sub(r"\bs\d{4}_\w+", "<package>", text)
     return _NUMBER.sub("N", text)
 

@@ -15,6 +15,7 @@ The outcomes, each spec's first failing step (``OUTCOMES`` in the report's order
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import resource
 import shutil
@@ -48,10 +49,13 @@ class Options:
     specs: list[str]
     work: Path
     jobs: int = 2
-    timeout: float = 300.0  # seconds per spec for generation, per package for import
+    timeout: float = 300.0  # CPU seconds to generate a spec; wall seconds to import one
     mypy_timeout: float = 1800.0  # seconds per mypy run
     mypy_lines: int = 60_000  # lines of generated code per mypy run
     memory: int = 8 << 30  # bytes of address space per worker
+    # Each generation record is appended here as it ends, so a run cut short still says
+    # what it found (``--summarize --partial`` reads it).
+    journal: Path | None = None
 
 
 def package_name(index: int, spec: str) -> str:
@@ -134,12 +138,20 @@ def _generate_all(options: Options, packages: Path, say: Callable[[str], None]) 
     for done in pool.run(tasks, options.jobs, options.timeout, options.memory):
         record = _record(done, named[done.key], options.timeout)
         records.append(record)
+        _journal(options.journal, record)
         tally[record["ended"]] += 1
         if time.perf_counter() - last > 30 or len(records) == len(tasks):
             last = time.perf_counter()
             counts = ", ".join(f"{n} {k}" for k, n in sorted(tally.items()))
-            say(f"[{len(records)}/{len(tasks)}] {counts} ({last - started:.0f} s)")
+            cpu = sum(r.get("cpu_seconds", 0.0) for r in records)
+            say(f"[{len(records)}/{len(tasks)}] {counts} ({last - started:.0f} s, {cpu:.0f} CPU s)")
     return records
+
+
+def _journal(path: Path | None, record: Record) -> None:
+    if path is not None:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, sort_keys=True) + "\n")
 
 
 def _record(done: pool.Done, spec: str, timeout: float) -> Record:
@@ -148,8 +160,14 @@ def _record(done: pool.Done, spec: str, timeout: float) -> Record:
     if done.status == "ok":
         return base | done.value
     base |= work.facts(directory.API / spec) | {"seconds": done.seconds}
+    if done.status == "timeout" and done.value == "cpu":
+        return base | {
+            "ended": "timeout",
+            "diagnostic": f"generation used over {timeout:.0f} CPU s",
+        }
     if done.status == "timeout":
-        return base | {"ended": "timeout", "diagnostic": f"generation took over {timeout:.0f} s"}
+        wall = timeout * pool.WALL_FACTOR
+        return base | {"ended": "timeout", "diagnostic": f"generation took over {wall:.0f} s"}
     code = done.value if isinstance(done.value, int) else 0
     how = f"signal {-code}" if code < 0 else f"exit {code}"
     return base | {"ended": "crash", "diagnostic": f"the worker process died ({how})"}
