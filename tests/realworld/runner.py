@@ -39,6 +39,8 @@ OUTCOMES = (
     "timeout",
     "crash",
 )
+# A generated package that a run cut short never imported nor type-checked.
+UNCHECKED = "unchecked"
 Record = dict[str, Any]
 
 
