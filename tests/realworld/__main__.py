@@ -72,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
         "--keep", action="store_true", help="keep the generated packages in OUT/work"
     )
     parser.add_argument(
+        "--resume", action="store_true", help="keep what OUT/journal.jsonl has; run the rest"
+    )
+    parser.add_argument(
+        "--smallest-first", action="store_true", help="the most specs soonest (a cut run)"
+    )
+    parser.add_argument(
+        "--budget", type=float, metavar="MINUTES", help="start no spec after this long"
+    )
+    parser.add_argument(
         "--summarize",
         action="store_true",
         help="run nothing: rewrite OUT/report.md from OUT/report.json",
@@ -102,6 +111,8 @@ def _meta(options: runner.Options, found: runner.Run, wall: float, load: float) 
         "timeout": options.timeout,
         "wall_seconds": round(wall, 1),
         "phases": {k: {m: round(v, 1) for m, v in p.items()} for k, p in found.phases.items()},
+        "not_run": found.not_run,
+        "resumed": len(options.done),  # records kept from an interrupted run
         # Other work on the machine slows a run down: its load average, before and after.
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
         "machine": f"{os.cpu_count()} cores, CPython {platform.python_version()}",
@@ -136,6 +147,30 @@ def _from_journal(journal: Path) -> tuple[list[runner.Record], dict[str, Any]]:
     return records, data | {"partial": True, "done": len(records), "cpu_seconds": cpu}
 
 
+def _options(args: argparse.Namespace, names: list[str]) -> runner.Options:
+    journal = args.out / "journal.jsonl"
+    done: list[runner.Record] = []
+    if args.resume and journal.is_file():
+        # A generated spec whose package is gone (removed at the end of the run) is redone.
+        packages = args.out / "work" / "packages"
+        lines = journal.read_text(encoding="utf-8").splitlines()
+        done = [json.loads(line) for line in lines]
+        done = [r for r in done if r["ended"] != "generated" or (packages / r["package"]).is_dir()]
+        journal.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in done))
+    budget = args.budget * 60 if args.budget else None
+    return runner.Options(
+        names,
+        args.out / "work",
+        args.jobs,
+        args.timeout,
+        mypy_lines=args.mypy_lines,
+        journal=journal,
+        done=tuple(done),
+        smallest_first=args.smallest_first,
+        budget=budget,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.summarize:
@@ -144,17 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     names = directory.select(names, args.only)
     if not names:
         raise SystemExit(f"no spec matches {args.only}")
-    journal = args.out / "journal.jsonl"
-    options = runner.Options(
-        names,
-        args.out / "work",
-        args.jobs,
-        args.timeout,
-        mypy_lines=args.mypy_lines,
-        journal=journal,
-    )
-    shutil.rmtree(options.work, ignore_errors=True)  # what an interrupted run left
-    journal.unlink(missing_ok=True)
+    options = _options(args, names)
+    if not args.resume:  # what an interrupted run left
+        shutil.rmtree(options.work, ignore_errors=True)
+        options.journal.unlink(missing_ok=True)
     # SIGTERM (a killed make) unwinds like Ctrl-C, so the workers are killed with the run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started, load = time.perf_counter(), os.getloadavg()[0]

@@ -156,6 +156,18 @@ def _timing(meta: dict[str, Any]) -> list[str]:
     ]
 
 
+def _not_run(meta: dict[str, Any]) -> list[str]:
+    """The specs a time budget left out, if any: the figures below do not count them."""
+    left = meta.get("not_run") or []
+    if not left:
+        return []
+    return [
+        f"**{len(left):,} specs were not run**: the time budget (`--budget`) ran out before"
+        " them; the figures below are of the others (report.json lists them).",
+        "",
+    ]
+
+
 def markdown(records: list[Record], meta: dict[str, Any], most: int = 25) -> str:
     """The summary, as Markdown."""
     ok = [r for r in records if r["outcome"] == "ok"]
@@ -170,6 +182,7 @@ def markdown(records: list[Record], meta: dict[str, Any], most: int = 25) -> str
         "",
         *_timing(meta),
         "",
+        *_not_run(meta),
         *_outcomes(records),
         "",
         f"{covered:,} of the {operations:,} operations ({_percent(covered, operations)}) are"

@@ -58,6 +58,9 @@ class Options:
     # Each generation record is appended here as it ends, so a run cut short still says
     # what it found (``--summarize --partial`` reads it).
     journal: Path | None = None
+    done: tuple[Record, ...] = ()  # records of an earlier, interrupted run (--resume)
+    smallest_first: bool = False  # for a run that may be cut: the most specs soonest
+    budget: float | None = None  # wall seconds after which no new spec is started
 
 
 def package_name(index: int, spec: str) -> str:
@@ -73,6 +76,7 @@ class Run:
 
     records: list[Record]
     phases: dict[str, dict[str, float]] = field(default_factory=dict)
+    not_run: list[str] = field(default_factory=list)  # specs the budget left out
 
 
 def run(options: Options, say: Callable[[str], None] = lambda _: None) -> Run:
@@ -83,6 +87,7 @@ def run(options: Options, say: Callable[[str], None] = lambda _: None) -> Run:
     records = _generate_all(options, packages, say)
     cpu = sum(r.get("cpu_seconds", r["seconds"]) for r in records)
     found = Run(records, {"generate": {"wall": time.perf_counter() - started, "cpu": cpu}})
+    found.not_run = sorted(set(options.specs) - {r["spec"] for r in records})
     generated = {r["package"]: r for r in records if r.get("ended") == work.GENERATED}
     if generated:
         _check(options, packages, generated, found, say)
@@ -126,27 +131,34 @@ def _children_cpu() -> float:
 
 
 def _generate_all(options: Options, packages: Path, say: Callable[[str], None]) -> list[Record]:
-    """Generation of every spec in the worker pool, the biggest first (the longest tasks
-    start early, so the run does not end waiting for one)."""
+    """Generation of every spec not done yet in the worker pool, the biggest first (the
+    longest tasks start early, so the run does not end waiting for one), until the budget
+    runs out (the specs then running are dropped)."""
     named = {package_name(i, s): s for i, s in enumerate(sorted(options.specs))}
-    by_size = sorted(named, key=lambda n: -(directory.API / named[n]).stat().st_size)
+    done_before = {r["spec"] for r in options.done}
+    sign = 1 if options.smallest_first else -1
+    order = sorted(named, key=lambda n: sign * (directory.API / named[n]).stat().st_size)
     tasks = [
         (name, work.generate, (str(directory.API / named[name]), str(packages), name))
-        for name in by_size
+        for name in order
+        if named[name] not in done_before
     ]
-    records: list[Record] = []
-    tally: Counter[str] = Counter()
+    records: list[Record] = list(options.done)
+    tally: Counter[str] = Counter(r["ended"] for r in records)
     started = last = time.perf_counter()
     for done in pool.run(tasks, options.jobs, options.timeout, options.memory):
         record = _record(done, named[done.key], options.timeout)
         records.append(record)
         _journal(options.journal, record)
         tally[record["ended"]] += 1
-        if time.perf_counter() - last > 30 or len(records) == len(tasks):
+        if time.perf_counter() - last > 30 or len(records) == len(named):
             last = time.perf_counter()
             counts = ", ".join(f"{n} {k}" for k, n in sorted(tally.items()))
             cpu = sum(r.get("cpu_seconds", 0.0) for r in records)
-            say(f"[{len(records)}/{len(tasks)}] {counts} ({last - started:.0f} s, {cpu:.0f} CPU s)")
+            say(f"[{len(records)}/{len(named)}] {counts} ({last - started:.0f} s, {cpu:.0f} CPU s)")
+        if options.budget is not None and time.perf_counter() - started > options.budget:
+            say(f"the budget of {options.budget / 60:.0f} minutes is spent: no more specs")
+            break
     return records
 
 
