@@ -157,6 +157,8 @@ def _options(args: argparse.Namespace, names: list[str]) -> runner.Options:
         done = [json.loads(line) for line in lines]
         done = [r for r in done if r["ended"] != "generated" or (packages / r["package"]).is_dir()]
         journal.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in done))
+        chosen = set(names)  # the journal keeps every spec; this run reports the chosen ones
+        done = [r for r in done if r["spec"] in chosen]
     budget = args.budget * 60 if args.budget else None
     return runner.Options(
         names,

@@ -29,10 +29,12 @@ LABELS = {
     UNCHECKED: "generated; not imported or type-checked yet (a run cut short)",
 }
 # What the shape of a message blanks out, in this order.
-_LOCATION = re.compile(r"^\S+?:\d+(?::\d+)?: (?:error|warning): ")
+# The spec's name may hold spaces, and a problem of the whole file has no line.
+_LOCATION = re.compile(r"^(?!mypy: |import: ).*?: (?:error|warning): ")
 _POINTER = re.compile(r" \(at #[^)]*\)$")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
+_NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
+_LIST = re.compile(r"\[(?:'…'(?:, )?)+\]")
 # Quoted words of OpenAPI's and JSON Schema's own vocabulary say what a message is about
 # ("'oneOf' of objects...", "... is not a 'regex'"): they stay; spec text is blanked.
 _WORDS = (
@@ -50,6 +52,7 @@ def shape(diagnostic: str) -> str:
     text = re.sub(r"^(mypy: )\d+ errors?; first: \S+?:\d+: error: ", r"\1", text)
     text = _POINTER.sub("", text)
     text = _QUOTED.sub(lambda m: m[0] if m[0][1:-1] in _VOCABULARY else "'…'", text)
+    text = _LIST.sub("[…]", text)
     text = re.sub(r"\bs\d{4}_\w+", "<package>", text)
     return _NUMBER.sub("N", text)
 
@@ -99,7 +102,7 @@ def _shapes(records: list[Record], most: int) -> list[str]:
     """The commonest shapes of first diagnostics among failures, with an example each."""
     groups: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for record in records:
-        if record["outcome"] != "ok":
+        if record["outcome"] not in ("ok", UNCHECKED):
             groups[(record["outcome"], shape(record["diagnostic"]))].append(record)
     rows = ["| specs | outcome | first diagnostic, shape | e.g. |", "|---:|---|---|---|"]
     ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
