@@ -291,7 +291,8 @@ class BodyKind(enum.Enum):
 
 @dataclass(frozen=True)
 class FormField:
-    """One part of a form or multipart body; ``is_file`` parts take bytes or a file."""
+    """One part of a form or multipart body; ``is_file`` parts take bytes or a file.
+    ``spread``: a mapping whose entries are the fields (the schema names none)."""
 
     wire_name: str
     name: PythonIdentifier
@@ -299,6 +300,7 @@ class FormField:
     required: bool
     description: str
     is_file: bool
+    spread: bool = False
 
 
 @dataclass(frozen=True)

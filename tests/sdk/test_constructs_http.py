@@ -644,6 +644,54 @@ def test_form_without_files_is_urlencoded_and_sends_only_what_is_given(
     assert (got.session, got.expires_in) == ("t", 60)
 
 
+def test_form_fields_from_all_of_parts_are_arguments(server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    _, client = make("form-fields-composed", server)
+    with client:
+        client.login(username="ada", password="p w&=", remember=False)
+    request = only(server)
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qsl(request.body.decode("ascii")) == [
+        ("username", "ada"),
+        ("password", "p w&="),
+        ("remember", "false"),
+    ]
+
+
+def test_form_naming_no_field_takes_a_mapping(server: ScriptedServer) -> None:
+    server.enqueue(Reply(204), Reply(204))
+    module, client = make("form-fields-composed", server)
+
+    async def main() -> None:
+        async with client_class(module, is_async=True)(server.url, max_retries=0) as aclient:
+            await aclient.add_note(fields={"text": "a&b", "tag": "x"})
+
+    with client:
+        client.add_note(fields={"text": "héllo", "tag": "y"})
+    asyncio.run(main())
+    sync, async_ = server.requests
+    for request, text, tag in ((sync, "héllo", "y"), (async_, "a&b", "x")):
+        assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+        body = parse_qsl(request.body.decode("ascii"))
+        assert body == [("text", text), ("tag", tag)]
+
+
+def test_multipart_naming_no_field_takes_parts_by_name(server: ScriptedServer) -> None:
+    server.enqueue(Reply(204), Reply(204))
+    _, client = make("form-fields-composed", server)
+    with client:
+        client.upload(fields={"file": b"%PDF", "title": "Doc", "tags": ["a", 2]})
+        client.upload()
+    sent, empty = server.requests
+    assert form_parts(sent) == [
+        ("file", "file", b"%PDF"),
+        ("title", None, b"Doc"),
+        ("tags", None, b"a"),
+        ("tags", None, b"2"),
+    ]
+    assert empty.body == b""
+
+
 def test_named_body_is_sent_as_json(server: ScriptedServer) -> None:
     server.enqueue(Reply.json({"item": "tea", "quantity": 2}, status=201), Reply(204))
     module, client = make("body-parameter", server)

@@ -208,8 +208,9 @@ def request_body(
     required = bool(body.get("required", False))
     description = text_of(body, "description")
     if media in (_FORM, _MULTIPART):
-        fields = _form_fields(ctx, schemas, schema, schema_at, hint, taken)
-        kind = ir.BodyKind.MULTIPART if media == _MULTIPART else ir.BodyKind.FORM
+        multipart = media == _MULTIPART
+        fields = _form_fields(ctx, schemas, schema, schema_at, hint, taken, required, multipart)
+        kind = ir.BodyKind.MULTIPART if multipart else ir.BodyKind.FORM
         any_type = ir.PrimitiveType(ir.Primitive.ANY)
         name = names.PythonIdentifier("")
         return ir.RequestBody(kind, media, name, any_type, required, description, fields)
@@ -231,19 +232,71 @@ def _form_fields(
     at: str,
     hint: str,
     taken: list[names.PythonIdentifier],
+    body_required: bool,
+    multipart: bool,
 ) -> tuple[ir.FormField, ...]:
-    """Each property of a form's object schema as a keyword argument."""
-    schema, at = ctx.deref(schema, at)
-    properties: dict[str, Any] = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    """Each property of a form's object schema (its ``allOf`` parts' too) as a keyword
+    argument; a schema naming none gives one mapping whose entries are the fields."""
+    properties: dict[str, tuple[Any, str]] = {}
+    required: set[str] = set()
+    _collect_properties(ctx, schema, at, properties, required, seen=set())
     if not properties:
-        ctx.error(at, "a form body needs an object schema with properties")
-    required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
+        return (_spread_field(ctx, schemas, schema, at, hint, taken, body_required, multipart),)
     py_names = names.unique(taken + [names.snake(w) for w in properties])[len(taken) :]
     fields = []
-    for (wire, prop), py in zip(properties.items(), py_names, strict=True):
-        where = f"{at}/properties/{escape(wire)}"
+    for (wire, (prop, where)), py in zip(properties.items(), py_names, strict=True):
         kind = schemas.type_of(prop, where, f"{hint} {wire}")
         is_file = kind == ir.PrimitiveType(ir.Primitive.BYTES, "binary")
         description = text_of(prop, "description")
         fields.append(ir.FormField(wire, py, kind, wire in required, description, is_file))
     return tuple(fields)
+
+
+def _collect_properties(
+    ctx: BuildContext,
+    schema: Any,
+    at: str,
+    properties: dict[str, tuple[Any, str]],
+    required: set[str],
+    seen: set[str],
+) -> None:
+    """The properties of ``schema`` and of its ``allOf`` parts, in document order."""
+    schema, at = ctx.deref(schema, at)
+    if not isinstance(schema, dict) or at in seen:
+        return
+    seen.add(at)
+    for index, part in enumerate(schema.get("allOf") or []):
+        _collect_properties(ctx, part, f"{at}/allOf/{index}", properties, required, seen)
+    for wire, prop in (schema.get("properties") or {}).items():
+        properties[wire] = (prop, f"{at}/properties/{escape(wire)}")
+    required.update(r for r in schema.get("required") or [] if isinstance(r, str))
+
+
+def _spread_field(
+    ctx: BuildContext,
+    schemas: SchemaBuilder,
+    schema: Any,
+    at: str,
+    hint: str,
+    taken: list[names.PythonIdentifier],
+    required: bool,
+    multipart: bool,
+) -> ir.FormField:
+    """A form whose schema names no field: one ``fields`` mapping, each entry a field."""
+    target, where = ctx.deref(schema, at)
+    kinds = target.get("type") if isinstance(target, dict) else None
+    if kinds not in (None, "object", ["object"]):
+        ctx.warn(
+            where, "a form body's schema should be an object; its fields are taken as a mapping"
+        )
+    extra = target.get("additionalProperties") if isinstance(target, dict) else None
+    value: ir.TypeRef = ir.PrimitiveType(ir.Primitive.ANY)
+    if isinstance(extra, dict) and extra:
+        value = schemas.type_of(extra, f"{where}/additionalProperties", f"{hint} value")
+    name = names.unique([*taken, names.PythonIdentifier("fields")])[-1]
+    description = (
+        "The parts by name: bytes or a file make a file part, anything else text."
+        if multipart
+        else "The form's fields by name; a list repeats its field."
+    )
+    return ir.FormField("", name, ir.MapType(value), required, description, False, spread=True)

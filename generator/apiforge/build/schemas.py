@@ -238,15 +238,8 @@ class SchemaBuilder:
             for wire, prop in part.get("properties", {}).items():
                 props[wire] = (prop, f"{where}/properties/{escape(wire)}")
             required |= set(part.get("required", []))
-        own = [w for w in props if w not in inherited]
+        own = [w for w in props if w not in inherited and self.mappable(wire=w, at=props[w][1])]
         taken = [f.name for f in base.fields] if base else []
-        for wire in own:
-            if any(c in wire for c in '"\\') or any(ord(c) < 0x20 for c in wire):
-                self.ctx.error(
-                    props[wire][1],
-                    f"property name {wire!r} holds a quote, backslash or control character,"
-                    " which msgspec cannot map to a field",
-                )
         py_names = names.unique(taken + [names.snake(w) for w in own])[len(taken) :]
         fields = [
             self.field(wire, py, props[wire], wire in required, name)
@@ -257,6 +250,18 @@ class SchemaBuilder:
             name, description, tuple(fields), pointer, base.name if base else None, closed
         )
         return ref
+
+    def mappable(self, wire: str, at: str) -> bool:
+        """Whether msgspec can name a field ``wire``; it refuses quotes, backslashes and
+        control characters, which real specs hold only by mistake (``'calls"'``)."""
+        if any(c in wire for c in '"\\') or any(ord(c) < 0x20 for c in wire):
+            self.ctx.warn(
+                at,
+                f"property name {wire!r} holds a quote, backslash or control character,"
+                " which msgspec cannot map to a field; left out of the model",
+            )
+            return False
+        return True
 
     def field(
         self,

@@ -8,7 +8,8 @@ mean is clear. Each class below is read one way, said in a warning at the value'
 - a ``pattern`` in ECMA-262 syntax Python's ``re`` cannot compile (``\\p{L}``) is kept in
   the spec and never checked (the client checks no pattern);
 - a Swagger 2.0 schema written with OpenAPI 3 keywords (``oneOf``, ``anyOf``, ``nullable``,
-  a list of types) is read as OpenAPI 3 reads it.
+  a list of types) is read as OpenAPI 3 reads it;
+- an ``enum`` listing a value twice lists it once.
 
 Duplicate operationIds are the fourth class; the build renames them (``build/api.py``).
 """
@@ -16,6 +17,8 @@ Duplicate operationIds are the fourth class; the build renames them (``build/api
 from __future__ import annotations
 
 import copy
+import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -202,6 +205,7 @@ class _Finder:
         self.dropped: list[tuple[str, str]] = []  # (schema pointer, key) not built
         self.hidden: list[tuple[str, str]] = []  # ... and not shown to the validator
         self.hoisted: list[tuple[str, str]] = []  # 2.0 alternatives shown as definitions
+        self.replaced: list[tuple[str, str, Any]] = []  # (schema pointer, key, new value)
 
     def warn(self, pointer: str, message: str) -> None:
         """A warning at ``pointer``, in the file as written."""
@@ -214,6 +218,8 @@ class _Finder:
         for key in ("default", "example"):
             if key in schema and not (node.simple and key == "example"):
                 self.check_value(node, key)
+        if isinstance(schema.get("enum"), list):
+            self.check_enum(node, schema["enum"])
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             self.check_pattern(node, pattern)
@@ -230,6 +236,18 @@ class _Finder:
                 f"{node.pointer}/pattern",
                 f"pattern uses ECMA-262 syntax that Python's re cannot compile ({reason});"
                 " kept, but never checked",
+            )
+
+    def check_enum(self, node: Node, values: list[Any]) -> None:
+        """An enum that lists a value twice lists it once (JSON equality: 1 is not true)."""
+        spelled = [json.dumps(value, sort_keys=True) for value in values]
+        twice = sorted(k for k, n in Counter(spelled).items() if n > 1)
+        if twice:
+            once = dict(zip(spelled, values, strict=True))
+            self.replaced.append((node.pointer, "enum", [once[k] for k in dict.fromkeys(spelled)]))
+            self.warn(
+                f"{node.pointer}/enum",
+                f"enum lists {', '.join(twice)} more than once; read as listed once",
             )
 
     def check_value(self, node: Node, key: str) -> None:
@@ -272,8 +290,8 @@ class _Finder:
     def reading(self) -> Reading:
         """The document shown to the validator and the one built, with the warnings."""
         document = self.spec.document
-        shown, moved = _edited(document, self.hidden, self.hoisted)
-        kept, _ = _edited(document, self.dropped, [])
+        shown, moved = _edited(document, self.hidden, self.hoisted, self.replaced)
+        kept, _ = _edited(document, self.dropped, [], self.replaced)
         return Reading(shown, kept, moved, self.warnings)
 
 
@@ -295,13 +313,19 @@ def _at(document: Any, pointer: str) -> Any:
 
 
 def _edited(
-    document: dict[str, Any], drops: list[tuple[str, str]], hoists: list[tuple[str, str]]
+    document: dict[str, Any],
+    drops: list[tuple[str, str]],
+    hoists: list[tuple[str, str]],
+    replaces: list[tuple[str, str, Any]],
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """A copy of ``document`` without the keys ``drops`` name, the alternatives ``hoists``
-    name moved into ``definitions``; and where each moved alternative stands in the file."""
-    if not drops and not hoists:
+    name moved into ``definitions``, the values ``replaces`` names replaced; and where each
+    moved alternative stands in the file."""
+    if not drops and not hoists and not replaces:
         return document, {}
     out = copy.deepcopy(document)
+    for pointer, key, value in replaces:  # in place: no key moves, no pointer changes
+        _at(out, pointer)[key] = value
     moved: dict[str, str] = {}
     edits = [(p, k, False) for p, k in drops] + [(p, k, True) for p, k in hoists]
     # The deepest first: an alternative is moved with its own edits already made.

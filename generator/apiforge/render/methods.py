@@ -161,6 +161,10 @@ def _form_statements(body: ir.RequestBody, *, multipart: bool) -> list[str]:
 def _form_statement(f: ir.FormField, *, multipart: bool) -> str:
     """The statement adding one form field to ``_data`` (a form) or ``_files`` (multipart)."""
     wire = literal(f.wire_name)
+    if f.spread:
+        if multipart:
+            return f"_files.extend(_runtime.multipart_entries({f.name}))"
+        return f"_data.update(_runtime.form_entries({f.name}))"
     if f.is_file:
         return f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
     t = f.type
