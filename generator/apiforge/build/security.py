@@ -67,14 +67,24 @@ def _scheme(ctx: BuildContext, key: str, scheme: Any, pointer: str) -> ir.Securi
 def _api_key(
     ctx: BuildContext, key: str, scheme: Any, pointer: str, description: str
 ) -> ir.ApiKeyScheme | None:
-    """An ``apiKey``; a header or cookie name that is not a token is refused."""
+    """An ``apiKey``; one whose header or cookie name is not a token is left out."""
     location = ir.KeyLocation(scheme["in"])
     wire = str(scheme["name"])
     if location is not ir.KeyLocation.QUERY and not _TOKEN.fullmatch(wire):
-        ctx.error(f"{pointer}/name", f"{location.value} name {wire!r} is not a token (RFC 9110)")
+        _left_out(ctx, f"{pointer}/name", f"{location.value} name {wire!r} is not a token")
         return None
     return ir.ApiKeyScheme(
         key=key, name=names.snake(wire), description=description, location=location, wire_name=wire
+    )
+
+
+def _left_out(ctx: BuildContext, pointer: str, why: str) -> None:
+    """A scheme no request could carry (a name with spaces is a label, not a header): the
+    client has no argument for it, and requirements naming it ask for nothing more."""
+    ctx.warn(
+        pointer,
+        f"{why} (RFC 9110), so no request can carry it; the scheme is left out"
+        " (pass such a credential with auth=)",
     )
 
 
@@ -84,7 +94,9 @@ def _http(
     """``http``: basic, bearer, or another scheme whose credential the caller makes."""
     written = str(scheme.get("scheme", ""))
     if not _TOKEN.fullmatch(written):
-        ctx.error(f"{pointer}/scheme", f"HTTP authentication scheme {written!r} is not a token")
+        _left_out(
+            ctx, f"{pointer}/scheme", f"HTTP authentication scheme {written!r} is not a token"
+        )
         return None
     name = names.snake(key)
     if written.lower() == "basic":
