@@ -380,10 +380,20 @@ class SchemaBuilder:
         by_target = {str(v): str(k) for k, v in disc.get("mapping", {}).items()}
         variants: list[ir.Variant] = []
         for option, at in zip(options, where, strict=True):
-            _, target_pointer = self.ctx.deref(option, at)
+            target, target_pointer = self.ctx.deref(option, at)
             model = self.type_of(option, at, f"{hint} {len(variants)}")
+            if not isinstance(model, ir.ModelRef) and _says_nothing(target):
+                # {}: only the tag can be known about it, an object without other fields.
+                named = isinstance(option, dict) and "$ref" in option
+                own = target_pointer.rsplit("/", 1)[-1] if named else f"{hint} {len(variants)}"
+                model = self.model(target, target_pointer, own)
             if not isinstance(model, ir.ModelRef):
-                self.ctx.error(at, "every alternative of a discriminated union must be an object")
+                # No tag can be read off anything but an object: the discriminator rules it out.
+                self.ctx.warn(
+                    at,
+                    "an alternative of a discriminated union that is not an object can carry"
+                    " no tag; left out of the union",
+                )
                 continue
             ref_text = option.get("$ref", "") if isinstance(option, dict) else ""
             tag = by_target.get(ref_text) or target_pointer.rsplit("/", 1)[-1]
@@ -476,3 +486,11 @@ def _kind_of(value: Any) -> ir.Primitive:
     if isinstance(value, str):
         return ir.Primitive.STR
     return ir.Primitive.ANY
+
+
+def _says_nothing(schema: Any) -> bool:
+    """A schema with no keyword that constrains a value (``{}``, a description alone)."""
+    return isinstance(schema, dict) and not (set(schema) - _ANNOTATIONS)
+
+
+_ANNOTATIONS = frozenset({"description", "title", "example", "examples", "deprecated"})

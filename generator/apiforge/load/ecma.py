@@ -1,7 +1,8 @@
 """ECMA-262 regular expressions, as OpenAPI writes ``pattern``, against Python's ``re``.
 
 openapi-spec-validator checks a ``pattern`` by compiling it with ``re``, which lacks a few
-ECMA-262 constructs (``\\p{L}``, ``\\u{1F600}``, ``(?<name>...)``, ``[^]`` ...). A pattern that
+ECMA-262 constructs (``\\p{L}``, ``\\u{1F600}``, ``(?<name>...)``, ``[^]``, letter escapes such
+as Java's ``\\z``, which ECMA-262 reads as the letter ...). A pattern that
 only fails for those is a well-formed regular expression in the language the spec is
 written in; one that fails for anything else (``[a-``) is broken in both.
 """
@@ -14,6 +15,8 @@ import warnings
 _PROPERTY = re.compile(r"[A-Za-z_]+(?:=[A-Za-z0-9_]+)?")
 _HEX = re.compile(r"[0-9A-Fa-f]{1,6}")
 _GROUP_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+# The letter escapes ``re`` knows, outside a set and inside one.
+_PYTHON_LETTERS = {False: frozenset("abBdDfnrsStvwWxuUNAZ"), True: frozenset("abdDfnrsStvwWxuUN")}
 
 
 def compile_error(pattern: str) -> str:
@@ -60,6 +63,8 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int] | None:
     if kind == "k" and pattern[i + 2 : i + 3] == "<" and not in_class:  # \k<name>
         end = _between(pattern, i + 3, ">", _GROUP_NAME)
         return None if end < 0 else ("(?:)", end + 1)  # may name a later group: Python cannot
+    if kind.isascii() and kind.isalpha() and kind not in _PYTHON_LETTERS[in_class]:
+        return kind, i + 2  # ECMA-262 (Annex B): an unknown letter escape is the letter
     return pattern[i : i + 2], i + 2
 
 
