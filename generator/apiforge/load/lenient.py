@@ -9,7 +9,8 @@ mean is clear. Each class below is read one way, said in a warning at the value'
   the spec and never checked (the client checks no pattern);
 - a Swagger 2.0 schema written with OpenAPI 3 keywords (``oneOf``, ``anyOf``, ``nullable``,
   a list of types) is read as OpenAPI 3 reads it;
-- an ``enum`` listing a value twice lists it once.
+- an ``enum`` listing a value twice lists it once;
+- a path written with its query string (``/rides?page={page}``) is the path alone.
 
 Duplicate operationIds are the fourth class; the build renames them (``build/api.py``).
 """
@@ -206,6 +207,7 @@ class _Finder:
         self.hidden: list[tuple[str, str]] = []  # ... and not shown to the validator
         self.hoisted: list[tuple[str, str]] = []  # 2.0 alternatives shown as definitions
         self.replaced: list[tuple[str, str, Any]] = []  # (schema pointer, key, new value)
+        self.renamed: dict[str, str] = {}  # path keys written with a query string
 
     def warn(self, pointer: str, message: str) -> None:
         """A warning at ``pointer``, in the file as written."""
@@ -237,6 +239,24 @@ class _Finder:
                 f"pattern uses ECMA-262 syntax that Python's re cannot compile ({reason});"
                 " kept, but never checked",
             )
+
+    def check_paths(self) -> None:
+        """A path written with a query string (``/rides?page={page}``) is the path alone;
+        the parameters stay as declared. Left to the validator when the path is taken."""
+        paths = self.spec.document.get("paths")
+        if not isinstance(paths, dict):
+            return
+        taken = set(paths)
+        for key in paths:
+            path, mark, query = str(key).partition("?")
+            if mark and path not in taken:
+                taken.add(path)
+                self.renamed[key] = path
+                self.warn(
+                    f"/paths/{escape(str(key))}",
+                    f"a path holds a query string ('?{query}'); read as {path!r}, its"
+                    " parameters as they are declared",
+                )
 
     def check_enum(self, node: Node, values: list[Any]) -> None:
         """An enum that lists a value twice lists it once (JSON equality: 1 is not true)."""
@@ -292,12 +312,17 @@ class _Finder:
         document = self.spec.document
         shown, moved = _edited(document, self.hidden, self.hoisted, self.replaced)
         kept, _ = _edited(document, self.dropped, [], self.replaced)
+        if self.renamed:  # last: every other edit is at a pointer of the file as written
+            shown, kept = _renamed(shown, self.renamed), _renamed(kept, self.renamed)
+            for old, new in self.renamed.items():
+                moved[f"/paths/{escape(new)}"] = f"/paths/{escape(old)}"
         return Reading(shown, kept, moved, self.warnings)
 
 
 def read(spec: LoadedSpec) -> Reading:
     """The relaxed mistakes of ``spec``: their warnings, and the document with them read."""
     finder = _Finder(spec)
+    finder.check_paths()
     for node in schema_nodes(spec.document):
         finder.check(node)
     return finder.reading()
@@ -338,3 +363,9 @@ def _edited(
                 definitions[name] = part
                 moved[f"/definitions/{escape(name)}"] = f"{pointer}/{key}/{index}"
     return out, moved
+
+
+def _renamed(document: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
+    """A shallow copy of ``document`` with the path keys ``paths`` names renamed, in place."""
+    renamed = {paths.get(key, key): item for key, item in document["paths"].items()}
+    return {**document, "paths": renamed}

@@ -315,7 +315,10 @@ def check(spec: LoadedSpec) -> tuple[LoadedSpec, list[Diagnostic]]:
     except Exception as exc:  # the validator's own crash must not become our traceback
         found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}", False))
     errors = [spec.error(_moved(p, reading.moved), m) for p, m in _once(found)]
-    return dataclasses.replace(spec, document=reading.kept), reading.warnings + errors
+    # Build diagnostics in a renamed path find their place in the file through ``origins``.
+    origins = {**spec.origins, **reading.moved}
+    read = dataclasses.replace(spec, document=reading.kept, origins=origins)
+    return read, reading.warnings + errors
 
 
 def validate(spec: LoadedSpec) -> list[Diagnostic]:
