@@ -17,6 +17,7 @@ import platform
 import shutil
 import signal
 import subprocess
+import random
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ sys.path.insert(0, str(SOURCE))
 from . import directory, report, runner
 
 OUT = REPO_ROOT / ".corpus"
+RANDOM_SEED = 2639  # the directory's size when the corpus was pinned
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--budget", type=float, metavar="MINUTES", help="start no spec after this long"
+    )
+    parser.add_argument(
+        "--random",
+        type=int,
+        metavar="N",
+        help="only N specs drawn at random (seeded: the same N specs every time)",
     )
     parser.add_argument(
         "--summarize",
@@ -179,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         return _summarize(args.out)
     names = [p.name for p in directory.sample()] if args.sample else directory.every_spec()
     names = directory.select(names, args.only)
+    if args.random is not None:  # a fixed seed: a run repeats, and runs compare
+        names = sorted(random.Random(RANDOM_SEED).sample(names, min(args.random, len(names))))
     if not names:
         raise SystemExit(f"no spec matches {args.only}")
     options = _options(args, names)

@@ -31,6 +31,7 @@ class Pick:
     name: str
     reason: str
     group: str
+    heavy: bool  # in a group marked [heavy]: minutes each, so only in make test-realworld
 
 
 def version() -> str:
@@ -55,19 +56,25 @@ def family(name: str) -> str:
 def sample() -> list[Pick]:
     """The fixed sample of ``sample.txt``.
 
-    Its format: ``## reason`` starts a group; each other line is a spec name, optionally
-    followed by ``# its own reason``; ``#`` lines alone are comments.
+    Its format: ``## reason`` starts a group (``## [heavy] reason``: a group too slow for
+    ``make test``); each other line is a spec name, optionally followed by
+    ``# its own reason``; ``#`` lines alone are comments.
     """
     picks: list[Pick] = []
-    group = ""
+    group, heavy = "", False
     for line in SAMPLE.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line.startswith("## "):
             group = line[3:].strip()
+            heavy = group.startswith(HEAVY)
+            group = group.removeprefix(HEAVY).strip()
         elif line and not line.startswith("#"):
             name, _, reason = line.partition("#")
-            picks.append(Pick(name.strip(), reason.strip() or group, group))
+            picks.append(Pick(name.strip(), reason.strip() or group, group, heavy))
     return picks
+
+
+HEAVY = "[heavy]"
 
 
 def select(names: Iterable[str], patterns: Iterable[str]) -> list[str]:
