@@ -14,10 +14,10 @@ import datetime
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import subprocess
-import random
 import sys
 import time
 from pathlib import Path
