@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .config import Config
-from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity
+from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity, once
 
 if TYPE_CHECKING:
     from .load import LoadedSpec
@@ -81,7 +81,7 @@ def _render_files(config: Config, spec: LoadedSpec | None) -> Rendered:
         spec_sha=spec.sha256,
         spec_files=dict(spec.files),
     )
-    return Rendered(files, read_leniently + warnings, api.client_name)
+    return Rendered(files, once(read_leniently + warnings), api.client_name)
 
 
 def _package_of(spec: LoadedSpec) -> str:
@@ -196,7 +196,7 @@ def generate(config: Config) -> Report:
         files, warnings, report.client = render_files(config, spec)
         if config.strict:
             warnings = [w._replace(severity=Severity.ERROR) for w in warnings]
-        report.diagnostics.extend(warnings)
+        report.diagnostics.extend(once(warnings))
         if report.errors:
             return report
         target = config.target
@@ -217,7 +217,7 @@ def generate(config: Config) -> Report:
         found = exc.diagnostics
         if config.strict:
             found = [d._replace(severity=Severity.ERROR) for d in found]
-        report.diagnostics.extend(found)
+        report.diagnostics.extend(once(found))
     except OSError as exc:
         where = Location(exc.filename or str(config.target))
         message = f"cannot write output: {exc.strerror or exc}"

@@ -189,7 +189,12 @@ CASES: dict[str, Expected] = {
     "ref-http.yaml": Expected(15, 23, r"^\$ref to a URL 'http://.*network", REF),
     "ref-https.yaml": Expected(15, 23, r"^\$ref to a URL 'https://.*network", REF),
     "ref-outside.yaml": Expected(15, 23, r"^\$ref '\.\./x\.yaml#/A' points outside", REF),
-    "ref-beside.yaml": Expected(15, 23, r"^\$ref to another file .* not supported yet$", REF),
+    "ref-beside.yaml": Expected(
+        15, 23, r"^unresolved reference 'beside\.yaml#/Nope': beside\.yaml has no '#/Nope'$", REF
+    ),
+    "ref-missing-file.yaml": Expected(
+        15, 23, r"^\$ref 'nowhere\.yaml#/Item': no such file: nowhere\.yaml$", REF
+    ),
     # A: {$ref: B}, B: {$ref: A} is no schema at all, unlike a recursive model.
     "ref-cycle.yaml": Expected(19, 13, r"cycle", "/components/schemas/A/$ref"),
     # Unsupported constructs, named precisely.

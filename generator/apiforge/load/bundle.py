@@ -120,6 +120,8 @@ class _Bundler:
         self.swagger = "swagger" in spec.document
         self.home_pointer = "/definitions" if self.swagger else "/components/schemas"
         self.taken: set[str] = set()
+        self.claimed: set[str] = set()  # root schemas naming another file's: theirs go there
+        self.made: dict[str, Any] = {}  # ... made where first referenced
 
     # -- the walk ------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -152,7 +154,7 @@ class _Bundler:
         where = f"{self.home_pointer}/{escape(name)}"
         found = self.target(value["$ref"], self.root, f"{where}/$ref", quiet=True)
         if found is not None and found[0] is not self.root:
-            self.placed.setdefault((found[0].display, found[1]), where)
+            self.claimed.add(self.placed.setdefault((found[0].display, found[1]), where))
 
     def node(self, value: Any, kind: str, part: Part, pointer: str) -> Any:
         """``value``, an object of ``kind`` at ``pointer`` of ``part``, as the root holds it."""
@@ -202,7 +204,7 @@ class _Bundler:
             where = self.place(found)
             if where == pointer and part is self.root:  # a root schema naming another file's
                 self.redirects[(part.display, pointer)] = (found[0].display, found[1])
-                return {**self.node(found[2], kind, found[0], found[1]), **rest}
+                return {**self.made[where], **rest}
             return {"$ref": "#" + where, **rest}
         made = self.inline(found, kind, part, pointer)
         return {**made, **rest} if isinstance(made, dict) else made
@@ -228,16 +230,20 @@ class _Bundler:
 
     # -- what a reference names ----------------------------------------------------
     def place(self, found: Target) -> str:
-        """Where another file's schema is in the root: copied there the first time."""
+        """Where another file's schema is in the root, its copy made the first time."""
         part, pointer, value = found
         key = (part.display, pointer)
-        if key not in self.placed:
+        where = self.placed.get(key)
+        if where is None:
             name = self.name(part, pointer, value)
             where = self.placed[key] = f"{self.home_pointer}/{name}"
             self.redirects[(self.root.display, where)] = key
             self.schemas[name] = None  # its place in the order, before what it refers to
             self.schemas[name] = self.node(value, objects.SCHEMA, part, pointer)
-        return self.placed[key]
+        elif where in self.claimed and where not in self.made:  # walked where first met
+            self.made[where] = None
+            self.made[where] = self.node(value, objects.SCHEMA, part, pointer)
+        return where
 
     def name(self, part: Part, pointer: str, value: Any) -> str:
         """A schema's name: the fragment's last key that names something, else the file's

@@ -25,13 +25,16 @@ from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
 from .objects import refs
 
 
-def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
+def check_refs(spec: LoadedSpec, local: bool = False) -> list[Diagnostic]:
     """Refuse unresolved references and ``$ref`` cycles before the validator trips over
-    them; references to other files were followed by ``bundle`` already."""
+    them; references to other files were followed by ``bundle`` already (``local``: they
+    could not be, and are left to its diagnostics)."""
     problems = []
     cycles: set[frozenset[str]] = set()
     for pointer, ref in refs(spec.document, ""):
         where = f"{pointer}/$ref"
+        if local and isinstance(ref, str) and not ref.startswith("#"):
+            continue
         if not isinstance(ref, str):
             problems.append(spec.error(where, "$ref must be a string"))
         else:
@@ -258,8 +261,11 @@ def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, l
     if problems:
         return spec, problems
     spec, problems = bundle.follow(spec, ref_root)
-    if problems:
-        return spec, problems
+    if problems:  # with the root's own, in the order they are written
+        in_root = [d for d in problems if d.location.file == spec.display]
+        elsewhere = [d for d in problems if d.location.file != spec.display]
+        ordered = sorted(in_root + check_refs(spec, local=True), key=lambda d: d.location[1:3])
+        return spec, ordered + elsewhere
     problems = check_refs(spec) + check_path_templates(spec)
     if problems:
         return spec, problems
