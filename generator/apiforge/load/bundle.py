@@ -20,7 +20,6 @@ budgets of ``document`` count all files together, and every copy made.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import os
 import re
@@ -91,6 +90,15 @@ def _count(value: Any) -> int:
     if isinstance(value, list):
         return 1 + sum(_count(v) for v in value)
     return 1
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a JSON value (each place gets its own, for the stages that edit one)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 class _Refused(Exception):
@@ -279,7 +287,7 @@ class _Bundler:
         if not self.budget.spend_values(size):
             message = f"spec expands to over {MAX_NODES:,} values"
             raise GenerationError([self.diagnostic(part, f"{pointer}/$ref", message)])
-        return copy.deepcopy(made)
+        return _copy(made)
 
     def target(self, ref: str, part: Part, where: str, quiet: bool = False) -> Target | None:
         """What ``ref``, written at ``where`` of ``part``, names; None after a problem
