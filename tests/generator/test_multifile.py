@@ -337,3 +337,38 @@ def test_the_inputs_key_covers_every_file_the_spec_is_read_from(tmp_path: Path) 
     assert apiforge._inputs_key(config, listed) == before
     # A file the manifest names outside the reference root is not read: the key is empty.
     assert apiforge._inputs_key(config, [*listed, "../../etc/passwd"]) == ""
+
+
+# --- OpenAPI 3.1, and the names of last resort ----------------------------------------------
+
+
+def test_openapi_3_1_siblings_defs_and_names_from_titles(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths:\n  /w:\n    get:\n"
+        "      operationId: getW\n      responses:\n        '200':\n          description: OK\n"
+        "          content:\n            application/json:\n              schema:\n"
+        "                $ref: 'models/2.yaml'\n                description: The widget.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "models").mkdir()
+    # A file whose stem gives no name: the title does. Its $defs are local to it; the
+    # fragment #/$defs/0 names nothing either, nor does its file (2.yaml): "Schema".
+    (tmp_path / "models" / "2.yaml").write_text(
+        "title: widget\ntype: object\nproperties:\n  part: {$ref: '#/$defs/Part'}\n"
+        "  tags: {type: array, items: {$ref: 'tags.json'}}\n"
+        "  odd: {$ref: '#/$defs/0'}\n"
+        "$defs:\n  Part: {type: object, properties: {n: {type: integer}}}\n"
+        "  '0': {type: object, properties: {x: {type: string}}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "models" / "tags.json").write_text('{"type": ["string", "null"]}', encoding="utf-8")
+    spec, found = load.ready(load.read(tmp_path / "api.yaml"))
+    assert found == []
+    schemas = spec.document["components"]["schemas"]
+    assert list(schemas) == ["Widget", "Part", "Tags", "Schema"]
+    assert spec.document["paths"]["/w"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ] == {"$ref": "#/components/schemas/Widget", "description": "The widget."}
+    assert spec.locate("/components/schemas/Part/properties/n").file == str(
+        tmp_path / "models" / "2.yaml"
+    )

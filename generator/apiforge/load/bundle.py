@@ -60,7 +60,8 @@ def follow(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, 
     files = ((spec.path.name, spec.sha256),)
     if not any(_is_external(ref) for _, ref in objects.refs(spec.document, "")):
         return dataclasses.replace(spec, files=files), []
-    bundler = _Bundler(spec, (ref_root or spec.path.parent).resolve(), ref_root is not None)
+    home = spec.path.resolve().parent  # where the spec really is
+    bundler = _Bundler(spec, (ref_root or home).resolve(), ref_root is not None)
     document = bundler.run()
     if bundler.problems:
         return spec, bundler.problems
@@ -140,12 +141,11 @@ class _Bundler:
             self._claim(str(name), value)
         document: dict[str, Any] = self.node(self.root.document, "document", self.root, "")
         if self.schemas:
-            target = self._home(document)
-            if target is None:
-                parent = document if self.swagger else document.setdefault("components", {})
+            parent: Any = document if self.swagger else document.setdefault("components", {})
+            if isinstance(parent, dict):  # else the validator says what is wrong with it
                 target = parent.setdefault(self.home_pointer.rsplit("/", 1)[1], {})
-            if isinstance(target, dict):
-                target.update(self.schemas)
+                if isinstance(target, dict):
+                    target.update(self.schemas)
         return document
 
     def _home(self, document: dict[str, Any]) -> dict[str, Any] | None:
