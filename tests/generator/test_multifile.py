@@ -372,3 +372,13 @@ def test_openapi_3_1_siblings_defs_and_names_from_titles(tmp_path: Path) -> None
     assert spec.locate("/components/schemas/Part/properties/n").file == str(
         tmp_path / "models" / "2.yaml"
     )
+
+
+def test_a_pure_reference_cycle_across_files_names_the_files(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(_ref_to("a.yaml"), encoding="utf-8")
+    (tmp_path / "a.yaml").write_text("$ref: b.yaml\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("$ref: a.yaml\n", encoding="utf-8")
+    (found,) = diagnostics(tmp_path / "api.yaml")
+    assert where(found, tmp_path / "api.yaml") == ("a.yaml", 1, 7, "/$ref")
+    files = f"{tmp_path / 'a.yaml'}#, {tmp_path / 'b.yaml'}#"  # named as the spec was
+    assert found.message == f"$ref cycle: {files} refer only to each other"

@@ -48,10 +48,17 @@ def check_refs(spec: LoadedSpec, local: bool = False) -> list[Diagnostic]:
             members = _ref_cycle(spec.document, "#" + pointer, ref)
             if members and members not in cycles:  # each cycle once, at its first $ref
                 cycles.add(members)
-                message = f"$ref cycle: {', '.join(sorted(members))} refer only to each other"
+                shown = sorted(_written(spec, m) for m in members)
+                message = f"$ref cycle: {', '.join(shown)} refer only to each other"
                 hint = "a schema must say what it is somewhere"
                 problems.append(spec.error(where, message, hint))
     return problems
+
+
+def _written(spec: LoadedSpec, ref: str) -> str:
+    """A local reference as written: in the spec, or another file of it (``pet.yaml#``)."""
+    file, pointer = spec.source(ref_pointer(ref))
+    return f"{'' if file == spec.display else file}#{pointer}"
 
 
 def _ref_cycle(document: Any, holder: str, ref: str) -> frozenset[str]:
