@@ -382,3 +382,18 @@ def test_a_pure_reference_cycle_across_files_names_the_files(tmp_path: Path) -> 
     assert where(found, tmp_path / "api.yaml") == ("a.yaml", 1, 7, "/$ref")
     files = f"{tmp_path / 'a.yaml'}#, {tmp_path / 'b.yaml'}#"  # named as the spec was
     assert found.message == f"$ref cycle: {files} refer only to each other"
+
+
+def test_a_symlink_pointed_elsewhere_is_a_change(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(_ref_to("link.yaml"), encoding="utf-8")
+    (tmp_path / "a.yaml").write_text("type: object\nproperties: {a: {type: string}}\n")
+    (tmp_path / "b.yaml").write_text("type: object\nproperties: {b: {type: string}}\n")
+    (tmp_path / "link.yaml").symlink_to("a.yaml")
+    config = Config(spec=tmp_path / "api.yaml", output=tmp_path / "out", package="p")
+    assert generate(config).written
+    listed = json.loads((tmp_path / "out/p/apiforge-manifest.json").read_text())["spec_files"]
+    assert sorted(listed) == ["api.yaml", "link.yaml"]  # as referred to
+    assert generate(config).written == []
+    (tmp_path / "link.yaml").unlink()
+    (tmp_path / "link.yaml").symlink_to("b.yaml")
+    assert "_models.py" in generate(config).written

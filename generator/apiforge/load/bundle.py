@@ -68,9 +68,17 @@ def follow(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, 
     parts = {
         p.display: p for p in bundler.files.values() if p is not None and p is not bundler.root
     }
-    read = [(bundler.relative(p.path), p.sha256) for p in parts.values()]
+    read = {
+        bundler.relative(written): found.sha256
+        for written, path in bundler.spellings.items()
+        if (found := bundler.files.get(path)) is not None and found is not bundler.root
+    }
     bundled = dataclasses.replace(
-        spec, document=document, parts=parts, redirects=bundler.redirects, files=files + tuple(read)
+        spec,
+        document=document,
+        parts=parts,
+        redirects=bundler.redirects,
+        files=files + tuple(sorted(read.items())),
     )
     return bundled, []
 
@@ -116,6 +124,7 @@ class _Bundler:
             spec.path.resolve(), spec.display, spec.document, spec.positions, spec.keys, spec.sha256
         )
         self.files: dict[Path, Part | None] = {self.root.path: self.root}  # None: unreadable
+        self.spellings: dict[Path, Path] = {}  # each path referred to → the file it is
         self.budget = Budget()
         self.budget.values -= max(len(spec.positions), 1)
         with contextlib.suppress(OSError):
@@ -328,6 +337,8 @@ class _Bundler:
             raise _Refused(
                 f"$ref {ref!r} points outside {where} ({self.ref_root})", hint + " widens it"
             )
+        # Listed as referred to, so that a symlink pointed elsewhere shows as a change.
+        self.spellings.setdefault(Path(os.path.normpath(written)), path)
         if path in self.files:
             return self.files[path]
         display = self.display(path)

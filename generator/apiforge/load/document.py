@@ -98,7 +98,8 @@ class LoadedSpec:
     spec split across files keeps the others in ``parts`` (by display name), and
     ``redirects`` maps a place of a file whose ``$ref`` was replaced (or, in the root, a
     schema copied in) to the place in another file that value came from; ``files`` lists
-    every file read (path relative to the root's folder, SHA-256), the root first.
+    every file read (path relative to the root's folder, as referred to: a file reached
+    through two symlinks is listed twice; SHA-256), the root first.
     """
 
     path: Path
