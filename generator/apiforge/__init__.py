@@ -144,6 +144,7 @@ def _inputs_key(config: Config, spec_files: Iterable[str]) -> str:
 
 
 def _key(config: Config, spec_files: list[tuple[str, str]]) -> str:
+    """The inputs key of ``config`` with a spec whose files have these digests."""
     from . import cache
 
     templates = cache.builtin_templates()

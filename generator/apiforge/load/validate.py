@@ -33,14 +33,13 @@ def check_refs(spec: LoadedSpec, local: bool = False) -> list[Diagnostic]:
     cycles: set[frozenset[str]] = set()
     for pointer, ref in refs(spec.document, ""):
         where = f"{pointer}/$ref"
-        if local and isinstance(ref, str) and not ref.startswith("#"):
-            continue
         if not isinstance(ref, str):
             problems.append(spec.error(where, "$ref must be a string"))
+        elif not ref.startswith("#"):
+            if not local:
+                problems.append(spec.error(where, f"unresolved reference {ref!r}"))
         else:
             try:
-                if not ref.startswith("#"):
-                    raise KeyError(ref)
                 resolve_pointer(spec.document, ref)
             except KeyError:
                 problems.append(spec.error(where, f"unresolved reference {ref!r}"))
