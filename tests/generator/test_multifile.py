@@ -1,7 +1,7 @@
 """Specs split across files (``tests/multifile/``): the package they make, its names, and
 diagnostics that name the file they are about.
 
-``cloud/`` is a cloud provider's API in 133 files (operations, path items, parameters,
+``cloud/`` is a cloud provider's API in 134 files (operations, path items, parameters,
 responses, request bodies, headers and schemas across nested folders; references to
 siblings, up and down the tree and into fragments, JSON beside YAML, a cycle across files,
 two files called ``action.yml``, a discriminator whose mapping names files);

@@ -75,6 +75,7 @@ _GRAMMAR: dict[str, dict[str, tuple[str, str]]] = {
         "definitions": ("map", SCHEMA),
         "parameters": ("map", "parameter"),
         "responses": ("map", "response"),
+        "securityDefinitions": ("map", OTHER),
     },
     "components": {
         "schemas": ("map", SCHEMA),
@@ -84,6 +85,8 @@ _GRAMMAR: dict[str, dict[str, tuple[str, str]]] = {
         "headers": ("map", "header"),
         "callbacks": ("map", "callback"),
         "pathItems": ("map", "path item"),
+        "securitySchemes": ("map", OTHER),
+        "links": ("map", OTHER),
     },
     "path item": {
         "parameters": ("list", "parameter"),
@@ -104,6 +107,7 @@ _GRAMMAR: dict[str, dict[str, tuple[str, str]]] = {
         "schema": ("one", SCHEMA),
         "content": ("map", "media type"),
         "headers": ("map", "header"),
+        "links": ("map", OTHER),
     },
     SCHEMA: {
         **{k: ("one", SCHEMA) for k in _IN_SCHEMA_ONE},
