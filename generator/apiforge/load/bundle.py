@@ -221,7 +221,8 @@ class _Bundler:
             where = self.place(found)
             if where == pointer and part is self.root:  # a root schema naming another file's
                 self.redirects[(part.display, pointer)] = (found[0].display, found[1])
-                return {**self.made[where], **rest}
+                made = self.made[where]
+                return {**made, **rest} if isinstance(made, dict) else made
             return {"$ref": "#" + where, **rest}
         made = self.inline(found, kind, part, pointer)
         return {**made, **rest} if isinstance(made, dict) else made
