@@ -6,15 +6,18 @@ The pipeline, one module per stage: ``load`` → ``build`` → ``render`` → ``
 
 from __future__ import annotations
 
+import hashlib
 import keyword
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .config import Config
-from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity
+from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity, once
 
 if TYPE_CHECKING:
     from .load import LoadedSpec
+    from .output.manifest import Manifest
 
 __version__ = "0.1.0"
 __all__ = [
@@ -62,7 +65,7 @@ def _render_files(config: Config, spec: LoadedSpec | None) -> Rendered:
     from .output import format, manifest
 
     path = _spec_path(config)
-    spec, read_leniently = load.ready(spec or load.read(path, display=str(path)))
+    spec, read_leniently = load.ready(spec or load.read(path, display=str(path)), config.ref_root)
     api, warnings = build.build(spec)
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     formatted = format.format_package(
@@ -76,8 +79,9 @@ def _render_files(config: Config, spec: LoadedSpec | None) -> Rendered:
         client=api.client_name,
         spec=path.name,
         spec_sha=spec.sha256,
+        spec_files=dict(spec.files),
     )
-    return Rendered(files, read_leniently + warnings, api.client_name)
+    return Rendered(files, once(read_leniently + warnings), api.client_name)
 
 
 def _package_of(spec: LoadedSpec) -> str:
@@ -117,24 +121,39 @@ def check_package_name(name: str) -> None:
         raise GenerationError([Diagnostic(Severity.ERROR, Location("--package"), message)])
 
 
-def _inputs_key(config: Config) -> str:
-    """The key of this generation's inputs, or '' when the spec cannot be read (the full
-    pipeline then reports why)."""
+def _inputs_key(config: Config, spec_files: Iterable[str]) -> str:
+    """The key of this generation's inputs, its spec read from ``spec_files`` (the files the
+    last run read, relative to the spec's folder) and the spec itself; '' when one cannot
+    be read (the full pipeline then reports why)."""
     from . import cache
 
     path = _spec_path(config)
+    listed = sorted({*spec_files, path.name})
     try:
-        if path.stat().st_size > cache.MAX_SPEC_BYTES:
+        folder = path.resolve().parent
+        where = {name: path if name == path.name else folder / name for name in listed}
+        allowed = (config.ref_root or folder).resolve()
+        if any(not p.resolve().is_relative_to(allowed) for n, p in where.items() if n != path.name):
+            return ""  # not a file this spec may read: the full pipeline says why
+        if sum(p.stat().st_size for p in where.values()) > cache.MAX_SPEC_BYTES:
             return ""  # refused by load before it reads a byte; do not hash it either
-        spec_bytes = path.read_bytes()
+        found = [(name, hashlib.sha256(where[name].read_bytes()).hexdigest()) for name in listed]
     except OSError:
         return ""
+    return _key(config, found)
+
+
+def _key(config: Config, spec_files: list[tuple[str, str]]) -> str:
+    """The inputs key of ``config`` with a spec whose files have these digests."""
+    from . import cache
+
+    templates = cache.builtin_templates()
     return cache.inputs_key(
-        spec_bytes, config.package, __version__, cache.builtin_templates(), config.templates
+        spec_files, config.package, __version__, templates, config.templates, config.ref_root
     )
 
 
-def _unchanged(config: Config, key: str) -> tuple[list[str], str] | None:
+def _unchanged(config: Config, key: str, owned: Manifest | None) -> tuple[list[str], str] | None:
     """The package's files and client class when the last run into it had these same
     inputs and nothing was touched since; None otherwise. Imports nothing heavy: this is
     the everyday no-op."""
@@ -145,7 +164,6 @@ def _unchanged(config: Config, key: str) -> tuple[list[str], str] | None:
     if any(target.parent.glob(f".{target.name}.apiforge-*")):
         return None  # an interrupted run left something to clean: take the full path
     recorded = cache.recorded_run(target)
-    owned = manifest.read(target)
     if not key or recorded is None or owned is None or recorded[0] != key:
         return None
     current = manifest.existing(target)
@@ -168,8 +186,9 @@ def generate(config: Config) -> Report:
         config, spec = _named(config)
         report.target = config.target
         check_package_name(config.package)
-        key = _inputs_key(config)
-        same = _unchanged(config, key)
+        owned = manifest.read(config.target)
+        key = _inputs_key(config, owned.spec_files if owned else ())
+        same = _unchanged(config, key, owned)
         if same is not None:
             report.unchanged, report.client = same
             return report
@@ -178,7 +197,7 @@ def generate(config: Config) -> Report:
         files, warnings, report.client = render_files(config, spec)
         if config.strict:
             warnings = [w._replace(severity=Severity.ERROR) for w in warnings]
-        report.diagnostics.extend(warnings)
+        report.diagnostics.extend(once(warnings))
         if report.errors:
             return report
         target = config.target
@@ -191,13 +210,15 @@ def generate(config: Config) -> Report:
             with write.lock(target.parent):
                 report.written = write.write(files, target, force=config.force)
             report.unchanged = sorted(set(files) - set(report.written))
-        if key and not report.stale and not warnings:
+        made = manifest.parse(files[manifest.NAME])
+        if made is not None and not report.stale and not warnings:
+            key = _key(config, sorted(made.spec_files.items()))  # the bytes this run read
             cache.record_run(target, key, files[manifest.NAME])
     except GenerationError as exc:
         found = exc.diagnostics
         if config.strict:
             found = [d._replace(severity=Severity.ERROR) for d in found]
-        report.diagnostics.extend(found)
+        report.diagnostics.extend(once(found))
     except OSError as exc:
         where = Location(exc.filename or str(config.target))
         message = f"cannot write output: {exc.strerror or exc}"

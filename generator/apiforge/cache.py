@@ -1,10 +1,11 @@
 """What makes regeneration cheap, and how it stays correct.
 
-* ``inputs_key``: one SHA-256 over everything that decides the output (the spec's bytes,
-  the package name, the generator's own source and templates, template overrides, black's
-  version). A record per output folder in the cache (``record_run``) keeps it with the
-  manifest's hash; when both still match and every file is as the manifest says,
-  ``generate`` stops before importing its heavy stages.
+* ``inputs_key``: one SHA-256 over everything that decides the output (the bytes of every
+  file of the spec, the package name, the generator's own source and templates, template
+  overrides, black's version, the reference root). A record per output folder in the cache
+  (``record_run``) keeps it with the manifest's hash; when both still match and every file
+  is as the manifest says, ``generate`` stops before importing its heavy stages. Which
+  files the spec is read from comes from the manifest: the last run's.
 * ``ChunkCache``: black's output for one top-level block of a module, by the SHA-256 of
   the block and of black's version and mode, on disk. After one schema changes, only its
   class is formatted again.
@@ -19,6 +20,7 @@ import hashlib
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -65,13 +67,21 @@ def generator_digest(templates: Path) -> str:
 
 
 def inputs_key(
-    spec_bytes: bytes, package: str, version: str, templates: Path, override: Path | None
+    spec_files: Sequence[tuple[str, str]],
+    package: str,
+    version: str,
+    templates: Path,
+    override: Path | None,
+    ref_root: Path | None = None,
 ) -> str:
-    """One SHA-256 over every input of a generation."""
+    """One SHA-256 over every input of a generation; ``spec_files``: each file of the spec
+    (its path relative to the spec's folder, the SHA-256 of its bytes), in sorted order."""
     digest = hashlib.sha256()
     for part in (version, black_version(), generator_digest(templates), package):
         digest.update(part.encode() + b"\0")
-    digest.update(hashlib.sha256(spec_bytes).digest())
+    for name, sha in spec_files:
+        digest.update(f"{name}\0{sha}\0".encode())
+    digest.update(f"{ref_root.resolve() if ref_root else ''}\0".encode())
     if override is not None:
         _tree_digest(override, digest, TEMPLATE_SUFFIXES)
     return digest.hexdigest()

@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--package", help="import name of the package (default: from the API's title)")
     gen.add_argument("--templates", type=Path, help="directory of templates overriding built-ins")
+    gen.add_argument(
+        "--ref-root",
+        type=Path,
+        metavar="DIR",
+        help="where $refs to other files may lead (default: the spec's own folder)",
+    )
     gen.add_argument("--target", help="the [tool.apiforge] target to generate, by name")
     gen.add_argument("--all", action="store_true", help="generate every target in pyproject.toml")
     gen.add_argument(
@@ -204,6 +210,7 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
         "output": args.output,
         "package": args.package,
         "templates": args.templates,
+        "ref_root": args.ref_root,
         "check": args.check or None,
         "force": args.force or None,
         "strict": args.strict or None,
@@ -272,8 +279,8 @@ def _verify(args: argparse.Namespace, out: _Out) -> int:
     ):
         for path in paths:
             out.error(f"{args.directory / path}: {kind}")
-    if drift.spec_change:
-        out.error(f"{args.spec}: changed since generation ({drift.spec_change})")
+    for changed, change in drift.spec_changes:
+        out.error(f"{changed}: changed since generation ({change})")
     if not drift.clean:
         out.error(f"apiforge: {args.directory} has drifted from what apiforge generated")
         return 1

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 # What a target leaves out: the package is then named after the spec (its title, else its
 # file name) when it is generated; a spec has no default.
 DEFAULTS = {"output": "generated"}
-_KEYS = {"name", "spec", "output", "package", "templates"}
+_KEYS = {"name", "spec", "output", "package", "templates", "ref_root"}
 
 
 class ConfigError(ValueError):
@@ -33,6 +33,7 @@ class Config(NamedTuple):
     strict: bool = False
     templates: Path | None = None
     name: str = "default"
+    ref_root: Path | None = None  # where $refs may lead; None: the spec's own folder
 
     @property
     def target(self) -> Path:
@@ -70,12 +71,14 @@ def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
     settings = {**DEFAULTS, **{k: v for k, v in entry.items() if k != "targets"}}
     templates = settings.get("templates")
     spec = settings.get("spec")
+    ref_root = settings.get("ref_root")
     return Config(
         spec=base / str(spec) if spec else None,
         output=base / str(settings["output"]),
         package=str(settings.get("package", "")),
         templates=base / str(templates) if templates else None,
         name=str(settings.get("name", "default")),
+        ref_root=base / str(ref_root) if ref_root else None,
     )
 
 

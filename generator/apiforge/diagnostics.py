@@ -51,6 +51,12 @@ class Diagnostic(NamedTuple):
         return text
 
 
+def once(found: list[Diagnostic]) -> list[Diagnostic]:
+    """Each diagnostic once, in the order found: an object written in one file and used
+    in many places (a shared parameter) gives the same diagnostic at each use."""
+    return list(dict.fromkeys(found))
+
+
 class GenerationError(Exception):
     """Raised by a stage that cannot go on; carries every diagnostic found so far."""
 

@@ -42,7 +42,7 @@ from support.paths import REPO_ROOT, SPECS
 
 README = REPO_ROOT / "README.md"
 README_LIMIT = 8192
-TOPICS = ("client", "openapi-support", "cli", "safety", "performance")
+TOPICS = ("client", "openapi-support", "multi-file", "cli", "safety", "performance")
 DOCS = sorted(
     [
         README,
@@ -647,7 +647,8 @@ def synopsis(body: str) -> str:
 
 SOUND_SYNOPSIS = synopsis(
     "apiforge [-q | -v] generate [SPEC] [--output DIR] [--package NAME] [--templates DIR]\n"
-    "                  [--target NAME | --all] [--check] [--force] [--strict] [-q | -v]\n"
+    "                  [--ref-root DIR] [--target NAME | --all] [--check] [--force]\n"
+    "                  [--strict] [-q | -v]\n"
     "apiforge init [SPEC] [--output DIR] [--package NAME] [--force] [-q | -v]\n"
     "apiforge verify DIR [--spec SPEC] [--quiet | --verbose]\n"
     "apiforge --version\n"

@@ -65,7 +65,7 @@ def test_init_creates_pyproject_and_generate_alone_then_regenerates(
     }
     first = cli("generate", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert f"generated/{PACKAGE}: 13 written" in first.stdout
+    assert f"generated/{PACKAGE}: 15 written" in first.stdout
     again = cli("generate", cwd=tmp_path)
     assert f"generated/{PACKAGE}: 0 written" in again.stdout
     check = cli("generate", "--check", cwd=tmp_path)

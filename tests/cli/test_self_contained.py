@@ -18,7 +18,7 @@ from support.paths import REPO_ROOT, UPSTREAM
 
 # Files that run: their text must not point outside the checkout.
 SCANNED = ("tests", "benchmarks", ".ci", "Makefile", "pyproject.toml", "package.json")
-SKIPPED_DIRS = {"__pycache__", "specs", "fragments", "hostile", "upstream"}  # data, not code
+SKIPPED_DIRS = {"__pycache__", "specs", "fragments", "hostile", "multifile", "upstream"}  # data
 SIBLING = re.compile(r"\.\./shared|\bshared/(?:specs|seed)\b|[\"']shared[\"']")
 # The checkout's root under the names the tests and benchmarks give it, then one level up.
 ROOT_PARENT = re.compile(r"\b(?:ROOT|REPO|REPO_ROOT|repo_root)\.parent\b")

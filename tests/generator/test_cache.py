@@ -27,15 +27,29 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def key(spec: bytes = b"spec", package: str = "p", version: str = "1", **kw: Path) -> str:
+SPEC_FILES = (("api.yaml", "a1"), ("models/pet.yaml", "b2"))
+
+
+def key(
+    spec: tuple[tuple[str, str], ...] = SPEC_FILES,
+    package: str = "p",
+    version: str = "1",
+    **kw: Path,
+) -> str:
     templates = kw.get("templates", cache.builtin_templates())
-    return cache.inputs_key(spec, package, version, templates, kw.get("override"))
+    return cache.inputs_key(
+        spec, package, version, templates, kw.get("override"), kw.get("ref_root")
+    )
 
 
 def test_the_inputs_key_covers_every_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = key()
     assert key() == base  # stable
-    assert key(spec=b"spec ") != base
+    assert key(spec=(("api.yaml", "a2"), SPEC_FILES[1])) != base  # the spec's bytes
+    assert key(spec=(SPEC_FILES[0], ("models/pet.yaml", "b3"))) != base  # another file's
+    assert key(spec=(SPEC_FILES[0], ("models/cat.yaml", "b2"))) != base  # which files
+    assert key(spec=SPEC_FILES[:1]) != base
+    assert key(ref_root=tmp_path) != base
     assert key(package="q") != base
     assert key(version="2") != base
     copied = tmp_path / "templates"

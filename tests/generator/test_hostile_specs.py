@@ -189,7 +189,12 @@ CASES: dict[str, Expected] = {
     "ref-http.yaml": Expected(15, 23, r"^\$ref to a URL 'http://.*network", REF),
     "ref-https.yaml": Expected(15, 23, r"^\$ref to a URL 'https://.*network", REF),
     "ref-outside.yaml": Expected(15, 23, r"^\$ref '\.\./x\.yaml#/A' points outside", REF),
-    "ref-beside.yaml": Expected(15, 23, r"^\$ref to another file .* not supported yet$", REF),
+    "ref-beside.yaml": Expected(
+        15, 23, r"^unresolved reference 'beside\.yaml#/Nope': beside\.yaml has no '#/Nope'$", REF
+    ),
+    "ref-missing-file.yaml": Expected(
+        15, 23, r"^\$ref 'nowhere\.yaml#/Item': no such file: nowhere\.yaml$", REF
+    ),
     # A: {$ref: B}, B: {$ref: A} is no schema at all, unlike a recursive model.
     "ref-cycle.yaml": Expected(19, 13, r"cycle", "/components/schemas/A/$ref"),
     # Unsupported constructs, named precisely.
@@ -251,6 +256,37 @@ def test_broken_spec_is_refused_with_a_located_error(
     result, matches = run_failing(cli, name, folder, output)
     assert len(matches) == expected.count, result.stderr
     check(matches[0], name, expected)
+
+
+# Specs split across files (tests/hostile/multifile/<case>/): the root refers to a path item
+# that refers to models/item.yaml, whose reference is the mistake. The error is in that
+# file, at its line, column and pointer; nothing is read past it, nothing written.
+ITEM = "models/item.yaml"
+SIZE_REF = "/properties/size/$ref"
+MULTIFILE_CASES: dict[str, Expected] = {
+    "outside": Expected(7, 11, r"^\$ref '\.\./\.\./decoy\.yaml#/Size' points outside", SIZE_REF),
+    "url": Expected(7, 11, r"^\$ref to a URL 'https://example\.com/.*network$", SIZE_REF),
+    "missing-file": Expected(
+        7, 11, r"^\$ref 'size\.yaml': no such file: models/size\.yaml$", SIZE_REF
+    ),
+    "missing-fragment": Expected(
+        7, 11, r"^unresolved reference 'common\.yaml#/Sizes': models/common\.yaml has no", SIZE_REF
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MULTIFILE_CASES))
+def test_a_broken_reference_in_another_file_is_refused_there(
+    case: str, output: Path, cli: Cli
+) -> None:
+    result, matches = run_failing(cli, "openapi.yaml", HOSTILE / "multifile" / case, output)
+    assert len(matches) == 1, result.stderr
+    check(matches[0], ITEM, MULTIFILE_CASES[case])
+
+
+def test_every_multifile_case_has_a_row() -> None:
+    folders = {p.name for p in (HOSTILE / "multifile").iterdir() if p.is_dir()}
+    assert folders == set(MULTIFILE_CASES)
 
 
 def test_every_hostile_file_has_a_case() -> None:

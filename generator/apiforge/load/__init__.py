@@ -1,13 +1,17 @@
 """Stage 1, load: the spec's text into a document that keeps every value's position.
 
 ``document`` reads YAML or JSON (positions, duplicate keys, size and alias budgets),
-``validate`` runs openapi-spec-validator and turns its complaints into located
-diagnostics (``located`` finds where its keyword checks looked), ``lenient`` reads the
-mistakes that have one obvious reading with a warning, and ``swagger2`` rewrites a
-Swagger 2.0 document into the OpenAPI 3 shape the build stage reads. ``ready`` does it all.
+``bundle`` follows references to other files into one document (``objects`` says what
+kind of object each reference stands for), ``validate`` runs openapi-spec-validator and
+turns its complaints into located diagnostics (``located`` finds where its keyword checks
+looked), ``lenient`` reads the mistakes that have one obvious reading with a warning, and
+``swagger2`` rewrites a Swagger 2.0 document into the OpenAPI 3 shape the build stage
+reads. ``ready`` does it all.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from ..diagnostics import Diagnostic, GenerationError, Severity
 from .document import LoadedSpec, escape, read, ref_pointer, resolve_pointer
@@ -15,14 +19,15 @@ from .document import LoadedSpec, escape, read, ref_pointer, resolve_pointer
 __all__ = ["LoadedSpec", "escape", "read", "ready", "ref_pointer", "resolve_pointer"]
 
 
-def ready(spec: LoadedSpec) -> tuple[LoadedSpec, list[Diagnostic]]:
-    """``spec`` validated, its lenient readings made and in the OpenAPI 3 shape, with the
-    warnings; raises ``GenerationError`` with every diagnostic when any is an error."""
+def ready(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
+    """``spec`` with the files it refers to (within ``ref_root``, by default its folder)
+    in one document, validated, its lenient readings made and in the OpenAPI 3 shape, with
+    the warnings; raises ``GenerationError`` with every diagnostic when any is an error."""
     import dataclasses
 
     from . import swagger2, validate  # the validator is costly to import: only when used
 
-    spec, found = validate.check(spec)
+    spec, found = validate.check(spec, ref_root)
     if any(d.severity is Severity.ERROR for d in found):
         raise GenerationError(found)
     if "swagger" in spec.document:

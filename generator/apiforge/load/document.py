@@ -1,7 +1,9 @@
-"""Stage 1: read a spec file, keep where every value stands, check refs, and validate it.
+"""Stage 1: read a spec file, keeping where every value stands.
 
 The result is a plain JSON-like document plus a map from JSON pointer to (line, column),
-so that every later diagnostic can name a place in the file the user wrote.
+so that every later diagnostic can name a place in the file the user wrote. A spec split
+across files is one ``LoadedSpec`` too (``bundle``): each other file is a ``Part``, and
+``redirects`` say which file each part of the document came from.
 """
 
 from __future__ import annotations
@@ -58,6 +60,33 @@ MAX_NODES = 1_000_000
 # depth no generated annotation would stay readable, or within Python's parser limits.
 MAX_DEPTH = 128
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
+Source = tuple[str, str]  # a file, as displayed, and a JSON pointer in it
+
+
+class Budget:
+    """What every file of one spec may spend together: bytes read and values parsed (or
+    copied where a ``$ref`` is replaced by what it names)."""
+
+    def __init__(self) -> None:
+        self.bytes = MAX_BYTES
+        self.values = MAX_NODES
+
+    def spend_values(self, count: int) -> bool:
+        """Take ``count`` values; False once the spec has used more than ``MAX_NODES``."""
+        self.values -= count
+        return self.values >= 0
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file as read: any JSON value, where each value and key is written, its digest."""
+
+    path: Path
+    display: str
+    document: Any
+    positions: Positions
+    keys: Positions
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +94,12 @@ class LoadedSpec:
     """A parsed document with its source positions and the SHA-256 of its bytes.
 
     After a Swagger 2.0 document is rewritten into the 3.x shape, ``origins`` maps pointers
-    of the rewritten document to those of the file, so diagnostics still point into it.
+    of the rewritten document to those of the file, so diagnostics still point into it. A
+    spec split across files keeps the others in ``parts`` (by display name), and
+    ``redirects`` maps a place of a file whose ``$ref`` was replaced (or, in the root, a
+    schema copied in) to the place in another file that value came from; ``files`` lists
+    every file read (path relative to the root's folder, as referred to: a file reached
+    through two symlinks is listed twice; SHA-256), the root first.
     """
 
     path: Path
@@ -75,6 +109,9 @@ class LoadedSpec:
     sha256: str
     origins: Mapping[str, str] = field(default_factory=dict)
     keys: Positions = field(default_factory=dict)  # where each mapping key is written
+    parts: Mapping[str, Part] = field(default_factory=dict)
+    redirects: Mapping[Source, Source] = field(default_factory=dict)
+    files: tuple[tuple[str, str], ...] = ()
 
     def original(self, pointer: str) -> str:
         """The pointer in the file that ``pointer`` (of the document) came from."""
@@ -85,22 +122,41 @@ class LoadedSpec:
             probe = probe.rsplit("/", 1)[0]
         return self.origins[probe] + pointer[len(probe) :]
 
+    def source(self, pointer: str) -> Source:
+        """The file and the pointer in it where the value at ``pointer`` is written."""
+        where = (self.display, self.original(pointer))
+        for _ in range(len(self.redirects) + 1):  # each redirect leads into another file
+            file, at = where
+            probe = at
+            while (file, probe) not in self.redirects and probe:
+                probe = probe.rsplit("/", 1)[0]
+            if (file, probe) not in self.redirects:
+                break
+            target, inside = self.redirects[(file, probe)]
+            where = (target, inside + at[len(probe) :])
+        return where
+
+    def _positions(self, file: str) -> tuple[Positions, Positions]:
+        part = self.parts.get(file)
+        return (part.positions, part.keys) if part else (self.positions, self.keys)
+
     def locate(self, pointer: str) -> Location:
         """The file position of ``pointer``, or of its nearest ancestor that has one."""
-        pointer = self.original(pointer)
+        file, pointer = self.source(pointer)
+        positions = self._positions(file)[0]
         probe = pointer
-        while probe and probe not in self.positions:
+        while probe and probe not in positions:
             probe = probe.rsplit("/", 1)[0]
-        line, column = self.positions.get(probe, (0, 0))
-        return Location(self.display, line, column, pointer)
+        line, column = positions.get(probe, (0, 0))
+        return Location(file, line, column, pointer)
 
     def error_at_key(self, pointer: str, message: str) -> Diagnostic:
         """An error located at the key that names ``pointer``'s value."""
-        line, column = self.keys.get(self.original(pointer), (0, 0))
+        file, at = self.source(pointer)
+        line, column = self._positions(file)[1].get(at, (0, 0))
         if not line:
             return self.error(pointer, message)
-        where = Location(self.display, line, column, self.original(pointer))
-        return Diagnostic(Severity.ERROR, where, message)
+        return Diagnostic(Severity.ERROR, Location(file, line, column, at), message)
 
     def error(self, pointer: str, message: str, hint: str = "") -> Diagnostic:
         """An error diagnostic located at ``pointer``."""
@@ -115,8 +171,9 @@ def escape(token: str) -> str:
 class _Walker:
     """Records where each value starts and finds duplicate keys, by JSON pointer."""
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, limit: int = MAX_NODES) -> None:
         self.display = display
+        self.limit = limit  # the values the spec may still have, its other files counted
         self.positions: dict[str, tuple[int, int]] = {}
         self.keys: dict[str, tuple[int, int]] = {}
         self.problems: list[Diagnostic] = []
@@ -124,7 +181,7 @@ class _Walker:
 
     def walk(self, node: yaml.Node, pointer: str, depth: int = 0) -> None:
         self.visited += 1
-        if self.visited > MAX_NODES:
+        if self.visited > self.limit:
             # Aliases can make a small file expand exponentially ("billion laughs").
             raise GenerationError(
                 [self._at(node, pointer, f"spec expands to over {MAX_NODES:,} values")]
@@ -155,27 +212,30 @@ class _Walker:
         )
 
 
-def _compose(text: str, display: str, *, construct: bool) -> tuple[Any, _Walker]:
+def _compose(text: str, display: str, budget: Budget, *, construct: bool) -> tuple[Any, _Walker]:
     """Compose ``text``, walk it for positions and duplicates, and construct it if asked."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        walker = _Walker(display)
+        walker = _Walker(display, budget.values)
         if node is not None:
             walker.walk(node, "")
         data = loader.construct_document(node) if node is not None and construct else None
     finally:
         loader.dispose()
+    budget.spend_values(walker.visited)
     return data, walker
 
 
-def _parse(text: str, display: str, *, json_data: Any = None) -> tuple[Any, Positions, Positions]:
+def _parse(
+    text: str, display: str, budget: Budget, *, json_data: Any = None
+) -> tuple[Any, Positions, Positions]:
     """Parse YAML keeping positions; for JSON, ``json_data`` is the document already read."""
     if json_data is not None:
         # YAML cannot read escaped surrogate pairs; their text does not matter for positions.
         text = _SURROGATE_ESCAPE.sub("xxxxxx", text)
     try:
-        data, walker = _compose(text, display, construct=json_data is None)
+        data, walker = _compose(text, display, budget, construct=json_data is None)
     except yaml.YAMLError as exc:
         if json_data is None:
             raise syntax.yaml_error(exc, display, text, _BaseLoader) from None
@@ -189,44 +249,56 @@ def _parse(text: str, display: str, *, json_data: Any = None) -> tuple[Any, Posi
     return (data if json_data is None else json_data), walker.positions, walker.keys
 
 
-def read(path: Path, display: str | None = None) -> LoadedSpec:
-    """Read and parse ``path``; raise ``GenerationError`` for anything unreadable."""
-    shown = display or str(path)
+def _failure(shown: str, message: str, at_start: bool = False) -> GenerationError:
+    """An error about a whole file: at its first line and column with ``at_start``."""
+    where = Location(shown, 1, 1) if at_start else Location(shown)
+    return GenerationError([Diagnostic(Severity.ERROR, where, message)])
+
+
+def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
+    """Read and parse one file of a spec, whatever JSON value it holds; raise
+    ``GenerationError`` for anything unreadable. ``what`` names it in messages."""
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            message = f"spec is {size:,} bytes; the limit is {MAX_BYTES:,}"
-            raise GenerationError([Diagnostic(Severity.ERROR, Location(shown), message)])
+        if size > budget.bytes:
+            limit = f"the limit is {MAX_BYTES:,}"
+            if budget.bytes < MAX_BYTES:  # other files of the spec were read first
+                limit += f" for all of the spec's files, and {budget.bytes:,} were left"
+            raise _failure(display, f"{what} is {size:,} bytes; {limit}")
         raw = path.read_bytes()
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise GenerationError(
-            [Diagnostic(Severity.ERROR, Location(shown), f"cannot read spec: {reason}")]
-        ) from None
+        raise _failure(display, f"cannot read {what}: {exc.strerror or exc}") from None
+    budget.bytes -= len(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        message = f"spec is not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
-        raise GenerationError([Diagnostic(Severity.ERROR, Location(shown), message)]) from None
+        message = f"{what} is not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        raise _failure(display, message) from None
     json_data = None
     if path.suffix == ".json":
         try:
             json_data = json.loads(text)  # JSON's own grammar: YAML accepts more.
         except (json.JSONDecodeError, RecursionError) as exc:
             # Nesting past the json module's recursion shows as either; say which it was.
-            deep = syntax.too_deep(shown, text, MAX_DEPTH)
+            deep = syntax.too_deep(display, text, MAX_DEPTH)
             if deep is None and isinstance(exc, json.JSONDecodeError):
-                deep = syntax.json_error(exc, shown, text)
-            fallback = Diagnostic(Severity.ERROR, Location(shown), "nested too deeply to read")
+                deep = syntax.json_error(exc, display, text)
+            fallback = Diagnostic(Severity.ERROR, Location(display), "nested too deeply to read")
             raise GenerationError([deep or fallback]) from None
-    document, positions, keys = _parse(text, shown, json_data=json_data)
+    document, positions, keys = _parse(text, display, budget, json_data=json_data)
+    digest = hashlib.sha256(raw).hexdigest()
+    return Part(path, display, document, positions, keys, digest)
+
+
+def read(path: Path, display: str | None = None, budget: Budget | None = None) -> LoadedSpec:
+    """Read and parse the spec at ``path``; raise ``GenerationError`` for anything
+    unreadable, and for a document that is not a mapping."""
+    part = parse(path, display or str(path), budget or Budget())
+    document = part.document
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}, not a mapping"
-        raise GenerationError(
-            [Diagnostic(Severity.ERROR, Location(shown, 1, 1), f"spec is {kind}")]
-        )
-    digest = hashlib.sha256(raw).hexdigest()
-    return LoadedSpec(path, shown, document, positions, digest, keys=keys)
+        raise _failure(part.display, f"spec is {kind}", at_start=True)
+    return LoadedSpec(path, part.display, document, part.positions, part.sha256, keys=part.keys)
 
 
 def ref_pointer(ref: str) -> str:

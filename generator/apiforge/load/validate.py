@@ -1,4 +1,5 @@
-"""Stage 1b: check references and validate the document with openapi-spec-validator.
+"""Stage 1b: follow references to other files (``bundle``), check references, and
+validate the document with openapi-spec-validator.
 
 Validator complaints are translated to the file's lines and columns, those of its keyword
 checks through ``located`` (which says what part of the document each was about). Swagger
@@ -13,85 +14,30 @@ import copy
 import dataclasses
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
 from ..diagnostics import Diagnostic
-from . import lenient, located
+from . import bundle, lenient, located
 from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
-
-# Values that are data or vendor extensions: a "$ref" inside them is not a reference the
-# generator follows (Azure's x-ms-examples point at example files beside the spec).
-_NOT_FOLLOWED = frozenset({"example", "examples", "default", "enum", "const"})
+from .objects import refs
 
 
-# Maps whose keys are names the spec chose (a property called "$ref" or "x-y" is a
-# property), not keywords.
-_NAMED = frozenset(
-    {
-        "properties",
-        "patternProperties",
-        "definitions",
-        "schemas",
-        "parameters",
-        "responses",
-        "requestBodies",
-        "securitySchemes",
-        "securityDefinitions",
-        "headers",
-        "paths",
-        "content",
-        "variables",
-        "mapping",
-        "callbacks",
-        "links",
-        "encoding",
-    }
-)
-
-
-def _refs(value: Any, pointer: str, named: bool = False) -> Iterator[tuple[str, Any]]:
-    """Every ``$ref`` the generator follows, with the pointer of the object holding it;
-    ``named``: ``value`` maps spec-chosen names to objects."""
-    if isinstance(value, dict):
-        ref = None if named else value.get("$ref")
-        if ref is not None:
-            yield pointer, ref
-        for key, item in value.items():
-            if not named and (key in _NOT_FOLLOWED or key.startswith("x-")):
-                continue
-            yield from _refs(item, f"{pointer}/{escape(key)}", not named and key in _NAMED)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _refs(item, f"{pointer}/{index}")
-
-
-def _external(spec: LoadedSpec, where: str, ref: str) -> Diagnostic:
-    """Why a reference outside the document is refused, said precisely."""
-    target = ref.split("#", 1)[0]
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target) or target.startswith("//"):
-        message = f"$ref to a URL {ref!r} is refused: generation never touches the network"
-        return spec.error(where, message, "download the schema and put it in the spec")
-    folder = spec.path.resolve().parent
-    resolved = (folder / target).resolve()
-    if not resolved.is_relative_to(folder):
-        message = f"$ref {ref!r} points outside the spec's directory ({folder})"
-        return spec.error(where, message, "only files beside the spec could ever be read")
-    message = f"$ref to another file {ref!r} is not supported yet"
-    return spec.error(where, message, "bundle the spec into one file, or inline the schema")
-
-
-def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
-    """Refuse remote and unresolved references before the validator trips over them."""
+def check_refs(spec: LoadedSpec, local: bool = False) -> list[Diagnostic]:
+    """Refuse unresolved references and ``$ref`` cycles before the validator trips over
+    them; references to other files were followed by ``bundle`` already (``local``: they
+    could not be, and are left to its diagnostics)."""
     problems = []
     cycles: set[frozenset[str]] = set()
-    for pointer, ref in _refs(spec.document, ""):
+    for pointer, ref in refs(spec.document, ""):
         where = f"{pointer}/$ref"
         if not isinstance(ref, str):
             problems.append(spec.error(where, "$ref must be a string"))
         elif not ref.startswith("#"):
-            problems.append(_external(spec, where, ref))
+            if not local:
+                problems.append(spec.error(where, f"unresolved reference {ref!r}"))
         else:
             try:
                 resolve_pointer(spec.document, ref)
@@ -101,10 +47,17 @@ def check_refs(spec: LoadedSpec) -> list[Diagnostic]:
             members = _ref_cycle(spec.document, "#" + pointer, ref)
             if members and members not in cycles:  # each cycle once, at its first $ref
                 cycles.add(members)
-                message = f"$ref cycle: {', '.join(sorted(members))} refer only to each other"
+                shown = sorted(_written(spec, m) for m in members)
+                message = f"$ref cycle: {', '.join(shown)} refer only to each other"
                 hint = "a schema must say what it is somewhere"
                 problems.append(spec.error(where, message, hint))
     return problems
+
+
+def _written(spec: LoadedSpec, ref: str) -> str:
+    """A local reference as written: in the spec, or another file of it (``pet.yaml#``)."""
+    file, pointer = spec.source(ref_pointer(ref))
+    return f"{'' if file == spec.display else file}#{pointer}"
 
 
 def _ref_cycle(document: Any, holder: str, ref: str) -> frozenset[str]:
@@ -290,21 +243,35 @@ def _once(found: list[tuple[str, str, bool]]) -> list[tuple[str, str]]:
     return kept
 
 
-def check(spec: LoadedSpec) -> tuple[LoadedSpec, list[Diagnostic]]:
-    """Validate ``spec``: its located errors and warnings, and the spec as it is to be
-    built, with the mistakes read leniently (``lenient``) set right."""
+def _version(spec: LoadedSpec) -> tuple[Any, list[Diagnostic]]:
+    """The validator class for the document's version, or why there is none."""
     if "openapi" not in spec.document and "swagger" not in spec.document:
         hint = "apiforge reads Swagger 2.0 and OpenAPI 3.0 and 3.1 documents"
-        return spec, [
-            spec.error("", "not an OpenAPI document: no 'openapi' or 'swagger' field", hint)
-        ]
+        message = "not an OpenAPI document: no 'openapi' or 'swagger' field"
+        return None, [spec.error("", message, hint)]
     validator_cls = _validator_for(spec)
     if validator_cls is None:
         key = "swagger" if "swagger" in spec.document else "openapi"
         version = spec.document.get(key)
         hint = "supported: swagger 2.0, openapi 3.0.x and 3.1.x"
         kind = "Swagger" if key == "swagger" else "OpenAPI"
-        return spec, [spec.error(f"/{key}", f"unsupported {kind} version {version!r}", hint)]
+        return None, [spec.error(f"/{key}", f"unsupported {kind} version {version!r}", hint)]
+    return validator_cls, []
+
+
+def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
+    """Validate ``spec``, the files it refers to followed (within ``ref_root``, by default
+    the spec's folder): its located errors and warnings, and the spec as it is to be
+    built, in one document, with the mistakes read leniently (``lenient``) set right."""
+    validator_cls, problems = _version(spec)
+    if problems:
+        return spec, problems
+    spec, problems = bundle.follow(spec, ref_root)
+    if problems:  # with the root's own, in the order they are written
+        in_root = [d for d in problems if d.location.file == spec.display]
+        elsewhere = [d for d in problems if d.location.file != spec.display]
+        ordered = sorted(in_root + check_refs(spec, local=True), key=lambda d: d.location[1:3])
+        return spec, ordered + elsewhere
     problems = check_refs(spec) + check_path_templates(spec)
     if problems:
         return spec, problems
@@ -321,6 +288,6 @@ def check(spec: LoadedSpec) -> tuple[LoadedSpec, list[Diagnostic]]:
     return read, reading.warnings + errors
 
 
-def validate(spec: LoadedSpec) -> list[Diagnostic]:
+def validate(spec: LoadedSpec, ref_root: Path | None = None) -> list[Diagnostic]:
     """Check the document against the OpenAPI schema; its located errors and warnings."""
-    return check(spec)[1]
+    return check(spec, ref_root)[1]

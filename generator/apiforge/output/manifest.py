@@ -23,6 +23,7 @@ class Manifest(NamedTuple):
     spec_name: str
     spec_sha256: str
     files: dict[str, str]
+    spec_files: dict[str, str]  # every file of the spec read, relative to its folder
 
 
 def sha256(data: bytes) -> str:
@@ -31,9 +32,19 @@ def sha256(data: bytes) -> str:
 
 
 def render(
-    files: dict[str, bytes], *, version: str, package: str, client: str, spec: str, spec_sha: str
+    files: dict[str, bytes],
+    *,
+    version: str,
+    package: str,
+    client: str,
+    spec: str,
+    spec_sha: str,
+    spec_files: dict[str, str],
 ) -> bytes:
-    """The manifest of ``files``, as deterministic JSON (sorted, no timestamps)."""
+    """The manifest of ``files``, as deterministic JSON (sorted, no timestamps).
+
+    ``spec_files`` (path relative to the spec's folder → SHA-256) lists every file the spec
+    was read from, the spec itself too, so that a change in any of them shows."""
     data = {
         "generator": "apiforge",
         "generator_version": version,
@@ -41,6 +52,7 @@ def render(
         "client": client,
         "spec": spec,
         "spec_sha256": spec_sha,
+        "spec_files": dict(sorted(spec_files.items())),
         "files": {path: sha256(content) for path, content in sorted(files.items())},
     }
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
@@ -49,8 +61,16 @@ def render(
 def read(directory: Path) -> Manifest | None:
     """The manifest in ``directory``, or None when there is none or it is not one of ours."""
     try:
-        data: Any = json.loads((directory / NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return parse((directory / NAME).read_bytes())
+    except OSError:
+        return None
+
+
+def parse(text: bytes) -> Manifest | None:
+    """The manifest ``text`` holds, or None when it is not one of ours."""
+    try:
+        data: Any = json.loads(text.decode("utf-8"))
+    except ValueError:
         return None
     if not isinstance(data, dict) or data.get("generator") != "apiforge":
         return None
@@ -64,7 +84,12 @@ def read(directory: Path) -> Manifest | None:
         spec_name=str(data.get("spec", "")),
         spec_sha256=str(data.get("spec_sha256", "")),
         files={str(k): str(v) for k, v in files.items()},
+        spec_files=_strings(data.get("spec_files")),
     )
+
+
+def _strings(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def existing(target: Path) -> dict[str, bytes]:

@@ -1,0 +1,145 @@
+"""Which OpenAPI object each key of each object holds, and where the ``$ref``s are.
+
+``bundle`` needs the kind of every object it reaches through a ``$ref`` (a schema is
+copied into the root's schemas, anything else put in place), and the kind of an object is
+decided by where it stands: ``responses`` of an operation holds responses, ``schema`` of a
+parameter a schema. One table covers Swagger 2.0 and OpenAPI 3.0 and 3.1, whose keys do
+not clash. A key the table does not name holds an object of kind ``other``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .document import escape
+
+# Values that are data or vendor extensions: a "$ref" inside them is not a reference the
+# generator follows (Azure's x-ms-examples point at example files beside the spec).
+NOT_FOLLOWED = frozenset({"example", "examples", "default", "enum", "const"})
+
+# Maps whose keys are names the spec chose (a property called "$ref" or "x-y" is a
+# property), not keywords.
+NAMED = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "definitions",
+        "schemas",
+        "parameters",
+        "responses",
+        "requestBodies",
+        "securitySchemes",
+        "securityDefinitions",
+        "headers",
+        "paths",
+        "content",
+        "variables",
+        "mapping",
+        "callbacks",
+        "links",
+        "encoding",
+    }
+)
+
+SCHEMA = "schema"
+OTHER = "other"
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_IN_SCHEMA_ONE = (
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "additionalItems",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
+_IN_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
+_IN_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_WITH_SCHEMA = {
+    "schema": ("one", SCHEMA),
+    "content": ("map", "media type"),
+    "items": ("one", SCHEMA),
+}
+
+# kind → key → (how the key holds them: "one", "map" of names or "list"; their kind)
+_GRAMMAR: dict[str, dict[str, tuple[str, str]]] = {
+    "document": {
+        "paths": ("map", "path item"),
+        "webhooks": ("map", "path item"),
+        "components": ("one", "components"),
+        "definitions": ("map", SCHEMA),
+        "parameters": ("map", "parameter"),
+        "responses": ("map", "response"),
+        "securityDefinitions": ("map", OTHER),
+    },
+    "components": {
+        "schemas": ("map", SCHEMA),
+        "parameters": ("map", "parameter"),
+        "responses": ("map", "response"),
+        "requestBodies": ("map", "request body"),
+        "headers": ("map", "header"),
+        "callbacks": ("map", "callback"),
+        "pathItems": ("map", "path item"),
+        "securitySchemes": ("map", OTHER),
+        "links": ("map", OTHER),
+    },
+    "path item": {
+        "parameters": ("list", "parameter"),
+        **{m: ("one", "operation") for m in _METHODS},
+    },
+    "operation": {
+        "parameters": ("list", "parameter"),
+        "requestBody": ("one", "request body"),
+        "responses": ("map", "response"),
+        "callbacks": ("map", "callback"),
+    },
+    "parameter": _WITH_SCHEMA,
+    "header": _WITH_SCHEMA,
+    "request body": {"content": ("map", "media type")},
+    "media type": {"schema": ("one", SCHEMA), "encoding": ("map", "encoding")},
+    "encoding": {"headers": ("map", "header")},
+    "response": {
+        "schema": ("one", SCHEMA),
+        "content": ("map", "media type"),
+        "headers": ("map", "header"),
+        "links": ("map", OTHER),
+    },
+    SCHEMA: {
+        **{k: ("one", SCHEMA) for k in _IN_SCHEMA_ONE},
+        **{k: ("map", SCHEMA) for k in _IN_SCHEMA_MAPS},
+        **{k: ("list", SCHEMA) for k in _IN_SCHEMA_LISTS},
+    },
+}
+
+
+def child(kind: str, key: str) -> tuple[str, str]:
+    """How the value of ``key`` in an object of ``kind`` holds objects, and their kind."""
+    if kind == "callback":  # runtime expressions, each naming a path item
+        return "one", "path item"
+    return _GRAMMAR.get(kind, {}).get(key, ("one", OTHER))
+
+
+def followed(key: str) -> bool:
+    """Whether ``$ref``s under ``key`` are references the generator follows."""
+    return key not in NOT_FOLLOWED and not key.startswith("x-")
+
+
+def refs(value: Any, pointer: str, named: bool = False) -> Iterator[tuple[str, Any]]:
+    """Every ``$ref`` the generator follows, with the pointer of the object holding it;
+    ``named``: ``value`` maps spec-chosen names to objects."""
+    if isinstance(value, dict):
+        ref = None if named else value.get("$ref")
+        if ref is not None:
+            yield pointer, ref
+        for key, item in value.items():
+            if not named and not followed(key):
+                continue
+            yield from refs(item, f"{pointer}/{escape(key)}", not named and key in NAMED)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from refs(item, f"{pointer}/{index}")
