@@ -12,7 +12,7 @@ import logging
 import os
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar, cast
 from urllib.parse import quote, urlsplit
@@ -197,6 +197,26 @@ def file_part(name: str, value: bytes | BinaryIO) -> FilePart:
 def text_part(value: str) -> FilePart:
     """A multipart part that is a plain text field, not a file."""
     return None, value.encode("utf-8"), None
+
+
+def form_entries(fields: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """A form given as a mapping (its schema names no field): a list is a repeated field."""
+    return {
+        str(k): [text(i) for i in v] if isinstance(v, list | tuple) else text(v)
+        for k, v in fields.items()
+    }
+
+
+def multipart_entries(fields: Mapping[str, Any]) -> list[tuple[str, FilePart]]:
+    """Multipart parts from a mapping: bytes or a file make a file part, the rest text."""
+    parts: list[tuple[str, FilePart]] = []
+    for k, v in fields.items():
+        for item in v if isinstance(v, list | tuple) else [v]:
+            is_file = isinstance(item, bytes) or hasattr(item, "read")
+            parts.append(
+                (str(k), file_part(str(k), item) if is_file else text_part(text(item)))
+            )
+    return parts
 
 
 def _items(value: Any) -> list[tuple[str, Any]]:
