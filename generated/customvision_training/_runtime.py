@@ -229,6 +229,17 @@ def deep_object(name: str, value: Any) -> list[tuple[str, str]]:
     return [(f"{name}[{k}]", text(v)) for k, v in _items(value)]
 
 
+def deep_value(name: str, value: Any) -> list[tuple[str, str]]:
+    """``style: deepObject`` on a union: an object's ``name[key]`` pairs, a list's
+    ``name[]`` items, any other value as ``name`` itself."""
+    data = to_wire(value)
+    if isinstance(data, dict):
+        return deep_object(name, data)
+    if isinstance(data, list):
+        return [(f"{name}[]", text(item)) for item in data]
+    return [(name, text(data))]
+
+
 def object_pairs(value: Any) -> list[tuple[str, str]]:
     """An exploded form object: one ``key=value`` per property."""
     return [(k, text(v)) for k, v in _items(value)]

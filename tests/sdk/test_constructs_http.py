@@ -880,6 +880,33 @@ def test_deep_object_leaves_out_unset_properties(server: ScriptedServer) -> None
     assert only(server).query_params == [("filter[a]", "1")]
 
 
+def test_deep_object_array_is_name_brackets_per_item(server: ScriptedServer) -> None:
+    # Stripe's spelling of a list in the query: expand[]=a&expand[]=b.
+    after = "19f06b6a-3ace-4315-b086-499a0e521b76"
+    server.enqueue(Reply(204))
+    _, client = make("query-objects", server)
+    with client:
+        # A string's `minimum` limits nothing: a UUID is not compared with 1.
+        client.search(expand=["customer", "invoice.lines"], after=after)
+    assert only(server).query_params == [
+        ("expand[]", "customer"),
+        ("expand[]", "invoice.lines"),
+        ("after", after),
+    ]
+
+
+def test_deep_object_union_is_sent_by_the_kind_given(server: ScriptedServer) -> None:
+    # Stripe's `created`: a range object (created[gt]=1) or a timestamp (created=1).
+    server.enqueue(Reply(204), Reply(204))
+    module, client = make("query-objects", server)
+    with client:
+        client.search(created=module.Range(gt=1, lte=9))
+        client.search(created=1700000000)
+    ranged, exact = server.requests
+    assert ranged.query_params == [("created[gt]", "1"), ("created[lte]", "9")]
+    assert exact.query_params == [("created", "1700000000")]
+
+
 def test_skip_url_encoding_and_client_parameters_before_the_operations_own(
     server: ScriptedServer,
 ) -> None:

@@ -100,8 +100,8 @@ def _parameter(
     wire = str(param["name"])
     default = schema.get("default") if isinstance(schema, dict) else None
     kind = schemas.type_of(raw_schema, schema_pointer, wire)
-    if style == "deepObject" and not _is_object(kind):
-        ctx.error(f"{pointer}/style", "style 'deepObject' needs an object parameter")
+    if style == "deepObject" and not _deep(kind):
+        ctx.error(f"{pointer}/style", "style 'deepObject' needs an object or array parameter")
     return ir.Parameter(
         wire_name=wire,
         name=names.snake(wire),
@@ -110,12 +110,7 @@ def _parameter(
         required=bool(param.get("required", False)) or location is ir.ParamLocation.PATH,
         description=_description(param, schema),
         default=default if isinstance(default, str | int | float | bool) else None,
-        constraints=ir.Constraints(
-            minimum=_number(schema.get("minimum")),
-            maximum=_number(schema.get("maximum")),
-            min_items=_count(schema.get("minItems")),
-            max_items=_count(schema.get("maxItems")),
-        ),
+        constraints=_constraints(kind, schema),
         explode=bool(param.get("explode", style == "form")),
         style=style,
         client=param.get("x-ms-parameter-location") == "client",
@@ -124,21 +119,15 @@ def _parameter(
     )
 
 
-def _is_object(t: ir.TypeRef) -> bool:
-    """Whether ``t`` is sent as key/value pairs, as ``emit.send_statements`` sends it."""
+def _deep(t: ir.TypeRef) -> bool:
+    """Whether ``style: deepObject`` can carry ``t`` (``emit.send_statements`` sends it):
+    an object's properties, a list's items, a union's value by its own kind."""
     match t:
-        case ir.MapType() | ir.ModelRef():
+        case ir.MapType() | ir.ModelRef() | ir.ArrayType() | ir.UnionRef() | ir.UntaggedRef():
             return True
-        case (
-            ir.PrimitiveType()
-            | ir.ArrayType()
-            | ir.TupleType()
-            | ir.LiteralType()
-            | ir.ScalarUnion()
-            | ir.EnumRef()
-            | ir.UnionRef()
-            | ir.UntaggedRef()
-        ):
+        case ir.ScalarUnion():  # msgspec decodes it alone: a model or a list may be in it
+            return any(_deep(option) for option in t.options)
+        case ir.PrimitiveType() | ir.TupleType() | ir.LiteralType() | ir.EnumRef():
             return False
         case _:
             assert_never(t)
@@ -146,6 +135,22 @@ def _is_object(t: ir.TypeRef) -> bool:
 
 def _number(value: Any) -> int | float | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _constraints(kind: ir.TypeRef, schema: Any) -> ir.Constraints:
+    """The limits the client checks; JSON Schema applies each only to its own kind of
+    value (``minimum`` on a string, as real specs write it, limits nothing)."""
+    number = isinstance(kind, ir.PrimitiveType) and kind.kind in (
+        ir.Primitive.INT,
+        ir.Primitive.FLOAT,
+    )
+    items = isinstance(kind, ir.ArrayType | ir.TupleType)
+    return ir.Constraints(
+        minimum=_number(schema.get("minimum")) if number else None,
+        maximum=_number(schema.get("maximum")) if number else None,
+        min_items=_count(schema.get("minItems")) if items else None,
+        max_items=_count(schema.get("maxItems")) if items else None,
+    )
 
 
 def _count(value: Any) -> int | None:

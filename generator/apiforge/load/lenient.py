@@ -10,7 +10,8 @@ mean is clear. Each class below is read one way, said in a warning at the value'
 - a Swagger 2.0 schema written with OpenAPI 3 keywords (``oneOf``, ``anyOf``, ``nullable``,
   a list of types) is read as OpenAPI 3 reads it;
 - an ``enum`` listing a value twice lists it once;
-- a path written with its query string (``/rides?page={page}``) is the path alone.
+- a path written with its query string (``/rides?page={page}``) is the path alone;
+- ``type`` holding a schema (``type: {type: string, enum: [...]}``) is that schema.
 
 Duplicate operationIds are the fourth class; the build renames them (``build/api.py``).
 """
@@ -222,6 +223,8 @@ class _Finder:
                 self.check_value(node, key)
         if isinstance(schema.get("enum"), list):
             self.check_enum(node, schema["enum"])
+        if isinstance(schema.get("type"), dict) and not node.simple:
+            self.check_type_schema(node, schema["type"])
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             self.check_pattern(node, pattern)
@@ -257,6 +260,19 @@ class _Finder:
                     f"a path holds a query string ('?{query}'); read as {path!r}, its"
                     " parameters as they are declared",
                 )
+
+    def check_type_schema(self, node: Node, inner: dict[str, Any]) -> None:
+        """``type: {type: string, enum: [...]}``, a schema written one level too deep, is
+        that schema (beside the outer one's other keywords)."""
+        if not isinstance(inner.get("type"), str | list) or not node.pointer:
+            return
+        parent, _, key = node.pointer.rpartition("/")
+        outer = {k: v for k, v in node.value.items() if k != "type"}
+        self.replaced.append((parent, key, {**outer, **inner}))
+        self.warn(
+            f"{node.pointer}/type",
+            "'type' holds a schema, not the name of a type; read as that schema",
+        )
 
     def check_enum(self, node: Node, values: list[Any]) -> None:
         """An enum that lists a value twice lists it once (JSON equality: 1 is not true)."""
@@ -350,7 +366,9 @@ def _edited(
         return document, {}
     out = copy.deepcopy(document)
     for pointer, key, value in replaces:  # in place: no key moves, no pointer changes
-        _at(out, pointer)[key] = value
+        container = _at(out, pointer)
+        token = key.replace("~1", "/").replace("~0", "~")
+        container[int(token) if isinstance(container, list) else token] = value
     moved: dict[str, str] = {}
     edits = [(p, k, False) for p, k in drops] + [(p, k, True) for p, k in hoists]
     # The deepest first: an alternative is moved with its own edits already made.

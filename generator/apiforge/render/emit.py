@@ -287,6 +287,10 @@ def send_statements(p: ir.Parameter) -> list[str]:
         case ir.MapType() | ir.ModelRef():
             body = _send_object(p)
             guard = "" if always_sent(p) else f"if {p.name} is not None:"
+        case ir.UnionRef() | ir.UntaggedRef() | ir.ScalarUnion() if p.style == "deepObject":
+            # Which kind arrives is known only then (Stripe: created[gt]=1 or created=1).
+            body = [f"_query.extend(_runtime.deep_value({literal(p.wire_name)}, {p.name}))"]
+            guard = "" if always_sent(p) else f"if {p.name} is not None:"
         case (
             ir.PrimitiveType()
             | ir.LiteralType()
@@ -307,6 +311,8 @@ def send_statements(p: ir.Parameter) -> list[str]:
 def _send_array(p: ir.Parameter, t: ir.ArrayType) -> list[str]:
     """An array parameter: one pair per item when exploded, else one joined value."""
     item = encode(t.item, "item", p.name)
+    if p.style == "deepObject":  # Stripe's spelling of a list: name[]=a&name[]=b
+        return [f"_query.extend(({literal(p.wire_name + '[]')}, {item}) for item in {p.name})"]
     if p.explode and p.location is ir.ParamLocation.QUERY:
         return [f"_query.extend(({literal(p.wire_name)}, {item}) for item in {p.name})"]
     separator = literal(ir.SEPARATORS.get(p.style, ","))

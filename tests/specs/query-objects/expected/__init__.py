@@ -14,7 +14,7 @@ from ._errors import (
     ResponseDecodeError,
     TokenError,
 )
-from ._models import Filter
+from ._models import Filter, Range
 from ._runtime import RetryPolicy
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "AsyncQueryObjectsClient",
     "Filter",
     "QueryObjectsClient",
+    "Range",
     "ResponseDecodeError",
     "RetryPolicy",
     "TokenError",

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 
 import httpx
 
 from . import _auth, _base, _operations, _runtime
-from ._models import Filter
+from ._models import Filter, Range
 from ._runtime import RetryPolicy
 
 
@@ -69,6 +70,9 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
         *,
         filter: Filter | None = None,
         extra: Mapping[str, str] | None = None,
+        expand: Sequence[str] | None = None,
+        created: Range | int | None = None,
+        after: uuid.UUID | str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
@@ -78,6 +82,9 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
         Args:
             filter: filter
             extra: extra
+            expand: expand
+            created: created
+            after: after
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
@@ -92,6 +99,9 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
         _request = _operations.build_search(
             filter=filter,
             extra=extra,
+            expand=expand,
+            created=created,
+            after=after,
         )
         _response = await self._send(_request, timeout, max_retries, accept)
         return _operations.parse_search(_response)

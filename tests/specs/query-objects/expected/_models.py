@@ -23,5 +23,12 @@ class Filter(msgspec.Struct, kw_only=True, gc=False):
     b: str | None = None
 
 
+class Range(msgspec.Struct, kw_only=True, gc=False):
+    """Range"""
+
+    gt: int | None = None
+    lte: int | None = None
+
+
 # The body of an error answer, as ApiStatusError.error holds it.
 _ErrorBody: TypeAlias = Any

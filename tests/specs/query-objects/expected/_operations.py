@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 
 import httpx
 
 from . import _runtime
-from ._models import Filter
+from ._models import Filter, Range
 
 USER_AGENT = "client/1.0 apiforge/0.1.0"
 
@@ -20,6 +21,9 @@ def build_search(
     *,
     filter: Filter | None = None,
     extra: Mapping[str, str] | None = None,
+    expand: Sequence[str] | None = None,
+    created: Range | int | None = None,
+    after: uuid.UUID | str | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``search`` and build its request."""
     _query: list[tuple[str, str]] = []
@@ -28,6 +32,12 @@ def build_search(
         _query.extend(_runtime.deep_object("filter", filter))
     if extra is not None:
         _query.extend(_runtime.object_pairs(extra))
+    if expand:
+        _query.extend(("expand[]", _runtime.text(item)) for item in expand)
+    if created is not None:
+        _query.extend(_runtime.deep_value("created", created))
+    if after is not None:
+        _query.append(("after", _runtime.uuid_text("after", after)))
     return _runtime.Request(
         operation="search",
         method="GET",
