@@ -11,7 +11,8 @@ mean is clear. Each class below is read one way, said in a warning at the value'
   a list of types) is read as OpenAPI 3 reads it;
 - an ``enum`` listing a value twice lists it once;
 - a path written with its query string (``/rides?page={page}``) is the path alone;
-- ``type`` holding a schema (``type: {type: string, enum: [...]}``) is that schema.
+- ``type`` holding a schema (``type: {type: string, enum: [...]}``) is that schema;
+- a ``pattern`` that is a number (``pattern: 0``) is dropped.
 
 Duplicate operationIds are the fourth class; the build renames them (``build/api.py``).
 """
@@ -228,6 +229,13 @@ class _Finder:
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             self.check_pattern(node, pattern)
+        elif "pattern" in schema and isinstance(pattern, int | float) and not node.simple:
+            self.dropped.append((node.pointer, "pattern"))
+            self.hidden.append((node.pointer, "pattern"))
+            self.warn(
+                f"{node.pointer}/pattern",
+                f"pattern {pattern!r} is a number, not a regular expression; dropped",
+            )
         if self.swagger and not node.simple:
             self.check_swagger(node)
 
