@@ -81,7 +81,7 @@ INVALID_SPEC = OLD_SPEC.replace("in: path", "in: nowhere")
 UNSUPPORTED_SPEC = OLD_SPEC.replace(
     "        - {name: id, in: path, required: true, schema: {type: string}}\n",
     "        - {name: id, in: path, required: true, schema: {type: string}}\n"
-    "        - {name: q, in: query, style: deepObject, schema: {type: integer}}\n",
+    "        - {name: my session, in: cookie, schema: {type: string}}\n",
 )
 
 

@@ -195,7 +195,7 @@ def test_a_mistake_in_a_shared_file_is_reported_once(tmp_path: Path) -> None:
     edit(shared, "  name: per_page\n", "  name: per_page\n  style: deepObject\n")
     (found,) = diagnostics(root)  # 14 list operations use it
     assert where(found, root) == ("resources/shared/parameters.yml", 5, 10, "/per_page/style")
-    assert found.message == "style 'deepObject' needs an object parameter"
+    assert found.message == "style 'deepObject' on a scalar; sent as name=value"
 
 
 def test_a_warning_in_another_file_names_it(tmp_path: Path) -> None:

@@ -101,7 +101,9 @@ def _parameter(
     default = schema.get("default") if isinstance(schema, dict) else None
     kind = schemas.type_of(raw_schema, schema_pointer, wire)
     if style == "deepObject" and not _deep(kind):
-        ctx.error(f"{pointer}/style", "style 'deepObject' needs an object or array parameter")
+        # Stripe writes deepObject on every query parameter: a scalar has no keys to nest.
+        ctx.warn(f"{pointer}/style", "style 'deepObject' on a scalar; sent as name=value")
+        style = "form"
     return ir.Parameter(
         wire_name=wire,
         name=names.snake(wire),
