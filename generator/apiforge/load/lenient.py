@@ -265,9 +265,35 @@ class _Finder:
                 self.renamed[key] = path
                 self.warn(
                     f"/paths/{escape(str(key))}",
-                    f"a path holds a query string ('?{query}'); read as {path!r}, its"
-                    " parameters as they are declared",
+                    f"a path holds a query string ('?{query}'); read as {path!r}, with"
+                    " the parameters it names in the query",
                 )
+                self.query_templates(f"/paths/{escape(str(key))}", paths[key], query)
+
+    def query_templates(self, at: str, item: Any, query: str) -> None:
+        """``?key={apiKey}`` in a path names a query parameter ``key`` whose value is the
+        parameter ``apiKey``: one declared ``in: path`` is read as that query parameter."""
+        wires = dict(
+            (template[1:-1], name)
+            for name, _, template in (pair.partition("=") for pair in query.split("&"))
+            if template.startswith("{") and template.endswith("}")
+        )
+        if not isinstance(item, dict):
+            return
+        lists = [(f"{at}/parameters", item.get("parameters"))] + [
+            (f"{at}/{escape(str(k))}/parameters", op.get("parameters"))
+            for k, op in item.items()
+            if isinstance(op, dict)
+        ]
+        for where, params in lists:
+            for index, param in enumerate(params if isinstance(params, list) else []):
+                if not isinstance(param, dict) or param.get("in") != "path":
+                    continue
+                wire = wires.get(str(param.get("name")))
+                if wire is not None:
+                    self.replaced.append(
+                        (where, str(index), {**param, "in": "query", "name": wire})
+                    )
 
     def check_type_schema(self, node: Node, inner: dict[str, Any]) -> None:
         """``type: {type: string, enum: [...]}``, a schema written one level too deep, is
