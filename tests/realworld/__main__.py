@@ -198,11 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (a killed make) unwinds like Ctrl-C, so the workers are killed with the run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started, load = time.perf_counter(), os.getloadavg()[0]
-    try:
-        found = runner.run(options, runner.stderr)
-    finally:
-        if not args.keep:
-            runner.clean(options)
+    found = runner.run(options, runner.stderr)
+    if not args.keep:  # only after a whole run: an interrupted one is for --resume
+        runner.clean(options)
     meta = _meta(options, found, time.perf_counter() - started, load)
     report.write_json(found.records, meta, args.out / "report.json")
     summary = report.markdown(found.records, meta)
