@@ -71,8 +71,7 @@ def outcomes(
 
 # The [heavy] group (the largest specs: minutes each) only with ``-m realworld``.
 PARAMS = [
-    pytest.param(pick.name, marks=[pytest.mark.realworld] if pick.heavy else [])
-    for pick in SAMPLE
+    pytest.param(pick.name, marks=[pytest.mark.realworld] if pick.heavy else []) for pick in SAMPLE
 ]
 
 
