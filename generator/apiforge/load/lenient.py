@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from jsonschema.exceptions import best_match
 
 from ..diagnostics import Diagnostic, Severity
-from . import ecma
+from . import ecma, objects
 from .document import LoadedSpec, escape
 
 # Values that are data, never schemas or keywords.
@@ -53,23 +53,9 @@ _NAMED = frozenset(
     }
 )
 # Inside a schema: where its subschemas are.
-_ONE = frozenset(
-    {
-        "items",
-        "additionalProperties",
-        "not",
-        "contains",
-        "if",
-        "then",
-        "else",
-        "propertyNames",
-        "additionalItems",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-    }
-)
-_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
+_ONE = frozenset(objects.SCHEMA_ONE)
+_LISTS = frozenset(objects.SCHEMA_LISTS)
+_MAPS = frozenset(objects.SCHEMA_MAPS)
 _SIMPLE_IN = ("query", "header", "path", "formData")  # Swagger 2.0 parameters without a schema
 
 

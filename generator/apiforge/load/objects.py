@@ -45,7 +45,8 @@ NAMED = frozenset(
 SCHEMA = "schema"
 OTHER = "other"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_IN_SCHEMA_ONE = (
+# Inside a schema: the keywords holding one subschema, a map of them, a list of them.
+SCHEMA_ONE = (
     "items",
     "additionalProperties",
     "not",
@@ -58,8 +59,8 @@ _IN_SCHEMA_ONE = (
     "unevaluatedItems",
     "unevaluatedProperties",
 )
-_IN_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
-_IN_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
+SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _WITH_SCHEMA = {
     "schema": ("one", SCHEMA),
     "content": ("map", "media type"),
@@ -110,9 +111,9 @@ _GRAMMAR: dict[str, dict[str, tuple[str, str]]] = {
         "links": ("map", OTHER),
     },
     SCHEMA: {
-        **{k: ("one", SCHEMA) for k in _IN_SCHEMA_ONE},
-        **{k: ("map", SCHEMA) for k in _IN_SCHEMA_MAPS},
-        **{k: ("list", SCHEMA) for k in _IN_SCHEMA_LISTS},
+        **{k: ("one", SCHEMA) for k in SCHEMA_ONE},
+        **{k: ("map", SCHEMA) for k in SCHEMA_MAPS},
+        **{k: ("list", SCHEMA) for k in SCHEMA_LISTS},
     },
 }
 
