@@ -326,6 +326,7 @@ class Response:
     type: TypeRef | None
     binary: bool = False
     text: bool = False  # a text/* body that is not JSON or XML: returned as str
+    nullable: bool = False  # the schema allows null: the body may be JSON ``null``
 
 
 class KeyLocation(enum.Enum):

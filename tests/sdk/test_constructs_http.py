@@ -1272,6 +1272,33 @@ def test_nullable_query_parameter_and_a_field_that_is_not(server: ScriptedServer
     assert [r.path for r in server.requests] == ["/profiles?nickname=a", "/profiles"]
 
 
+def test_a_nullable_answer_decodes_null_as_none(server: ScriptedServer) -> None:
+    """A response schema that allows null (a scalar, a referenced nullable object): the
+    method returns None for a JSON null body and the value otherwise, sync and async."""
+    server.enqueue(
+        Reply.json(None),
+        Reply.json(7),
+        Reply.json(None),
+        Reply.json({"city": "Oslo"}),
+        Reply.json("seven"),
+    )
+    module, client = make("nullable", server)
+    with client:
+        assert client.count_profiles() is None
+        assert client.count_profiles() == 7
+        assert client.current_address() is None
+        assert client.current_address() == module.Address(city="Oslo")
+        with pytest.raises(module.ResponseDecodeError):  # null, or an integer: not a string
+            client.count_profiles()
+    server.enqueue(Reply.json(None), Reply.json(3))
+
+    async def both() -> tuple[object, object]:
+        async with getattr(module, "Async" + type(client).__name__)(server.url) as aio:
+            return await aio.count_profiles(), await aio.count_profiles()
+
+    assert asyncio.run(both()) == (None, 3)
+
+
 def test_scalar_unions_decode_each_kind(server: ScriptedServer) -> None:
     server.enqueue(
         Reply.json({"value": "x", "note": None}),

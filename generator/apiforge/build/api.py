@@ -15,7 +15,7 @@ from .. import ir, names
 from ..diagnostics import Diagnostic, GenerationError
 from ..load.document import LoadedSpec, escape
 from .context import BuildContext
-from .keywords import text_of
+from .keywords import nullable, text_of
 from .limits import check_depth
 from .paging import EXTENSION, pagination
 from .parameters import is_json, parameters, request_body
@@ -109,9 +109,11 @@ def _responses(
         json_first = [m for m in with_schema if is_json(m)] + with_schema
         media = json_first[0] if json_first else None
         body: ir.TypeRef | None = None
+        null = False
         if media is not None:
             at = f"{where}/content/{escape(media)}/schema"
             body = schemas.type_of(content[media]["schema"], at, f"{hint} {status}")
+            null = nullable(ctx.deref(content[media]["schema"], at)[0])
         others = [m for m in content if m not in structured]
         text = media is None and bool(others) and all(m.startswith("text/") for m in others)
         binary = body == _BYTES or (media is None and bool(others) and not text)
@@ -120,7 +122,8 @@ def _responses(
         elif text:
             body = ir.PrimitiveType(ir.Primitive.STR)
         description = text_of(response, "description")
-        found.append(ir.Response(status, description, tuple(content), body, binary, text))
+        null = null and not (binary or text)
+        found.append(ir.Response(status, description, tuple(content), body, binary, text, null))
     return tuple(found)
 
 

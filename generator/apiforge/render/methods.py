@@ -204,7 +204,9 @@ def _outcome(r: ir.Response) -> str:
         return "bytes"
     if r.text:
         return "str"
-    return annotation(r.type) if r.type else "None"
+    if r.type is None:
+        return "None"
+    return annotation(r.type) + (" | None" if r.nullable else "")
 
 
 def result_annotation(op: ir.Operation) -> str:
@@ -215,8 +217,7 @@ def result_annotation(op: ir.Operation) -> str:
 
 def _decoded(op: ir.Operation) -> dict[str, ir.TypeRef]:
     """The distinct types an operation's answers decode to, by annotation."""
-    types = [r.type for r in op.successes if r.type and not (r.binary or r.text)]
-    found = {annotation(t): t for t in types}
+    found = {_outcome(r): r.type for r in op.successes if r.type and not (r.binary or r.text)}
     if op.error and op.error.type and not (op.error.binary or op.error.text):
         found.setdefault(annotation(op.error.type), op.error.type)
     return found
@@ -266,7 +267,7 @@ def _needs_cast(t: ir.TypeRef) -> bool:
 def uses_cast(op: ir.Operation) -> bool:
     """Whether the operation's parser casts a decoded answer (``typing.cast`` needed)."""
     return any(
-        r.type is not None and not (r.binary or r.text) and _needs_cast(r.type)
+        r.type is not None and not (r.binary or r.text) and (r.nullable or _needs_cast(r.type))
         for r in op.successes
     )
 
@@ -286,7 +287,7 @@ def success_statements(op: ir.Operation) -> list[str]:
         decoded = (
             f"_runtime.decode(response, {names[outcome]}, {outcome}, {literal(op.operation_id)})"
         )
-        if r.type is not None and _needs_cast(r.type):
+        if r.type is not None and (r.nullable or _needs_cast(r.type)):
             return f"return cast({literal(outcome)}, {decoded})"
         return f"return {decoded}"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 
 from . import _auth, _base, _operations, _runtime
-from ._models import Profile
+from ._models import Address, Profile
 from ._runtime import RetryPolicy
 
 
@@ -122,3 +122,53 @@ class AsyncNullableClient(_base.AsyncClient):
         )
         _response = await self._send(_request, timeout, max_retries, accept)
         return _operations.parse_patch_profile(_response)
+
+    async def count_profiles(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+    ) -> int | None:
+        """countProfiles
+
+        Args:
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_count_profiles()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_count_profiles(_response)
+
+    async def current_address(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+    ) -> Address | None:
+        """currentAddress
+
+        Args:
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_current_address()
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_current_address(_response)

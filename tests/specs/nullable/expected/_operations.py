@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 import msgspec
 
 from . import _runtime
-from ._models import Profile
+from ._models import Address, Profile
 
 USER_AGENT = "client/1.0 apiforge/0.1.0"
 _LIST_PROFILES_0 = msgspec.json.Decoder(list[Profile])
@@ -77,3 +79,59 @@ def parse_patch_profile(response: httpx.Response) -> Profile:
     if response.is_success:
         return _runtime.decode(response, _PATCH_PROFILE_0, Profile, "patchProfile")
     raise _runtime.status_error(response, None, None, "patchProfile")
+
+
+_COUNT_PROFILES_0 = msgspec.json.Decoder(int | None)
+
+
+def build_count_profiles() -> _runtime.Request:
+    """Check the arguments of ``count_profiles`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="countProfiles",
+        method="GET",
+        url="/profiles/count" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=("application/json",),
+    )
+
+
+def parse_count_profiles(response: httpx.Response) -> int | None:
+    """Decode the answer to ``count_profiles``, or raise an ``ApiError``."""
+    if response.is_success:
+        return cast(
+            "int | None",
+            _runtime.decode(response, _COUNT_PROFILES_0, int | None, "countProfiles"),
+        )
+    raise _runtime.status_error(response, None, None, "countProfiles")
+
+
+_CURRENT_ADDRESS_0 = msgspec.json.Decoder(Address | None)
+
+
+def build_current_address() -> _runtime.Request:
+    """Check the arguments of ``current_address`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="currentAddress",
+        method="GET",
+        url="/profiles/current/address" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=("application/json",),
+    )
+
+
+def parse_current_address(response: httpx.Response) -> Address | None:
+    """Decode the answer to ``current_address``, or raise an ``ApiError``."""
+    if response.is_success:
+        return cast(
+            "Address | None",
+            _runtime.decode(
+                response, _CURRENT_ADDRESS_0, Address | None, "currentAddress"
+            ),
+        )
+    raise _runtime.status_error(response, None, None, "currentAddress")
