@@ -291,8 +291,17 @@ class SchemaBuilder:
     def all_of(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
         """``allOf``: one part is that part; a model ref plus objects is inheritance."""
         parts = schema["allOf"]
-        if len(parts) == 1 and not schema.get("properties"):
-            return self.type_of(parts[0], f"{pointer}/allOf/0", hint)
+        # Parts that only annotate (a description, ``nullable: false``) shape nothing.
+        shaping = [(i, p) for i, p in enumerate(parts) if _shapes(p)]
+        if not schema.get("properties"):
+            if len(shaping) == 1:
+                index, part = shaping[0]
+                return self.type_of(part, f"{pointer}/allOf/{index}", hint)
+            if not shaping:
+                return self.type_of(_without(schema, "allOf"), pointer, hint)
+            scalar = self._scalar_parts([p for _, p in shaping], pointer)
+            if scalar is not None:  # e.g. a string, and a string with a format
+                return self.type_of(scalar, pointer, hint)
         bases: list[ir.Model] = []
         merged: list[tuple[dict[str, Any], str]] = []
         for index, part in enumerate(parts):
@@ -307,6 +316,22 @@ class SchemaBuilder:
             own = tuple(m for m in merged if m[1] != bases[0].pointer)
             return self.model(schema, pointer, hint, base=bases[0], extra=own)
         return self.model(schema, pointer, hint, extra=tuple(merged))
+
+    def _scalar_parts(self, parts: list[Any], pointer: str) -> dict[str, Any] | None:
+        """The parts of an ``allOf`` as one schema when each is a scalar of the same JSON
+        kind (no object, array or combinator among them); else None."""
+        merged: dict[str, Any] = {}
+        kinds: set[str] = set()
+        for part in parts:
+            target, _ = self.ctx.deref(part, pointer)
+            if not isinstance(target, dict) or any(k in target for k in _COMPOSITE):
+                return None
+            found = [t for t in types_of(target) if t != "null"]
+            if not found or found[0] in ("object", "array"):
+                return None
+            kinds.add(found[0])
+            merged = {**target, **merged}
+        return merged if len(kinds) == 1 else None
 
     def alternatives(
         self, schema: dict[str, Any], keyword: str, pointer: str, hint: str
@@ -494,3 +519,21 @@ def _says_nothing(schema: Any) -> bool:
 
 
 _ANNOTATIONS = frozenset({"description", "title", "example", "examples", "deprecated"})
+
+
+# Keywords that give a schema its shape; an ``allOf`` part with none of them only annotates.
+_SHAPING = frozenset(
+    {"type", "properties", "additionalProperties", "items", "prefixItems", "allOf", "oneOf"}
+    | {"anyOf", "enum", "const", "$ref", "patternProperties"}
+)
+_COMPOSITE = frozenset(
+    {"properties", "additionalProperties", "items", "allOf", "oneOf", "anyOf", "$ref"}
+)
+
+
+def _shapes(part: Any) -> bool:
+    return not isinstance(part, dict) or any(k in part for k in _SHAPING)
+
+
+def _without(schema: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in schema.items() if k != key}
