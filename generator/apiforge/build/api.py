@@ -91,6 +91,10 @@ def _is_xml(media_type: str) -> bool:
     return media in ("application/xml", "text/xml") or media.endswith("+xml")
 
 
+# Statuses whose answers never carry content (RFC 9110, sections 15.3.5, 15.3.6, 15.4.5).
+_NO_CONTENT = frozenset({"204", "205", "304"})
+
+
 def _responses(
     ctx: BuildContext, schemas: SchemaBuilder, op: Any, pointer: str, hint: str
 ) -> tuple[ir.Response, ...]:
@@ -104,6 +108,10 @@ def _responses(
         where = f"{pointer}/responses/{escape(status)}"
         response, where = ctx.deref(raw, where)
         content: dict[str, Any] = response.get("content") or {}
+        if status in _NO_CONTENT and content:
+            said = f"a {status} answer has no content (RFC 9110); its declared content is ignored"
+            ctx.warn(f"{where}/content", said)
+            content = {}
         structured = [m for m in content if is_json(m) or _is_xml(m)]
         with_schema = [m for m in structured if "schema" in (content[m] or {})]
         json_first = [m for m in with_schema if is_json(m)] + with_schema
