@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         help="only N specs drawn at random (seeded: the same N specs every time)",
     )
     parser.add_argument(
+        "--contract",
+        action="store_true",
+        help="also call every operation of each ok package against Prism (issue 13)",
+    )
+    parser.add_argument(
         "--summarize",
         action="store_true",
         help="run nothing: rewrite OUT/report.md from OUT/report.json",
@@ -178,6 +183,7 @@ def _options(args: argparse.Namespace, names: list[str]) -> runner.Options:
         done=tuple(done),
         smallest_first=args.smallest_first,
         budget=budget,
+        contract=args.contract,
     )
 
 

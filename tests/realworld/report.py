@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from . import contract
 from .runner import OUTCOMES, UNCHECKED, Record
 
 LABELS = {
@@ -171,6 +172,44 @@ def _not_run(meta: dict[str, Any]) -> list[str]:
     ]
 
 
+def _contract(records: list[Record]) -> list[str]:
+    """The contract run's section (``--contract``): operations called successfully, calls
+    per outcome, and per spec the first call of each failing kind."""
+    ran = [r for r in records if "contract" in r]
+    if not ran:
+        return []
+    found = [r["contract"] for r in ran if "error" not in r["contract"]]
+    operations = sum(c["operations"] for c in found)
+    good = sum(c["operations_ok"] for c in found)
+    calls: Counter[str] = Counter()
+    for c in found:
+        calls.update(c["calls"])
+    lines = [
+        "",
+        "## On the wire: every operation against Prism",
+        "",
+        f"{len(ran):,} ok packages, each operation called four times (required and every"
+        " argument, sync and async, static and dynamic answers): "
+        f"{good:,} of {operations:,} operations ({_percent(good, operations)}) called"
+        " successfully every time.",
+        "",
+        "| call outcome | calls |",
+        "|---|---:|",
+        *(f"| {o} | {calls.get(o, 0):,} |" for o in contract.OUTCOMES),
+        "",
+        "| spec | operations | ok | first failures |",
+        "|---|---:|---:|---|",
+    ]
+    for record in ran:
+        c = record["contract"]
+        if "error" in c:
+            lines.append(f"| `{record['spec']}` | | | {_cell(c['error'], 240)} |")
+            continue
+        first = _cell("; ".join(f"{k}: {v}" for k, v in c["first"].items()), 400)
+        lines.append(f"| `{record['spec']}` | {c['operations']} | {c['operations_ok']} | {first} |")
+    return lines
+
+
 def markdown(records: list[Record], meta: dict[str, Any], most: int = 25) -> str:
     """The summary, as Markdown."""
     ok = [r for r in records if r["outcome"] == "ok"]
@@ -214,5 +253,6 @@ def markdown(records: list[Record], meta: dict[str, Any], most: int = 25) -> str
         "## The slowest specs to generate",
         "",
         *_slowest(records, 15),
+        *_contract(records),
     ]
     return "\n".join(lines) + "\n"

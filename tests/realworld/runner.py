@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import checks, directory, pool, work
+from . import checks, contract, directory, pool, work
 
 OUTCOMES = (
     "ok",
@@ -61,6 +61,7 @@ class Options:
     done: tuple[Record, ...] = ()  # records of an earlier, interrupted run (--resume)
     smallest_first: bool = False  # for a run that may be cut: the most specs soonest
     budget: float | None = None  # wall seconds after which no new spec is started
+    contract: bool = False  # call every operation of each ok package against Prism
 
 
 def package_name(index: int, spec: str) -> str:
@@ -93,8 +94,43 @@ def run(options: Options, say: Callable[[str], None] = lambda _: None) -> Run:
         _check(options, packages, generated, found, say)
     for record in records:
         record["outcome"], record["diagnostic"] = classify(record)
+    if options.contract:
+        _contract(options, packages, [r for r in records if r["outcome"] == "ok"], found, say)
     records.sort(key=lambda r: r["spec"])
     return found
+
+
+def _contract(
+    options: Options,
+    packages: Path,
+    records: list[Record],
+    found: Run,
+    say: Callable[[str], None],
+) -> None:
+    """Each ok package's operations called against Prism (``contract``): the summary goes
+    in its record as ``contract``."""
+    say(f"calling every operation of {len(records)} packages against Prism")
+    by_package = {r["package"]: r for r in records}
+    tasks = [
+        (
+            r["package"],
+            contract.run_spec,
+            (str(directory.API / r["spec"]), str(packages), r["package"]),
+        )
+        for r in records
+    ]
+    with _phase(found, "contract"):
+        for done in pool.run(tasks, options.jobs, options.timeout, options.memory):
+            record = by_package[done.key]
+            if done.status == "ok":
+                record["contract"] = done.value
+            else:
+                ended = f"the contract run ended: {done.status} {done.value}"
+                record["contract"] = {"error": ended}
+            said = record["contract"].get("error") or "{operations_ok}/{operations}".format(
+                **record["contract"]
+            )
+            say(f"  {record['spec']}: {said} operations ok ({done.seconds:.0f} s)")
 
 
 def _check(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from realworld import directory, runner
+from realworld import contract, directory, runner
 
 SAMPLE = directory.sample()
 NAMES = [pick.name for pick in SAMPLE]
@@ -59,13 +59,16 @@ def outcomes(
 ) -> dict[str, runner.Record]:
     """The sample run once: generated on every core, imported, one mypy run. Only the
     specs whose tests were selected (``-k xkcd`` runs one)."""
-    chosen = [
+    chosen = {
         item.callspec.params["spec"]
         for item in request.session.items
-        if isinstance(item, pytest.Function) and item.originalname == _THE_TEST
-    ]
+        if isinstance(item, pytest.Function) and item.originalname in _THE_TESTS
+    }
     work = tmp_path_factory.mktemp("realworld")
-    options = runner.Options(chosen, work, os.cpu_count() or 1, SPEC_TIMEOUT, mypy_lines=10**9)
+    jobs = os.cpu_count() or 1
+    options = runner.Options(
+        sorted(chosen), work, jobs, SPEC_TIMEOUT, mypy_lines=10**9, contract=True
+    )
     return {record["spec"]: record for record in runner.run(options).records}
 
 
@@ -85,4 +88,25 @@ def test_sample_spec_gives_a_typed_package_with_every_operation(
     assert record["outcome"] == "ok", said + "\n" + record.get("traceback", "")
 
 
-_THE_TEST = test_sample_spec_gives_a_typed_package_with_every_operation.__name__
+@pytest.mark.timeout(3600)
+@pytest.mark.parametrize("spec", PARAMS)
+def test_sample_spec_works_on_the_wire(spec: str, outcomes: dict[str, runner.Record]) -> None:
+    """Every operation called four times against Prism (``contract``): no request of ours
+    refused, no answer that fits the spec left undecoded, no crash, sync and async."""
+    record = outcomes[spec]
+    assert record["outcome"] == "ok", f"{spec} did not generate: {record['diagnostic']}"
+    found = record["contract"]
+    assert "error" not in found, found.get("error")
+    assert found["operations"] == record["operations"], "an operation was not called"
+    ours = sum(n for outcome, n in found["calls"].items() if outcome not in contract.NOT_OURS)
+    shown = [f for f in found["failures"] if f["outcome"] not in contract.NOT_OURS]
+    said = "\n".join(
+        f"{f['outcome']}: {f['operation']}: {f['detail']}\n  {f['reproduce']}" for f in shown
+    )
+    assert ours == 0, f"{ours} calls failed; the first {len(shown)}:\n{said}"
+
+
+_THE_TESTS = {
+    test_sample_spec_gives_a_typed_package_with_every_operation.__name__,
+    test_sample_spec_works_on_the_wire.__name__,
+}

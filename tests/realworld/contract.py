@@ -1,0 +1,561 @@
+"""Contract runs: every operation of a generated client called against Prism mocking its spec.
+
+Each operation is called four times: only the required arguments and every argument,
+through the sync and the async client, with Prism answering from the spec's examples
+(static) for two calls and from random schema-valid data (``Prefer: dynamic=true``) for the
+other two. Arguments come from ``values.Maker``, seeded by spec and operation.
+
+A call ends in one of ``OUTCOMES``:
+
+- ``ok``: a 2xx answer decoded into the declared type;
+- ``error-answer``: Prism chose a declared error status; the client raised its typed
+  ``ApiStatusError`` (what Prism returns for a valid request whose spec has no 2xx);
+- ``refused``: Prism refused the request (an ``sl-violations`` header, or one of Prism's own
+  problem answers: no such path, no credentials);
+- ``prism-error``: Prism failed to answer a valid request (a 5xx problem of its own, as
+  for a media type it cannot write): not the client's fault;
+- ``bad-answer``: the answer did not decode, and breaks the spec's own schema (the spec's
+  example is wrong, or Prism made it up wrongly): not the client's fault;
+- ``decode-failed``: the answer fits the spec's schema and the client could not decode it;
+- ``not-sent``: the client raised before sending;
+- ``crashed``: any other exception.
+
+Only ``ok`` and ``error-answer`` count as an operation called successfully.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import inspect
+import json
+import sys
+import tempfile
+import traceback
+import typing
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+
+from . import values
+
+OUTCOMES = (
+    "ok",
+    "error-answer",
+    "refused",
+    "prism-error",
+    "bad-answer",
+    "decode-failed",
+    "not-sent",
+    "crashed",
+)
+GOOD = frozenset({"ok", "error-answer"})
+# What Prism or the spec got wrong, never the client (each case in docs/real-world.md).
+NOT_OURS = GOOD | {"prism-error", "bad-answer"}
+PRISM_ERRORS = "https://stoplight.io/prism/errors#"
+# (client, arguments, Prism's answer): every pairing of the three, once per operation.
+CALLS = (
+    ("sync", "required", "static"),
+    ("sync", "full", "dynamic"),
+    ("async", "required", "dynamic"),
+    ("async", "full", "static"),
+)
+TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call's end."""
+
+    operation: str
+    client: str
+    arguments: str
+    answer: str
+    outcome: str
+    detail: str = ""
+
+
+def run_spec(spec: str, packages: str, package: str) -> dict[str, Any]:
+    """Serve ``spec`` with Prism and call every operation of ``package`` (generated from it,
+    in folder ``packages``): counts per outcome, and the first call of each failing kind."""
+    from support.prism import running_prism
+
+    with tempfile.TemporaryDirectory(prefix="contract-") as logs:
+        try:
+            session = Session(Path(spec), Path(packages), package)
+            served = session.prism_spec(Path(logs))
+            with running_prism(served, log_dir=Path(logs)) as prism:
+                session.url = prism.url
+                calls = session.call_all()
+        except BaseException as exc:  # Prism not starting is pytest.fail: a BaseException
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return {"error": f"{type(exc).__name__}: {str(exc)[:2000]}"}
+    return summary(spec, calls)
+
+
+def summary(spec: str, calls: list[Call]) -> dict[str, Any]:
+    """What a spec's calls came to: per outcome, per operation, and the first failures."""
+    by_operation: dict[str, list[Call]] = {}
+    for call in calls:
+        by_operation.setdefault(call.operation, []).append(call)
+    failed = [c for c in calls if c.outcome not in NOT_OURS]  # ours first
+    failed += [c for c in calls if c.outcome in NOT_OURS - GOOD]
+    first: dict[str, str] = {}
+    for call in failed:
+        first.setdefault(call.outcome, f"{call.operation}: {call.detail}")
+    return {
+        "operations": len(by_operation),
+        "operations_ok": sum(all(c.outcome in GOOD for c in cs) for cs in by_operation.values()),
+        "calls": dict(Counter(c.outcome for c in calls)),
+        "first": first,
+        "failures": [{**c.__dict__, "reproduce": reproduction(spec, c)} for c in failed[:50]],
+    }
+
+
+def reproduction(spec: str, call: Call) -> str:
+    """The one command that repeats ``call`` alone."""
+    return (
+        f"PYTHONPATH=tests python -m realworld.contract {spec} {call.operation}"
+        f" --client {call.client} --arguments {call.arguments} --answer {call.answer}"
+    )
+
+
+class Session:
+    """One spec's generated package, its IR, and clients pointed at Prism."""
+
+    def __init__(self, spec: Path, packages: Path, package: str) -> None:
+        from apiforge import build, load
+
+        loaded, _ = load.ready(load.read(spec, display=str(spec)))
+        self.api, _ = build.build(loaded)
+        self.document = loaded.document
+        self.spec = spec
+        self.url = ""  # Prism's, once it runs: every request goes there, whatever its host
+        if str(packages) not in sys.path:
+            sys.path.insert(0, str(packages))
+        self.module = importlib.import_module(package)
+        self.unions = getattr(importlib.import_module(f"{package}._models"), "_unions", None)
+        self.errors = importlib.import_module(f"{package}._errors")
+        self.validator = _validator(self.document)
+        self.exchanges: list[httpx.Response] = []
+        self.dynamic = False
+
+    def prism_spec(self, folder: Path) -> Path:
+        """The spec as Prism must see it: Prism ignores the servers' paths, so where the
+        client's base URL has one (``/v1.33``), a copy whose paths start with it."""
+        cls = getattr(self.module, self.api.client_name)
+        with cls(**_accepted(cls, self._constructor_arguments())) as client:
+            base = urlsplit(client._base_url).path.rstrip("/")
+        if not base:
+            return self.spec
+        document = json.loads(self.spec.read_bytes())
+        document["paths"] = {base + path: item for path, item in document["paths"].items()}
+        _rebase_refs(document, "#/paths/" + base.replace("~", "~0").replace("/", "~1"))
+        copy = folder / "prism-spec.json"
+        copy.write_text(json.dumps(document), "utf-8")
+        return copy
+
+    # --- calling ----------------------------------------------------------------------
+
+    def call_all(
+        self, only: str | None = None, calls: tuple[tuple[str, str, str], ...] = CALLS
+    ) -> list[Call]:
+        """Every operation (or only ``only``), each in every pairing of ``calls``."""
+        operations = [op for op in self.api.operations if only in (None, op.name)]
+        found: list[Call] = []
+        sync = [c for c in calls if c[0] == "sync"]
+        if sync:
+            with self._client(sync=True) as client:
+                for op in operations:
+                    found += [self._call(client, op, a, d) for _, a, d in sync]
+        later = [c for c in calls if c[0] == "async"]
+        if later:
+            found += asyncio.run(self._call_async(operations, later))
+        return found
+
+    async def _call_async(
+        self, operations: list[Any], calls: list[tuple[str, str, str]]
+    ) -> list[Call]:
+        found: list[Call] = []
+        async with self._async_client() as client:
+            for op in operations:
+                for _, arguments, answer in calls:
+                    found.append(await self._acall(client, op, arguments, answer))
+        return found
+
+    def _call(self, client: Any, op: Any, arguments: str, answer: str) -> Call:
+        method = getattr(client, op.name)
+        try:
+            kwargs = self.arguments(op, method, full=arguments == "full")
+        except Exception as exc:  # the test's own argument maker: a bug to see, not to hide
+            return Call(op.name, "sync", arguments, answer, "crashed", f"arguments: {exc!r}")
+        self.dynamic = answer == "dynamic"
+        before = len(self.exchanges)
+        try:
+            method(**kwargs)
+        except Exception as exc:
+            return self._failed(op, "sync", arguments, answer, exc, before)
+        return self._succeeded(op, "sync", arguments, answer, before)
+
+    async def _acall(self, client: Any, op: Any, arguments: str, answer: str) -> Call:
+        method = getattr(client, op.name)
+        try:
+            kwargs = self.arguments(op, method, full=arguments == "full")
+        except Exception as exc:
+            return Call(op.name, "async", arguments, answer, "crashed", f"arguments: {exc!r}")
+        self.dynamic = answer == "dynamic"
+        before = len(self.exchanges)
+        try:
+            await method(**kwargs)
+        except Exception as exc:
+            return self._failed(op, "async", arguments, answer, exc, before)
+        return self._succeeded(op, "async", arguments, answer, before)
+
+    def _succeeded(self, op: Any, client: str, arguments: str, answer: str, before: int) -> Call:
+        response = self.exchanges[-1] if len(self.exchanges) > before else None
+        if response is None:
+            return Call(op.name, client, arguments, answer, "crashed", "nothing was sent")
+        refusal = _refusal(response)
+        if refusal:  # a refusal that decoded as success: still a refusal
+            return Call(op.name, client, arguments, answer, "refused", refusal)
+        return Call(op.name, client, arguments, answer, "ok")
+
+    def _failed(
+        self, op: Any, client: str, arguments: str, answer: str, exc: Exception, before: int
+    ) -> Call:
+        def end(outcome: str, detail: str) -> Call:
+            return Call(op.name, client, arguments, answer, outcome, detail[:500])
+
+        response = self.exchanges[-1] if len(self.exchanges) > before else None
+        if response is None:
+            return end("not-sent", f"{type(exc).__name__}: {exc}")
+        refusal = _refusal(response)
+        if refusal and response.status_code >= 500:
+            return end("prism-error", refusal)
+        if refusal:
+            return end("refused", refusal)
+        if isinstance(exc, self.errors.ApiStatusError):
+            return end("error-answer", str(response.status_code))
+        if isinstance(exc, self.errors.ResponseDecodeError):
+            broken = self._breaks_schema(op, response)
+            if broken:
+                return end("bad-answer", f"{response.status_code}: {broken}")
+            return end("decode-failed", f"{response.status_code} {_media(response)}: {exc}")
+        return end("crashed", "".join(traceback.format_exception_only(exc)).strip())
+
+    # --- arguments ----------------------------------------------------------------------
+
+    def arguments(self, op: Any, method: Callable[..., Any], *, full: bool) -> dict[str, Any]:
+        """Keyword arguments for ``op``: every one, or only the required ones."""
+        maker = values.Maker(self.document, f"{op.operation_id}:{full}", valid=self._valid)
+        hints = _hints(method)
+        raw = _parameters(self.document, op.pointer)
+        kwargs: dict[str, Any] = {}
+        for param in op.parameters:
+            if not (full or param.required):
+                continue
+            schema = raw.get((param.location.value, param.wire_name.lower()), {})
+            if param.required and isinstance(schema, dict) and "array" in str(schema.get("type")):
+                # The client refuses an empty required list: nothing would say it was given.
+                schema = {**schema, "minItems": max(int(schema.get("minItems") or 0), 1)}
+            made = maker.value(schema, full=full)
+            kwargs[param.name] = self._convert(made, hints.get(param.name))
+        body = op.body
+        # A form's required fields are required arguments even where the body is optional.
+        if body is not None and (full or body.required or any(f.required for f in body.fields)):
+            kwargs |= self._body(op, maker, hints, full)
+        return kwargs
+
+    def _body(
+        self, op: Any, maker: values.Maker, hints: dict[str, Any], full: bool
+    ) -> dict[str, Any]:
+        body = op.body
+        content = _at(self.document, op.pointer).get("requestBody") or {}
+        content = maker.flat(content).get("content") or {}
+        schema = (content.get(body.media_type) or {}).get("schema", {})
+        if body.kind.value == "binary":
+            return {body.name: b"apiforge"}
+        made = maker.value(schema, full=full)
+        if body.kind.value == "json":
+            return {body.name: self._convert(made, hints.get(body.name))}
+        kwargs: dict[str, Any] = {}
+        named = {f.wire_name for f in body.fields if not f.spread}
+        for field in body.fields:
+            if field.spread:
+                rest = (
+                    {k: v for k, v in made.items() if k not in named}
+                    if isinstance(made, dict)
+                    else {}
+                )
+                if rest or field.required:
+                    kwargs[field.name] = self._convert(rest, hints.get(field.name))
+            elif field.is_file and (full or field.required):
+                kwargs[field.name] = b"apiforge"
+            elif isinstance(made, dict) and field.wire_name in made:
+                kwargs[field.name] = self._convert(made[field.wire_name], hints.get(field.name))
+        return kwargs
+
+    def _convert(self, made: Any, hint: Any) -> Any:
+        """The JSON value ``made`` as the Python type the method declares."""
+        if hint is None:
+            return made
+        hook = self.unions.decode if self.unions is not None else None
+        try:
+            return msgspec.convert(made, hint, strict=False, dec_hook=hook)
+        except TypeError:  # a type msgspec cannot convert to (bytes or a file, say)
+            return made
+
+    def _valid(self, value: Any, schema: Any) -> bool:
+        return not any(True for _ in self.validator.evolve(schema=schema).iter_errors(value))
+
+    def _breaks_schema(self, op: Any, response: httpx.Response) -> str:
+        """Why the answer's JSON body breaks its declared schema; "" when it fits or
+        cannot be judged (not JSON, nothing declared)."""
+        responses = _at(self.document, op.pointer).get("responses") or {}
+        status = str(response.status_code)
+        declared = (
+            responses.get(status) or responses.get(f"{status[0]}XX") or responses.get("default")
+        )
+        declared = values.Maker(self.document, "", valid=self._valid).flat(declared or {})
+        media = (declared.get("content") or {}).get(_media(response))
+        if not isinstance(media, dict) or "schema" not in media:
+            return ""
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return ""
+        error = next(iter(self.validator.evolve(schema=media["schema"]).iter_errors(body)), None)
+        return "" if error is None else f"{error.message[:200]} (at {error.json_path})"
+
+    # --- clients ------------------------------------------------------------------------
+
+    def _constructor_arguments(self) -> dict[str, Any]:
+        # The spec's own server: the request hook sends everything to Prism.
+        kwargs: dict[str, Any] = {"max_retries": 0, "timeout": TIMEOUT}
+        for scheme in self.api.auth:
+            kind = type(scheme).__name__
+            if kind == "BasicScheme":
+                kwargs[scheme.name] = ("apiforge", "secret")
+            elif kind != "MutualTlsScheme":
+                kwargs[scheme.name] = "apiforge-credential"
+        template = self.api.server.url
+        for variable in self.api.server.variables:  # each a required argument
+            whole = template.startswith("{" + variable.wire_name + "}")  # the host
+            given = variable.default or ("https://apiforge.test" if whole else "apiforge")
+            kwargs[variable.name] = given
+        maker = values.Maker(self.document, "client", valid=self._valid)
+        for param in self.api.client_params:
+            schema = _client_param_schema(self.document, param.wire_name)
+            kwargs[param.name] = maker.value(schema, full=True)
+        return kwargs
+
+    @contextlib.contextmanager
+    def _client(self, *, sync: bool) -> Iterator[Any]:
+        http = httpx.Client(
+            timeout=TIMEOUT,
+            event_hooks={"request": [self._prefer], "response": [self._record]},
+        )
+        cls = getattr(self.module, self.api.client_name)
+        kwargs = self._constructor_arguments()
+        with http, cls(**_accepted(cls, kwargs), http_client=http) as client:
+            yield client
+
+    @contextlib.asynccontextmanager
+    async def _async_client(self) -> Any:
+        async def prefer(request: httpx.Request) -> None:
+            self._prefer(request)
+
+        async def record(response: httpx.Response) -> None:
+            await response.aread()
+            self.exchanges.append(response)
+
+        http = httpx.AsyncClient(
+            timeout=TIMEOUT, event_hooks={"request": [prefer], "response": [record]}
+        )
+        cls = getattr(self.module, "Async" + self.api.client_name)
+        kwargs = self._constructor_arguments()
+        async with http, cls(**_accepted(cls, kwargs), http_client=http) as client:
+            yield client
+
+    def _prefer(self, request: httpx.Request) -> None:
+        prism = urlsplit(self.url)
+        request.url = request.url.copy_with(scheme="http", host=prism.hostname, port=prism.port)
+        request.headers["Host"] = prism.netloc
+        if self.dynamic:
+            request.headers["Prefer"] = "dynamic=true"
+
+    def _record(self, response: httpx.Response) -> None:
+        response.read()
+        self.exchanges.append(response)
+
+
+def _rebase_refs(node: Any, paths: str) -> None:
+    """Point every ``$ref`` into ``#/paths/...`` at the path renamed with its base."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/paths/"):
+            node["$ref"] = paths + ref[len("#/paths/") :]
+        for value in node.values():
+            _rebase_refs(value, paths)
+    elif isinstance(node, list):
+        for value in node:
+            _rebase_refs(value, paths)
+
+
+def _accepted(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments ``cls``'s constructor takes."""
+    names = inspect.signature(cls).parameters
+    return {k: v for k, v in kwargs.items() if k in names}
+
+
+def _hints(method: Callable[..., Any]) -> dict[str, Any]:
+    """The method's parameter types, resolved in its module."""
+    try:
+        return typing.get_type_hints(method)
+    except Exception:  # a name only imported for type checking: resolve one by one
+        module = sys.modules[method.__module__].__dict__
+        found: dict[str, Any] = {}
+        for name, annotation in inspect.signature(method).parameters.items():
+            with contextlib.suppress(Exception):
+                found[name] = eval(annotation.annotation, module)
+        return found
+
+
+def _at(document: Any, pointer: str) -> dict[str, Any]:
+    ref = pointer if pointer.startswith("#") else "#" + pointer  # the IR's lack the "#"
+    node = values.Maker(document, "", valid=lambda *_: True).resolve(ref)
+    return node if isinstance(node, dict) else {}
+
+
+def _parameters(document: Any, pointer: str) -> dict[tuple[str, str], Any]:
+    """The schemas of an operation's parameters (its path item's too), by (in, name)."""
+    maker = values.Maker(document, "", valid=lambda *_: True)
+    item = _at(document, pointer.rsplit("/", 1)[0])
+    found: dict[tuple[str, str], Any] = {}
+    for raw in [*(item.get("parameters") or []), *(_at(document, pointer).get("parameters") or [])]:
+        param = maker.flat(raw)
+        schema = param.get("schema")
+        if schema is None:
+            content = param.get("content") or {}
+            schema = next(iter(content.values()), {}).get("schema", {})
+        found[(str(param.get("in")), str(param.get("name", "")).lower())] = schema
+    return found
+
+
+def _client_param_schema(document: Any, wire_name: str) -> Any:
+    """The schema of the first parameter called ``wire_name`` anywhere in the document."""
+    for item in (document.get("paths") or {}).values():
+        if not isinstance(item, dict):
+            continue
+        for op in [item, *(v for v in item.values() if isinstance(v, dict))]:
+            found = _parameters_of(document, op, wire_name)
+            if found is not None:
+                return found
+    return {}
+
+
+def _parameters_of(document: Any, holder: dict[str, Any], wire_name: str) -> Any:
+    maker = values.Maker(document, "", valid=lambda *_: True)
+    for raw in holder.get("parameters") or []:
+        param = maker.flat(raw)
+        if param.get("name") == wire_name:
+            return param.get("schema", {})
+    return None
+
+
+def _refusal(response: httpx.Response) -> str:
+    """Prism's reason for refusing the request; "" when it did not."""
+    violations = response.headers.get("sl-violations")
+    if violations:
+        try:
+            found = json.loads(violations)
+            # Prism also reports its own answer's breaks of the spec (location "response"):
+            # those refuse nothing.
+            errors = [
+                v
+                for v in found
+                if v.get("severity") == "Error" and (v.get("location") or [""])[0] == "request"
+            ]
+            if errors:
+                return "; ".join(
+                    f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
+                    for v in errors
+                )
+        except ValueError:
+            return violations
+    if "problem+json" in _media(response):
+        with contextlib.suppress(ValueError, AttributeError):
+            problem = json.loads(response.content)
+            if str(problem.get("type", "")).startswith(PRISM_ERRORS):
+                said = [f"{problem.get('title')}: {problem.get('detail')}"]
+                said += [
+                    f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
+                    for v in problem.get("validation") or []
+                ]
+                return f"{response.status_code} " + "; ".join(said)
+    return ""
+
+
+def _media(response: httpx.Response) -> str:
+    return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+def _validator(document: Any) -> Any:
+    import openapi_schema_validator as osv
+
+    version = str(document.get("openapi", "3.0"))
+    cls = osv.OAS31Validator if version.startswith("3.1") else osv.OAS30Validator
+    return cls(document)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m realworld.contract SPEC OPERATION [--client ..] [--arguments ..]
+    [--answer ..]``: generate SPEC (a path, or a name in the directory), call one operation
+    against Prism, and show the call's end and each exchange."""
+    import argparse
+
+    from support.paths import SOURCE
+
+    from . import directory, work
+
+    sys.path.insert(0, str(SOURCE))
+    parser = argparse.ArgumentParser(prog="python -m realworld.contract")
+    parser.add_argument("spec")
+    parser.add_argument("operation", help="the client method's name")
+    parser.add_argument("--client", choices=("sync", "async"), default="sync")
+    parser.add_argument("--arguments", choices=("required", "full"), default="full")
+    parser.add_argument("--answer", choices=("static", "dynamic"), default="static")
+    args = parser.parse_args(argv)
+    spec = Path(args.spec) if Path(args.spec).is_file() else directory.API / args.spec
+    from support.prism import running_prism
+
+    with tempfile.TemporaryDirectory(prefix="contract-") as folder:
+        ended = work.generate(str(spec), folder, "contract_package")
+        if ended["ended"] != work.GENERATED:
+            print(f"not generated: {ended.get('diagnostic')}")
+            return 1
+        session = Session(spec, Path(folder), "contract_package")
+        with running_prism(session.prism_spec(Path(folder)), log_dir=Path(folder)) as prism:
+            session.url = prism.url
+            (call,) = session.call_all(
+                args.operation, ((args.client, args.arguments, args.answer),)
+            )
+            for response in session.exchanges:
+                request = response.request
+                print(f"> {request.method} {request.url}\n> {request.content[:2000]!r}")
+                print(f"< {response.status_code} {dict(response.headers)}")
+                print(f"< {response.content[:2000]!r}")
+    print(f"{call.outcome}: {call.detail}")
+    return 0 if call.outcome in GOOD else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
