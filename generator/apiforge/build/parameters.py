@@ -159,6 +159,26 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+# Header parameters OpenAPI 3 says are ignored, and the client owns: ``accept=``, and the
+# body's media type. (``Authorization``, the third, stays an argument: many specs have no
+# security scheme and declare it as the only way to send a credential.)
+_IGNORED_HEADERS = frozenset({"accept", "content-type"})
+# Headers that frame the message: httpx writes them from the request itself.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host", "connection"})
+
+
+def _left_to_http(ctx: BuildContext, param: Any, pointer: str) -> bool:
+    """Whether ``param`` is a header the client sets itself, so no argument carries it;
+    a framing header (``Content-Length``) declared as a parameter is warned about."""
+    if not isinstance(param, dict) or param.get("in") != "header":
+        return False
+    name = str(param.get("name", "")).lower()
+    if name in _FRAMING_HEADERS:
+        said = f"header {param.get('name')!r} frames the message, so httpx sets it; not an argument"
+        ctx.warn(f"{pointer}/name", said)
+    return name in _IGNORED_HEADERS | _FRAMING_HEADERS
+
+
 def parameters(
     ctx: BuildContext, schemas: SchemaBuilder, item: Any, op: Any, pointer: str
 ) -> tuple[ir.Parameter, ...]:
@@ -171,6 +191,8 @@ def parameters(
     ):
         for index, raw in enumerate(raw_list):
             param, _ = ctx.deref(raw, f"{base}/parameters/{index}")
+            if _left_to_http(ctx, param, f"{base}/parameters/{index}"):
+                continue
             merged[(param.get("name"), param.get("in"))] = (raw, f"{base}/parameters/{index}")
     built = [_parameter(ctx, schemas, raw, where) for raw, where in merged.values()]
     params = [p for p in built if p is not None]
