@@ -12,6 +12,8 @@ A call ends in one of ``OUTCOMES``:
   ``ApiStatusError`` (what Prism returns for a valid request whose spec has no 2xx);
 - ``refused``: Prism refused the request (an ``sl-violations`` header, or one of Prism's own
   problem answers: no such path, no credentials);
+- ``no-valid-value``: Prism refused a request holding an argument that the test could not
+  make fit its schema (a ``oneOf`` whose alternatives all match, say): the spec's fault;
 - ``prism-error``: Prism failed to answer a valid request (a 5xx problem of its own, as
   for a media type it cannot write): not the client's fault;
 - ``bad-answer``: the answer did not decode, and breaks the spec's own schema (the spec's
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import importlib
 import inspect
 import json
@@ -50,6 +53,7 @@ OUTCOMES = (
     "ok",
     "error-answer",
     "refused",
+    "no-valid-value",
     "prism-error",
     "bad-answer",
     "decode-failed",
@@ -58,7 +62,7 @@ OUTCOMES = (
 )
 GOOD = frozenset({"ok", "error-answer"})
 # What Prism or the spec got wrong, never the client (each case in docs/real-world.md).
-NOT_OURS = GOOD | {"prism-error", "bad-answer"}
+NOT_OURS = GOOD | {"prism-error", "bad-answer", "no-valid-value"}
 PRISM_ERRORS = "https://stoplight.io/prism/errors#"
 # (client, arguments, Prism's answer): every pairing of the three, once per operation.
 CALLS = (
@@ -68,6 +72,7 @@ CALLS = (
     ("async", "full", "static"),
 )
 TIMEOUT = 30.0
+_FRAMING = frozenset({"content-encoding", "transfer-encoding", "content-length", "connection"})
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,11 @@ class Session:
         self.module = importlib.import_module(package)
         self.unions = getattr(importlib.import_module(f"{package}._models"), "_unions", None)
         self.errors = importlib.import_module(f"{package}._errors")
-        self.validator = _validator(self.document)
+        # Answers are judged by the schemas as apiforge reads them (docs/openapi-support.md):
+        # ``properties`` without ``type`` is an object, ``items`` without it an array.
+        self.judged = _implied(copy.deepcopy(self.document))
+        self.validator = _validator(self.judged)
+        self.unfit: list[str] = []  # arguments of the call being made that fit no value
         self.exchanges: list[httpx.Response] = []
         self.dynamic = False
 
@@ -225,7 +234,8 @@ class Session:
             return Call(op.name, client, arguments, answer, "crashed", "nothing was sent")
         refusal = _refusal(response)
         if refusal:  # a refusal that decoded as success: still a refusal
-            return Call(op.name, client, arguments, answer, "refused", refusal)
+            outcome = "no-valid-value" if self.unfit else "refused"
+            return Call(op.name, client, arguments, answer, outcome, self._why(refusal))
         return Call(op.name, client, arguments, answer, "ok")
 
     def _failed(
@@ -235,13 +245,18 @@ class Session:
             return Call(op.name, client, arguments, answer, outcome, detail[:500])
 
         response = self.exchanges[-1] if len(self.exchanges) > before else None
+        framing = self._framing_headers(op)
+        if isinstance(exc, self.errors.ApiConnectionError) and framing:
+            # Prism copies the spec's example headers into its answer: Content-Encoding on a
+            # plain body, a made-up Transfer-Encoding, that no HTTP client can read.
+            return end("prism-error", f"the spec declares {', '.join(framing)}: {exc}")
         if response is None:
             return end("not-sent", f"{type(exc).__name__}: {exc}")
         refusal = _refusal(response)
         if refusal and response.status_code >= 500:
             return end("prism-error", refusal)
         if refusal:
-            return end("refused", refusal)
+            return end("no-valid-value" if self.unfit else "refused", self._why(refusal))
         if isinstance(exc, self.errors.ApiStatusError):
             return end("error-answer", str(response.status_code))
         if isinstance(exc, self.errors.ResponseDecodeError):
@@ -251,6 +266,20 @@ class Session:
             return end("decode-failed", f"{response.status_code} {_media(response)}: {exc}")
         return end("crashed", "".join(traceback.format_exception_only(exc)).strip())
 
+    def _framing_headers(self, op: Any) -> list[str]:
+        """The response headers ``op`` declares that frame or encode the message."""
+        maker = values.Maker(self.document, "", valid=self._valid)
+        found: set[str] = set()
+        for response in (_at(self.document, op.pointer).get("responses") or {}).values():
+            headers = maker.flat(response).get("headers") or {}
+            found |= {h for h in headers if h.lower() in _FRAMING or not h.strip()}
+        return sorted(found)
+
+    def _why(self, refusal: str) -> str:
+        if not self.unfit:
+            return refusal
+        return f"no value fits {', '.join(self.unfit)} (the spec's schema); Prism: {refusal}"
+
     # --- arguments ----------------------------------------------------------------------
 
     def arguments(self, op: Any, method: Callable[..., Any], *, full: bool) -> dict[str, Any]:
@@ -259,6 +288,7 @@ class Session:
         hints = _hints(method)
         raw = _parameters(self.document, op.pointer)
         kwargs: dict[str, Any] = {}
+        self.unfit = []
         for param in op.parameters:
             if not (full or param.required):
                 continue
@@ -267,6 +297,8 @@ class Session:
                 # The client refuses an empty required list: nothing would say it was given.
                 schema = {**schema, "minItems": max(int(schema.get("minItems") or 0), 1)}
             made = maker.value(schema, full=full)
+            if not self._valid(made, schema):
+                self.unfit.append(param.wire_name)
             kwargs[param.name] = self._convert(made, hints.get(param.name))
         body = op.body
         # A form's required fields are required arguments even where the body is optional.
@@ -284,6 +316,8 @@ class Session:
         if body.kind.value == "binary":
             return {body.name: b"apiforge"}
         made = maker.value(schema, full=full)
+        if not self._valid(made, schema):
+            self.unfit.append("the body")
         if body.kind.value == "json":
             return {body.name: self._convert(made, hints.get(body.name))}
         kwargs: dict[str, Any] = {}
@@ -319,12 +353,12 @@ class Session:
     def _breaks_schema(self, op: Any, response: httpx.Response) -> str:
         """Why the answer's JSON body breaks its declared schema; "" when it fits or
         cannot be judged (not JSON, nothing declared)."""
-        responses = _at(self.document, op.pointer).get("responses") or {}
+        responses = _at(self.judged, op.pointer).get("responses") or {}
         status = str(response.status_code)
         declared = (
             responses.get(status) or responses.get(f"{status[0]}XX") or responses.get("default")
         )
-        declared = values.Maker(self.document, "", valid=self._valid).flat(declared or {})
+        declared = values.Maker(self.judged, "", valid=self._valid).flat(declared or {})
         media = (declared.get("content") or {}).get(_media(response))
         if not isinstance(media, dict) or "schema" not in media:
             return ""
@@ -374,8 +408,8 @@ class Session:
             self._prefer(request)
 
         async def record(response: httpx.Response) -> None:
-            await response.aread()
             self.exchanges.append(response)
+            await response.aread()
 
         http = httpx.AsyncClient(
             timeout=TIMEOUT, event_hooks={"request": [prefer], "response": [record]}
@@ -393,8 +427,8 @@ class Session:
             request.headers["Prefer"] = "dynamic=true"
 
     def _record(self, response: httpx.Response) -> None:
+        self.exchanges.append(response)  # first: a body that fails to read is still seen
         response.read()
-        self.exchanges.append(response)
 
 
 def _rebase_refs(node: Any, paths: str) -> None:
@@ -506,6 +540,23 @@ def _refusal(response: httpx.Response) -> str:
 
 def _media(response: httpx.Response) -> str:
     return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+def _implied(node: Any) -> Any:
+    """``node`` (changed in place) with the ``type`` apiforge reads into schemas without
+    one: ``object`` beside ``properties``, ``array`` beside ``items``."""
+    if isinstance(node, dict):
+        if "type" not in node and "$ref" not in node:
+            if isinstance(node.get("properties"), dict):
+                node["type"] = "object"
+            elif isinstance(node.get("items"), dict):
+                node["type"] = "array"
+        for value in node.values():
+            _implied(value)
+    elif isinstance(node, list):
+        for value in node:
+            _implied(value)
+    return node
 
 
 def _validator(document: Any) -> Any:
