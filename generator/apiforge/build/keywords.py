@@ -24,7 +24,19 @@ def nullable(schema: Any) -> bool:
     if isinstance(schema.get("enum"), list) and None in schema["enum"]:
         return True
     options = schema.get("oneOf") or schema.get("anyOf") or []
-    return any(isinstance(o, dict) and types_of(o) == ["null"] for o in options)
+    return any(only_null(o) for o in options) or null_part(schema)
+
+
+def only_null(schema: Any) -> bool:
+    """A schema that allows null alone: ``{type: "null"}``."""
+    return isinstance(schema, dict) and types_of(schema) == ["null"]
+
+
+def null_part(schema: dict[str, Any]) -> bool:
+    """An ``allOf`` with a ``{type: "null"}`` part beside others: literally no value fits,
+    but it means "nullable" (converters write it), and is read so, with a warning."""
+    parts = schema.get("allOf")
+    return isinstance(parts, list) and len(parts) > 1 and any(only_null(p) for p in parts)
 
 
 def flag(schema: Any, key: str) -> bool:

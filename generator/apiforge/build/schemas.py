@@ -17,7 +17,7 @@ from .. import ir, names
 from ..load.document import escape, resolve_pointer
 from . import untagged
 from .context import BuildContext
-from .keywords import described, flag, nullable, text_of, types_of
+from .keywords import described, flag, null_part, nullable, only_null, text_of, types_of
 
 _STRING_FORMATS = {
     "uuid": ir.Primitive.UUID,
@@ -291,8 +291,12 @@ class SchemaBuilder:
     def all_of(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:
         """``allOf``: one part is that part; a model ref plus objects is inheritance."""
         parts = schema["allOf"]
-        # Parts that only annotate (a description, ``nullable: false``) shape nothing.
-        shaping = [(i, p) for i, p in enumerate(parts) if _shapes(p)]
+        if null_part(schema):
+            said = "allOf with a {type: null} part allows no value; read as nullable"
+            self.ctx.warn(f"{pointer}/allOf", said)
+        # Parts that only annotate (a description, ``nullable: false``) shape nothing, nor
+        # does a null part (``keywords.null_part``).
+        shaping = [(i, p) for i, p in enumerate(parts) if _shapes(p) and not only_null(p)]
         if not schema.get("properties"):
             if len(shaping) == 1:
                 index, part = shaping[0]
