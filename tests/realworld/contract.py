@@ -507,24 +507,26 @@ def _parameters_of(document: Any, holder: dict[str, Any], wire_name: str) -> Any
 
 def _refusal(response: httpx.Response) -> str:
     """Prism's reason for refusing the request; "" when it did not."""
-    violations = response.headers.get("sl-violations")
-    if violations:
-        try:
-            found = json.loads(violations)
-            # Prism also reports its own answer's breaks of the spec (location "response"):
-            # those refuse nothing.
-            errors = [
-                v
-                for v in found
-                if v.get("severity") == "Error" and (v.get("location") or [""])[0] == "request"
-            ]
-            if errors:
-                return "; ".join(
-                    f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
-                    for v in errors
-                )
-        except ValueError:
-            return violations
+    violations = response.headers.get("sl-violations", "")
+    # Many come as "Too many violations! [...]", the list perhaps cut short.
+    listed = violations[violations.find("[") :] if "[" in violations else ""
+    try:
+        found = json.loads(listed) if listed else []
+    except ValueError:  # cut short: the request's violations come first, if any
+        found = [] if '"location":["request"' not in violations else [{"raw": violations}]
+    # Prism also reports its own answer's breaks of the spec (location "response"): those
+    # refuse nothing.
+    errors = [
+        v
+        for v in found
+        if "raw" in v
+        or (v.get("severity") == "Error" and (v.get("location") or [""])[0] == "request")
+    ]
+    if errors:
+        return "; ".join(
+            v.get("raw") or f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
+            for v in errors
+        )
     if "problem+json" in _media(response):
         with contextlib.suppress(ValueError, AttributeError):
             problem = json.loads(response.content)

@@ -234,10 +234,17 @@ class SchemaBuilder:
         inherited = {f.wire_name for f in base.fields} if base else set()
         props: dict[str, tuple[Any, str]] = {}
         required: set[str] = set()
+        listed: dict[str, str] = {}  # required names, where each is listed
         for part, where in parts:
             for wire, prop in part.get("properties", {}).items():
                 props[wire] = (prop, f"{where}/properties/{escape(wire)}")
             required |= set(part.get("required", []))
+            for index, wire in enumerate(part.get("required", [])):
+                listed.setdefault(str(wire), f"{where}/required/{index}")
+        for wire, where in listed.items():
+            if wire not in props and wire not in inherited:  # required, never defined
+                self.ctx.warn(where, f"required property {wire!r} is not defined; any value")
+                props[wire] = ({}, where)
         own = [w for w in props if w not in inherited and self.mappable(wire=w, at=props[w][1])]
         taken = [f.name for f in base.fields] if base else []
         py_names = names.unique(taken + [names.snake(w) for w in own])[len(taken) :]
