@@ -6,13 +6,18 @@ statements); each block is formatted alone, cached by content (``cache.ChunkCach
 and the blocks are joined with the two blank lines black puts between top-level blocks.
 New blocks are formatted on every core. The result is byte-identical to formatting the
 whole module, which the test suite checks on every generated package.
+
+The worker processes never outlive the generator: each watches its parent and exits when
+it is gone, however it ended (``SIGKILL`` included, which leaves no chance to clean up).
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
+import multiprocessing
 import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -30,6 +35,25 @@ def _black(source: str) -> str:
 
     mode = Mode(target_versions={TargetVersion.PY311}, line_length=_LINE_LENGTH)
     return black.format_str(source, mode=mode)
+
+
+def _exit_with_parent() -> None:
+    """In a worker: exit as soon as the process that started it is gone.
+
+    The worker waits for tasks on a pipe whose write end it holds too, so it would wait
+    forever. ``parent_process()``'s sentinel is the read end of a pipe whose write end only
+    the parent holds (and workers forked after this one, which exit the same way first):
+    it reaches end-of-file when the parent dies, on every start method and platform.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="apiforge-parent-watch", daemon=True).start()
 
 
 def _is_block(node: ast.stmt) -> bool:
@@ -96,5 +120,5 @@ def _format_all(sources: list[str]) -> list[str]:
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2 or sum(s.count("\n") for s in sources) < _PARALLEL_LINES:
         return [_black(s) for s in sources]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
         return list(pool.map(_black, sources, chunksize=max(1, len(sources) // (workers * 4))))
