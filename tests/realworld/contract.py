@@ -97,7 +97,7 @@ def run_spec(spec: str, packages: str, package: str) -> dict[str, Any]:
             session = Session(Path(spec), Path(packages), package)
             served = session.prism_spec(Path(logs))
             with running_prism(served, log_dir=Path(logs)) as prism:
-                session.url = prism.url
+                session.url, session.prism = prism.url, prism
                 calls = session.call_all()
         except BaseException as exc:  # Prism not starting is pytest.fail: a BaseException
             if isinstance(exc, KeyboardInterrupt):
@@ -144,6 +144,7 @@ class Session:
         self.document = loaded.document
         self.spec = spec
         self.url = ""  # Prism's, once it runs: every request goes there, whatever its host
+        self.prism: Any = None
         if str(packages) not in sys.path:
             sys.path.insert(0, str(packages))
         self.module = importlib.import_module(package)
@@ -250,11 +251,17 @@ class Session:
             # Prism copies the spec's example headers into its answer: Content-Encoding on a
             # plain body, a made-up Transfer-Encoding, that no HTTP client can read.
             return end("prism-error", f"the spec declares {', '.join(framing)}: {exc}")
+        if self.prism is not None and self.prism.process.poll() is not None:
+            return end("prism-error", f"Prism exited ({self.prism.process.returncode}): {exc}")
+        if isinstance(exc, self.errors.ApiTimeoutError) and response is None:
+            return end("prism-error", f"Prism did not answer within {TIMEOUT:.0f} s: {exc}")
         if response is None:
             return end("not-sent", f"{type(exc).__name__}: {exc}")
         refusal = _refusal(response)
         if refusal and response.status_code >= 500:
             return end("prism-error", refusal)
+        if refusal and _ignored_header_only(refusal):
+            return end("prism-error", f"Prism checks a header OpenAPI 3 says to ignore: {refusal}")
         if refusal:
             return end("no-valid-value" if self.unfit else "refused", self._why(refusal))
         if isinstance(exc, self.errors.ApiStatusError):
@@ -373,7 +380,9 @@ class Session:
 
     def _constructor_arguments(self) -> dict[str, Any]:
         # The spec's own server: the request hook sends everything to Prism.
-        kwargs: dict[str, Any] = {"max_retries": 0, "timeout": TIMEOUT}
+        # The spec's server may be plain http: the client refuses to send credentials there
+        # unless told to (every request goes to Prism on 127.0.0.1 anyway).
+        kwargs: dict[str, Any] = {"max_retries": 0, "timeout": TIMEOUT, "allow_insecure_http": True}
         for scheme in self.api.auth:
             kind = type(scheme).__name__
             if kind == "BasicScheme":
@@ -540,6 +549,21 @@ def _refusal(response: httpx.Response) -> str:
     return ""
 
 
+def _ignored_header_only(refusal: str) -> bool:
+    """Whether every reason Prism gave is about an ``Accept`` or ``Content-Type`` header
+    parameter, which OpenAPI 3 says are ignored (and apiforge does not make arguments)."""
+    reasons = refusal.split("; ")
+    if reasons[0][:3].isdigit():  # "422 Invalid request: ...": Prism's title, not a reason
+        reasons = reasons[1:]
+
+    def about_ignored(reason: str) -> bool:
+        where, _, message = reason.partition(": ")
+        text = f"{where} {message}".lower()
+        return "header" in where and ("content-type" in text or "accept" in text)
+
+    return bool(reasons) and all(about_ignored(r) for r in reasons)
+
+
 def _media(response: httpx.Response) -> str:
     return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
 
@@ -566,7 +590,7 @@ def _validator(document: Any) -> Any:
 
     version = str(document.get("openapi", "3.0"))
     cls = osv.OAS31Validator if version.startswith("3.1") else osv.OAS30Validator
-    return cls(document)
+    return cls(document, format_checker=cls.FORMAT_CHECKER)  # formats too, as Prism does
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -597,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         session = Session(spec, Path(folder), "contract_package")
         with running_prism(session.prism_spec(Path(folder)), log_dir=Path(folder)) as prism:
-            session.url = prism.url
+            session.url, session.prism = prism.url, prism
             (call,) = session.call_all(
                 args.operation, ((args.client, args.arguments, args.answer),)
             )
