@@ -196,6 +196,7 @@ def _operations(
                 security = requirements(ctx, op["security"], f"{pointer}/security", auth)
             raws.append(op)
             params = parameters(ctx, schemas, item, op, pointer)
+            params = _without_credentials(ctx, params, security, auth, (item, op, pointer))
             found.append(
                 ir.Operation(
                     operation_id=str(op_id),
@@ -216,6 +217,42 @@ def _operations(
     unique_names = names.unique(own + [op.name for op in found])[len(own) :]
     named = [dataclasses.replace(op, name=n) for op, n in zip(found, unique_names, strict=True)]
     return tuple(_with_pagination(ctx, named, raws))
+
+
+def _without_credentials(
+    ctx: BuildContext,
+    params: tuple[ir.Parameter, ...],
+    security: tuple[ir.Requirement, ...],
+    auth: dict[str, ir.SecurityScheme],
+    where: tuple[Any, Any, str],
+) -> tuple[ir.Parameter, ...]:
+    """``params`` without those that repeat an API key the operation's security sends
+    (nytimes.com declares ``api-key`` both ways): the credential carries it, once."""
+    keys = {
+        (scheme.location.value, scheme.wire_name.lower())
+        for requirement in security
+        for key, _ in requirement
+        if isinstance(scheme := auth.get(key), ir.ApiKeyScheme)
+    }
+    kept = []
+    for p in params:
+        if (p.location.value, p.wire_name.lower()) not in keys:
+            kept.append(p)
+            continue
+        said = (
+            f"parameter {p.wire_name!r} is the API key the security scheme sends; not an argument"
+        )
+        ctx.warn(_parameter_pointer(p, *where), said)
+    return tuple(kept)
+
+
+def _parameter_pointer(p: ir.Parameter, item: Any, op: Any, pointer: str) -> str:
+    """Where ``p`` is declared: the operation's list first (it overrides the path's)."""
+    for holder, base in ((op, pointer), (item, pointer.rsplit("/", 1)[0])):
+        for index, raw in enumerate(holder.get("parameters") or []):
+            if isinstance(raw, dict) and raw.get("name") == p.wire_name:
+                return f"{base}/parameters/{index}"
+    return pointer
 
 
 def _with_pagination(
