@@ -183,7 +183,7 @@ def _options(args: argparse.Namespace, names: list[str]) -> runner.Options:
         done=tuple(done),
         smallest_first=args.smallest_first,
         budget=budget,
-        contract=args.contract,
+        contract=None if args.contract else frozenset(),
     )
 
 

@@ -59,15 +59,13 @@ def outcomes(
 ) -> dict[str, runner.Record]:
     """The sample run once: generated on every core, imported, one mypy run. Only the
     specs whose tests were selected (``-k xkcd`` runs one)."""
-    chosen = {
-        item.callspec.params["spec"]
-        for item in request.session.items
-        if isinstance(item, pytest.Function) and item.originalname in _THE_TESTS
-    }
+    selected = [item for item in request.session.items if isinstance(item, pytest.Function)]
+    chosen = {i.callspec.params["spec"] for i in selected if i.originalname in _THE_TESTS}
+    called = {i.callspec.params["spec"] for i in selected if i.originalname == _ON_THE_WIRE}
     work = tmp_path_factory.mktemp("realworld")
     jobs = os.cpu_count() or 1
     options = runner.Options(
-        sorted(chosen), work, jobs, SPEC_TIMEOUT, mypy_lines=10**9, contract=True
+        sorted(chosen), work, jobs, SPEC_TIMEOUT, mypy_lines=10**9, contract=frozenset(called)
     )
     return {record["spec"]: record for record in runner.run(options).records}
 
@@ -88,24 +86,50 @@ def test_sample_spec_gives_a_typed_package_with_every_operation(
     assert record["outcome"] == "ok", said + "\n" + record.get("traceback", "")
 
 
+# Prism takes minutes on some of xero.com's answers and dies on others: its calls take
+# longer than the rest of the sample together, so only make test-realworld makes them.
+SLOW_ON_THE_WIRE = frozenset({"xero.com/xero_accounting.json"})
+WIRE_PARAMS = [
+    pytest.param(
+        pick.name,
+        marks=[pytest.mark.realworld] if pick.heavy or pick.name in SLOW_ON_THE_WIRE else [],
+    )
+    for pick in SAMPLE
+]
+KNOWN = contract.known()
+
+
+def test_every_known_failure_names_a_spec_of_the_sample() -> None:
+    assert set(KNOWN) <= set(NAMES), set(KNOWN) - set(NAMES)
+    assert all(all(why for why in ops.values()) for ops in KNOWN.values()), "say why"
+
+
 @pytest.mark.timeout(3600)
-@pytest.mark.parametrize("spec", PARAMS)
+@pytest.mark.parametrize("spec", WIRE_PARAMS)
 def test_sample_spec_works_on_the_wire(spec: str, outcomes: dict[str, runner.Record]) -> None:
     """Every operation called four times against Prism (``contract``): no request of ours
-    refused, no answer that fits the spec left undecoded, no crash, sync and async."""
+    refused, no answer that fits the spec left undecoded, no crash, sync and async; the
+    failures not fixed yet are exactly those ``contract_known.txt`` lists (one fixed must
+    leave the list)."""
     record = outcomes[spec]
     assert record["outcome"] == "ok", f"{spec} did not generate: {record['diagnostic']}"
     found = record["contract"]
-    assert "error" not in found, found.get("error")
+    expected = KNOWN.get(spec, {})
+    if "error" in found or "*" in expected:
+        assert "*" in expected and "error" in found, found.get("error", "it runs now")
+        return
     assert found["operations"] == record["operations"], "an operation was not called"
-    ours = sum(n for outcome, n in found["calls"].items() if outcome not in contract.NOT_OURS)
-    shown = [f for f in found["failures"] if f["outcome"] not in contract.NOT_OURS]
+    ours = [f for f in found["failures"] if f["outcome"] not in contract.NOT_OURS]
+    new = [f for f in ours if f["operation"] not in expected]
     said = "\n".join(
-        f"{f['outcome']}: {f['operation']}: {f['detail']}\n  {f['reproduce']}" for f in shown
+        f"{f['outcome']}: {f['operation']}: {f['detail']}\n  {f['reproduce']}" for f in new
     )
-    assert ours == 0, f"{ours} calls failed; the first {len(shown)}:\n{said}"
+    assert new == [], f"{len(new)} calls failed:\n{said}"
+    fixed = set(expected) - {f["operation"] for f in ours}
+    assert not fixed, f"fixed: remove from contract_known.txt: {sorted(fixed)}"
 
 
+_ON_THE_WIRE = test_sample_spec_works_on_the_wire.__name__
 _THE_TESTS = {
     test_sample_spec_gives_a_typed_package_with_every_operation.__name__,
     test_sample_spec_works_on_the_wire.__name__,
