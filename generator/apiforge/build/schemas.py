@@ -280,6 +280,9 @@ class SchemaBuilder:
     ) -> ir.Field:
         """One model field."""
         schema, where = prop
+        # A $ref to a schema that allows null (``nullable: true`` there, or null among its
+        # enum values) makes the field nullable, required or not.
+        target = self.ctx.deref(schema, where)[0] if isinstance(schema, dict) else schema
         default = schema.get("default") if isinstance(schema, dict) else None
         example = schema.get("example") if isinstance(schema, dict) else None
         return ir.Field(
@@ -287,7 +290,7 @@ class SchemaBuilder:
             name=py,
             type=self.type_of(schema, where, f"{owner} {wire}"),
             required=required,
-            nullable=nullable(schema),
+            nullable=nullable(schema) or nullable(target),
             read_only=flag(schema, "readOnly"),
             description=described(schema),
             default=default if isinstance(default, str | int | float | bool) else None,
