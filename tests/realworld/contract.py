@@ -71,6 +71,7 @@ CALLS = (
     ("async", "required", "dynamic"),
     ("async", "full", "static"),
 )
+SEED = "apiforge"  # Prism's random answers, the same on every run
 TIMEOUT = 10.0  # seconds for an answer: Prism gives one in milliseconds, or never
 RESTARTS = 5  # new Prisms for one spec, after one dies (xero.com's answers can kill it)
 _FRAMING = frozenset({"content-encoding", "transfer-encoding", "content-length", "connection"})
@@ -100,7 +101,9 @@ def run_spec(spec: str, packages: str, package: str) -> dict[str, Any]:
             with contextlib.ExitStack() as stack:
 
                 def start() -> None:
-                    prism = stack.enter_context(running_prism(served, log_dir=Path(logs)))
+                    prism = stack.enter_context(
+                        running_prism(served, log_dir=Path(logs), seed=SEED)
+                    )
                     session.url, session.prism = prism.url, prism
 
                 start()
@@ -653,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not generated: {ended.get('diagnostic')}")
             return 1
         session = Session(spec, Path(folder), "contract_package")
-        with running_prism(session.prism_spec(Path(folder)), log_dir=Path(folder)) as prism:
+        served = session.prism_spec(Path(folder))
+        with running_prism(served, log_dir=Path(folder), seed=SEED) as prism:
             session.url, session.prism = prism.url, prism
             (call,) = session.call_all(
                 args.operation, ((args.client, args.arguments, args.answer),)

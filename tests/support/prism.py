@@ -204,8 +204,10 @@ def running_prism(
     log_dir: Path,
     dynamic: bool = False,
     binary: Path = PRISM_BIN,
+    seed: str | None = None,
 ) -> Iterator[Prism]:
-    """``prism mock spec`` on 127.0.0.1 and a free port, stopped when the block ends."""
+    """``prism mock spec`` on 127.0.0.1 and a free port, stopped when the block ends;
+    with ``seed``, its random answers are the same on every run (for the same requests)."""
     if not binary.exists():
         pytest.fail(
             f"Prism is not installed ({binary} is missing). Run `make test`, or "
@@ -216,6 +218,8 @@ def running_prism(
     cmd = [str(binary), "mock", str(spec)]
     if dynamic:
         cmd.append("--dynamic")
+    if seed is not None:
+        cmd += ["--seed", seed]
     log_path = log_dir / ("prism-dynamic.log" if dynamic else "prism-static.log")
     process, url = _start(cmd, log_path)
     try:
