@@ -210,7 +210,7 @@ class Session:
         found: list[Call] = []
         sync = [c for c in calls if c[0] == "sync"]
         if sync:
-            with self._client(sync=True) as client:
+            with self._client() as client:
                 for op in operations:
                     found += [self._call(client, op, a, d) for _, a, d in sync]
         later = [c for c in calls if c[0] == "async"]
@@ -230,33 +230,40 @@ class Session:
 
     def _call(self, client: Any, op: Any, arguments: str, answer: str) -> Call:
         method = getattr(client, op.name)
-        try:
-            kwargs = self.arguments(op, method, full=arguments == "full")
-        except Exception as exc:  # the test's own argument maker: a bug to see, not to hide
-            return Call(op.name, "sync", arguments, answer, "crashed", f"arguments: {exc!r}")
-        self.dynamic = answer == "dynamic"
-        self._revive()
+        ready = self._ready(op, method, "sync", arguments, answer)
+        if isinstance(ready, Call):
+            return ready
         before = len(self.exchanges)
         try:
-            method(**kwargs)
+            method(**ready)
         except Exception as exc:
             return self._failed(op, "sync", arguments, answer, exc, before)
         return self._succeeded(op, "sync", arguments, answer, before)
 
     async def _acall(self, client: Any, op: Any, arguments: str, answer: str) -> Call:
         method = getattr(client, op.name)
-        try:
-            kwargs = self.arguments(op, method, full=arguments == "full")
-        except Exception as exc:
-            return Call(op.name, "async", arguments, answer, "crashed", f"arguments: {exc!r}")
-        self.dynamic = answer == "dynamic"
-        self._revive()
+        ready = self._ready(op, method, "async", arguments, answer)
+        if isinstance(ready, Call):
+            return ready
         before = len(self.exchanges)
         try:
-            await method(**kwargs)
+            await method(**ready)
         except Exception as exc:
             return self._failed(op, "async", arguments, answer, exc, before)
         return self._succeeded(op, "async", arguments, answer, before)
+
+    def _ready(
+        self, op: Any, method: Callable[..., Any], client: str, arguments: str, answer: str
+    ) -> dict[str, Any] | Call:
+        """The call's arguments, with Prism alive and told how to answer; or the call's
+        end when the test's own argument maker failed (a bug to see, not to hide)."""
+        try:
+            kwargs = self.arguments(op, method, full=arguments == "full")
+        except Exception as exc:
+            return Call(op.name, client, arguments, answer, "crashed", f"arguments: {exc!r}")
+        self.dynamic = answer == "dynamic"
+        self._revive()
+        return kwargs
 
     def _revive(self) -> None:
         """Start Prism again if the last call killed it (a few times per spec)."""
@@ -282,8 +289,10 @@ class Session:
             return Call(op.name, client, arguments, answer, outcome, detail[:500])
 
         response = self.exchanges[-1] if len(self.exchanges) > before else None
-        framing = self._framing_headers(op)
-        if isinstance(exc, self.errors.ApiConnectionError) and framing:
+        framing = (
+            self._framing_headers(op) if isinstance(exc, self.errors.ApiConnectionError) else []
+        )
+        if framing:
             # Prism copies the spec's example headers into its answer: Content-Encoding on a
             # plain body, a made-up Transfer-Encoding, that no HTTP client can read.
             return end("prism-error", f"the spec declares {', '.join(framing)}: {exc}")
@@ -311,10 +320,9 @@ class Session:
 
     def _framing_headers(self, op: Any) -> list[str]:
         """The response headers ``op`` declares that frame or encode the message."""
-        maker = values.Maker(self.document, "", valid=self._valid)
         found: set[str] = set()
         for response in (_at(self.document, op.pointer).get("responses") or {}).values():
-            headers = maker.flat(response).get("headers") or {}
+            headers = values.flat(self.document, response).get("headers") or {}
             found |= {h for h in headers if h.lower() in _FRAMING or not h.strip()}
         return sorted(found)
 
@@ -401,7 +409,7 @@ class Session:
         declared = (
             responses.get(status) or responses.get(f"{status[0]}XX") or responses.get("default")
         )
-        declared = values.Maker(self.judged, "", valid=self._valid).flat(declared or {})
+        declared = values.flat(self.judged, declared or {})
         media = (declared.get("content") or {}).get(_media(response))
         if not isinstance(media, dict) or "schema" not in media:
             return ""
@@ -437,7 +445,7 @@ class Session:
         return kwargs
 
     @contextlib.contextmanager
-    def _client(self, *, sync: bool) -> Iterator[Any]:
+    def _client(self) -> Iterator[Any]:
         http = httpx.Client(
             timeout=TIMEOUT,
             event_hooks={"request": [self._prefer], "response": [self._record]},
@@ -510,17 +518,21 @@ def _hints(method: Callable[..., Any]) -> dict[str, Any]:
 
 def _at(document: Any, pointer: str) -> dict[str, Any]:
     ref = pointer if pointer.startswith("#") else "#" + pointer  # the IR's lack the "#"
-    node = values.Maker(document, "", valid=lambda *_: True).resolve(ref)
+    node = values.resolve(document, ref)
     return node if isinstance(node, dict) else {}
 
 
 def _parameters(document: Any, pointer: str) -> dict[tuple[str, str], Any]:
     """The schemas of an operation's parameters (its path item's too), by (in, name)."""
-    maker = values.Maker(document, "", valid=lambda *_: True)
     item = _at(document, pointer.rsplit("/", 1)[0])
+    return _schemas_of(document, item) | _schemas_of(document, _at(document, pointer))
+
+
+def _schemas_of(document: Any, holder: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    """The schemas of the parameters ``holder`` lists, by (in, lower-case name)."""
     found: dict[tuple[str, str], Any] = {}
-    for raw in [*(item.get("parameters") or []), *(_at(document, pointer).get("parameters") or [])]:
-        param = maker.flat(raw)
+    for raw in holder.get("parameters") or []:
+        param = values.flat(document, raw)
         schema = param.get("schema")
         if schema is None:
             content = param.get("content") or {}
@@ -534,20 +546,11 @@ def _client_param_schema(document: Any, wire_name: str) -> Any:
     for item in (document.get("paths") or {}).values():
         if not isinstance(item, dict):
             continue
-        for op in [item, *(v for v in item.values() if isinstance(v, dict))]:
-            found = _parameters_of(document, op, wire_name)
-            if found is not None:
-                return found
+        for holder in [item, *(v for v in item.values() if isinstance(v, dict))]:
+            for (_, name), schema in _schemas_of(document, holder).items():
+                if name == wire_name.lower():
+                    return schema
     return {}
-
-
-def _parameters_of(document: Any, holder: dict[str, Any], wire_name: str) -> Any:
-    maker = values.Maker(document, "", valid=lambda *_: True)
-    for raw in holder.get("parameters") or []:
-        param = maker.flat(raw)
-        if param.get("name") == wire_name:
-            return param.get("schema", {})
-    return None
 
 
 def _refusal(response: httpx.Response) -> str:

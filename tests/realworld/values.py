@@ -130,34 +130,41 @@ class Maker:
 
     def flat(self, schema: Any) -> dict[str, Any]:
         """``schema`` with its ``$ref`` followed and its ``allOf`` merged in."""
-        seen = 0
-        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 64:
-            target = self.resolve(schema["$ref"])
-            rest = {k: v for k, v in schema.items() if k != "$ref"}
-            schema = {**target, **rest} if rest and isinstance(target, dict) else target
-            seen += 1
-        if schema is True or not isinstance(schema, dict):
-            return {}
-        parts = schema.get("allOf")
-        if isinstance(parts, list) and parts:
-            own = {k: v for k, v in schema.items() if k != "allOf"}
-            return _merge([own, *(self.flat(p) for p in parts)])
-        return schema
+        return flat(self.document, schema)
 
-    def resolve(self, ref: str) -> Any:
-        """The value at a local ``#/...`` reference; ``{}`` for anything else."""
-        if not ref.startswith("#"):
+
+def flat(document: Any, schema: Any) -> dict[str, Any]:
+    """``schema`` with its ``$ref`` followed (within ``document``) and its ``allOf``
+    merged in."""
+    seen = 0
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 64:
+        target = resolve(document, schema["$ref"])
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**target, **rest} if rest and isinstance(target, dict) else target
+        seen += 1
+    if schema is True or not isinstance(schema, dict):
+        return {}
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and parts:
+        own = {k: v for k, v in schema.items() if k != "allOf"}
+        return _merge([own, *(flat(document, p) for p in parts)])
+    return schema
+
+
+def resolve(document: Any, ref: str) -> Any:
+    """The value at a local ``#/...`` reference; ``{}`` for anything else."""
+    if not ref.startswith("#"):
+        return {}
+    node = document
+    for token in ref[1:].split("/")[1:]:
+        key = unquote(token).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
             return {}
-        node = self.document
-        for token in ref[1:].split("/")[1:]:
-            key = unquote(token).replace("~1", "/").replace("~0", "~")
-            if isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            elif isinstance(node, dict) and key in node:
-                node = node[key]
-            else:
-                return {}
-        return node
+    return node
 
 
 def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:

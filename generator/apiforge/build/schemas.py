@@ -312,7 +312,8 @@ class SchemaBuilder:
                 index, part = shaping[0]
                 return self.type_of(part, f"{pointer}/allOf/{index}", hint)
             if not shaping:
-                return self.type_of(_without(schema, "allOf"), pointer, hint)
+                annotations = {k: v for k, v in schema.items() if k != "allOf"}
+                return self.type_of(annotations, pointer, hint)
             scalar = self._scalar_parts([p for _, p in shaping], pointer)
             if scalar is not None:  # e.g. a string, and a string with a format
                 return self.type_of(scalar, pointer, hint)
@@ -547,7 +548,3 @@ _COMPOSITE = frozenset(
 
 def _shapes(part: Any) -> bool:
     return not isinstance(part, dict) or any(k in part for k in _SHAPING)
-
-
-def _without(schema: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in schema.items() if k != key}

@@ -266,10 +266,13 @@ def _needs_cast(t: ir.TypeRef) -> bool:
 
 def uses_cast(op: ir.Operation) -> bool:
     """Whether the operation's parser casts a decoded answer (``typing.cast`` needed)."""
-    return any(
-        r.type is not None and not (r.binary or r.text) and (r.nullable or _needs_cast(r.type))
-        for r in op.successes
-    )
+    return any(_cast(r) for r in op.successes)
+
+
+def _cast(r: ir.Response) -> bool:
+    """Whether a success answer's decoded value is cast: a union type, or a nullable one
+    (``T | None`` is no class either)."""
+    return r.type is not None and not (r.binary or r.text) and (r.nullable or _needs_cast(r.type))
 
 
 def success_statements(op: ir.Operation) -> list[str]:
@@ -287,7 +290,7 @@ def success_statements(op: ir.Operation) -> list[str]:
         decoded = (
             f"_runtime.decode(response, {names[outcome]}, {outcome}, {literal(op.operation_id)})"
         )
-        if r.type is not None and (r.nullable or _needs_cast(r.type)):
+        if _cast(r):
             return f"return cast({literal(outcome)}, {decoded})"
         return f"return {decoded}"
 
