@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import math
+import ssl
 import threading
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ import httpx
 import msgspec
 
 from ._errors import TokenError
+from ._runtime import TRANSPORT_ERRORS
 
 _EARLY_SHARE = 0.1  # of a token's lifetime: how early it is refreshed ...
 _EARLY_MAX = 30.0  # ... but never more seconds early than this
@@ -97,7 +99,7 @@ class TokenSource:
             if token is None:
                 try:
                     response = http.post(self.token_url, **self._request(scopes))
-                except httpx.RequestError as exc:
+                except TRANSPORT_ERRORS as exc:
                     raise self._unreachable(operation, exc) from None
                 token = self._store(scopes, response, operation)
             return token
@@ -116,7 +118,7 @@ class TokenSource:
             if token is None:
                 try:
                     response = await http.post(self.token_url, **self._request(scopes))
-                except httpx.RequestError as exc:
+                except TRANSPORT_ERRORS as exc:
                     raise self._unreachable(operation, exc) from None
                 token = self._store(scopes, response, operation)
             return token
@@ -196,7 +198,9 @@ class TokenSource:
             message, operation=operation, token_url=self.token_url, status_code=status
         )
 
-    def _unreachable(self, operation: str, exc: httpx.RequestError) -> TokenError:
+    def _unreachable(
+        self, operation: str, exc: httpx.RequestError | ssl.SSLError
+    ) -> TokenError:
         detail = str(exc) or "no detail"
         return self._error(
             operation, f"could not be reached: {type(exc).__name__}: {detail}", None

@@ -11,6 +11,7 @@ import enum
 import logging
 import os
 import random
+import ssl
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -364,7 +365,15 @@ def retry_delay(
     return random.uniform(0, ceiling)
 
 
-def transport_error(request: Request, exc: httpx.RequestError) -> ApiError:
+# httpcore's async backend lets an ``ssl.SSLError`` raised while reading escape unwrapped:
+# a TLS 1.3 server refuses a missing client certificate only after the handshake, so the
+# alert arrives with the first read. Both spell "the connection failed".
+TRANSPORT_ERRORS = (httpx.RequestError, ssl.SSLError)
+
+
+def transport_error(
+    request: Request, exc: httpx.RequestError | ssl.SSLError
+) -> ApiError:
     """Our exception for an httpx failure (transport or body decoding); no headers in it."""
     for kind, phase in _TIMEOUT_PHASES.items():
         if isinstance(exc, kind):

@@ -153,7 +153,7 @@ class SyncClient:
                 outgoing = _build(self._http, request, url, headers, applied, timeout)
                 auth = self._auth.custom or self._http.auth
                 response = self._http.send(outgoing, stream=stream, auth=auth)
-            except httpx.RequestError as exc:
+            except _runtime.TRANSPORT_ERRORS as exc:
                 error = _runtime.transport_error(request, exc)
             if not renewed and self._auth.renew(response, applied):
                 assert response is not None
@@ -263,7 +263,7 @@ class AsyncClient:
                 outgoing = _build(self._http, request, url, headers, applied, timeout)
                 auth = self._auth.custom or self._http.auth
                 response = await self._http.send(outgoing, stream=stream, auth=auth)
-            except httpx.RequestError as exc:
+            except _runtime.TRANSPORT_ERRORS as exc:
                 error = _runtime.transport_error(request, exc)
             if not renewed and self._auth.renew(response, applied):
                 assert response is not None

@@ -389,6 +389,23 @@ def test_without_a_certificate_the_handshake_fails(mode: Mode, tls_server: Scrip
     assert tls_server.requests == []
 
 
+def test_a_refusal_read_as_a_tls_alert_is_a_connection_error(
+    mode: Mode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TLS 1.3 refuses a missing certificate after the client's handshake is done: when the
+    server reads the request before closing, the client reads the alert, which httpcore's
+    async backend raises as a bare ``ssl.SSLError`` (once a flaky failure of the test above)."""
+    module = load("security-mutual-tls")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(TLS / "ca.pem"))
+    context.load_cert_chain(str(TLS / "server.pem"))
+    context.verify_mode = ssl.CERT_REQUIRED
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+    with ScriptedServer(lambda request: Reply.json("ok"), tls=context, tls_refusal="clean") as srv:
+        with pytest.raises(module.ApiConnectionError, match="ping: connection failed"):
+            one(mode, "security-mutual-tls", srv.url, "ping", bearer=BEARER)
+        assert srv.requests == []
+
+
 def test_a_certificate_cannot_be_added_to_a_borrowed_http_client(mode: Mode) -> None:
     cls = client_class("security-mutual-tls", mode)
     certificate = CERTIFICATES["one-file"]

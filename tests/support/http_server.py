@@ -18,7 +18,9 @@ For resilience tests the server also counts its TCP connections (``open_connecti
 
 ``ScriptedServer(tls=context)`` serves HTTPS with a server-side ``ssl.SSLContext``; a
 context that requires client certificates refuses a handshake without one, and each
-request records the certificate the client presented (``peer_certificate``).
+request records the certificate the client presented (``peer_certificate``). A refused
+handshake closes at once by default, and the client's request, unread, turns the close into a
+reset; ``tls_refusal="clean"`` reads the request first, so the client reads the TLS alert.
 """
 
 from __future__ import annotations
@@ -139,9 +141,15 @@ Handler = Callable[[RecordedRequest], Reply]
 class ScriptedServer:
     """A ThreadingHTTPServer on an ephemeral 127.0.0.1 port, run in a daemon thread."""
 
-    def __init__(self, handler: Handler | None = None, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        handler: Handler | None = None,
+        tls: ssl.SSLContext | None = None,
+        tls_refusal: Literal["reset", "clean"] = "reset",
+    ) -> None:
         self.handler: Handler | None = handler
         self.tls = tls
+        self.tls_refusal = tls_refusal
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
@@ -317,7 +325,18 @@ class _HTTPServer(ThreadingHTTPServer):
         one raises ``ssl.SSLError``, an ``OSError``: socketserver drops the connection)."""
         conn, address = super().get_request()
         tls = self.owner.tls
-        return (conn if tls is None else tls.wrap_socket(conn, server_side=True)), address
+        if tls is None:
+            return conn, address
+        if self.owner.tls_refusal == "reset":
+            return tls.wrap_socket(conn, server_side=True), address
+        wrapped = tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        try:
+            wrapped.do_handshake()
+        except OSError:
+            _drain(wrapped)
+            wrapped.close()
+            raise
+        return wrapped, address
 
     def process_request(
         self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
@@ -484,3 +503,13 @@ class ServerView:
     @property
     def errors(self) -> list[str]:
         return self.server.errors[self._errors_before :]
+
+
+def _drain(wrapped: ssl.SSLSocket) -> None:
+    """Read what the client sent after its side of a refused handshake (its request), so
+    that closing sends the alert and a FIN rather than a reset."""
+    with socket.fromfd(wrapped.fileno(), socket.AF_INET, socket.SOCK_STREAM) as raw:
+        raw.settimeout(2.0)
+        with contextlib.suppress(OSError):
+            while raw.recv(65536):
+                raw.settimeout(0.2)
