@@ -36,9 +36,10 @@ class PrimitiveType:
 
 @dataclass(frozen=True)
 class ArrayType:
-    """A JSON array of ``item``."""
+    """A JSON array of ``item``; ``item_nullable`` when an item may be JSON null."""
 
     item: TypeRef
+    item_nullable: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,11 @@ class TupleType:
 
 @dataclass(frozen=True)
 class MapType:
-    """A JSON object with arbitrary keys (``additionalProperties``)."""
+    """A JSON object with arbitrary keys (``additionalProperties``); ``value_nullable``
+    when a value may be JSON null."""
 
     value: TypeRef
+    value_nullable: bool = False
 
 
 @dataclass(frozen=True)

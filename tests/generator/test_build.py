@@ -53,11 +53,11 @@ def type_text(t: ir.TypeRef | None) -> str | None:
     if isinstance(t, ir.PrimitiveType):
         return t.kind.value
     if isinstance(t, ir.ArrayType):
-        return f"list[{type_text(t.item)}]"
+        return f"list[{type_text(t.item)}{' | None' if t.item_nullable else ''}]"
     if isinstance(t, ir.TupleType):
         return f"tuple[{', '.join(str(type_text(i)) for i in t.items)}]"
     if isinstance(t, ir.MapType):
-        return f"dict[str, {type_text(t.value)}]"
+        return f"dict[str, {type_text(t.value)}{' | None' if t.value_nullable else ''}]"
     if isinstance(t, ir.LiteralType):
         return f"literal {t.value!r}"
     if isinstance(t, ir.ScalarUnion):

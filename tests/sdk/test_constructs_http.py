@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
+import msgspec
 import pytest
 from support.corpus import load
 from support.http_server import RecordedRequest, Reply, ScriptedServer
@@ -1297,6 +1298,33 @@ def test_a_nullable_answer_decodes_null_as_none(server: ScriptedServer) -> None:
             return await aio.count_profiles(), await aio.count_profiles()
 
     assert asyncio.run(both()) == (None, 3)
+
+
+def test_null_items_and_map_values_decode_as_none(server: ScriptedServer) -> None:
+    """Array items and map values that allow null (inline, or a $ref to a nullable schema:
+    docker.com's PortMap, plaid.com's accounts[]) decode null as None and are sent as null,
+    sync and async."""
+    wire = {
+        "name": "a",
+        "bio": None,
+        "home": None,
+        "places": [None, {"city": "Oslo"}],
+        "scores": [1, None],
+        "labels": {"x": None, "y": "z"},
+    }
+    server.enqueue(Reply.json(wire), Reply.json(wire))
+    module, client = make("nullable", server)
+    with client:
+        got = client.patch_profile("p1", body=msgspec.convert(wire, module.Profile))
+    assert got.places == [None, module.Address(city="Oslo")]
+    assert got.scores == [1, None] and got.labels == {"x": None, "y": "z"}
+
+    async def again() -> object:
+        async with getattr(module, "Async" + type(client).__name__)(server.url) as aio:
+            return await aio.patch_profile("p1", body=got)
+
+    assert asyncio.run(again()) == got
+    assert [json.loads(r.body)["places"] for r in server.requests] == [wire["places"]] * 2
 
 
 def test_scalar_unions_decode_each_kind(server: ScriptedServer) -> None:

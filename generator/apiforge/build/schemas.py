@@ -119,8 +119,9 @@ class SchemaBuilder:
         if kind == "array" and isinstance(schema.get("prefixItems"), list):
             return self.prefix_items(schema, pointer, hint)
         if kind == "array":
-            item = self.type_of(schema.get("items"), f"{pointer}/items", f"{hint} item")
-            return ir.ArrayType(item)
+            items = schema.get("items")
+            item = self.type_of(items, f"{pointer}/items", f"{hint} item")
+            return ir.ArrayType(item, item != _ANY and self.allows_null(items, f"{pointer}/items"))
         implied = "properties" in schema or "additionalProperties" in schema
         if kind == "object" or (kind is None and implied):
             return self.object(schema, pointer, hint)
@@ -209,7 +210,7 @@ class SchemaBuilder:
         """A map of ``extra`` values when there are no declared properties, else a model."""
         if not schema.get("properties") and extra not in (None, False):
             value = _ANY if extra is True else self.type_of(extra, where, f"{hint} value")
-            return ir.MapType(value)
+            return ir.MapType(value, value != _ANY and self.allows_null(extra, where))
         if isinstance(extra, dict) and extra:
             self.ctx.warn(where, "properties beyond the declared ones are not kept on the model")
         return self.model(schema, pointer, hint)
@@ -280,9 +281,6 @@ class SchemaBuilder:
     ) -> ir.Field:
         """One model field."""
         schema, where = prop
-        # A $ref to a schema that allows null (``nullable: true`` there, or null among its
-        # enum values) makes the field nullable, required or not.
-        target = self.ctx.deref(schema, where)[0] if isinstance(schema, dict) else schema
         default = schema.get("default") if isinstance(schema, dict) else None
         example = schema.get("example") if isinstance(schema, dict) else None
         return ir.Field(
@@ -290,12 +288,22 @@ class SchemaBuilder:
             name=py,
             type=self.type_of(schema, where, f"{owner} {wire}"),
             required=required,
-            nullable=nullable(schema) or nullable(target),
+            nullable=self.allows_null(schema, where),
             read_only=flag(schema, "readOnly"),
             description=described(schema),
             default=default if isinstance(default, str | int | float | bool) else None,
             example="" if example is None else json.dumps(example, ensure_ascii=False),
         )
+
+    def allows_null(self, schema: Any, pointer: str) -> bool:
+        """Whether a value of ``schema`` may be JSON null: the schema says so, or the
+        target of its ``$ref`` does (``nullable: true`` there, null among its enum values),
+        wherever the reference is used (a field, array items, map values)."""
+        if not isinstance(schema, dict):
+            return False
+        if nullable(schema):
+            return True
+        return "$ref" in schema and nullable(self.ctx.deref(schema, pointer)[0])
 
     # -- composition ---------------------------------------------------------------
     def all_of(self, schema: dict[str, Any], pointer: str, hint: str) -> ir.TypeRef:

@@ -46,9 +46,11 @@ def annotation(t: ir.TypeRef, *, quote_untagged: bool = False) -> str:
         case ir.PrimitiveType():
             return _primitive_annotation(t.kind)
         case ir.ArrayType():
-            return f"list[{annotation(t.item, quote_untagged=quote_untagged)}]"
+            item = annotation(t.item, quote_untagged=quote_untagged)
+            return f"list[{item}{' | None' if t.item_nullable else ''}]"
         case ir.MapType():
-            return f"dict[str, {annotation(t.value, quote_untagged=quote_untagged)}]"
+            value = annotation(t.value, quote_untagged=quote_untagged)
+            return f"dict[str, {value}{' | None' if t.value_nullable else ''}]"
         case ir.TupleType():
             items = ", ".join(annotation(i, quote_untagged=quote_untagged) for i in t.items)
             return f"tuple[{items or '()'}]"
@@ -167,9 +169,10 @@ def input_annotation(t: ir.TypeRef) -> str:
         case ir.EnumRef():
             return f"{t.name} | {'int' if t.integer else 'str'}"
         case ir.ArrayType():
-            return f"Sequence[{input_annotation(t.item)}]"
+            return f"Sequence[{input_annotation(t.item)}{' | None' if t.item_nullable else ''}]"
         case ir.MapType():
-            return f"Mapping[str, {input_annotation(t.value)}]"
+            value = input_annotation(t.value)
+            return f"Mapping[str, {value}{' | None' if t.value_nullable else ''}]"
         case (
             ir.PrimitiveType()
             | ir.TupleType()

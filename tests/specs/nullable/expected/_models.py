@@ -26,6 +26,9 @@ class Profile(msgspec.Struct, kw_only=True, gc=False):
     links: list[str] | None = None
     home: Place | None
     work: Address | None = None
+    places: list[Address | None] | None = None
+    scores: list[int | None] | None = None
+    labels: dict[str, str | None] | None = None
 
 
 class Place(msgspec.Struct, kw_only=True, gc=False):
