@@ -51,13 +51,18 @@ def _build(
     timeout: Timeout,
 ) -> httpx.Request:
     """One attempt's request, its credentials added, logged at DEBUG without them."""
+    content, data, files = request.content, request.data, request.files
+    sent_headers = applied.headers_with(headers)
+    if request.required_body and not data and not files:
+        content, sent_headers["Content-Type"] = _runtime.empty_form(files is not None)
+        data = files = None
     outgoing = http.build_request(
         request.method,
         applied.url(url),
-        headers=applied.headers_with(headers),
-        content=request.content,
-        data=request.data,
-        files=request.files,
+        headers=sent_headers,
+        content=content,
+        data=data,
+        files=files,
         timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
     )
     _auth.log_attempt(request.operation, outgoing, applied)

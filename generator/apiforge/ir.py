@@ -304,6 +304,11 @@ class FormField:
     description: str
     is_file: bool
     spread: bool = False
+    # The body's Encoding Object for this field: a urlencoded object's style (form or
+    # deepObject) and explode; ``json`` when its contentType is JSON (the value as JSON text).
+    style: str = "form"
+    explode: bool = True
+    json: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,7 +330,7 @@ class Response:
 
     status: str
     description: str
-    media_types: tuple[str, ...]
+    media_types: tuple[str, ...]  # the one ``type`` is decoded from first
     type: TypeRef | None
     binary: bool = False
     text: bool = False  # a text/* body that is not JSON or XML: returned as str

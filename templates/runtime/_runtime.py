@@ -58,6 +58,16 @@ class Request:
     content: bytes | None = None
     data: dict[str, str | list[str]] | None = None
     files: list[tuple[str, FilePart]] | None = None
+    required_body: bool = False  # a form the spec requires: sent even with no field
+
+
+def empty_form(multipart: bool) -> tuple[bytes, str]:
+    """The body and content type of a form with no field: a required body given no
+    field is an empty form, not a missing body."""
+    if not multipart:
+        return b"", "application/x-www-form-urlencoded"
+    boundary = uuid.uuid4().hex
+    return f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +206,43 @@ def text_part(value: str) -> FilePart:
     return None, value.encode("utf-8"), None
 
 
+def json_text(value: Any) -> str:
+    """A value as JSON text: a form field or query value whose structure OpenAPI leaves
+    undefined (an array of objects), or whose encoding says JSON."""
+    return encode_json(value).decode()
+
+
+def json_part(value: Any) -> FilePart:
+    """A multipart part holding JSON: OpenAPI's default for an object or array field."""
+    return None, encode_json(value), "application/json"
+
+
+def value_part(value: Any) -> FilePart:
+    """A multipart part for a value known only at run time (a union): JSON for an
+    object or a list, else text."""
+    data = to_wire(value)
+    return json_part(data) if isinstance(data, dict | list) else text_part(text(data))
+
+
+def value_text(value: Any) -> str:
+    """The text of a value known only at run time (a union): JSON for an object or a
+    list, else its plain text."""
+    data = to_wire(value)
+    return json_text(data) if isinstance(data, dict | list) else text(data)
+
+
+def add_pairs(data: dict[str, str | list[str]], pairs: list[tuple[str, str]]) -> None:
+    """Add form pairs to a form's fields; a name that repeats becomes a list."""
+    for key, value in pairs:
+        held = data.get(key)
+        if held is None:
+            data[key] = value
+        elif isinstance(held, list):
+            held.append(value)
+        else:
+            data[key] = [held, value]
+
+
 def form_entries(fields: Mapping[str, Any]) -> dict[str, str | list[str]]:
     """A form given as a mapping (its schema names no field): a list is a repeated field."""
     return {
@@ -235,6 +282,17 @@ def deep_value(name: str, value: Any) -> list[tuple[str, str]]:
     if isinstance(data, list):
         return [(f"{name}[]", text(item)) for item in data]
     return [(name, text(data))]
+
+
+def deep_items(name: str, value: Any) -> list[tuple[str, str]]:
+    """``style: deepObject`` on a list of objects: ``name[0][key]`` pairs per item."""
+    pairs: list[tuple[str, str]] = []
+    for index, item in enumerate(to_wire(value)):
+        if isinstance(item, dict):
+            pairs += [(f"{name}[{index}][{k}]", text(v)) for k, v in item.items()]
+        else:
+            pairs.append((f"{name}[]", text(item)))
+    return pairs
 
 
 def object_pairs(value: Any) -> list[tuple[str, str]]:
@@ -294,13 +352,11 @@ def check_items(
 
 
 def accept_header(request: Request, accept: str | None) -> str:
-    """The Accept header: JSON unless the caller prefers another type the spec declares."""
+    """The Accept header: the type the method decodes, unless the caller prefers another
+    type the spec declares."""
     if accept is None:
-        return (
-            JSON
-            if JSON in request.accepts or not request.accepts
-            else request.accepts[0]
-        )
+        # The first declared is the one the method decodes (the generator puts it first).
+        return request.accepts[0] if request.accepts else JSON
     if accept not in request.accepts:
         allowed = ", ".join(request.accepts)
         raise ValueError(f"accept must be one of {allowed}, got {accept!r}")
@@ -398,13 +454,23 @@ def _media(response: httpx.Response) -> str:
     return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
 
 
+def _syntax(media: str) -> str:
+    """ "json" or "xml" for the media types the decoders read, else ""."""
+    if media in _JSON_TYPES or media.endswith("+json"):
+        return "json"
+    if media in _XML_TYPES or media.endswith("+xml"):
+        return "xml"
+    return ""
+
+
 def _decode_body(
     response: httpx.Response, decoder: msgspec.json.Decoder[T], t: Any
 ) -> T:
     media = _media(response)
-    if media in _JSON_TYPES or media.endswith("+json"):
+    syntax = _syntax(media)
+    if syntax == "json":
         return decoder.decode(response.content)
-    if media in _XML_TYPES or media.endswith("+xml"):
+    if syntax == "xml":
         from . import _xml  # XML is rare: its parser is not imported until needed
 
         # The JSON decoder's hook (union decoding) serves the XML decoder as well.

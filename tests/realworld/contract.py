@@ -30,9 +30,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import email.parser
+import email.policy
 import importlib
 import inspect
 import json
+import re
 import sys
 import tempfile
 import traceback
@@ -42,7 +45,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import msgspec
@@ -307,6 +310,10 @@ class Session:
             return end("prism-error", refusal)
         if refusal and _ignored_header_only(refusal):
             return end("prism-error", f"Prism checks a header OpenAPI 3 says to ignore: {refusal}")
+        if refusal and self._form_fields_unread(op, response.request, refusal):
+            return end("prism-error", f"Prism reads form fields as text: {refusal}")
+        if refusal and _query_objects_as_json(response.request, refusal):
+            return end("prism-error", f"Prism reads no JSON in a query: {refusal}")
         if refusal:
             return end("no-valid-value" if self.unfit else "refused", self._why(refusal))
         if isinstance(exc, self.errors.ApiStatusError):
@@ -325,6 +332,27 @@ class Session:
             headers = values.flat(self.document, response).get("headers") or {}
             found |= {h for h in headers if h.lower() in _FRAMING or not h.strip()}
         return sorted(found)
+
+    def _form_fields_unread(self, op: Any, request: httpx.Request, refusal: str) -> bool:
+        """Whether Prism refused only form fields it never deserialised, each of which the
+        request carries as OpenAPI says. Prism (body.js, deserializeFormBody) keeps every
+        urlencoded or multipart field as one string (the last of a repeated name) unless
+        the spec's Encoding Object gives the field a ``style``; so an array or an object
+        field without one is "not an array/object" however it is sent."""
+        media = request.headers.get("content-type", "").split(";")[0].strip()
+        if media not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            return False
+        body = values.flat(self.document, _at(self.document, op.pointer).get("requestBody"))
+        encoding = ((body.get("content") or {}).get(media) or {}).get("encoding") or {}
+        sent = _form_sent(request, media)
+        reasons = refusal.split("; ")
+        for reason in reasons[1:] if reasons[0][:3].isdigit() else reasons:
+            match = _UNREAD_FIELD.search(reason)
+            if match is None or "style" in (encoding.get(match["name"]) or {}):
+                return False
+            if not _sent_as_openapi_says(sent, match["name"], match["kind"], media):
+                return False
+        return True
 
     def _why(self, refusal: str) -> str:
         if not self.unfit:
@@ -588,6 +616,66 @@ def _refusal(response: httpx.Response) -> str:
     return ""
 
 
+_UNREAD_FIELD = re.compile(r"Request body property (?P<name>\S+) must be (?P<kind>array|object)$")
+
+
+def _form_sent(request: httpx.Request, media: str) -> list[tuple[str, str, bytes]]:
+    """The fields of a form request as (name, part content type or '', value)."""
+    body = _sent(request)
+    if media == "application/x-www-form-urlencoded":
+        return [(k, "", v.encode()) for k, v in parse_qsl(body.decode(), keep_blank_values=True)]
+    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    return [
+        (
+            str(part.get_param("name", header="content-disposition")),
+            str(part.get("content-type") or ""),
+            part.get_payload(decode=True),
+        )
+        for part in message.iter_parts()
+    ]
+
+
+def _sent_as_openapi_says(
+    sent: list[tuple[str, str, bytes]], name: str, kind: str, media: str
+) -> bool:
+    """An array field: its name sent (once per item, or once as JSON text). An object
+    field: a JSON part holding an object (multipart), or its properties as the fields
+    (a urlencoded form's default style, form exploded: the name itself is not sent)."""
+    mine = [(ctype, value) for field, ctype, value in sent if field == name]
+    if kind == "array":
+        return bool(mine)
+    if media == "application/x-www-form-urlencoded":
+        return not mine
+    with contextlib.suppress(ValueError):  # no part, or no JSON in it
+        (ctype, value), *rest = mine
+        return not rest and ctype == "application/json" and isinstance(json.loads(value), dict)
+    return False
+
+
+_QUERY_OBJECT = re.compile(r"Request query parameter (?P<name>\S+)\.\d+ must be object$")
+
+
+def _query_objects_as_json(request: httpx.Request, refusal: str) -> bool:
+    """Whether Prism refused only arrays of objects in the query that the request sends
+    as one JSON text. OpenAPI leaves such a value undefined; apiforge sends JSON (what
+    Box's own SDK sends for ``mdfilters``), and Prism reads only ``name[0][key]=``."""
+    query = parse_qsl(request.url.query.decode(), keep_blank_values=True)
+    reasons = refusal.split("; ")
+    for reason in reasons[1:] if reasons[0][:3].isdigit() else reasons:
+        match = _QUERY_OBJECT.search(reason)
+        if match is None:
+            return False
+        sent = [v for k, v in query if k == match["name"]]
+        try:
+            ok = len(sent) == 1 and all(isinstance(i, dict) for i in json.loads(sent[0]))
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
 def _ignored_header_only(refusal: str) -> bool:
     """Whether every reason Prism gave is about an ``Accept`` or ``Content-Type`` header
     parameter, which OpenAPI 3 says are ignored (and apiforge does not make arguments)."""
@@ -632,6 +720,15 @@ def _validator(document: Any) -> Any:
     return cls(document, format_checker=cls.FORMAT_CHECKER)  # formats too, as Prism does
 
 
+def _sent(request: httpx.Request) -> bytes:
+    """The body of a sent request; a multipart one is a stream, iterated again."""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        stream = request.stream
+        return b"".join(stream) if isinstance(stream, typing.Iterable) else b"(a stream)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m realworld.contract SPEC OPERATION [--client ..] [--arguments ..]
     [--answer ..]``: generate SPEC (a path, or a name in the directory), call one operation
@@ -667,7 +764,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             for response in session.exchanges:
                 request = response.request
-                print(f"> {request.method} {request.url}\n> {request.content[:2000]!r}")
+                print(f"> {request.method} {request.url}\n> {_sent(request)[:2000]!r}")
                 print(f"< {response.status_code} {dict(response.headers)}")
                 print(f"< {response.content[:2000]!r}")
     print(f"{call.outcome}: {call.detail}")

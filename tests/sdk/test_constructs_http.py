@@ -728,6 +728,19 @@ def test_xml_answer_is_decoded_when_asked_for(server: ScriptedServer) -> None:
     assert note == module.Note(id="n1", text="hello")
 
 
+def test_the_decoded_media_type_is_asked_for_first(server: ScriptedServer) -> None:
+    """A PDF declared before the XML the method decodes (apisetu.gov.in): the client asks
+    for XML, and may still ask for the PDF by name."""
+    xml = b"<Note><id>n1</id><text>card</text></Note>"
+    server.enqueue(Reply(200, {"Content-Type": "application/xml"}, xml))
+    module, client = make("media-types", server)
+    with client:
+        assert client.get_note_card("n1") == module.Note(id="n1", text="card")
+        with pytest.raises(ValueError, match="accept must be one of application/xml, appl"):
+            client.get_note_card("n1", accept="image/png")
+    assert only(server).headers["accept"] == "application/xml"
+
+
 def test_text_plain_body_and_answer(server: ScriptedServer) -> None:
     # A text/plain body and answer with a string schema: the answer is the text itself.
     server.enqueue(Reply.text("stored: hello", content_type="text/plain"))
@@ -997,12 +1010,14 @@ def test_awkward_names_keep_their_wire_spelling(case: str, server: ScriptedServe
         "naïve café": "c",
         "self": "me",
     }
-    server.enqueue(Reply.json(wire), Reply.json({"kind": "ça"}))
+    server.enqueue(Reply.json(wire), Reply.json({"kind": "ça"}), Reply(204))
     module, client = make(case, server)
     with client:
         got = client.get_class("x y", type_="t", value_2_fa=True, x_request_id="r-1")
         second = client.get_class_2()
-    first_request, second_request = server.requests
+        client.get_insight("i 1", "a/b", "c")  # template names {insight_id:}, {a[b}, {id!}
+    first_request, second_request, third_request = server.requests
+    assert third_request.path == "/insights/i%201/a%2Fb/c"
     assert first_request.path == "/class/x%20y?type=t&2fa=true"
     assert first_request.headers["x-request.id"] == "r-1"
     assert second_request.path == "/class"

@@ -131,7 +131,10 @@ def _responses(
             body = ir.PrimitiveType(ir.Primitive.STR)
         description = text_of(response, "description")
         null = null and not (binary or text)
-        found.append(ir.Response(status, description, tuple(content), body, binary, text, null))
+        # The media type decoded comes first: the client asks for it (apisetu.gov.in lists
+        # PDF before the XML it decodes).
+        media_types = tuple(dict.fromkeys([media, *content])) if media else tuple(content)
+        found.append(ir.Response(status, description, media_types, body, binary, text, null))
     return tuple(found)
 
 

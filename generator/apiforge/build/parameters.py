@@ -238,7 +238,10 @@ def request_body(
     description = text_of(body, "description")
     if media in (_FORM, _MULTIPART):
         multipart = media == _MULTIPART
+        encoding = (content[media] or {}).get("encoding")
         fields = _form_fields(ctx, schemas, schema, schema_at, hint, taken, required, multipart)
+        if isinstance(encoding, dict):
+            fields = tuple(_encoded(f, encoding.get(f.wire_name)) for f in fields)
         kind = ir.BodyKind.MULTIPART if multipart else ir.BodyKind.FORM
         any_type = ir.PrimitiveType(ir.Primitive.ANY)
         name = names.PythonIdentifier("")
@@ -279,6 +282,24 @@ def _form_fields(
         description = text_of(prop, "description")
         fields.append(ir.FormField(wire, py, kind, wire in required, description, is_file))
     return tuple(fields)
+
+
+def _encoded(field: ir.FormField, encoding: Any) -> ir.FormField:
+    """A form field with what its Encoding Object says: ``contentType`` JSON sends the
+    value as JSON text; ``style`` and ``explode`` shape an object in a urlencoded form."""
+    if not isinstance(encoding, dict):
+        return field
+    media = encoding.get("contentType")
+    first = media.split(",")[0].split(";")[0].strip().lower() if isinstance(media, str) else ""
+    style = encoding.get("style")
+    style = style if isinstance(style, str) else "form"
+    explode = encoding.get("explode")
+    return dataclasses.replace(
+        field,
+        style=style,
+        explode=explode if isinstance(explode, bool) else style == "form",
+        json=bool(first) and is_json(first) and not field.is_file,
+    )
 
 
 def _collect_properties(

@@ -9,6 +9,7 @@ complaints carry the path of the part it was handed: ``where`` reads it back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,7 +35,20 @@ def _wrapped(cls: type[Any], keyword: str) -> type[Any]:
                 setattr(error, _WHERE, [*path, below] if below else path)
             yield error
 
-    return type(cls.__name__, (cls,), {"__call__": __call__})
+    attributes: dict[str, Any] = {"__call__": __call__}
+    if hasattr(cls, "_get_path_params_from_url"):
+        attributes["_get_path_params_from_url"] = _template_names
+    return type(cls.__name__, (cls,), attributes)
+
+
+def _template_names(self: Any, url: str) -> list[str]:
+    """The names in a path template, as OpenAPI delimits them: between braces. The
+    validator reads them with ``string.Formatter``, which takes ``{a:b}`` for ``a`` with a
+    format spec, and fails on ``{a[b}`` (a traceback of its own, found by fuzzing)."""
+    return _TEMPLATE.findall(url)
+
+
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
 
 _LOCATED: dict[type[Any], type[Any]] = {}

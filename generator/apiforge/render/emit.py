@@ -7,7 +7,7 @@ identifiers come from ``names``.
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import Literal, assert_never
 
 from .. import ir
 from .quote import literal
@@ -202,6 +202,25 @@ def always_sent(p: ir.Parameter) -> bool:
     return p.required or p.default is not None
 
 
+Shape = Literal["scalar", "structured", "either"]
+
+
+def shape(t: ir.TypeRef) -> Shape:
+    """Whether values of ``t`` are JSON objects or arrays, scalars, or either (known only
+    at run time): text fields and query values are written differently for each."""
+    match t:
+        case ir.ArrayType() | ir.TupleType() | ir.MapType() | ir.ModelRef() | ir.UnionRef():
+            return "structured"
+        case ir.PrimitiveType(kind=ir.Primitive.ANY) | ir.UntaggedRef():
+            return "either"
+        case ir.PrimitiveType() | ir.LiteralType() | ir.EnumRef():
+            return "scalar"
+        case ir.ScalarUnion(options=options):
+            return "scalar" if all(shape(o) == "scalar" for o in options) else "either"
+        case _:
+            assert_never(t)
+
+
 def encode(t: ir.TypeRef, expr: str, name: str) -> str:
     """An expression turning argument value ``expr`` into its wire text."""
     match t:
@@ -312,8 +331,15 @@ def send_statements(p: ir.Parameter) -> list[str]:
 
 
 def _send_array(p: ir.Parameter, t: ir.ArrayType) -> list[str]:
-    """An array parameter: one pair per item when exploded, else one joined value."""
-    item = encode(t.item, "item", p.name)
+    """An array parameter: one pair per item when exploded, else one joined value; an
+    array of objects (which OpenAPI leaves undefined) as one JSON text, as Box reads it."""
+    if shape(t.item) == "structured" and p.style == "deepObject":  # name[0][key]=value
+        return [f"_query.extend(_runtime.deep_items({literal(p.wire_name)}, {p.name}))"]
+    if shape(t.item) == "structured":
+        return [_add(p, f"_runtime.json_text({p.name})")]
+    item = "_runtime.value_text(item)"
+    if shape(t.item) == "scalar":
+        item = encode(t.item, "item", p.name)
     if p.style == "deepObject":  # Stripe's spelling of a list: name[]=a&name[]=b
         return [f"_query.extend(({literal(p.wire_name + '[]')}, {item}) for item in {p.name})"]
     if p.explode and p.location is ir.ParamLocation.QUERY:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from .. import ir
-from .emit import annotation, default_value, encode, input_annotation
+from .emit import annotation, default_value, encode, input_annotation, shape
 from .quote import literal
 
 
@@ -160,42 +160,63 @@ def _form_statements(body: ir.RequestBody, *, multipart: bool) -> list[str]:
 
 def _form_statement(f: ir.FormField, *, multipart: bool) -> str:
     """The statement adding one form field to ``_data`` (a form) or ``_files`` (multipart)."""
-    wire = literal(f.wire_name)
     if f.spread:
         if multipart:
             return f"_files.extend(_runtime.multipart_entries({f.name}))"
         return f"_data.update(_runtime.form_entries({f.name}))"
     if f.is_file:
+        wire = literal(f.wire_name)
         return f"_files.append(({wire}, _runtime.file_part({wire}, {f.name})))"
+    return _part_statement(f) if multipart else _form_field_statement(f)
+
+
+def _part_statement(f: ir.FormField) -> str:
+    """A multipart field: text for a scalar, JSON for an object (OpenAPI's default content
+    types), one part per item of an array."""
+    wire = literal(f.wire_name)
     t = f.type
+    if f.json:
+        return f"_files.append(({wire}, _runtime.json_part({f.name})))"
+    match t:
+        case ir.ArrayType() | ir.TupleType():
+            item_type = t.item if isinstance(t, ir.ArrayType) else None
+            if item_type is not None and shape(item_type) == "scalar":
+                part = f"_runtime.text_part({encode(item_type, 'item', f.name)})"
+            else:
+                part = "_runtime.value_part(item)"
+            return f"_files.extend(({wire}, {part}) for item in {f.name})"
+        case _ if shape(t) == "scalar":
+            # Text fields are parts too: httpx sends a urlencoded form when there is no file.
+            return f"_files.append(({wire}, _runtime.text_part({encode(t, f.name, f.name)})))"
+        case _:
+            return f"_files.append(({wire}, _runtime.value_part({f.name})))"
+
+
+def _form_field_statement(f: ir.FormField) -> str:
+    """A urlencoded field: its text; an array's items repeat the name; an object is shaped
+    by its Encoding Object (form: a pair per property, deepObject: ``name[key]``)."""
+    wire = literal(f.wire_name)
+    t = f.type
+    if f.json:
+        return f"_data[{wire}] = _runtime.json_text({f.name})"
     match t:
         case ir.TupleType():  # its items, each a value of its own
-            part = "_runtime.text_part(_runtime.text(item))"
-            if multipart:
-                return f"_files.extend(({wire}, {part}) for item in {f.name})"
-            return f"_data[{wire}] = [_runtime.text(item) for item in {f.name}]"
+            return f"_data[{wire}] = [_runtime.value_text(item) for item in {f.name}]"
+        case ir.ArrayType() if shape(t.item) == "structured":
+            return f"_data[{wire}] = _runtime.json_text({f.name})"
         case ir.ArrayType():
-            item = encode(t.item, "item", f.name)
-            if multipart:
-                return f"_files.extend(({wire}, _runtime.text_part({item})) for item in {f.name})"
-            return f"_data[{wire}] = [{item} for item in {f.name}]"
-        case (
-            ir.PrimitiveType()
-            | ir.MapType()
-            | ir.LiteralType()
-            | ir.ScalarUnion()
-            | ir.ModelRef()
-            | ir.EnumRef()
-            | ir.UnionRef()
-            | ir.UntaggedRef()
-        ):
-            text = encode(t, f.name, f.name)
-            # Text fields are parts too: httpx sends a urlencoded form when there is no file.
-            if multipart:
-                return f"_files.append(({wire}, _runtime.text_part({text})))"
-            return f"_data[{wire}] = {text}"
+            item = encode(t.item, "item", f.name) if shape(t.item) == "scalar" else None
+            return f"_data[{wire}] = [{item or '_runtime.value_text(item)'} for item in {f.name}]"
+        case ir.MapType() | ir.ModelRef() if f.style == "deepObject":
+            return f"_runtime.add_pairs(_data, _runtime.deep_object({wire}, {f.name}))"
+        case ir.MapType() | ir.ModelRef() if f.explode:
+            return f"_runtime.add_pairs(_data, _runtime.object_pairs({f.name}))"
+        case ir.MapType() | ir.ModelRef():
+            return f"_data[{wire}] = _runtime.object_text({f.name})"
+        case _ if shape(t) == "scalar":
+            return f"_data[{wire}] = {encode(t, f.name, f.name)}"
         case _:
-            assert_never(t)
+            return f"_data[{wire}] = _runtime.value_text({f.name})"
 
 
 def _outcome(r: ir.Response) -> str:

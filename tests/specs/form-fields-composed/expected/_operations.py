@@ -38,6 +38,7 @@ def build_login(
         auth=(),
         accepts=(),
         data=_data,
+        required_body=True,
     )
 
 
@@ -65,6 +66,7 @@ def build_add_note(
         auth=(),
         accepts=(),
         data=_data,
+        required_body=True,
     )
 
 

@@ -46,6 +46,7 @@ def build_login(
         auth=(),
         accepts=("application/json",),
         data=_data,
+        required_body=True,
     )
 
 

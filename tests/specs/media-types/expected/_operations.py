@@ -77,6 +77,38 @@ def parse_import_notes(response: httpx.Response) -> None:
     raise _runtime.status_error(response, None, None, "importNotes")
 
 
+_GET_NOTE_CARD_0 = msgspec.json.Decoder(Note)
+
+
+def build_get_note_card(
+    id: str,
+) -> _runtime.Request:
+    """Check the arguments of ``get_note_card`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="getNoteCard",
+        method="GET",
+        url="/notes/"
+        + _runtime.path_segment(_runtime.text(id))
+        + "/card"
+        + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(
+            "application/xml",
+            "application/pdf",
+        ),
+    )
+
+
+def parse_get_note_card(response: httpx.Response) -> Note:
+    """Decode the answer to ``get_note_card``, or raise an ``ApiError``."""
+    if response.is_success:
+        return _runtime.decode(response, _GET_NOTE_CARD_0, Note, "getNoteCard")
+    raise _runtime.status_error(response, None, None, "getNoteCard")
+
+
 _GET_NOTE_0 = msgspec.json.Decoder(Note)
 
 

@@ -47,6 +47,7 @@ def build_upload_document(
         auth=(),
         accepts=("application/json",),
         files=_files,
+        required_body=True,
     )
 
 

@@ -51,6 +51,37 @@ def parse_get_class(response: httpx.Response) -> Class:
     raise _runtime.status_error(response, None, None, "get-class")
 
 
+def build_get_insight(
+    insight_id: str,
+    a_b: str,
+    id: str,
+) -> _runtime.Request:
+    """Check the arguments of ``get_insight`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="getInsight",
+        method="GET",
+        url="/insights/"
+        + _runtime.path_segment(_runtime.text(insight_id))
+        + "/"
+        + _runtime.path_segment(_runtime.text(a_b))
+        + "/"
+        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(),
+    )
+
+
+def parse_get_insight(response: httpx.Response) -> None:
+    """Decode the answer to ``get_insight``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "getInsight")
+
+
 _GET_CLASS_2_0 = msgspec.json.Decoder(Model_2NdThing)
 
 
