@@ -1057,6 +1057,8 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 _COUNTER = iter(range(10**9))
 
 
+# 200 generated packages: about 80 s on an idle machine, twice that on a loaded one.
+@pytest.mark.timeout(600)
 @settings(
     max_examples=200,
     deadline=None,

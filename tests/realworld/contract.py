@@ -394,7 +394,9 @@ class Session:
         schema = (content.get(body.media_type) or {}).get("schema", {})
         if body.kind.value == "binary":
             return {body.name: b"apiforge"}
-        made = maker.value(schema, full=full)
+        # A form's fields are arguments of their own (depth 0 for the maker: a list gets
+        # an item); a JSON body is one argument.
+        made = maker.value(schema, full=full, depth=0 if body.kind.value == "json" else -1)
         if not self._valid(made, schema):
             self.unfit.append("the body")
         if body.kind.value == "json":

@@ -117,7 +117,9 @@ class Maker:
     def _array(self, schema: Any, full: bool, depth: int) -> list[Any]:
         low = int(schema.get("minItems") or 0)
         high = schema.get("maxItems")
-        count = max(low, 1 if full and depth < DEPTH else 0)
+        # An argument that is a list gets an item even when only the required are made: a
+        # form or a query cannot carry an empty list, so none would be sent at all.
+        count = max(low, 1 if (full or depth == 0) and depth < DEPTH else 0)
         if isinstance(high, int):
             count = min(count, high)
         items = schema.get("items")
