@@ -187,6 +187,8 @@ class Session:
         self.unfit: list[str] = []  # arguments of the call being made that fit no value
         self.exchanges: list[httpx.Response] = []
         self.dynamic = False
+        self.fragment = ""  # of the called operation's path: where _prefer sends it
+        self.undefined: set[str] = set()  # form fields required, never defined, and sent
 
     def prism_spec(self, folder: Path) -> Path:
         """The spec as Prism must see it: Prism ignores the servers' paths, so where the
@@ -194,10 +196,14 @@ class Session:
         cls = getattr(self.module, self.api.client_name)
         with cls(**_accepted(cls, self._constructor_arguments())) as client:
             base = urlsplit(client._base_url).path.rstrip("/")
-        if not base:
-            return self.spec
         document = json.loads(self.spec.read_bytes())
-        document["paths"] = {base + path: item for path, item in document["paths"].items()}
+        fragments = any("#" in path for path in document.get("paths") or {})
+        if not base and not fragments:
+            return self.spec
+        # A path holding a fragment (box.com's /files/{file_id}#add_shared_link) is served
+        # as a path of its own, where _prefer sends its operation's requests: the fragment
+        # never travels, so Prism would judge them by the operation of the bare path.
+        document["paths"] = {base + _routed(path): item for path, item in document["paths"].items()}
         _rebase_refs(document, "#/paths/" + base.replace("~", "~0").replace("/", "~1"))
         copy = folder / "prism-spec.json"
         copy.write_text(json.dumps(document), "utf-8")
@@ -265,6 +271,7 @@ class Session:
         except Exception as exc:
             return Call(op.name, client, arguments, answer, "crashed", f"arguments: {exc!r}")
         self.dynamic = answer == "dynamic"
+        self.fragment = op.path.partition("#")[2]
         self._revive()
         return kwargs
 
@@ -314,6 +321,9 @@ class Session:
             return end("prism-error", f"Prism reads form fields as text: {refusal}")
         if refusal and _query_objects_as_json(response.request, refusal):
             return end("prism-error", f"Prism reads no JSON in a query: {refusal}")
+        if refusal and _undefined_fields_only(refusal, self.undefined):
+            # Prism's form reader keeps only the fields ``properties`` defines.
+            return end("prism-error", f"Prism drops a required form field never defined: {refusal}")
         if refusal:
             return end("no-valid-value" if self.unfit else "refused", self._why(refusal))
         if isinstance(exc, self.errors.ApiStatusError):
@@ -367,7 +377,7 @@ class Session:
         hints = _hints(method)
         raw = _parameters(self.document, op.pointer)
         kwargs: dict[str, Any] = {}
-        self.unfit = []
+        self.unfit, self.undefined = [], set()
         for param in op.parameters:
             if not (full or param.required):
                 continue
@@ -393,6 +403,11 @@ class Session:
         content = maker.flat(content).get("content") or {}
         schema = (content.get(body.media_type) or {}).get("schema", {})
         if body.kind.value == "binary":
+            # Prism reads a body of no JSON or form type as text: where the schema wants
+            # an object (docker.com's network connect, declared application/octet-stream),
+            # no bytes fit it.
+            if not self._valid("apiforge", schema):
+                self.unfit.append("the body (bytes, whose schema takes no text)")
             return {body.name: b"apiforge"}
         # A form's fields are arguments of their own (depth 0 for the maker: a list gets
         # an item); a JSON body is one argument.
@@ -403,6 +418,8 @@ class Session:
             return {body.name: self._convert(made, hints.get(body.name))}
         kwargs: dict[str, Any] = {}
         named = {f.wire_name for f in body.fields if not f.spread}
+        sent = set(made) if isinstance(made, dict) else set()
+        self.undefined = (named & sent) - set(maker.flat(schema).get("properties") or {})
         for field in body.fields:
             if field.spread:
                 rest = (
@@ -505,6 +522,10 @@ class Session:
     def _prefer(self, request: httpx.Request) -> None:
         prism = urlsplit(self.url)
         request.url = request.url.copy_with(scheme="http", host=prism.hostname, port=prism.port)
+        if self.fragment:  # as sent (percent-encoding kept), with the fragment's segment
+            path, mark, query = request.url.raw_path.partition(b"?")
+            path += _routed("#" + self.fragment).encode()
+            request.url = request.url.copy_with(raw_path=path + mark + query)
         request.headers["Host"] = prism.netloc
         if self.dynamic:
             request.headers["Prefer"] = "dynamic=true"
@@ -512,6 +533,12 @@ class Session:
     def _record(self, response: httpx.Response) -> None:
         self.exchanges.append(response)  # first: a body that fails to read is still seen
         response.read()
+
+
+def _routed(path: str) -> str:
+    """``path`` with its fragment, if any, as a last segment Prism can route by."""
+    bare, mark, fragment = path.partition("#")
+    return f"{bare}/apiforge-fragment-{fragment}" if mark else path
 
 
 def _rebase_refs(node: Any, paths: str) -> None:
@@ -691,6 +718,17 @@ def _ignored_header_only(refusal: str) -> bool:
         return "header" in where and ("content-type" in text or "accept" in text)
 
     return bool(reasons) and all(about_ignored(r) for r in reasons)
+
+
+def _undefined_fields_only(refusal: str, undefined: set[str]) -> bool:
+    """Whether every reason Prism gave is a missing form field that the body's schema
+    requires without defining it (box.com's token revocation requires a ``grant_type``):
+    the client sent it, and Prism's form reader drops every field ``properties`` lacks."""
+    reasons = refusal.split("; ")
+    said = "request.body: Request body must have required property "
+    return bool(undefined) and all(
+        r.startswith(said) and r[len(said) :].strip("'") in undefined for r in reasons
+    )
 
 
 def _media(response: httpx.Response) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -45,6 +46,7 @@ FORMATS = {
     "date-time-rfc1123": "Mon, 06 May 2024 07:08:09 GMT",
 }
 _TEXT = "apiforge"
+_SCALARS = frozenset({"string", "number", "integer", "boolean"})
 
 Resolve = Callable[[str], Any]
 
@@ -77,8 +79,14 @@ class Maker:
         """A value of one alternative that fits the whole union (``oneOf``: only one)."""
         rest = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
         start = self.random.randrange(len(options))
+        ordered = options[start:] + options[:start]
+        if "oneOf" in schema and all(_kind(o) in _SCALARS for o in options):
+            # A parameter travels as text, which Prism reads as each alternative's type in
+            # turn: 1 (as "1") fits both number and string, and true both boolean and
+            # string. Text that is no number or boolean fits the string alternative alone.
+            ordered.sort(key=lambda option: _kind(option) != "string")
         tried = None
-        for option in options[start:] + options[:start]:
+        for option in ordered:
             candidate = self.value(_merge([rest, option]), full=full, depth=depth)
             tried = candidate if tried is None else tried
             if self.valid(candidate, schema):
@@ -236,16 +244,31 @@ def _string(schema: dict[str, Any]) -> str:
     high = schema.get("maxLength")
     high = int(high) if isinstance(high, int | float) else None
     pattern = schema.get("pattern")
+    formatted = FORMATS.get(str(schema.get("format", "")))
     if isinstance(pattern, str):
+        # A format's own text, where the pattern finds it too (a uri that must start with
+        # http): what the pattern alone makes would seldom be of the format.
+        if formatted is not None and _fits(formatted, pattern, low, high):
+            return formatted
         found = patterns.sample(pattern, low, high)
         if found is not None:
             return found
-    text = FORMATS.get(str(schema.get("format", "")), _TEXT)
+    text = formatted or _TEXT
     if len(text) < low:
         text += "x" * (low - len(text))
     if high is not None and len(text) > high:
         text = text[:high]
     return text
+
+
+def _fits(text: str, pattern: str, low: int, high: int | None) -> bool:
+    """Whether ``text`` is ``low``..``high`` characters long and ``pattern`` is found in it."""
+    if len(text) < low or (high is not None and len(text) > high):
+        return False
+    try:
+        return re.search(pattern, text) is not None
+    except (re.error, RecursionError, OverflowError):
+        return False
 
 
 def _distinct(made: list[Any], more: Callable[[], Any]) -> list[Any]:

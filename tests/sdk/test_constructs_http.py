@@ -514,6 +514,19 @@ def test_all_of_merged_model_has_every_parts_fields(case: str, server: ScriptedS
     )
 
 
+def test_all_of_with_required_beside_it_requires_the_parts_fields(server: ScriptedServer) -> None:
+    """``allOf: [Check], required: [name, target]``: the body's model requires both (they
+    go on the wire every time); Check alone keeps them optional."""
+    server.enqueue(Reply.json({"name": "n"}))
+    module, client = make("all-of-required", server)
+    with pytest.raises(TypeError):
+        module.CreateCheckBody(name="n")
+    with client:
+        check = client.create_check(body=module.CreateCheckBody(name="n", target="https://t"))
+    assert check == module.Check(name="n")
+    assert json_body(only(server)) == {"name": "n", "target": "https://t"}
+
+
 # --- request bodies ----------------------------------------------------------------------------
 
 
@@ -858,6 +871,27 @@ def test_array_parameters_on_the_wire(server: ScriptedServer) -> None:
     assert raw[3:] == ["multi=a", "multi=b", "plain=1,2", "repeated=3", "repeated=4"]
     assert request.query_params[2] == ("pipes", "a|b")
     assert request.headers["x-ids"] == "i,j"
+
+
+def test_a_path_fragment_is_not_sent_and_the_query_is(server: ScriptedServer) -> None:
+    """``/files/{file_id}#share``: the fragment told operations apart in the spec; the
+    request goes to the bare path, its query in the URL (not swallowed by the fragment)."""
+    wire = {"id": "f 1", "access": "open"}
+    server.enqueue(Reply.json(wire), Reply.json(wire), Reply.json(wire))
+    module = load("path-fragment")
+    with client_class(module)(server.url, max_retries=0) as client:
+        assert client.share_file("f 1", access="open") == module.File(id="f 1", access="open")
+        client.get_file("f 1", fields="id")
+
+    async def main() -> None:
+        async with client_class(module, is_async=True)(server.url, max_retries=0) as client:
+            await client.share_file("f 1", access="open")
+
+    asyncio.run(main())
+    shared, got, shared_async = server.requests
+    assert (shared.method, shared.path) == ("PUT", "/files/f%201?access=open")
+    assert (got.method, got.path) == ("GET", "/files/f%201?fields=id")
+    assert (shared_async.method, shared_async.path) == ("PUT", "/files/f%201?access=open")
 
 
 def test_swagger2_tsv_collection_format_joins_with_tabs(server: ScriptedServer) -> None:

@@ -188,6 +188,7 @@ def _operations(
     found: list[ir.Operation] = []
     raws: list[Any] = []
     for path, item in ctx.doc.get("paths", {}).items():
+        _fragment(ctx, path)
         for method in _HTTP_METHODS:
             if method not in item:
                 continue
@@ -220,6 +221,19 @@ def _operations(
     unique_names = names.unique(own + [op.name for op in found])[len(own) :]
     named = [dataclasses.replace(op, name=n) for op, n in zip(found, unique_names, strict=True)]
     return tuple(_with_pagination(ctx, named, raws))
+
+
+def _fragment(ctx: BuildContext, path: str) -> None:
+    """Warn of a path holding a fragment (box.com's ``/files/{file_id}#add_shared_link``
+    tells operations on one URL apart): no request carries it, so none is sent."""
+    bare, mark, fragment = path.partition("#")
+    if mark:
+        lost = " (and the parameters named in it)" if "{" in fragment else ""
+        ctx.warn(
+            f"/paths/{escape(path)}",
+            f"a path holds a fragment ('#{fragment}'), which no request carries{lost};"
+            f" sent as {bare!r}",
+        )
 
 
 def _without_credentials(

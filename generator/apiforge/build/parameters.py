@@ -270,8 +270,12 @@ def _form_fields(
     """Each property of a form's object schema (its ``allOf`` parts' too) as a keyword
     argument; a schema naming none gives one mapping whose entries are the fields."""
     properties: dict[str, tuple[Any, str]] = {}
-    required: set[str] = set()
+    required: dict[str, str] = {}
     _collect_properties(ctx, schema, at, properties, required, seen=set())
+    for wire, where in required.items():
+        if wire not in properties:  # box.com's token revocation requires a grant_type
+            _warn_once(ctx, where, f"required property {wire!r} is not defined; any value")
+            properties[wire] = ({}, where)
     if not properties:
         return (_spread_field(ctx, schemas, schema, at, hint, taken, body_required, multipart),)
     py_names = names.unique(taken + [names.snake(w) for w in properties])[len(taken) :]
@@ -307,10 +311,11 @@ def _collect_properties(
     schema: Any,
     at: str,
     properties: dict[str, tuple[Any, str]],
-    required: set[str],
+    required: dict[str, str],
     seen: set[str],
 ) -> None:
-    """The properties of ``schema`` and of its ``allOf`` parts, in document order."""
+    """The properties of ``schema`` and of its ``allOf`` parts, in document order; the
+    names it requires, each with where it is listed."""
     schema, at = ctx.deref(schema, at)
     if not isinstance(schema, dict) or at in seen:
         return
@@ -319,7 +324,17 @@ def _collect_properties(
         _collect_properties(ctx, part, f"{at}/allOf/{index}", properties, required, seen)
     for wire, prop in (schema.get("properties") or {}).items():
         properties[wire] = (prop, f"{at}/properties/{escape(wire)}")
-    required.update(r for r in schema.get("required") or [] if isinstance(r, str))
+    for index, wire in enumerate(schema.get("required") or []):
+        if isinstance(wire, str):
+            required.setdefault(wire, f"{at}/required/{index}")
+
+
+def _warn_once(ctx: BuildContext, pointer: str, message: str) -> None:
+    """A warning, unless the same one was given at the same place (the form's schema is a
+    component, whose model said it already)."""
+    said = {(d.location, d.message) for d in ctx.diagnostics}
+    if (ctx.spec.locate(pointer), message) not in said:
+        ctx.warn(pointer, message)
 
 
 def _spread_field(

@@ -315,8 +315,11 @@ class SchemaBuilder:
         # Parts that only annotate (a description, ``nullable: false``) shape nothing, nor
         # does a null part (``keywords.null_part``).
         shaping = [(i, p) for i, p in enumerate(parts) if _shapes(p) and not only_null(p)]
+        # ``required`` beside the parts (digitalocean.com's uptime check) requires their
+        # fields: the one part alone would leave them optional.
+        wanted = {str(r) for r in schema.get("required") or []}
         if not schema.get("properties"):
-            if len(shaping) == 1:
+            if len(shaping) == 1 and not (wanted and self.objectish(shaping[0][1], pointer)):
                 index, part = shaping[0]
                 return self.type_of(part, f"{pointer}/allOf/{index}", hint)
             if not shaping:
@@ -335,10 +338,55 @@ class SchemaBuilder:
                 if isinstance(named, ir.ModelRef) and named.name in self.models:
                     bases.append(self.models[named.name])
             merged.append((target, target_pointer if "$ref" in part else where))
-        if len(bases) == 1:
+        if len(bases) == 1 and self.inherits(bases[0], merged, wanted):
             own = tuple(m for m in merged if m[1] != bases[0].pointer)
             return self.model(schema, pointer, hint, base=bases[0], extra=own)
-        return self.model(schema, pointer, hint, extra=tuple(merged))
+        return self.model(schema, pointer, hint, extra=tuple(self.spread(merged, set())))
+
+    def inherits(
+        self, base: ir.Model, parts: list[tuple[dict[str, Any], str]], wanted: set[str]
+    ) -> bool:
+        """Whether an ``allOf`` may subclass ``base``: not when the schema or another part
+        requires one of its optional fields, which a subclass could not make required."""
+        for target, where in parts:
+            if where != base.pointer and isinstance(target, dict):
+                wanted = wanted | {str(r) for r in target.get("required") or []}
+        return not wanted & {f.wire_name for f in self.lineage(base) if not f.required}
+
+    def lineage(self, model: ir.Model) -> list[ir.Field]:
+        """The fields of ``model`` and of the models it inherits from."""
+        fields: list[ir.Field] = []
+        seen: set[str] = set()
+        current: ir.Model | None = model
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            fields += current.fields
+            current = self.models.get(current.base) if current.base else None
+        return fields
+
+    def spread(
+        self, parts: list[tuple[Any, str]], seen: set[str]
+    ) -> list[tuple[dict[str, Any], str]]:
+        """Each part, then the parts of its own ``allOf`` in turn: the fields of a merged
+        model are all of theirs (a part may be an ``allOf`` model itself)."""
+        found: list[tuple[dict[str, Any], str]] = []
+        for target, where in parts:
+            if not isinstance(target, dict) or where in seen:
+                continue
+            seen.add(where)
+            found.append((target, where))
+            nested = target.get("allOf")
+            if isinstance(nested, list):
+                inner = [self.ctx.deref(p, f"{where}/allOf/{i}") for i, p in enumerate(nested)]
+                found += self.spread(inner, seen)
+        return found
+
+    def objectish(self, part: Any, pointer: str) -> bool:
+        """Whether an ``allOf`` part describes an object with named properties."""
+        target, _ = self.ctx.deref(part, pointer)
+        return isinstance(target, dict) and (
+            isinstance(target.get("properties"), dict) or isinstance(target.get("allOf"), list)
+        )
 
     def _scalar_parts(self, parts: list[Any], pointer: str) -> dict[str, Any] | None:
         """The parts of an ``allOf`` as one schema when each is a scalar of the same JSON
