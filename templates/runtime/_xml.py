@@ -1,8 +1,10 @@
-"""Decoding .NET DataContract XML into the same objects as JSON. Not public API.
+"""Decoding XML into the same objects as JSON. Not public API.
 
-The service writes one element per object, element names equal to the JSON property
-names, and arrays as wrapper elements (``<ArrayOfImagePerformance>``). The parser refuses
-any DTD, so neither entity expansion nor external entities can happen.
+.NET DataContract XML writes one element per object, element names equal to the JSON
+property names, and arrays as wrapper elements (``<ArrayOfImagePerformance>``). OpenAPI's
+own XML defaults are read too: an array's items repeated as elements of the property's
+name, and properties written as attributes. The parser refuses any DTD, so neither entity
+expansion nor external entities can happen.
 """
 
 from __future__ import annotations
@@ -91,12 +93,56 @@ def _value(node: _Node, t: mi.Type) -> Any:
         return [_value(child, t.item_type) for child in _items(node)]
     if isinstance(t, mi.StructType):
         fields = {f.encode_name: f.type for f in t.fields}
-        return {
-            child.tag: _value(child, fields[child.tag])
-            for child in node.children
-            if child.tag in fields
-        }
+        # Properties the spec puts in attributes (xml.attribute) come by the same names.
+        found: dict[str, Any] = {k: v for k, v in node.attrs.items() if k in fields}
+        named: dict[str, list[_Node]] = {}
+        for child in node.children:
+            if child.tag in fields:
+                named.setdefault(child.tag, []).append(child)
+        for tag, children in named.items():
+            value = _property(children, fields[tag])
+            if value is not _ABSENT:
+                found[tag] = value
+        return found
     return "".join(node.text)
+
+
+def _property(children: list[_Node], t: mi.Type) -> Any:
+    """A property from its elements: an array is a wrapper of items (.NET's way, and
+    OpenAPI's ``wrapped: true``), or its items themselves, each an element of the
+    property's name (OpenAPI's default)."""
+    listed = _unwrap(t)
+    if isinstance(listed, mi.ListType) and (
+        len(children) > 1 or _is_item(children[0], listed.item_type)
+    ):
+        return [_value(child, listed.item_type) for child in children]
+    last = children[-1]
+    if _empty(last) and not isinstance(
+        listed, mi.StrType | mi.StructType | mi.ListType
+    ):
+        return _ABSENT  # <count></count>: no number, no date, no flag; as if left out
+    return _value(last, t)
+
+
+_ABSENT = object()
+
+
+def _empty(node: _Node) -> bool:
+    return not node.children and not node.attrs and not "".join(node.text).strip()
+
+
+def _is_item(node: _Node, t: mi.Type) -> bool:
+    """Whether an array property's one element is an item rather than a wrapper: an
+    object whose own properties it holds, or a value written as text."""
+    t = _unwrap(t)
+    if isinstance(t, mi.StructType):
+        names = {f.encode_name for f in t.fields}
+        return any(c.tag in names for c in node.children) or bool(
+            names & set(node.attrs)
+        )
+    if isinstance(t, mi.ListType):
+        return False
+    return not node.children and bool("".join(node.text).strip())
 
 
 _TYPE_INFO: dict[Any, mi.Type] = {}

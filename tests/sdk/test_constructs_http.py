@@ -754,6 +754,47 @@ def test_the_decoded_media_type_is_asked_for_first(server: ScriptedServer) -> No
     assert only(server).headers["accept"] == "application/xml"
 
 
+@pytest.mark.parametrize(
+    "xml",
+    [
+        # OpenAPI's defaults: items repeat the property's element; id is an attribute
+        b'<Note id="n1"><text>t</text><tags>a</tags><tags>b</tags>'
+        b"<links><href>x</href></links><links><href>y</href></links></Note>",
+        # .NET DataContract: arrays are wrappers, every property an element
+        b"<Note><id>n1</id><text>t</text><tags><string>a</string><string>b</string></tags>"
+        b"<links><Link><href>x</href></Link><Link><href>y</href></Link></links></Note>",
+    ],
+    ids=["openapi", "datacontract"],
+)
+def test_xml_arrays_wrapped_or_not_and_attributes(server: ScriptedServer, xml: bytes) -> None:
+    """Both ways of writing XML decode to the same note (apisetu.gov.in's certificates
+    use OpenAPI's: attributes and repeated elements), sync and async."""
+    server.enqueue(*[Reply(200, {"Content-Type": "application/xml"}, xml)] * 2)
+    module, client = make("media-types", server)
+    links = [module.Link(href="x"), module.Link(href="y")]
+    expected = module.Note(id="n1", text="t", tags=["a", "b"], links=links)
+    with client:
+        assert client.get_note_card("n1") == expected
+
+    async def again() -> object:
+        async with client_class(module, is_async=True)(server.url) as aio:
+            return await aio.get_note_card("n1")
+
+    assert asyncio.run(again()) == expected
+
+
+def test_xml_one_item_or_an_empty_wrapper(server: ScriptedServer) -> None:
+    """One repeated element is a list of one; an empty element, an empty list."""
+    one = b"<Note><text>t</text><tags>a</tags><links><href>x</href></links></Note>"
+    empty = b"<Note><text>t</text><tags/><links/></Note>"
+    server.enqueue(*(Reply(200, {"Content-Type": "application/xml"}, b) for b in (one, empty)))
+    module, client = make("media-types", server)
+    with client:
+        first, second = client.get_note_card("n1"), client.get_note_card("n1")
+    assert (first.tags, first.links) == (["a"], [module.Link(href="x")])
+    assert (second.tags, second.links) == ([], [])
+
+
 def test_text_plain_body_and_answer(server: ScriptedServer) -> None:
     # A text/plain body and answer with a string schema: the answer is the text itself.
     server.enqueue(Reply.text("stored: hello", content_type="text/plain"))

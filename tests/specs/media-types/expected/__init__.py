@@ -14,7 +14,7 @@ from ._errors import (
     ResponseDecodeError,
     TokenError,
 )
-from ._models import Note
+from ._models import Link, Note
 from ._runtime import RetryPolicy
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncMediaTypesClient",
+    "Link",
     "MediaTypesClient",
     "Note",
     "ResponseDecodeError",

@@ -22,6 +22,14 @@ class Note(msgspec.Struct, kw_only=True, gc=False):
     id: str | None = None
     text: str
     pinned: bool | None = None
+    tags: list[str] | None = None
+    links: list[Link] | None = None
+
+
+class Link(msgspec.Struct, kw_only=True, gc=False):
+    """Link"""
+
+    href: str | None = None
 
 
 # The body of an error answer, as ApiStatusError.error holds it.
