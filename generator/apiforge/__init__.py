@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import keyword
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -34,6 +34,15 @@ __all__ = [
 ]
 
 
+# Told the name of each stage as a run enters it ("validating", "formatting"...): the
+# command line shows it on a terminal when a run is slow.
+OnStage = Callable[[str], None]
+
+
+def _silent(_stage: str) -> None:
+    pass
+
+
 class Rendered(NamedTuple):
     """A package generated in memory: its files, the warnings, the client class's name."""
 
@@ -51,26 +60,34 @@ def _spec_path(config: Config) -> Path:
     return config.spec
 
 
-def render_files(config: Config, spec: LoadedSpec | None = None) -> Rendered:
+def render_files(
+    config: Config, spec: LoadedSpec | None = None, on_stage: OnStage = _silent
+) -> Rendered:
     """Load (unless ``spec`` is the spec already read), build, render and format: the
     package's files in memory, any warnings, and the client's class name."""
     from .stack import run_deep
 
     path = _spec_path(config)
-    return run_deep(lambda: _render_files(config, spec), str(path))
+    return run_deep(lambda: _render_files(config, spec, on_stage), str(path))
 
 
-def _render_files(config: Config, spec: LoadedSpec | None) -> Rendered:
+def _render_files(config: Config, spec: LoadedSpec | None, on_stage: OnStage) -> Rendered:
     from . import build, load, render
     from .output import format, manifest
 
     path = _spec_path(config)
-    spec, read_leniently = load.ready(spec or load.read(path, display=str(path)), config.ref_root)
+    if spec is None:
+        on_stage("reading the spec")
+        spec = load.read(path, display=str(path))
+    on_stage("validating")
+    spec, read_leniently = load.ready(spec, config.ref_root)
+    on_stage("building the model")
     api, warnings = build.build(spec)
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
-    formatted = format.format_package(
-        render.package(api, meta, config.package), skip=render.RUNTIME_MODULES
-    )
+    on_stage("rendering")
+    rendered = render.package(api, meta, config.package)
+    on_stage("formatting")
+    formatted = format.format_package(rendered, skip=render.RUNTIME_MODULES)
     files = {path: text.encode("utf-8") for path, text in formatted.items()}
     files[manifest.NAME] = manifest.render(
         files,
@@ -176,13 +193,15 @@ def _unchanged(config: Config, key: str, owned: Manifest | None) -> tuple[list[s
     return sorted(current), owned.client
 
 
-def generate(config: Config) -> Report:
-    """Generate (or with ``config.check``, compare) the package; problems go in the report."""
+def generate(config: Config, on_stage: OnStage = _silent) -> Report:
+    """Generate (or with ``config.check``, compare) the package; problems go in the report.
+    ``on_stage`` is told each stage the run enters."""
     from . import cache
     from .output import manifest
 
     report = Report()
     try:
+        on_stage("reading the spec")
         config, spec = _named(config)
         report.target = config.target
         check_package_name(config.package)
@@ -194,13 +213,14 @@ def generate(config: Config) -> Report:
             return report
         from .output import write  # past the no-op path, which must stay light
 
-        files, warnings, report.client = render_files(config, spec)
+        files, warnings, report.client = render_files(config, spec, on_stage)
         if config.strict:
             warnings = [w._replace(severity=Severity.ERROR) for w in warnings]
         report.diagnostics.extend(once(warnings))
         if report.errors:
             return report
         target = config.target
+        on_stage("comparing" if config.check else "writing")
         if config.check:
             current = manifest.existing(target)
             report.stale = write.stale(files, current)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -145,6 +146,45 @@ class _Out:
             print(text)
 
 
+class _Progress:
+    """On a terminal, the stage of a run that takes longer than ``APIFORGE_PROGRESS_AFTER``
+    seconds (1 by default): a plain line on stderr as each stage starts, from then on."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.after = _seconds(os.environ.get("APIFORGE_PROGRESS_AFTER"), 1.0)
+        self.started = time.perf_counter()
+        self.stage = ""
+        self.shown = ""
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(self.after, self._show)
+        self.timer.daemon = True
+        if enabled:
+            self.timer.start()
+
+    def __call__(self, stage: str) -> None:
+        with self.lock:
+            self.stage = stage
+        if self.enabled and time.perf_counter() - self.started >= self.after:
+            self._show()
+
+    def _show(self) -> None:
+        with self.lock:
+            if self.stage and self.stage != self.shown:
+                self.shown = self.stage
+                print(f"apiforge: {self.stage}...", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        self.timer.cancel()
+
+
+def _seconds(text: str | None, default: float) -> float:
+    try:
+        return max(0.0, float(text)) if text else default
+    except ValueError:
+        return default
+
+
 def _print_report(out: _Out, report: Report, cfg: config.Config, seconds: float) -> None:
     for d in report.diagnostics:
         (out.error if d.severity is Severity.ERROR else out.warning)(d.format())
@@ -226,7 +266,11 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
         if cfg.spec is None:
             out.error(_no_spec(Path.cwd()))
             return 2
-        report = generate(cfg)
+        progress = _Progress(sys.stderr.isatty() and not out.quiet)
+        try:
+            report = generate(cfg, progress)
+        finally:
+            progress.close()
         _print_report(out, report, cfg, time.perf_counter() - started)
         worst = max(worst, report.exit_code)
     return worst

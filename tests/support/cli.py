@@ -35,7 +35,8 @@ KEY = "0123456789abcdef0123456789abcdef"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment run_cli builds (no PYTHON* variables), without proxies or NO_COLOR."""
+    """The environment run_cli builds (no PYTHON* variables), without proxies or NO_COLOR,
+    and without stage lines (``APIFORGE_PROGRESS_AFTER``)."""
     dropped = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NO_COLOR")
     env = {
         k: v
@@ -43,6 +44,8 @@ def clean_env(**extra: str) -> dict[str, str]:
         if not k.startswith("PYTHON") and k.upper() not in dropped
     }
     env.update({"PYTHONPATH": str(REPO / "generator"), "PYTHONDONTWRITEBYTECODE": "1"})
+    # No stage lines on a terminal unless a test asks (a loaded machine makes runs slow).
+    env["APIFORGE_PROGRESS_AFTER"] = "60"
     env.update(extra)
     return env
 
