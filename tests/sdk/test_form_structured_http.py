@@ -103,8 +103,19 @@ def test_multipart_objects_are_json_parts_and_arrays_a_part_per_item(
 def test_a_union_field_holding_a_scalar_is_a_text_part(mode: Mode, server: ScriptedServer) -> None:
     m = load(CASE)
     note = m.Attributes(name="n")
-    request = call(mode, server, "upload", attributes=note, either="plain", file=b"")
+    request = call(mode, server, "upload", attributes=note, tags=["t"], either="plain", file=b"")
     assert ("either", "", b"plain") in parts(request)
+
+
+def test_a_required_list_field_needs_an_item(server: ScriptedServer) -> None:
+    """Each item is a part of its own: an empty list would leave a required field out."""
+    m = load(CASE)
+    with (
+        m.FormStructuredFieldsClient(server.url, max_retries=0) as client,
+        pytest.raises(ValueError, match="tags must have at least 1 items, got 0"),
+    ):
+        client.upload(attributes=m.Attributes(name="n"), tags=[], file=b"")
+    assert server.requests == []
 
 
 def test_urlencoded_objects_follow_their_encoding(mode: Mode, server: ScriptedServer) -> None:

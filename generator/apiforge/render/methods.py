@@ -154,8 +154,18 @@ def _form_statements(body: ir.RequestBody, *, multipart: bool) -> list[str]:
     statements: list[str] = []
     for f in body.fields:
         line = _form_statement(f, multipart=multipart)
+        if f.required and _sent_per_item(f, multipart=multipart):
+            # No item, nothing sent: a required field would be missing.
+            statements.append(f"_runtime.check_items({literal(f.name)}, {f.name}, 1, None)")
         statements += [line] if f.required else [f"if {f.name} is not None:", "    " + line]
     return statements
+
+
+def _sent_per_item(f: ir.FormField, *, multipart: bool) -> bool:
+    """Whether a field is sent once per item of its list (none when the list is empty)."""
+    if f.json or f.spread or not isinstance(f.type, ir.ArrayType):
+        return False
+    return multipart or shape(f.type.item) != "structured"  # else one JSON text
 
 
 def _form_statement(f: ir.FormField, *, multipart: bool) -> str:

@@ -69,7 +69,7 @@ class FormStructuredFieldsClient(_base.SyncClient):
         self,
         *,
         attributes: Attributes,
-        tags: Sequence[str] | None = None,
+        tags: Sequence[str],
         notes: Sequence[Note] | None = None,
         labels: Mapping[str, str] | None = None,
         either: str | Note | None = None,

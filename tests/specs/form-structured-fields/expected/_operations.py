@@ -20,7 +20,7 @@ USER_AGENT = "client/1.0 apiforge/0.1.0"
 def build_upload(
     *,
     attributes: Attributes,
-    tags: Sequence[str] | None = None,
+    tags: Sequence[str],
     notes: Sequence[Note] | None = None,
     labels: Mapping[str, str] | None = None,
     either: str | Note | None = None,
@@ -32,10 +32,8 @@ def build_upload(
     _headers: dict[str, str] = {}
     _files: list[tuple[str, _runtime.FilePart]] = []
     _files.append(("attributes", _runtime.value_part(attributes)))
-    if tags is not None:
-        _files.extend(
-            ("tags", _runtime.text_part(_runtime.text(item))) for item in tags
-        )
+    _runtime.check_items("tags", tags, 1, None)
+    _files.extend(("tags", _runtime.text_part(_runtime.text(item))) for item in tags)
     if notes is not None:
         _files.extend(("notes", _runtime.value_part(item)) for item in notes)
     if labels is not None:
