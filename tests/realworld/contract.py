@@ -49,6 +49,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import msgspec
+from apiforge import urlpath
 
 from . import values
 
@@ -275,7 +276,7 @@ class Session:
         except Exception as exc:
             return Call(op.name, client, arguments, answer, "crashed", f"arguments: {exc!r}")
         self.dynamic = answer == "dynamic"
-        self.fragment = op.path.partition("#")[2]
+        self.fragment = urlpath.partition(op.path, "#")[2]
         self._revive()
         return kwargs
 
@@ -562,7 +563,7 @@ class Session:
 
 def _routed(path: str) -> str:
     """``path`` with its fragment, if any, as a last segment Prism can route by."""
-    bare, mark, fragment = path.partition("#")
+    bare, mark, fragment = urlpath.partition(path, "#")
     return f"{bare}/apiforge-fragment-{fragment}" if mark else path
 
 

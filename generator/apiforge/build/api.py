@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .. import ir, names
+from .. import ir, names, urlpath
 from ..diagnostics import Diagnostic, GenerationError
 from ..load.document import LoadedSpec, escape
 from .context import BuildContext
@@ -226,7 +226,7 @@ def _operations(
 def _fragment(ctx: BuildContext, path: str) -> None:
     """Warn of a path holding a fragment (box.com's ``/files/{file_id}#add_shared_link``
     tells operations on one URL apart): no request carries it, so none is sent."""
-    bare, mark, fragment = path.partition("#")
+    bare, mark, fragment = urlpath.partition(path, "#")
     if mark:
         lost = " (and the parameters named in it)" if "{" in fragment else ""
         ctx.warn(

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from jsonschema.exceptions import best_match
 
+from .. import urlpath
 from ..diagnostics import Diagnostic, Severity
 from . import ecma, objects
 from .document import LoadedSpec, escape
@@ -245,7 +246,7 @@ class _Finder:
             return
         taken = set(paths)
         for key in paths:
-            path, mark, query = _split_query(str(key))
+            path, mark, query = urlpath.partition(str(key), "?")
             if mark and path not in taken:
                 taken.add(path)
                 self.renamed[key] = path
@@ -407,14 +408,3 @@ def _renamed(document: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
     """A shallow copy of ``document`` with the path keys ``paths`` names renamed, in place."""
     renamed = {paths.get(key, key): item for key, item in document["paths"].items()}
     return {**document, "paths": renamed}
-
-
-def _split_query(key: str) -> tuple[str, str, str]:
-    """``key.partition("?")`` at the first ``?`` outside a template name: a ``?`` inside
-    braces (``/items/{a?b}``) is part of the name, not a query string."""
-    depth = 0
-    for index, char in enumerate(key):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if char == "?" and depth <= 0:
-            return key[:index], "?", key[index + 1 :]
-    return key, "", ""

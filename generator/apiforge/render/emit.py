@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, assert_never
 
-from .. import ir
+from .. import ir, urlpath
 from .quote import literal
 
 
@@ -248,7 +248,7 @@ def path_expression(op: ir.Operation) -> str:
     """The request path as a concatenation of literals and percent-encoded arguments."""
     by_wire = {p.wire_name: p for p in op.parameters if p.location is ir.ParamLocation.PATH}
     parts: list[str] = []
-    rest = op.path.partition("#")[0]  # a fragment is never sent (build warns of it)
+    rest = urlpath.partition(op.path, "#")[0]  # a fragment is never sent (build warns of it)
     while "{" in rest and "}" in rest.split("{", 1)[1]:
         head, tail = rest.split("{", 1)
         wire, rest = tail.split("}", 1)
