@@ -225,14 +225,20 @@ def value_part(value: Any) -> FilePart:
     """A multipart part for a value known only at run time (a union): JSON for an
     object or a list, else text."""
     data = to_wire(value)
-    return json_part(data) if isinstance(data, dict | list) else text_part(text(data))
+    if isinstance(data, dict | list):
+        return None, msgspec.json.encode(data), "application/json"
+    return text_part(text(data))
 
 
 def value_text(value: Any) -> str:
     """The text of a value known only at run time (a union): JSON for an object or a
     list, else its plain text."""
-    data = to_wire(value)
-    return json_text(data) if isinstance(data, dict | list) else text(data)
+    data = to_wire(value)  # once: plain data is encoded as it is
+    return (
+        msgspec.json.encode(data).decode()
+        if isinstance(data, dict | list)
+        else text(data)
+    )
 
 
 def add_pairs(data: dict[str, str | list[str]], pairs: list[tuple[str, str]]) -> None:

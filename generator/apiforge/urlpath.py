@@ -3,6 +3,15 @@ name, whatever it holds, so a ``?`` or ``#`` there starts no query or fragment."
 
 from __future__ import annotations
 
+import re
+
+_NAME = re.compile(r"\{([^{}]*)\}")
+
+
+def names(path: str) -> list[str]:
+    """The parameter names in a path template, in order, empty ones (``{}``) included."""
+    return _NAME.findall(path)
+
 
 def partition(path: str, mark: str) -> tuple[str, str, str]:
     """``path.partition(mark)`` at the first ``mark`` outside a template name

@@ -9,11 +9,12 @@ complaints carry the path of the part it was handed: ``where`` reads it back.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
+
+from .. import urlpath
 
 _WHERE = "_apiforge_where"
 # The value a complaint of one of these kinds is about, below the part that was checked.
@@ -45,10 +46,7 @@ def _template_names(self: Any, url: str) -> list[str]:
     """The names in a path template, as OpenAPI delimits them: between braces. The
     validator reads them with ``string.Formatter``, which takes ``{a:b}`` for ``a`` with a
     format spec, and fails on ``{a[b}`` (a traceback of its own, found by fuzzing)."""
-    return _TEMPLATE.findall(url)
-
-
-_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+    return [name for name in urlpath.names(url) if name]
 
 
 _LOCATED: dict[type[Any], type[Any]] = {}

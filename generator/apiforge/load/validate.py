@@ -19,6 +19,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
+from .. import urlpath
 from ..diagnostics import Diagnostic
 from . import bundle, lenient, located
 from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
@@ -79,14 +80,11 @@ def _ref_cycle(document: Any, holder: str, ref: str) -> frozenset[str]:
     return frozenset()
 
 
-_TEMPLATE_NAME = re.compile(r"\{([^{}]*)\}")
-
-
 def check_path_templates(spec: LoadedSpec) -> list[Diagnostic]:
     """Path templates with an empty name (``/items/{}``), which no parameter can fill."""
     problems = []
     for path in spec.document.get("paths") or {}:
-        if "" in _TEMPLATE_NAME.findall(str(path)):
+        if "" in urlpath.names(str(path)):
             message = "a path template holds an empty parameter name ({})"
             problems.append(spec.error_at_key(f"/paths/{escape(str(path))}", message))
     return problems

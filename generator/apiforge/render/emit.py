@@ -221,6 +221,12 @@ def shape(t: ir.TypeRef) -> Shape:
             assert_never(t)
 
 
+def item_text(t: ir.TypeRef, name: str) -> str:
+    """The wire text of ``item``, a list's item of type ``t``: its encoding when it is a
+    scalar, else JSON or text as the value turns out (``value_text``)."""
+    return encode(t, "item", name) if shape(t) == "scalar" else "_runtime.value_text(item)"
+
+
 def encode(t: ir.TypeRef, expr: str, name: str) -> str:
     """An expression turning argument value ``expr`` into its wire text."""
     match t:
@@ -337,9 +343,7 @@ def _send_array(p: ir.Parameter, t: ir.ArrayType) -> list[str]:
         return [f"_query.extend(_runtime.deep_items({literal(p.wire_name)}, {p.name}))"]
     if shape(t.item) == "structured":
         return [_add(p, f"_runtime.json_text({p.name})")]
-    item = "_runtime.value_text(item)"
-    if shape(t.item) == "scalar":
-        item = encode(t.item, "item", p.name)
+    item = item_text(t.item, p.name)
     if p.style == "deepObject":  # Stripe's spelling of a list: name[]=a&name[]=b
         return [f"_query.extend(({literal(p.wire_name + '[]')}, {item}) for item in {p.name})"]
     if p.explode and p.location is ir.ParamLocation.QUERY:

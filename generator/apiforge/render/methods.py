@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from .. import ir
-from .emit import annotation, default_value, encode, input_annotation, shape
+from .emit import annotation, default_value, encode, input_annotation, item_text, shape
 from .quote import literal
 
 
@@ -188,13 +188,11 @@ def _part_statement(f: ir.FormField) -> str:
     if f.json:
         return f"_files.append(({wire}, _runtime.json_part({f.name})))"
     match t:
-        case ir.ArrayType() | ir.TupleType():
-            item_type = t.item if isinstance(t, ir.ArrayType) else None
-            if item_type is not None and shape(item_type) == "scalar":
-                part = f"_runtime.text_part({encode(item_type, 'item', f.name)})"
-            else:
-                part = "_runtime.value_part(item)"
+        case ir.ArrayType() if shape(t.item) == "scalar":
+            part = f"_runtime.text_part({item_text(t.item, f.name)})"
             return f"_files.extend(({wire}, {part}) for item in {f.name})"
+        case ir.ArrayType() | ir.TupleType():
+            return f"_files.extend(({wire}, _runtime.value_part(item)) for item in {f.name})"
         case _ if shape(t) == "scalar":
             # Text fields are parts too: httpx sends a urlencoded form when there is no file.
             return f"_files.append(({wire}, _runtime.text_part({encode(t, f.name, f.name)})))"
@@ -215,8 +213,7 @@ def _form_field_statement(f: ir.FormField) -> str:
         case ir.ArrayType() if shape(t.item) == "structured":
             return f"_data[{wire}] = _runtime.json_text({f.name})"
         case ir.ArrayType():
-            item = encode(t.item, "item", f.name) if shape(t.item) == "scalar" else None
-            return f"_data[{wire}] = [{item or '_runtime.value_text(item)'} for item in {f.name}]"
+            return f"_data[{wire}] = [{item_text(t.item, f.name)} for item in {f.name}]"
         case ir.MapType() | ir.ModelRef() if f.style == "deepObject":
             return f"_runtime.add_pairs(_data, _runtime.deep_object({wire}, {f.name}))"
         case ir.MapType() | ir.ModelRef() if f.explode:
