@@ -34,6 +34,11 @@ PATTERNS = [
     (r"\e", r"bad escape \e at position 0", True),
     (r"\A\S[\p{Print}]*\z", r"bad escape \p at position 5", True),
     (r"[^\p\{C\}]*\+", r"bad escape \p at position 2", True),
+    # A dash beside a class escape in a set is a literal dash in ECMA-262 (AWS's e-mail
+    # and JSON-path patterns); re refuses the range.
+    (r"^[\w-.+]+@[\w-.+]+$", r"bad character range \w-. at position 2", True),
+    (r"[\w- ]", r"bad character range \w-  at position 1", True),
+    (r"[.-\d]", r"bad character range .-\d at position 1", True),
     # Broken in ECMA-262 too: left to the validator, whose complaint is an error.
     (r"[a-", "unterminated character set at position 0", False),
     (r"(unclosed", "missing ), unterminated subpattern at position 0", False),

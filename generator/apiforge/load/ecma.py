@@ -68,6 +68,18 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int] | None:
     return pattern[i : i + 2], i + 2
 
 
+_CLASS_ESCAPES = frozenset("wWdDsSpP")
+
+
+def _beside_class_escape(pattern: str, i: int, out: list[str]) -> bool:
+    """Whether the ``-`` at ``pattern[i]``, in a set, follows or precedes a class escape
+    (``[\\w-.]``, ``[.-\\d]``): no range, in ECMA-262; ``re`` refuses it."""
+    before = out[-1] if out else ""
+    after = pattern[i + 1 : i + 3]
+    follows = len(before) == 2 and before[0] == "\\" and before[1] in _CLASS_ESCAPES
+    return follows or (after[:1] == "\\" and after[1:] in _CLASS_ESCAPES)
+
+
 def _as_python(pattern: str) -> str | None:
     """``pattern`` with ECMA-262-only constructs replaced by ones ``re`` compiles alike for
     well-formedness; None when one of them is malformed."""
@@ -82,7 +94,9 @@ def _as_python(pattern: str) -> str | None:
             text, i = escaped
             out.append(text)
             continue
-        if in_class:
+        if in_class and char == "-" and _beside_class_escape(pattern, i, out):
+            out.append("\\-")  # ECMA (Annex B): a range to or from \w is a literal dash
+        elif in_class:
             out.append("\\[" if char == "[" else char)  # ECMA has no nested sets
             in_class = char != "]"
         elif pattern.startswith("[]", i):  # ECMA: matches nothing
