@@ -198,9 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     if not names:
         raise SystemExit(f"no spec matches {args.only}")
     options = _options(args, names)
+    journal = args.out / "journal.jsonl"
     if not args.resume:  # what an interrupted run left
         shutil.rmtree(options.work, ignore_errors=True)
-        options.journal.unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
+        journal.with_name("checks.jsonl").unlink(missing_ok=True)
     # SIGTERM (a killed make) unwinds like Ctrl-C, so the workers are killed with the run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started, load = time.perf_counter(), os.getloadavg()[0]

@@ -79,17 +79,29 @@ def _bisect(check: Check, names: list[str], alone: Callable[[str], Finding]) -> 
     return _bisect(check, names[:half], alone) | _bisect(check, names[half:], alone)
 
 
+Save = Callable[[dict[str, Finding]], None]
+
+
 def _in_parallel(
-    work: Callable[[list[str]], dict[str, Finding]], groups: list[list[str]], jobs: int
+    work: Callable[[list[str]], dict[str, Finding]], groups: list[list[str]], jobs: int, save: Save
 ) -> dict[str, Finding]:
+    """``work`` over ``groups``, ``jobs`` at a time; each group's findings are handed to
+    ``save`` as they come, so a run cut short keeps them (``--resume``)."""
     found: dict[str, Finding] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for result in pool.map(work, groups):
+            save(result)
             found |= result
     return found
 
 
-def imports(root: Path, sizes: dict[str, int], jobs: int, timeout: float) -> dict[str, Finding]:
+def _unsaved(_: dict[str, Finding]) -> None:
+    pass
+
+
+def imports(
+    root: Path, sizes: dict[str, int], jobs: int, timeout: float, save: Save = _unsaved
+) -> dict[str, Finding]:
     """Each package under ``root`` imported (``probe.py``): its methods or its error."""
 
     def check(names: list[str]) -> dict[str, Finding] | None:
@@ -106,7 +118,7 @@ def imports(root: Path, sizes: dict[str, int], jobs: int, timeout: float) -> dic
         return {"error": f"the interpreter died (exit {done.returncode}): {last}"}
 
     groups = batches(dict.fromkeys(sizes, 1), 50, 50)
-    return _in_parallel(lambda names: _bisect(check, names, alone), groups, jobs)
+    return _in_parallel(lambda names: _bisect(check, names, alone), groups, jobs, save)
 
 
 def _mypy_findings(
@@ -133,7 +145,12 @@ def _mypy_findings(
 
 
 def mypy(
-    root: Path, sizes: dict[str, int], jobs: int, timeout: float, most_lines: int
+    root: Path,
+    sizes: dict[str, int],
+    jobs: int,
+    timeout: float,
+    most_lines: int,
+    save: Save = _unsaved,
 ) -> dict[str, Finding]:
     """``mypy --strict`` over the packages under ``root`` in batches of about ``most_lines``
     lines: per package, its error count and first error."""
@@ -162,7 +179,7 @@ def mypy(
         return {"failed": f"mypy failed (exit {done.returncode}): {last}"}
 
     groups = batches(sizes, most_lines, 200)
-    return _in_parallel(lambda names: _bisect(check, names, alone), groups, jobs)
+    return _in_parallel(lambda names: _bisect(check, names, alone), groups, jobs, save)
 
 
 def lines_of(package: Path) -> int:

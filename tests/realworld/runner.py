@@ -147,15 +147,65 @@ def _check(
 ) -> None:
     """Import and type-check the generated packages; their findings go in their records."""
     sizes = {name: checks.lines_of(packages / name) for name in generated}
-    say(f"importing {len(sizes)} packages")
+    log = _CheckLog(options)
+    imported = log.found("import", sizes)
+    todo = {n: s for n, s in sizes.items() if n not in imported}
+    say(f"importing {len(todo)} packages ({len(imported)} done before)")
     with _phase(found, "import"):
-        imported = checks.imports(packages, sizes, options.jobs, options.timeout)
-    say(f"mypy --strict over {len(sizes)} packages, {sum(sizes.values()):,} lines")
+        imported |= checks.imports(
+            packages, todo, options.jobs, options.timeout, log.saver("import")
+        )
+    typed = log.found("mypy", sizes)
+    todo = {n: s for n, s in sizes.items() if n not in typed}
+    lines = sum(todo.values())
+    say(f"mypy --strict over {len(todo)} packages, {lines:,} lines ({len(typed)} done before)")
     with _phase(found, "mypy"):
-        typed = checks.mypy(packages, sizes, options.jobs, options.mypy_timeout, options.mypy_lines)
+        typed |= checks.mypy(
+            packages,
+            todo,
+            options.jobs,
+            options.mypy_timeout,
+            options.mypy_lines,
+            log.saver("mypy"),
+        )
     say(f"mypy took {found.phases['mypy']['wall']:.0f} s")
     for name, record in generated.items():
         record |= {"import": imported[name], "mypy": typed[name], "lines": sizes[name]}
+
+
+class _CheckLog:
+    """The import and mypy findings of a run with a journal, a line per package as each
+    batch ends (``checks.jsonl`` beside the journal), so that ``--resume`` keeps them.
+    Only findings about a package generated before this run are kept: one generated again
+    is checked again."""
+
+    def __init__(self, options: Options) -> None:
+        self.path = options.journal.with_name("checks.jsonl") if options.journal else None
+        self.before = {r["package"] for r in options.done}
+        self.lines: list[dict[str, Any]] = []
+        if self.path is not None and self.path.is_file():
+            text = self.path.read_text(encoding="utf-8")
+            self.lines = [json.loads(line) for line in text.splitlines() if line]
+
+    def found(self, check: str, sizes: dict[str, int]) -> dict[str, checks.Finding]:
+        """The findings of ``check`` already made about packages of ``sizes``."""
+        return {
+            line["package"]: line["finding"]
+            for line in self.lines
+            if line["check"] == check
+            and line["package"] in sizes
+            and line["package"] in self.before
+        }
+
+    def saver(self, check: str) -> checks.Save:
+        def save(findings: dict[str, checks.Finding]) -> None:
+            if self.path is not None:
+                with self.path.open("a", encoding="utf-8") as fh:
+                    for name, finding in sorted(findings.items()):
+                        line = {"check": check, "package": name, "finding": finding}
+                        fh.write(json.dumps(line, sort_keys=True) + "\n")
+
+        return save
 
 
 @contextlib.contextmanager
