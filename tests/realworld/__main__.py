@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         "--keep", action="store_true", help="keep the generated packages in OUT/work"
     )
     parser.add_argument(
-        "--resume", action="store_true", help="keep what OUT/journal.jsonl has; run the rest"
+        "--resume",
+        action="store_true",
+        help="keep what OUT/journal.jsonl and checks.jsonl have; run the rest",
     )
     parser.add_argument(
         "--smallest-first", action="store_true", help="the most specs soonest (a cut run)"
