@@ -629,10 +629,21 @@ def test_a_complaint_reached_through_refs_is_where_the_value_is_written(tmp_path
 
 
 def test_a_key_the_schema_does_not_allow_is_located_at_the_key(tmp_path: Path) -> None:
+    # 'nullable' that is not a boolean stays an error in Swagger 2.0 (docs/openapi-support.md)
+    document = _deep_document("2.0", {"type": "string", "nullable": "yes"})
+    path, line, column = _written(tmp_path, document, "yaml", "nullable")
+    (problem,) = validate.validate(load.read(path, display="spec"))
+    assert problem.message == "'nullable' does not match any of the regexes: '^x-'"
+    pointer = "/definitions/Deep/properties/bad/nullable"
+    assert problem.location == Location("spec", line, column, pointer)
+
+
+def test_an_unknown_key_read_leniently_is_warned_about_at_the_key(tmp_path: Path) -> None:
     document = _deep_document("2.0", {"type": "string", "const": "x"})
     path, line, column = _written(tmp_path, document, "yaml", "const")
     (problem,) = validate.validate(load.read(path, display="spec"))
-    assert problem.message == "'const' does not match any of the regexes: '^x-'"
+    assert problem.severity is Severity.WARNING
+    assert problem.message.startswith("'const' is JSON Schema that Swagger 2.0 does not define")
     pointer = "/definitions/Deep/properties/bad/const"
     assert problem.location == Location("spec", line, column, pointer)
 

@@ -9,6 +9,7 @@ is the only entry point: ``build(spec) -> (Api, diagnostics)``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 from .. import ir, names, urlpath
@@ -138,6 +139,13 @@ def _responses(
     return tuple(found)
 
 
+def path_items(paths: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The Paths Object's path items, without its extensions (``x-...``)."""
+    for path, item in paths.items():
+        if not str(path).startswith("x-") and isinstance(item, dict):
+            yield path, item
+
+
 class _OperationIds:
     """The operationIds given so far, by the operation they name (``GET /a``), and every one
     the document declares, which a renamed duplicate must not take."""
@@ -146,7 +154,7 @@ class _OperationIds:
         self.given: dict[str, str] = {}
         self.declared = {
             str(op["operationId"])
-            for item in paths.values()
+            for _, item in path_items(paths)
             for method, op in item.items()
             if method in _HTTP_METHODS and isinstance(op, dict) and op.get("operationId")
         }
@@ -187,7 +195,7 @@ def _operations(
     ids = _OperationIds(ctx.doc.get("paths", {}))
     found: list[ir.Operation] = []
     raws: list[Any] = []
-    for path, item in ctx.doc.get("paths", {}).items():
+    for path, item in path_items(ctx.doc.get("paths", {})):
         _fragment(ctx, path)
         for method in _HTTP_METHODS:
             if method not in item:

@@ -12,7 +12,11 @@ mean is clear. Each class below is read one way, said in a warning at the value'
 - an ``enum`` listing a value twice lists it once;
 - a path written with its query string (``/rides?page={page}``) is the path alone;
 - ``type`` holding a schema (``type: {type: string, enum: [...]}``) is that schema;
-- a ``pattern`` that is a number (``pattern: 0``) is dropped.
+- a ``pattern`` that is a number (``pattern: 0``) is dropped;
+- a 3.1 schema's ``examples`` that is not a list (OpenAPI's Examples map) is dropped;
+- a key an OpenAPI object does not define, and that is no ``x-`` extension, is ignored,
+  but a schema's JSON Schema keyword of OpenAPI 3.1's dialect (``const`` in 3.0) is read as
+  3.1 reads it (the validator finds them: ``validate`` passes their pointers as ``unknown``).
 
 Duplicate operationIds are the fourth class; the build renames them (``build/api.py``).
 """
@@ -22,7 +26,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any, NamedTuple
 
 from jsonschema.exceptions import best_match
@@ -57,6 +61,18 @@ _NAMED = frozenset(
 _ONE = frozenset(objects.SCHEMA_ONE)
 _LISTS = frozenset(objects.SCHEMA_LISTS)
 _MAPS = frozenset(objects.SCHEMA_MAPS)
+# JSON Schema keywords of OpenAPI 3.1's dialect that OpenAPI 3.0 and Swagger 2.0 lack.
+_LATER_KEYWORDS = frozenset(
+    {"const", "examples", "prefixItems", "contains", "minContains", "maxContains", "if"}
+    | {"then", "else", "dependentRequired", "dependentSchemas", "dependencies"}
+    | {"propertyNames", "unevaluatedProperties", "unevaluatedItems", "patternProperties"}
+    | {"$defs", "$id", "$schema", "$anchor", "$comment", "contentMediaType"}
+    | {"contentEncoding", "contentSchema"}
+)
+# OpenAPI 3.0's schema keywords that Swagger 2.0 lacks: those check_swagger reads (only
+# when well-formed), and the others.
+_OPENAPI3_READ = frozenset({"oneOf", "anyOf", "nullable", "discriminator"})
+_OPENAPI3_LATER = frozenset({"not", "writeOnly", "deprecated"})
 _SIMPLE_IN = ("query", "header", "path", "formData")  # Swagger 2.0 parameters without a schema
 
 
@@ -190,6 +206,7 @@ class _Finder:
     def __init__(self, spec: LoadedSpec) -> None:
         self.spec = spec
         self.swagger = "swagger" in spec.document
+        self.v31 = str(spec.document.get("openapi", "")).startswith("3.1.")
         self.values: _Values | None = None
         self.warnings: list[Diagnostic] = []
         self.dropped: list[tuple[str, str]] = []  # (schema pointer, key) not built
@@ -225,6 +242,44 @@ class _Finder:
             )
         if self.swagger and not node.simple:
             self.check_swagger(node)
+        if self.v31 and "examples" in schema:
+            self.check_examples(node)
+
+    def ignore(self, pointer: str, schemas: set[str]) -> None:
+        """A key that its OpenAPI object does not define, and that is no extension: in a
+        schema, a JSON Schema keyword of a later dialect is read as that dialect reads it
+        (``const`` in OpenAPI 3.0); any other is ignored."""
+        parent, _, token = pointer.rpartition("/")
+        key = token.replace("~1", "/").replace("~0", "~")
+        if self.swagger and parent in schemas and key in _OPENAPI3_READ:
+            return  # read by check_swagger when well-formed; the validator judges the rest
+        self.hidden.append((parent, key))
+        later = _LATER_KEYWORDS | (_OPENAPI3_LATER if self.swagger else frozenset())
+        if parent in schemas and key in later:
+            version = "Swagger 2.0" if self.swagger else "OpenAPI 3.0"
+            self.warn(
+                pointer,
+                f"'{key}' is JSON Schema that {version} does not define; read as in OpenAPI 3.1",
+            )
+            return
+        self.dropped.append((parent, key))
+        self.warn(
+            pointer,
+            f"{key!r} is not a field OpenAPI defines here, nor an extension (x-...); ignored",
+        )
+
+    def check_examples(self, node: Node) -> None:
+        """OpenAPI 3.1's ``examples`` in a schema is JSON Schema's: a list of values. A map
+        (OpenAPI's Examples of a media type, written one level too deep) is documentation
+        that cannot be read as such."""
+        examples = node.value["examples"]
+        if not isinstance(examples, list):
+            self.dropped.append((node.pointer, "examples"))
+            self.hidden.append((node.pointer, "examples"))
+            self.warn(
+                f"{node.pointer}/examples",
+                f"a schema's examples must be a list of values, not {_kind(examples)}; dropped",
+            )
 
     def check_pattern(self, node: Node, pattern: str) -> None:
         """A pattern in ECMA-262 syntax Python cannot compile is not checked (nor shown to
@@ -356,13 +411,28 @@ class _Finder:
         return Reading(shown, kept, moved, self.warnings)
 
 
-def read(spec: LoadedSpec) -> Reading:
-    """The relaxed mistakes of ``spec``: their warnings, and the document with them read."""
+def read(spec: LoadedSpec, unknown: Collection[str] = ()) -> Reading:
+    """The relaxed mistakes of ``spec``: their warnings, and the document with them read.
+    ``unknown``: pointers of keys the validator found in objects that do not define them."""
     finder = _Finder(spec)
     finder.check_paths()
+    schemas: set[str] = set()
     for node in schema_nodes(spec.document):
         finder.check(node)
+        if not node.simple:
+            schemas.add(node.pointer)
+    for pointer in sorted(unknown, key=lambda p: spec.locate(p)[1:3]):  # as written
+        finder.ignore(pointer, schemas)
     return finder.reading()
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's kind, with its article."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return "a string" if isinstance(value, str) else "a number"
 
 
 def _at(document: Any, pointer: str) -> Any:

@@ -81,6 +81,8 @@ class Upgrade:
         out["servers"] = self.servers()
         out["paths"] = {}
         for path, item in d.get("paths", {}).items():
+            if str(path).startswith("x-"):  # an extension, not a path
+                continue
             key = f"/paths/{escape(path)}"
             out["paths"][path] = self.path_item(item, key)
         components: dict[str, Any] = {}

@@ -15,7 +15,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -122,8 +122,9 @@ def _as_list(value: object) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _deepest(error: ValidationError) -> tuple[list[Any], str]:
-    """Follow ``anyOf``/``oneOf`` context down to the most specific complaint.
+def _deepest(error: ValidationError) -> tuple[list[Any], str, ValidationError]:
+    """Follow ``anyOf``/``oneOf`` context down to the most specific complaint: its path,
+    its message and itself.
 
     Among the branches, the ones that got furthest into the value say most; when they
     are all ``enum`` misses at one place, their allowed values are merged into one message.
@@ -135,31 +136,42 @@ def _deepest(error: ValidationError) -> tuple[list[Any], str]:
         furthest = [e for e in candidates if len(e.absolute_path) == depth]
         if len(furthest) > 1 and all(e.validator == "enum" for e in furthest):
             allowed = [v for e in furthest for v in _as_list(e.validator_value)]
-            return list(
-                furthest[0].absolute_path
-            ), f"{furthest[0].instance!r} is not one of {allowed!r}"
+            message = f"{furthest[0].instance!r} is not one of {allowed!r}"
+            return list(furthest[0].absolute_path), message, furthest[0]
         match = best_match(furthest)
         if match is None:
             break
         error = match
-    return _unexpected_key(error, list(error.absolute_path)), str(error.message)
+    path = list(error.absolute_path)
+    unknown = _unknown_keys(error)
+    return ([*path, unknown[0]] if len(unknown) == 1 else path), str(error.message), error
 
 
-_UNEXPECTED = re.compile(
-    r"^'([^']*)' does not match any of the regexes|\('([^']*)' was unexpected\)"
-)
-
-
-def _unexpected_key(error: ValidationError, path: list[Any]) -> list[Any]:
-    """A key the schema does not allow is the offending value, not the object holding it."""
-    found = _UNEXPECTED.search(str(error.message))
-    key = (found[1] if found[1] is not None else found[2]) if found else None
-    instance = error.instance if error.validator == "additionalProperties" else None
-    return [*path, key] if isinstance(instance, dict) and key in instance else path
+def _unknown_keys(error: ValidationError) -> list[str]:
+    """The keys an OpenAPI object holds that it does not define (nor ``x-`` extensions):
+    what a complaint of ``additionalProperties: false`` is about."""
+    if error.validator != "additionalProperties" or error.validator_value is not False:
+        return []
+    if not isinstance(error.instance, dict) or not isinstance(error.schema, dict):
+        return []
+    defined = error.schema.get("properties") or {}
+    patterns = list(error.schema.get("patternProperties") or {})
+    return [
+        str(key)
+        for key in error.instance
+        if key not in defined and not any(re.search(p, str(key)) for p in patterns)
+    ]
 
 
 def _as_validated(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as the validator should see it: 2.0 file responses as binary strings."""
+    """The document as the validator should see it: without the extensions among its paths,
+    and 2.0 file responses as binary strings."""
+    paths = document.get("paths")
+    if isinstance(paths, dict) and any(str(key).startswith("x-") for key in paths):
+        # Extensions are not paths; the validator reads them as path items (a string one
+        # made it raise KeyError: apicurio's x-codegen-contextRoot).
+        paths = {k: v for k, v in paths.items() if not str(k).startswith("x-")}
+        document = {**document, "paths": paths}
     if "swagger" not in document:
         return document
     shown = copy.copy(document)
@@ -204,19 +216,44 @@ def _moved(pointer: str, moved: dict[str, str]) -> str:
     return pointer
 
 
-def _complaints(shown: dict[str, Any], validator_cls: Any) -> Iterator[tuple[str, str, bool]]:
-    """The validator's complaints as (pointer, message, whether a keyword check made it);
-    those the build reads leniently (duplicate operationIds) are left out."""
+class _Complaint(NamedTuple):
+    pointer: str  # in the document shown to the validator
+    message: str
+    keyword: bool  # made by a keyword check, not the OpenAPI schema
+    unknown: tuple[str, ...]  # pointers of the keys no OpenAPI object defines, if only those
+
+
+def _complaints(shown: dict[str, Any], validator_cls: Any) -> Iterator[_Complaint]:
+    """The validator's complaints; those the build reads leniently (duplicate operationIds,
+    required names no property defines) are left out."""
     for error in located.complaints(shown, validator_cls):
-        if located.renamed_by_build(error):
+        if located.read_by_build(error):
             continue
-        path, message = _deepest(error)
+        path, message, deepest = _deepest(error)
         where = located.where(error)
         if where is None:
             pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
+            at = "".join(f"/{escape(str(p))}" for p in deepest.absolute_path)
+            unknown = tuple(f"{at}/{escape(key)}" for key in _unknown_keys(deepest))
+            yield _Complaint(pointer, message, False, unknown)
         else:
-            pointer = _through_refs(shown, [*where, *path])
-        yield pointer, message, where is not None
+            yield _Complaint(_through_refs(shown, [*where, *path]), message, True, ())
+
+
+def _judged(
+    reading: lenient.Reading, validator_cls: Any
+) -> tuple[list[_Complaint], frozenset[str]]:
+    """The validator's complaints about the document read leniently, and the pointers (in
+    the file) of the keys no OpenAPI object defines, if some complaint is about only those."""
+    found: list[_Complaint] = []
+    shown = _as_validated(reading.shown)
+    try:
+        found.extend(_complaints(shown, validator_cls))
+    except Exception as exc:  # the validator's own crash must not become our traceback
+        message = f"the spec could not be validated: {type(exc).__name__}: {exc}"
+        found.append(_Complaint("", message, False, ()))
+    unknown = frozenset(_moved(p, reading.moved) for c in found for p in c.unknown)
+    return found, unknown
 
 
 def _near(a: str, b: str) -> bool:
@@ -224,11 +261,11 @@ def _near(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
-def _once(found: list[tuple[str, str, bool]]) -> list[tuple[str, str]]:
+def _once(found: list[_Complaint]) -> list[tuple[str, str]]:
     """Each mistake once: a keyword check's complaint at (or around) the value a structural
     complaint already names is the same mistake again."""
     kept: list[tuple[str, str]] = []
-    for pointer, message, keyword in found:
+    for pointer, message, keyword, _ in found:
         if (pointer, message) in kept:
             continue
         if keyword and any(_near(pointer, other) for other, _ in kept):
@@ -253,6 +290,9 @@ def _version(spec: LoadedSpec) -> tuple[Any, list[Diagnostic]]:
     return validator_cls, []
 
 
+_UNKNOWN_PASSES = 3  # validations more, at most, for keys no OpenAPI object defines
+
+
 def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
     """Validate ``spec``, the files it refers to followed (within ``ref_root``, by default
     the spec's folder): its located errors and warnings, and the spec as it is to be
@@ -270,11 +310,16 @@ def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, l
     if problems:
         return spec, problems
     reading = lenient.read(spec)
-    found: list[tuple[str, str, bool]] = []
-    try:
-        found.extend(_complaints(_as_validated(reading.shown), validator_cls))
-    except Exception as exc:  # the validator's own crash must not become our traceback
-        found.append(("", f"the spec could not be validated: {type(exc).__name__}: {exc}", False))
+    found, unknown = _judged(reading, validator_cls)
+    ignored: frozenset[str] = frozenset()
+    # Keys no OpenAPI object defines are ignored with a warning, and the rest judged again:
+    # a complaint about one may have stood for others in the same object ("one of these").
+    for _ in range(_UNKNOWN_PASSES):
+        if not unknown - ignored:
+            break
+        ignored |= unknown
+        reading = lenient.read(spec, ignored)
+        found, unknown = _judged(reading, validator_cls)
     errors = [spec.error(_moved(p, reading.moved), m) for p, m in _once(found)]
     # Build diagnostics in a renamed path find their place in the file through ``origins``.
     origins = {**spec.origins, **reading.moved}
