@@ -34,6 +34,10 @@ PATTERNS = [
     (r"\e", r"bad escape \e at position 0", True),
     (r"\A\S[\p{Print}]*\z", r"bad escape \p at position 5", True),
     (r"[^\p\{C\}]*\+", r"bad escape \p at position 2", True),
+    # PCRE's hex escape with braces (AWS Location's referer pattern): \x, then {60}
+    (r"^([$\-._+!*\x{60}(),;/?:@=&\w])+$", r"incomplete escape \x at position 11", True),
+    (r"\x4", r"incomplete escape \x4 at position 0", True),
+    (r"\u00e", r"incomplete escape \u00e at position 0", True),
     # A dash beside a class escape in a set is a literal dash in ECMA-262 (AWS's e-mail
     # and JSON-path patterns); re refuses the range.
     (r"^[\w-.+]+@[\w-.+]+$", r"bad character range \w-. at position 2", True),

@@ -14,6 +14,7 @@ import warnings
 
 _PROPERTY = re.compile(r"[A-Za-z_]+(?:=[A-Za-z0-9_]+)?")
 _HEX = re.compile(r"[0-9A-Fa-f]{1,6}")
+_HEX_DIGITS = {n: re.compile(f"[0-9A-Fa-f]{{{n}}}") for n in (2, 4)}
 _GROUP_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # The letter escapes ``re`` knows, outside a set and inside one.
 _PYTHON_LETTERS = {False: frozenset("abBdDfnrsStvwWxuUNAZ"), True: frozenset("abdDfnrsStvwWxuUN")}
@@ -58,6 +59,10 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int] | None:
         if end < 0 or int(pattern[i + 3 : end], 16) > 0x10FFFF:
             return None
         return f"\\U{int(pattern[i + 3 : end], 16):08x}", end + 1
+    if (kind == "x" and not _HEX_DIGITS[2].fullmatch(pattern, i + 2, i + 4)) or (
+        kind == "u" and not _HEX_DIGITS[4].fullmatch(pattern, i + 2, i + 6)
+    ):
+        return kind, i + 2  # Annex B: \x{60} (PCRE's hex) is the letter x, then {60}
     if kind == "c" and pattern[i + 2 : i + 3].isascii() and pattern[i + 2 : i + 3].isalpha():
         return f"\\x{ord(pattern[i + 2]) % 32:02x}", i + 3  # a control character: \cJ
     if kind == "k" and pattern[i + 2 : i + 3] == "<" and not in_class:  # \k<name>

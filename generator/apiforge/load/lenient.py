@@ -314,12 +314,14 @@ class _Finder:
 
     def query_templates(self, at: str, item: Any, query: str) -> None:
         """``?key={apiKey}`` in a path names a query parameter ``key`` whose value is the
-        parameter ``apiKey``: one declared ``in: path`` is read as that query parameter."""
-        wires = dict(
-            (template[1:-1], name)
-            for name, _, template in (pair.partition("=") for pair in query.split("&"))
-            if template.startswith("{") and template.endswith("}")
-        )
+        parameter ``apiKey``: one declared ``in: path`` is read as that query parameter.
+        ``?{search}=1`` (clicksend.com) names the parameter ``search`` itself."""
+        wires: dict[str, str] = {}
+        for name, _, template in (pair.partition("=") for pair in query.split("&")):
+            if template.startswith("{") and template.endswith("}"):
+                wires[template[1:-1]] = name
+            elif name.startswith("{") and name.endswith("}"):
+                wires.setdefault(name[1:-1], name[1:-1])
         if not isinstance(item, dict):
             return
         lists = [(f"{at}/parameters", item.get("parameters"))] + [
