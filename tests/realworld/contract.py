@@ -471,7 +471,11 @@ class Session:
             body = json.loads(response.content)
         except ValueError:
             return ""
-        error = next(iter(self.validator.evolve(schema=media["schema"]).iter_errors(body)), None)
+        try:
+            errors = self.validator.evolve(schema=media["schema"]).iter_errors(body)
+            error = next(iter(errors), None)
+        except Exception:  # jsonschema cannot walk every schema (Azure StorSimple's): unjudged
+            return ""
         return "" if error is None else f"{error.message[:200]} (at {error.json_path})"
 
     def _bad_example(self, schema: Any, at: str, depth: int = 0) -> str:

@@ -12,7 +12,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
 import httpx
@@ -344,6 +344,29 @@ def test_absent_and_null_optional_fields_decode_to_none(mode: Mode, server: Scri
             tags=[ImageTag(tag_id=None, tag_name=None, created=None)],
         ),
     ]
+
+
+def test_dotnet_largest_date_time_decodes(mode: Mode, server: ScriptedServer) -> None:
+    # .NET's DateTime.MaxValue has seven fraction digits; msgspec rounds them to
+    # microseconds, past the year 9999. Then every fraction finer than microseconds is cut.
+    body = [
+        {"created": "9999-12-31T23:59:59.9999999Z"},
+        {
+            "created": "2018-01-31T20:18:26.1234567+01:00",
+            "tags": [{"tagName": "2018-01-31T20:18:26.1234567Z"}],
+        },
+    ]
+    never, created = fetch_with_reply(mode, server, Reply.json(body))
+    assert never.created == datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    plus_one = timezone(timedelta(hours=1))
+    assert created.created == datetime(2018, 1, 31, 20, 18, 26, 123456, tzinfo=plus_one)
+    assert created.tags is not None and created.tags[0].tag_name == "2018-01-31T20:18:26.123456Z"
+
+
+def test_a_fraction_finer_than_microseconds_is_rounded(mode: Mode, server: ScriptedServer) -> None:
+    body = [{"created": "2018-01-31T20:18:26.1234567Z"}]  # msgspec's own reading
+    (rounded,) = fetch_with_reply(mode, server, Reply.json(body))
+    assert rounded.created == datetime(2018, 1, 31, 20, 18, 26, 123457, tzinfo=UTC)
 
 
 def test_unknown_enum_value_in_200_body_is_kept(mode: Mode, server: ScriptedServer) -> None:
