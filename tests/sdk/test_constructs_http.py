@@ -914,6 +914,19 @@ def test_array_parameters_on_the_wire(server: ScriptedServer) -> None:
     assert request.headers["x-ids"] == "i,j"
 
 
+def test_a_path_array_is_simple_style_each_item_encoded(server: ScriptedServer) -> None:
+    # firebrowse.org's sample codes: the client once sent the list's repr ("['11']").
+    server.enqueue(Reply(204), Reply(204))
+    _, client = make("array-parameters", server)
+    with client:
+        client.samples(["01", "a b,c"])
+        client.samples(["11"])
+    first, second = server.requests
+    assert (first.path, second.path) == ("/api/v1/samples/01,a%20b%2Cc", "/api/v1/samples/11")
+    with pytest.raises(ValueError, match="codes"):
+        client.samples([])
+
+
 def test_a_path_fragment_is_not_sent_and_the_query_is(server: ScriptedServer) -> None:
     """``/files/{file_id}#share``: the fragment told operations apart in the spec; the
     request goes to the bare path, its query in the URL (not swallowed by the fragment)."""

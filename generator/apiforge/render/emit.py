@@ -261,12 +261,23 @@ def path_expression(op: ir.Operation) -> str:
         if head:
             parts.append(literal(head))
         p = by_wire[wire]
-        text = encode(p.type, p.name, p.name)
         # x-ms-skip-url-encoding: the value is a path fragment the caller already encoded.
-        parts.append(text if p.skip_encoding else f"_runtime.path_segment({text})")
+        parts.append(encode(p.type, p.name, p.name) if p.skip_encoding else _path_value(p))
     if rest:
         parts.append(literal(rest))
     return " + ".join(parts) or literal("")
+
+
+def _path_value(p: ir.Parameter) -> str:
+    """A path parameter's percent-encoded text. An array is OpenAPI's simple style,
+    ``a,b``: each item encoded by itself, so the commas stay separators."""
+    t = p.type
+    if isinstance(t, ir.ArrayType) and shape(t.item) == "scalar":
+        item = f"_runtime.path_segment({item_text(t.item, p.name)})"
+        return f'",".join({item} for item in {p.name})'
+    if isinstance(t, ir.ArrayType):  # of objects: as in a query, one JSON text
+        return f"_runtime.path_segment(_runtime.json_text({p.name}))"
+    return f"_runtime.path_segment({encode(t, p.name, p.name)})"
 
 
 def check_calls(p: ir.Parameter) -> list[str]:

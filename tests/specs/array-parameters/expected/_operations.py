@@ -57,3 +57,29 @@ def parse_search(response: httpx.Response) -> None:
     if response.is_success:
         return None
     raise _runtime.status_error(response, None, None, "search")
+
+
+def build_samples(
+    codes: Sequence[str],
+) -> _runtime.Request:
+    """Check the arguments of ``samples`` and build its request."""
+    _runtime.check_items("codes", codes, 1, None)
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="samples",
+        method="GET",
+        url="/samples/"
+        + ",".join(_runtime.path_segment(_runtime.text(item)) for item in codes)
+        + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(),
+    )
+
+
+def parse_samples(response: httpx.Response) -> None:
+    """Decode the answer to ``samples``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "samples")
