@@ -275,10 +275,22 @@ class Session:
             kwargs = self.arguments(op, method, full=arguments == "full")
         except Exception as exc:
             return Call(op.name, client, arguments, answer, "crashed", f"arguments: {exc!r}")
-        self.dynamic = answer == "dynamic"
+        # Prism makes data only from a schema: where no success answer declares one
+        # (haloapi.com's), a dynamic call is answered from the examples too.
+        self.dynamic = answer == "dynamic" and self._answers_have_schemas(op)
         self.fragment = urlpath.partition(op.path, "#")[2]
         self._revive()
         return kwargs
+
+    def _answers_have_schemas(self, op: Any) -> bool:
+        """Whether some success answer of ``op`` declares a schema."""
+        responses = _at(self.judged, op.pointer).get("responses") or {}
+        for status, response in responses.items():
+            if str(status).startswith("2"):
+                content = values.flat(self.judged, response or {}).get("content") or {}
+                if any(isinstance(m, dict) and "schema" in m for m in content.values()):
+                    return True
+        return False
 
     def _revive(self) -> None:
         """Start Prism again if the last call killed it (a few times per spec)."""
@@ -360,14 +372,14 @@ class Session:
         body = values.flat(self.document, _at(self.document, op.pointer).get("requestBody"))
         encoding = ((body.get("content") or {}).get(media) or {}).get("encoding") or {}
         sent = _form_sent(request, media)
-        reasons = refusal.split("; ")
-        for reason in reasons[1:] if reasons[0][:3].isdigit() else reasons:
+        reasons = _reasons(refusal)
+        for reason in reasons:
             match = _UNREAD_FIELD.search(reason)
             if match is None or "style" in (encoding.get(match["name"]) or {}):
                 return False
             if not _sent_as_openapi_says(sent, match["name"], match["kind"], media):
                 return False
-        return True
+        return bool(reasons)
 
     def _why(self, refusal: str) -> str:
         if not self.unfit:
@@ -384,8 +396,8 @@ class Session:
         kwargs: dict[str, Any] = {}
         self.unfit, self.undefined = [], set()
         for param in op.parameters:
-            if not (full or param.required):
-                continue
+            if param.client or not (full or param.required):
+                continue  # a client parameter is the constructor's (_constructor_arguments)
             schema = raw.get((param.location.value, param.wire_name.lower()), {})
             if param.required and isinstance(schema, dict) and "array" in str(schema.get("type")):
                 # The client refuses an empty required list: nothing would say it was given.
@@ -554,7 +566,7 @@ class Session:
         request.url = request.url.copy_with(scheme="http", host=prism.hostname, port=prism.port)
         if self.fragment:  # as sent (percent-encoding kept), with the fragment's segment
             path, mark, query = request.url.raw_path.partition(b"?")
-            path += _routed("#" + self.fragment).encode()
+            path = path.rstrip(b"/") + _routed("#" + self.fragment).encode()
             request.url = request.url.copy_with(raw_path=path + mark + query)
         request.headers["Host"] = prism.netloc
         if self.dynamic:
@@ -568,7 +580,8 @@ class Session:
 def _routed(path: str) -> str:
     """``path`` with its fragment, if any, as a last segment Prism can route by."""
     bare, mark, fragment = urlpath.partition(path, "#")
-    return f"{bare}/apiforge-fragment-{fragment}" if mark else path
+    # No "//": Prism routes "//x" as "/" (AWS's paths are all "/#X-Amz-Target=...").
+    return f"{bare.rstrip('/')}/apiforge-fragment-{fragment}" if mark else path
 
 
 def _rebase_refs(node: Any, paths: str) -> None:
@@ -720,8 +733,8 @@ def _query_objects_as_json(request: httpx.Request, refusal: str) -> bool:
     as one JSON text. OpenAPI leaves such a value undefined; apiforge sends JSON (what
     Box's own SDK sends for ``mdfilters``), and Prism reads only ``name[0][key]=``."""
     query = parse_qsl(request.url.query.decode(), keep_blank_values=True)
-    reasons = refusal.split("; ")
-    for reason in reasons[1:] if reasons[0][:3].isdigit() else reasons:
+    reasons = _reasons(refusal)
+    for reason in reasons:
         match = _QUERY_OBJECT.search(reason)
         if match is None:
             return False
@@ -732,15 +745,19 @@ def _query_objects_as_json(request: httpx.Request, refusal: str) -> bool:
             ok = False
         if not ok:
             return False
-    return True
+    return bool(reasons)  # a refusal without reasons (no route, say) is none of these
+
+
+def _reasons(refusal: str) -> list[str]:
+    """The reasons a refusal gives: "422 Invalid request: ..." starts with Prism's title."""
+    reasons = refusal.split("; ")
+    return reasons[1:] if reasons[0][:3].isdigit() else reasons
 
 
 def _ignored_header_only(refusal: str) -> bool:
     """Whether every reason Prism gave is about an ``Accept`` or ``Content-Type`` header
     parameter, which OpenAPI 3 says are ignored (and apiforge does not make arguments)."""
-    reasons = refusal.split("; ")
-    if reasons[0][:3].isdigit():  # "422 Invalid request: ...": Prism's title, not a reason
-        reasons = reasons[1:]
+    reasons = _reasons(refusal)
 
     def about_ignored(reason: str) -> bool:
         where, _, message = reason.partition(": ")
