@@ -536,12 +536,20 @@ def test_read_only_fields_are_not_sent_but_are_decoded(server: ScriptedServer) -
     sent = module.Widget(
         id="w1",
         etag="e1",
+        revision=3,
+        version=4,
         created=created,
         name="gear",
         part=module.Part(serial="S-1", label="left"),
         labels=[module.Label(key="k", created_by="me")],
     )
-    answer = {"id": "w1", "etag": "e1", "created": "2024-01-01T00:00:00Z", "name": "gear"}
+    answer = {
+        "id": "w1",
+        "etag": "e1",
+        "revision": 3,
+        "created": "2024-01-01T00:00:00Z",
+        "name": "gear",
+    }
     server.enqueue(Reply.json(answer, status=201))
     with client:
         got = client.create_widget(body=sent)
@@ -552,7 +560,7 @@ def test_read_only_fields_are_not_sent_but_are_decoded(server: ScriptedServer) -
         "part": {"label": "left"},
         "labels": [{"key": "k"}],
     }
-    assert (got.id, got.etag, got.created) == ("w1", "e1", created)
+    assert (got.id, got.etag, got.revision, got.created) == ("w1", "e1", 3, created)
 
 
 def test_multipart_upload_sends_the_file_part(server: ScriptedServer) -> None:

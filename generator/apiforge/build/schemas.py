@@ -289,10 +289,24 @@ class SchemaBuilder:
             type=self.type_of(schema, where, f"{owner} {wire}"),
             required=required,
             nullable=self.allows_null(schema, where),
-            read_only=flag(schema, "readOnly"),
+            read_only=self.read_only(schema, where),
             description=described(schema),
             default=default if isinstance(default, str | int | float | bool) else None,
             example="" if example is None else json.dumps(example, ensure_ascii=False),
+        )
+
+    def read_only(self, schema: Any, pointer: str) -> bool:
+        """``readOnly: true`` on the property, on the target of its ``$ref`` (apideck's
+        ids are ``$ref: Id``, which is read-only), or on one of its ``allOf`` parts."""
+        if not isinstance(schema, dict):
+            return False
+        if flag(schema, "readOnly"):
+            return True
+        if "$ref" in schema:
+            return flag(self.ctx.deref(schema, pointer)[0], "readOnly")
+        parts = schema.get("allOf")
+        return isinstance(parts, list) and any(
+            self.read_only(part, f"{pointer}/allOf/{i}") for i, part in enumerate(parts)
         )
 
     def allows_null(self, schema: Any, pointer: str) -> bool:

@@ -25,11 +25,15 @@ class Widget(msgspec.Struct, kw_only=True, gc=False):
         {
             "id",
             "etag",
+            "revision",
+            "version",
             "created",
         }
     )
     id: str | None = None
     etag: str | None = None
+    revision: int | None = None
+    version: int | None = None
     created: datetime.datetime | None = None
     name: str
     part: Part | None = None
