@@ -366,6 +366,11 @@ def test_operation_without_id_is_built_with_a_warning_not_an_error() -> None:
     assert api.operations[0].operation_id == "delete /projects/{projectId}"
 
 
+def test_a_scheme_relative_server_url_is_https() -> None:
+    api, _ = build_fragment(FRAGMENTS / "server_scheme_relative.yaml")
+    assert (api.server.url, api.server.variables) == ("https://api.example.com/v1", ())
+
+
 def _base_attributes() -> set[str]:
     """The ``self._<name>`` attributes the clients' base classes set, read off their source."""
     tree = ast.parse((REPO_ROOT / "templates" / "runtime" / "_base.py").read_text("utf-8"))

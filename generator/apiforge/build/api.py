@@ -54,11 +54,14 @@ CONSTRUCTOR_OPTIONS = (
 def _server(ctx: BuildContext) -> ir.Server:
     """The first server; its ``{variables}`` become client constructor arguments.
 
-    A relative server URL (or none) gets an ``endpoint`` variable for the host.
+    A relative server URL (or none) gets an ``endpoint`` variable for the host; one
+    without a scheme (``//host/v1``) is https.
     """
     servers = ctx.doc.get("servers") or [{"url": "/"}]
     first = dict(servers[0])
     url = str(first.get("url", "/"))
+    if url.startswith("//"):  # a network-path reference (RFC 3986): the host, over https
+        url = "https:" + url
     variables = dict(first.get("variables") or {})
     if not url.startswith(("http://", "https://", "{")):
         wire = next(
