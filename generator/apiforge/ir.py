@@ -322,6 +322,7 @@ class RequestBody:
     required: bool
     description: str
     fields: tuple[FormField, ...] = ()
+    nullable: bool = False  # a JSON body whose schema allows null: None sends ``null``
 
 
 @dataclass(frozen=True)

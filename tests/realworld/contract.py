@@ -203,8 +203,13 @@ class Session:
             base = urlsplit(client._base_url).path.rstrip("/")
         document = json.loads(self.spec.read_bytes())
         fragments = any("#" in path for path in document.get("paths") or {})
-        if not base and not fragments:
+        queries = self._paths_with_queries(document)
+        if not base and not fragments and not queries:
             return self.spec
+        # A path written with its query string (weatherbit.io's /alerts?lat={lat}) is served
+        # as apiforge reads it: the bare path, what the string names in the query.
+        paths = [queries.get(path, (path, item)) for path, item in document["paths"].items()]
+        document["paths"] = dict(paths)
         # A path holding a fragment (box.com's /files/{file_id}#add_shared_link) is served
         # as a path of its own, where _prefer sends its operation's requests: the fragment
         # never travels, so Prism would judge them by the operation of the bare path.
@@ -213,6 +218,18 @@ class Session:
         copy = folder / "prism-spec.json"
         copy.write_text(json.dumps(document), "utf-8")
         return copy
+
+    def _paths_with_queries(self, document: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+        """The written paths holding a query string, each with its bare path and the path
+        item as apiforge read it (lenient.py); none for a Swagger 2.0 document."""
+        if "openapi" not in document:
+            return {}
+        found = {}
+        for path in document.get("paths") or {}:
+            bare, mark, _ = urlpath.partition(str(path), "?")
+            if mark and bare in self.document["paths"]:
+                found[path] = (bare, self.document["paths"][bare])
+        return found
 
     # --- calling ----------------------------------------------------------------------
 
@@ -338,6 +355,8 @@ class Session:
             return end("prism-error", f"Prism reads form fields as text: {refusal}")
         if refusal and _query_objects_as_json(response.request, refusal):
             return end("prism-error", f"Prism reads no JSON in a query: {refusal}")
+        if refusal and self._untyped_enums_only(op, refusal):
+            return end("prism-error", f"Prism compares text with an untyped enum: {refusal}")
         if refusal and _undefined_fields_only(refusal, self.undefined):
             # Prism's form reader keeps only the fields ``properties`` defines.
             return end("prism-error", f"Prism drops a required form field never defined: {refusal}")
@@ -378,6 +397,21 @@ class Session:
             if match is None or "style" in (encoding.get(match["name"]) or {}):
                 return False
             if not _sent_as_openapi_says(sent, match["name"], match["kind"], media):
+                return False
+        return bool(reasons)
+
+    def _untyped_enums_only(self, op: Any, refusal: str) -> bool:
+        """Whether Prism refused only parameters whose schema is an ``enum`` of booleans or
+        numbers without a ``type`` (nexmo.com's ``delivered: {enum: [true, false, 0, 1]}``):
+        the client sends ``true``, and Prism compares that text with the value ``true``."""
+        schemas = _parameters(self.document, op.pointer)
+        reasons = _reasons(refusal)
+        for reason in reasons:
+            match = _ENUM_REFUSAL.search(reason)
+            schema = schemas.get((match["in"], match["name"].lower()), {}) if match else None
+            if not isinstance(schema, dict) or "type" in schema:
+                return False
+            if all(isinstance(v, str) for v in schema.get("enum") or ["text"]):
                 return False
         return bool(reasons)
 
@@ -569,7 +603,9 @@ class Session:
             path = path.rstrip(b"/") + _routed("#" + self.fragment).encode()
             request.url = request.url.copy_with(raw_path=path + mark + query)
         request.headers["Host"] = prism.netloc
-        if self.dynamic:
+        if self.dynamic and "prefer" not in request.headers:
+            # A spec's own Prefer header (Azure Search's return=representation) wins: Prism
+            # would refuse it replaced, so that call is answered from the examples.
             request.headers["Prefer"] = "dynamic=true"
 
     def _record(self, response: httpx.Response) -> None:
@@ -725,6 +761,9 @@ def _sent_as_openapi_says(
     return False
 
 
+_ENUM_REFUSAL = re.compile(
+    r"Request (?P<in>query|path|header) parameter (?P<name>\S+) must be equal to one of the"
+)
 _QUERY_OBJECT = re.compile(r"Request query parameter (?P<name>\S+)\.\d+ must be object$")
 
 

@@ -1370,6 +1370,22 @@ def test_nullable_fields_are_sent_as_null_and_decoded(server: ScriptedServer) ->
     assert server.requests[1].body == b""
 
 
+def test_a_required_nullable_body_sends_null_for_none(server: ScriptedServer) -> None:
+    # keyserv.solutions's bodies are required and nullable: None once sent no body at all,
+    # which the spec does not allow.
+    server.enqueue(Reply(204), Reply(204))
+    module, client = make("nullable", server)
+    with client:
+        client.set_address(body=None)
+        client.set_address(body=module.Address(city="Oslo"))
+    with pytest.raises(TypeError):
+        client.set_address()  # type: ignore[call-arg]
+    nothing, oslo = server.requests
+    assert (nothing.method, nothing.body) == ("PUT", b"null")
+    assert nothing.headers["content-type"] == "application/json"
+    assert json_body(oslo) == {"city": "Oslo"}
+
+
 def test_nullable_query_parameter_and_a_field_that_is_not(server: ScriptedServer) -> None:
     server.enqueue(
         Reply.json([{"name": "ada", "bio": None, "home": None, "work": None}]),

@@ -13,7 +13,7 @@ from typing import Any, assert_never
 from .. import ir, names
 from ..load.document import escape
 from .context import BuildContext
-from .keywords import described, nullable, text_of
+from .keywords import described, text_of
 from .schemas import SchemaBuilder
 
 # Keyword arguments every generated method has; spec parameters must not take them.
@@ -250,9 +250,10 @@ def request_body(
     name = names.unique([*taken, wanted])[-1]
     if is_json(media):
         kind_type = schemas.type_of(schema, schema_at, hint)
-        if nullable(schema):
-            required = False
-        return ir.RequestBody(ir.BodyKind.JSON, media, name, kind_type, required, description)
+        allows_null = schemas.allows_null(schema, schema_at)
+        return ir.RequestBody(
+            ir.BodyKind.JSON, media, name, kind_type, required, description, (), allows_null
+        )
     binary = ir.PrimitiveType(ir.Primitive.BYTES, "binary")
     return ir.RequestBody(ir.BodyKind.BINARY, media, name, binary, required, description)
 

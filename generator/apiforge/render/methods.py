@@ -7,7 +7,7 @@ templates only lay it out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import assert_never
 
 from .. import ir
@@ -59,6 +59,8 @@ def arguments(op: ir.Operation) -> list[Argument]:
     elif op.body:
         b = op.body
         body = [_argument(b.name, b.type, b.required, None, b.description or "The request body.")]
+        if b.required and b.nullable:  # a required argument that may be None: sent as null
+            body = [replace(body[0], annotation=f"{body[0].annotation} | None")]
     rest = [
         _argument(p.name, p.type, p.required, p.default, p.description or p.wire_name)
         for p in params

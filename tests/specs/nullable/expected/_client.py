@@ -172,3 +172,32 @@ class NullableClient(_base.SyncClient):
         _request = _operations.build_current_address()
         _response = self._send(_request, timeout, max_retries, accept)
         return _operations.parse_current_address(_response)
+
+    def set_address(
+        self,
+        *,
+        body: Address | None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+    ) -> None:
+        """setAddress
+
+        Args:
+            body: The request body.
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_set_address(
+            body=body,
+        )
+        _response = self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_set_address(_response)

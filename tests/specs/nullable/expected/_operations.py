@@ -135,3 +135,31 @@ def parse_current_address(response: httpx.Response) -> Address | None:
             ),
         )
     raise _runtime.status_error(response, None, None, "currentAddress")
+
+
+def build_set_address(
+    *,
+    body: Address | None,
+) -> _runtime.Request:
+    """Check the arguments of ``set_address`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    _content: bytes | None = None
+    _content = _runtime.encode_json(body)
+    _headers["Content-Type"] = "application/json"
+    return _runtime.Request(
+        operation="setAddress",
+        method="PUT",
+        url="/profiles/current/address" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(),
+        content=_content,
+    )
+
+
+def parse_set_address(response: httpx.Response) -> None:
+    """Decode the answer to ``set_address``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "setAddress")
