@@ -168,6 +168,11 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+def unescape(token: str) -> str:
+    """One JSON-pointer segment as the key it names (RFC 6901)."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 class _Walker:
     """Records where each value starts and finds duplicate keys, by JSON pointer."""
 

@@ -34,7 +34,7 @@ from jsonschema.exceptions import best_match
 from .. import urlpath
 from ..diagnostics import Diagnostic, Severity
 from . import ecma, objects
-from .document import LoadedSpec, escape
+from .document import LoadedSpec, escape, unescape
 
 # Values that are data, never schemas or keywords.
 _DATA = frozenset({"example", "examples", "default", "enum", "const"})
@@ -215,6 +215,12 @@ class _Finder:
         self.replaced: list[tuple[str, str, Any]] = []  # (schema pointer, key, new value)
         self.renamed: dict[str, str] = {}  # path keys written with a query string
 
+    def drop(self, at: str, key: str, message: str) -> None:
+        """``key`` of the object at ``at`` neither built nor shown to the validator."""
+        self.dropped.append((at, key))
+        self.hidden.append((at, key))
+        self.warn(f"{at}/{escape(key)}", message)
+
     def warn(self, pointer: str, message: str) -> None:
         """A warning at ``pointer``, in the file as written."""
         where = self.spec.locate(pointer)
@@ -234,12 +240,8 @@ class _Finder:
         if isinstance(pattern, str):
             self.check_pattern(node, pattern)
         elif "pattern" in schema and isinstance(pattern, int | float) and not node.simple:
-            self.dropped.append((node.pointer, "pattern"))
-            self.hidden.append((node.pointer, "pattern"))
-            self.warn(
-                f"{node.pointer}/pattern",
-                f"pattern {pattern!r} is a number, not a regular expression; dropped",
-            )
+            message = f"pattern {pattern!r} is a number, not a regular expression; dropped"
+            self.drop(node.pointer, "pattern", message)
         if self.swagger and not node.simple:
             self.check_swagger(node)
         if self.v31 and "examples" in schema:
@@ -250,23 +252,20 @@ class _Finder:
         schema, a JSON Schema keyword of a later dialect is read as that dialect reads it
         (``const`` in OpenAPI 3.0); any other is ignored."""
         parent, _, token = pointer.rpartition("/")
-        key = token.replace("~1", "/").replace("~0", "~")
+        key = unescape(token)
         if self.swagger and parent in schemas and key in _OPENAPI3_READ:
             return  # read by check_swagger when well-formed; the validator judges the rest
-        self.hidden.append((parent, key))
         later = _LATER_KEYWORDS | (_OPENAPI3_LATER if self.swagger else frozenset())
         if parent in schemas and key in later:
             version = "Swagger 2.0" if self.swagger else "OpenAPI 3.0"
+            self.hidden.append((parent, key))
             self.warn(
                 pointer,
                 f"'{key}' is JSON Schema that {version} does not define; read as in OpenAPI 3.1",
             )
             return
-        self.dropped.append((parent, key))
-        self.warn(
-            pointer,
-            f"{key!r} is not a field OpenAPI defines here, nor an extension (x-...); ignored",
-        )
+        message = f"{key!r} is not a field OpenAPI defines here, nor an extension (x-...); ignored"
+        self.drop(parent, key, message)
 
     def check_examples(self, node: Node) -> None:
         """OpenAPI 3.1's ``examples`` in a schema is JSON Schema's: a list of values. A map
@@ -274,12 +273,10 @@ class _Finder:
         that cannot be read as such."""
         examples = node.value["examples"]
         if not isinstance(examples, list):
-            self.dropped.append((node.pointer, "examples"))
-            self.hidden.append((node.pointer, "examples"))
-            self.warn(
-                f"{node.pointer}/examples",
-                f"a schema's examples must be a list of values, not {_kind(examples)}; dropped",
+            message = (
+                f"a schema's examples must be a list of values, not {_kind(examples)}; dropped"
             )
+            self.drop(node.pointer, "examples", message)
 
     def check_pattern(self, node: Node, pattern: str) -> None:
         """A pattern in ECMA-262 syntax Python cannot compile is not checked (nor shown to
@@ -370,11 +367,7 @@ class _Finder:
             self.values = _Values(self.spec.document)
         reason = self.values.mismatch(node.value, node.value[key])
         if reason:
-            self.dropped.append((node.pointer, key))
-            self.hidden.append((node.pointer, key))
-            self.warn(
-                f"{node.pointer}/{key}", f"{key} does not match its schema ({reason}); dropped"
-            )
+            self.drop(node.pointer, key, f"{key} does not match its schema ({reason}); dropped")
 
     def check_swagger(self, node: Node) -> None:
         """OpenAPI 3 keywords in a Swagger 2.0 schema are read as OpenAPI 3 reads them."""
@@ -441,7 +434,7 @@ def _at(document: Any, pointer: str) -> Any:
     """The value at ``pointer``, which is known to be there."""
     node = document
     for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
+        token = unescape(token)
         node = node[int(token)] if isinstance(node, list) else node[token]
     return node
 
@@ -460,7 +453,7 @@ def _edited(
     out = copy.deepcopy(document)
     for pointer, key, value in replaces:  # in place: no key moves, no pointer changes
         container = _at(out, pointer)
-        token = key.replace("~1", "/").replace("~0", "~")
+        token = unescape(key)
         container[int(token) if isinstance(container, list) else token] = value
     moved: dict[str, str] = {}
     edits = [(p, k, False) for p, k in drops] + [(p, k, True) for p, k in hoists]

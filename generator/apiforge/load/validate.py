@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -216,6 +216,11 @@ def _moved(pointer: str, moved: dict[str, str]) -> str:
     return pointer
 
 
+def _pointer(parts: Iterable[Any]) -> str:
+    """The JSON pointer of a validator's path."""
+    return "".join(f"/{escape(str(p))}" for p in parts)
+
+
 class _Complaint(NamedTuple):
     pointer: str  # in the document shown to the validator
     message: str
@@ -232,8 +237,8 @@ def _complaints(shown: dict[str, Any], validator_cls: Any) -> Iterator[_Complain
         path, message, deepest = _deepest(error)
         where = located.where(error)
         if where is None:
-            pointer = "".join(f"/{escape(str(p))}" for p in path) or _operation_pointer(message)
-            at = "".join(f"/{escape(str(p))}" for p in deepest.absolute_path)
+            pointer = _pointer(path) or _operation_pointer(message)
+            at = _pointer(deepest.absolute_path)
             unknown = tuple(f"{at}/{escape(key)}" for key in _unknown_keys(deepest))
             yield _Complaint(pointer, message, False, unknown)
         else:
