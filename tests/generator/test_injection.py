@@ -1029,7 +1029,8 @@ def hostiles(draw: st.DrawFn) -> Hostile:
         key_header=headers[1],
         scheme_name=draw(hostile_name),
         variable_name=draw(path_name),
-        server_path=draw(path_literal),
+        # Not a bare '/': '//{variable}' is a scheme-relative URL, whose host is the variable.
+        server_path=draw(path_literal.filter(lambda s: s != "/")),
         default=draw(hostile_text),
         tag=draw(hostile_text),
         odd_media=odd,
