@@ -447,10 +447,11 @@ class Operation:
 
     @property
     def successes(self) -> tuple[Response, ...]:
-        """Every declared 2xx response, lowest status first."""
-        return tuple(
-            sorted((r for r in self.responses if r.status[:1] == "2"), key=lambda r: r.status)
-        )
+        """Every declared 2xx response, lowest status first; with none, the ``default``
+        response, which then describes the 2xx answers too (OpenAPI: every status not
+        declared on its own)."""
+        found = sorted((r for r in self.responses if r.status[:1] == "2"), key=lambda r: r.status)
+        return tuple(found) or tuple(r for r in self.responses if r.status == "default")
 
     @property
     def sent(self) -> tuple[Parameter, ...]:

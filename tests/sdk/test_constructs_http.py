@@ -1302,6 +1302,28 @@ def test_207_decodes_its_own_body_and_200_its_own(case: str, server: ScriptedSer
     assert whole == module.Job(id="j2")
 
 
+@pytest.mark.parametrize("case", STATUS_CASES)
+def test_a_default_response_alone_decodes_success_and_error(
+    case: str, server: ScriptedServer
+) -> None:
+    # With no 2xx declared, `default` covers every status: 200 and 201 decode into the job,
+    # an error status raises with the body decoded the same way.
+    server.enqueue(
+        Reply.json({"id": "j1", "status": "done"}),
+        Reply.json({"id": "j2"}, status=201),
+        Reply.json({"id": "j3", "status": "failed"}, status=500),
+    )
+    module, client = make(case, server)
+    with client:
+        assert client.get_job("j1") == module.Job(id="j1", status="done")
+        assert client.get_job("j2") == module.Job(id="j2")
+        with pytest.raises(module.ApiStatusError) as caught:
+            client.get_job("j3")
+    assert caught.value.status_code == 500
+    assert caught.value.error == module.Job(id="j3", status="failed")
+    assert [r.path for r in server.requests] == ["/jobs/j1", "/jobs/j2", "/jobs/j3"]
+
+
 @pytest.mark.parametrize("case", ["default-errors"])
 def test_default_response_is_the_decoded_error(case: str, server: ScriptedServer) -> None:
     server.enqueue(

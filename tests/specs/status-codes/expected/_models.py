@@ -11,7 +11,7 @@ models, or that cycle is never freed.
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import msgspec
 
@@ -37,4 +37,4 @@ class MultiStatusResultsItem(msgspec.Struct, kw_only=True, gc=False):
 
 
 # The body of an error answer, as ApiStatusError.error holds it.
-_ErrorBody: TypeAlias = Any
+_ErrorBody: TypeAlias = Job

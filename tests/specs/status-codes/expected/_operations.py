@@ -37,6 +37,34 @@ def parse_start_job(response: httpx.Response) -> Job:
     raise _runtime.status_error(response, None, None, "startJob")
 
 
+_GET_JOB_0 = msgspec.json.Decoder(Job)
+
+
+def build_get_job(
+    id: str,
+) -> _runtime.Request:
+    """Check the arguments of ``get_job`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="getJob",
+        method="GET",
+        url="/jobs/"
+        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=("application/json",),
+    )
+
+
+def parse_get_job(response: httpx.Response) -> Job:
+    """Decode the answer to ``get_job``, or raise an ``ApiError``."""
+    if response.is_success:
+        return _runtime.decode(response, _GET_JOB_0, Job, "getJob")
+    raise _runtime.status_error(response, _GET_JOB_0, Job, "getJob")
+
+
 def build_delete_job(
     id: str,
 ) -> _runtime.Request:
