@@ -7,7 +7,6 @@ import enum
 import logging
 import os
 import random
-import re
 import ssl
 import uuid
 from collections.abc import Mapping, Sequence
@@ -471,25 +470,13 @@ def _syntax(media: str) -> str:
 
 
 # A JSON string that is a date-time with a fraction finer than microseconds.
-_FINE_FRACTION = re.compile(
-    rb'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})\d+([Zz]|[+-]\d\d:\d\d)"'
-)
-
-
 def _decode_json(body: bytes, decoder: msgspec.json.Decoder[T]) -> T:
-    """``body`` decoded; msgspec rounds a fraction finer than microseconds, which for
-    .NET's largest date-time (9999-12-31T23:59:59.9999999Z, "never" in Azure's answers)
-    passes the year 9999 and fails: then every such fraction is cut instead, and the body
-    decoded again."""
     try:
         return decoder.decode(body)
     except msgspec.ValidationError as exc:
-        if "datetime" not in str(exc):
-            raise
-        cut = _FINE_FRACTION.sub(rb'"\1\2"', body)
-        if cut == body:
-            raise
-        return decoder.decode(cut)
+        from . import _mend  # only for answers that break their declared formats
+
+        return _mend.decode(body, decoder, exc)
 
 
 def _decode_body(

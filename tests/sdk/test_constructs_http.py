@@ -1527,6 +1527,24 @@ def test_inline_schemas_are_models_named_from_their_place(server: ScriptedServer
     assert got.format is module.CreateReport200Format.PDF
 
 
+def test_a_date_time_where_a_date_is_declared_reads_as_its_date(server: ScriptedServer) -> None:
+    # Services (and Prism's made-up answers) send date-times for `format: date`: the date
+    # part is read, in every row; a value that is no date-time still fails.
+    rows = [
+        {"day": "2024-03-01T10:00:00Z"},
+        {"day": "2024-03-02"},
+        {"day": "2024-03-03T23:30:00.5+02:00"},
+    ]
+    server.enqueue(Reply.json({"rows": rows}), Reply.json({"rows": [{"day": "March 4"}]}))
+    module, client = make("inline-schemas", server)
+    with client:
+        got = client.create_report(body=module.CreateReportBody())
+        with pytest.raises(module.ResponseDecodeError, match="Invalid RFC3339 encoded date"):
+            client.create_report(body=module.CreateReportBody())
+    assert got.rows is not None
+    assert [r.day for r in got.rows] == [datetime.date(2024, 3, d) for d in (1, 2, 3)]
+
+
 @pytest.mark.parametrize("case", ["examples"])
 def test_examples_change_nothing_on_the_wire(case: str, server: ScriptedServer) -> None:
     server.enqueue(Reply.json({"id": "u1", "email": "ada@example.com", "tags": ["admin"]}))

@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from apiforge.render.files import RUNTIME_MODULES
+
 from .paths import REPO_ROOT, SPECS
 
 PACKAGE = "client"
@@ -30,15 +32,6 @@ UPDATE_COMMAND = ".venv/bin/python tests/specs/update.py"
 # Spelling file name → what its document must declare (``swagger: "2.0"``, ``openapi: 3.0.x``).
 SPELLINGS = {"swagger-2.0.yaml": "2.0", "openapi-3.0.yaml": "3.0.", "openapi-3.1.yaml": "3.1."}
 RUNTIME = REPO_ROOT / "templates" / "runtime"
-RUNTIME_MODULES = (
-    "_auth.py",
-    "_base.py",
-    "_errors.py",
-    "_oauth2.py",
-    "_runtime.py",
-    "_unions.py",
-    "_xml.py",
-)
 # What every package holds alike: not part of a construct's expected package.
 SHARED_FILES = frozenset({*RUNTIME_MODULES, "py.typed", "apiforge-manifest.json"})
 SPEC_NAME, SPEC_SHA = "{spec}", "{sha256}"

@@ -27,6 +27,7 @@ RUNTIME_MODULES = (
     "_auth.py",
     "_base.py",
     "_errors.py",
+    "_mend.py",
     "_oauth2.py",
     "_runtime.py",
     "_unions.py",

@@ -46,6 +46,7 @@ class CreateReport200RowsItem(msgspec.Struct, kw_only=True, gc=False):
 
     label: str | None = None
     value: float | None = None
+    day: datetime.date | None = None
 
 
 # The body of an error answer, as ApiStatusError.error holds it.
