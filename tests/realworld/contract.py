@@ -52,6 +52,7 @@ import msgspec
 from apiforge import urlpath
 
 from . import values
+from .directory import resolved
 
 OUTCOMES = (
     "ok",
@@ -204,7 +205,8 @@ class Session:
         document = json.loads(self.spec.read_bytes())
         fragments = any("#" in path for path in document.get("paths") or {})
         queries = self._paths_with_queries(document)
-        if not base and not fragments and not queries:
+        ranged = _json_beside_ranges(document)
+        if not base and not fragments and not queries and not ranged:
             return self.spec
         # A path written with its query string (weatherbit.io's /alerts?lat={lat}) is served
         # as apiforge reads it: the bare path, what the string names in the query.
@@ -675,6 +677,37 @@ def _schemas_of(document: Any, holder: dict[str, Any]) -> dict[tuple[str, str], 
             schema = next(iter(content.values()), {}).get("schema", {})
         found[(str(param.get("in")), str(param.get("name", "")).lower())] = schema
     return found
+
+
+_RANGES = ("*/*", "application/*")
+
+
+def _json_beside_ranges(document: Any) -> bool:
+    """Give each answer declared only under a media range (``*/*``) the same content as
+    ``application/json`` too, in place; True if one was. apiforge asks for JSON there
+    (build/api.py ``_ranged_json``), which Prism refuses with 406: it does not match a
+    type against a declared range (and answers ``*/*`` itself with a 500, "Cannot
+    serialise complex objects as text")."""
+    found = False
+    for item in (document.get("paths") or {}).values():
+        for op in item.values() if isinstance(item, dict) else ():
+            for answer in (
+                ((op or {}).get("responses") or {}).values() if isinstance(op, dict) else ()
+            ):
+                answer = resolved(document, answer)
+                content = answer.get("content") if isinstance(answer, dict) else None
+                if not isinstance(content, dict) or any(_json_media(m) for m in content):
+                    continue
+                ranges = [m for m in content if m.split(";")[0].strip() in _RANGES]
+                if ranges:
+                    content["application/json"] = content[ranges[0]]
+                    found = True
+    return found
+
+
+def _json_media(media: str) -> bool:
+    media = media.split(";")[0].strip().lower()
+    return media in ("application/json", "text/json") or media.endswith("+json")
 
 
 def _client_param_schema(document: Any, wire_name: str) -> Any:

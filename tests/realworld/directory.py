@@ -90,13 +90,13 @@ def operations(document: Any) -> int:
         return 0
     count = 0
     for item in paths.values():
-        item = _resolved(document, item)
+        item = resolved(document, item)
         if isinstance(item, dict):
             count += sum(1 for key in item if key in METHODS)
     return count
 
 
-def _resolved(document: dict[str, Any], item: Any) -> Any:
+def resolved(document: dict[str, Any], item: Any) -> Any:
     """A path item, following one local ``$ref`` (the specs are bundled: no other kind)."""
     if not (isinstance(item, dict) and isinstance(item.get("$ref"), str)):
         return item

@@ -749,6 +749,18 @@ def test_xml_answer_is_decoded_when_asked_for(server: ScriptedServer) -> None:
     assert note == module.Note(id="n1", text="hello")
 
 
+def test_an_object_under_a_media_range_is_asked_for_as_json(server: ScriptedServer) -> None:
+    """``*/*`` (Swagger 2.0 without ``produces``) with an object schema: JSON is what
+    travels, so the client asks for it and decodes the model, not bytes."""
+    server.enqueue(Reply.json({"id": "n1", "text": "short"}), Reply.json({"text": "n2"}))
+    module, client = make("media-types", server)
+    with client:
+        summary = client.get_note_summary("n1")
+        client.get_note_summary("n2", accept="*/*")
+    assert summary == module.Note(id="n1", text="short")
+    assert [r.headers["accept"] for r in server.requests] == ["application/json", "*/*"]
+
+
 def test_the_decoded_media_type_is_asked_for_first(server: ScriptedServer) -> None:
     """A PDF declared before the XML the method decodes (apisetu.gov.in): the client asks
     for XML, and may still ask for the PDF by name."""

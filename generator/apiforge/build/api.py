@@ -23,6 +23,7 @@ from .parameters import is_json, parameters, request_body
 from .schemas import SchemaBuilder
 from .security import requirements, schemes, used
 
+JSON = "application/json"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CLIENT_METHODS = ("close", "aclose")
 # What templates/runtime/_base.py keeps as ``self._<name>`` (tests/generator/test_build.py
@@ -116,6 +117,9 @@ def _responses(
             said = f"a {status} answer has no content (RFC 9110); its declared content is ignored"
             ctx.warn(f"{where}/content", said)
             content = {}
+        ranged = _ranged_json(ctx, content, where)
+        if ranged is not None:
+            content = {JSON: content[ranged], **content}
         structured = [m for m in content if is_json(m) or _is_xml(m)]
         with_schema = [m for m in structured if "schema" in (content[m] or {})]
         json_first = [m for m in with_schema if is_json(m)] + with_schema
@@ -123,7 +127,8 @@ def _responses(
         body: ir.TypeRef | None = None
         null = False
         if media is not None:
-            at = f"{where}/content/{escape(media)}/schema"
+            written = ranged if ranged is not None and media == JSON else media
+            at = f"{where}/content/{escape(written)}/schema"
             body = schemas.type_of(content[media]["schema"], at, f"{hint} {status}")
             null = nullable(ctx.deref(content[media]["schema"], at)[0])
         others = [m for m in content if m not in structured]
@@ -140,6 +145,31 @@ def _responses(
         media_types = tuple(dict.fromkeys([media, *content])) if media else tuple(content)
         found.append(ir.Response(status, description, media_types, body, binary, text, null))
     return tuple(found)
+
+
+# Media ranges a response may declare its one schema under (Swagger 2.0 converted without
+# ``produces`` gives ``*/*``).
+_RANGES = ("*/*", "application/*")
+_STRUCTURE = ("properties", "items", "additionalProperties", "allOf", "oneOf", "anyOf")
+
+
+def _ranged_json(ctx: BuildContext, content: dict[str, Any], where: str) -> str | None:
+    """The media range whose schema is an object or array, where no JSON or XML media type
+    has a schema: such a body only travels as JSON in practice, so it is asked for and
+    decoded as JSON (rather than returned as bytes, and Prism answering 500)."""
+    if any("schema" in (v or {}) for m, v in content.items() if is_json(m) or _is_xml(m)):
+        return None
+    for media, value in content.items():
+        if media.split(";")[0].strip().lower() not in _RANGES or "schema" not in (value or {}):
+            continue
+        schema, _ = ctx.deref(value["schema"], f"{where}/content/{escape(media)}/schema")
+        if not isinstance(schema, dict):
+            continue
+        kind = schema.get("type")
+        kinds = set(kind) if isinstance(kind, list) else {kind}
+        if kinds & {"object", "array"} or any(k in schema for k in _STRUCTURE):
+            return str(media)
+    return None
 
 
 def path_items(paths: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

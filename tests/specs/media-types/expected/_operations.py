@@ -109,6 +109,38 @@ def parse_get_note_card(response: httpx.Response) -> Note:
     raise _runtime.status_error(response, None, None, "getNoteCard")
 
 
+_GET_NOTE_SUMMARY_0 = msgspec.json.Decoder(Note)
+
+
+def build_get_note_summary(
+    id: str,
+) -> _runtime.Request:
+    """Check the arguments of ``get_note_summary`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="getNoteSummary",
+        method="GET",
+        url="/notes/"
+        + _runtime.path_segment(_runtime.text(id))
+        + "/summary"
+        + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(
+            "application/json",
+            "*/*",
+        ),
+    )
+
+
+def parse_get_note_summary(response: httpx.Response) -> Note:
+    """Decode the answer to ``get_note_summary``, or raise an ``ApiError``."""
+    if response.is_success:
+        return _runtime.decode(response, _GET_NOTE_SUMMARY_0, Note, "getNoteSummary")
+    raise _runtime.status_error(response, None, None, "getNoteSummary")
+
+
 _GET_NOTE_0 = msgspec.json.Decoder(Note)
 
 
