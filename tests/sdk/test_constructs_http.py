@@ -761,6 +761,16 @@ def test_an_object_under_a_media_range_is_asked_for_as_json(server: ScriptedServ
     assert [r.headers["accept"] for r in server.requests] == ["application/json", "*/*"]
 
 
+def test_an_object_under_a_media_range_is_sent_as_json(server: ScriptedServer) -> None:
+    server.enqueue(Reply(204))
+    module, client = make("media-types", server)
+    with client:
+        client.set_note_summary("n1", body=module.Note(text="short"))
+    request = only(server)
+    assert request.headers["content-type"] == "application/json"
+    assert json_body(request) == {"text": "short"}
+
+
 def test_the_decoded_media_type_is_asked_for_first(server: ScriptedServer) -> None:
     """A PDF declared before the XML the method decodes (apisetu.gov.in): the client asks
     for XML, and may still ask for the PDF by name."""

@@ -19,11 +19,10 @@ from .context import BuildContext
 from .keywords import nullable, text_of
 from .limits import check_depth
 from .paging import EXTENSION, pagination
-from .parameters import is_json, parameters, request_body
+from .parameters import JSON, is_json, is_range, parameters, request_body, structured
 from .schemas import SchemaBuilder
 from .security import requirements, schemes, used
 
-JSON = "application/json"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CLIENT_METHODS = ("close", "aclose")
 # What templates/runtime/_base.py keeps as ``self._<name>`` (tests/generator/test_build.py
@@ -147,27 +146,15 @@ def _responses(
     return tuple(found)
 
 
-# Media ranges a response may declare its one schema under (Swagger 2.0 converted without
-# ``produces`` gives ``*/*``).
-_RANGES = ("*/*", "application/*")
-_STRUCTURE = ("properties", "items", "additionalProperties", "allOf", "oneOf", "anyOf")
-
-
 def _ranged_json(ctx: BuildContext, content: dict[str, Any], where: str) -> str | None:
-    """The media range whose schema is an object or array, where no JSON or XML media type
-    has a schema: such a body only travels as JSON in practice, so it is asked for and
-    decoded as JSON (rather than returned as bytes, and Prism answering 500)."""
+    """The media range (``*/*``) whose schema is an object or array, where no JSON or XML
+    media type has a schema: such a body only travels as JSON in practice, so it is asked
+    for and decoded as JSON (rather than returned as bytes)."""
     if any("schema" in (v or {}) for m, v in content.items() if is_json(m) or _is_xml(m)):
         return None
     for media, value in content.items():
-        if media.split(";")[0].strip().lower() not in _RANGES or "schema" not in (value or {}):
-            continue
-        schema, _ = ctx.deref(value["schema"], f"{where}/content/{escape(media)}/schema")
-        if not isinstance(schema, dict):
-            continue
-        kind = schema.get("type")
-        kinds = set(kind) if isinstance(kind, list) else {kind}
-        if kinds & {"object", "array"} or any(k in schema for k in _STRUCTURE):
+        at = f"{where}/content/{escape(media)}/schema"
+        if is_range(media) and "schema" in (value or {}) and structured(ctx, value["schema"], at):
             return str(media)
     return None
 

@@ -20,6 +20,7 @@ from .schemas import SchemaBuilder
 CALL_OPTIONS = ("timeout", "max_retries", "accept")
 _LOCATIONS = {loc.value: loc for loc in ir.ParamLocation}
 _QUERY_STYLES = ("form", "spaceDelimited", "pipeDelimited", "x-tabDelimited", "deepObject")
+JSON = "application/json"
 _FORM = "application/x-www-form-urlencoded"
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
 _MULTIPART = "multipart/form-data"
@@ -29,6 +30,28 @@ def is_json(media_type: str) -> bool:
     """``application/json``, ``text/json`` and ``*/*+json``."""
     media = media_type.split(";")[0].strip().lower()
     return media in ("application/json", "text/json") or media.endswith("+json")
+
+
+# Media ranges an operation may declare its one schema under (Swagger 2.0 converted without
+# ``consumes`` or ``produces`` gives ``*/*``).
+_RANGES = ("*/*", "application/*")
+_STRUCTURE = ("properties", "items", "additionalProperties", "allOf", "oneOf", "anyOf")
+
+
+def is_range(media_type: str) -> bool:
+    """``*/*`` or ``application/*``."""
+    return media_type.split(";")[0].strip().lower() in _RANGES
+
+
+def structured(ctx: BuildContext, schema: Any, at: str) -> bool:
+    """Whether ``schema`` describes an object or an array: a value only JSON (or XML) can
+    carry, never a file or text."""
+    found, _ = ctx.deref(schema, at)
+    if not isinstance(found, dict):
+        return False
+    kind = found.get("type")
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    return bool(kinds & {"object", "array"}) or any(k in found for k in _STRUCTURE)
 
 
 def _styles(location: ir.ParamLocation) -> tuple[str, ...]:
@@ -248,6 +271,8 @@ def request_body(
         return ir.RequestBody(kind, media, name, any_type, required, description, fields)
     wanted = names.snake(str(body.get("x-apiforge-body-name", "body")))
     name = names.unique([*taken, wanted])[-1]
+    if is_range(media) and structured(ctx, schema, schema_at):
+        media = JSON  # an object or array under */* travels as JSON: see api._ranged_json
     if is_json(media):
         kind_type = schemas.type_of(schema, schema_at, hint)
         allows_null = schemas.allows_null(schema, schema_at)

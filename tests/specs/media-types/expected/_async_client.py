@@ -180,6 +180,38 @@ class AsyncMediaTypesClient(_base.AsyncClient):
         _response = await self._send(_request, timeout, max_retries, accept)
         return _operations.parse_get_note_summary(_response)
 
+    async def set_note_summary(
+        self,
+        id: str,
+        *,
+        body: Note,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+    ) -> None:
+        """setNoteSummary
+
+        Args:
+            id: id
+            body: The request body.
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_set_note_summary(
+            id,
+            body=body,
+        )
+        _response = await self._send(_request, timeout, max_retries, accept)
+        return _operations.parse_set_note_summary(_response)
+
     async def get_note(
         self,
         id: str,

@@ -141,6 +141,38 @@ def parse_get_note_summary(response: httpx.Response) -> Note:
     raise _runtime.status_error(response, None, None, "getNoteSummary")
 
 
+def build_set_note_summary(
+    id: str,
+    *,
+    body: Note,
+) -> _runtime.Request:
+    """Check the arguments of ``set_note_summary`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    _content: bytes | None = None
+    _content = _runtime.encode_json(body)
+    _headers["Content-Type"] = "application/json"
+    return _runtime.Request(
+        operation="setNoteSummary",
+        method="PUT",
+        url="/notes/"
+        + _runtime.path_segment(_runtime.text(id))
+        + "/summary"
+        + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(),
+        content=_content,
+    )
+
+
+def parse_set_note_summary(response: httpx.Response) -> None:
+    """Decode the answer to ``set_note_summary``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "setNoteSummary")
+
+
 _GET_NOTE_0 = msgspec.json.Decoder(Note)
 
 
