@@ -23,11 +23,13 @@ from ._models import (
     ImageTag,
     Prediction,
 )
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncCustomVisionTrainingClient",

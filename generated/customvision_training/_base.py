@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Self
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -23,6 +25,7 @@ from . import _auth, _runtime
 from ._errors import ApiError
 
 Timeout = float | httpx.Timeout | None
+Query = Mapping[str, str | int | float | bool | None]
 
 
 def _limits(max_connections: int) -> httpx.Limits:
@@ -32,14 +35,35 @@ def _limits(max_connections: int) -> httpx.Limits:
 
 
 def _headers(
-    request: _runtime.Request, user_agent: str, accept: str | None
+    client: SyncClient | AsyncClient,
+    request: _runtime.Request,
+    accept: str | None,
+    extra: Mapping[str, str] | None,
 ) -> dict[str, str]:
-    """What every attempt sends but credentials: identity, media types, the request's own."""
+    """What every attempt sends but credentials: identity, media types, the client's
+    headers (``with_options``), the request's own, then the call's ``extra_headers``."""
     return {
-        "User-Agent": user_agent,
-        "Accept": _runtime.accept_header(request, accept),
+        "User-Agent": client._user_agent,
+        "Accept": _runtime.accept_header(request, accept or client._accept),
+        **client._headers,
         **request.headers,
+        **(extra or {}),
     }
+
+
+def _with_query(url: str, query: Query) -> str:
+    """``url`` with ``query`` added: a name it gives replaces the request's own parameter
+    of that name, and ``None`` leaves it out."""
+    url, mark, fragment = url.partition("#")
+    path, _, old = url.partition("?")
+    kept = [
+        p for p in old.split("&") if p and unquote(p.partition("=")[0]) not in query
+    ]
+    for name, value in query.items():
+        if value is not None:
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            kept.append(f"{quote(name, safe='')}={quote(text, safe='')}")
+    return path + ("?" + "&".join(kept) if kept else "") + mark + fragment
 
 
 def _build(
@@ -49,6 +73,7 @@ def _build(
     headers: dict[str, str],
     applied: _auth.Applied,
     timeout: Timeout,
+    query: Query | None,
 ) -> httpx.Request:
     """One attempt's request, its credentials added, logged at DEBUG without them."""
     content, data, files = request.content, request.data, request.files
@@ -58,7 +83,7 @@ def _build(
         data = files = None
     outgoing = http.build_request(
         request.method,
-        applied.url(url),
+        applied.url(_with_query(url, query) if query else url),
         headers=sent_headers,
         content=content,
         data=data,
@@ -93,6 +118,20 @@ def _next_delay(
     return delay
 
 
+def _set_options(
+    clone: SyncClient | AsyncClient,
+    timeout: Timeout,
+    max_retries: int | None,
+    headers: Mapping[str, str] | None,
+) -> None:
+    clone._owns_http = False  # the pool is the original's to close
+    if timeout is not None:
+        clone._timeout = timeout
+    if max_retries is not None:
+        clone._max_retries = max_retries
+    clone._headers = {**clone._headers, **(headers or {})}
+
+
 class SyncClient:
     """The synchronous client's machinery."""
 
@@ -115,6 +154,10 @@ class SyncClient:
         self._max_retries = max_retries
         self._retry_policy = retry_policy
         self._accept = accept
+        self._timeout: Timeout = (
+            None  # the connection pool's, unless with_options sets one
+        )
+        self._headers: dict[str, str] = {}
         self._owns_http = http_client is None
         tls = auth.prepare(base_url, borrowed_http=http_client is not None)
         if http_client is None:
@@ -125,6 +168,20 @@ class SyncClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A copy of the client that shares its connection pool and credentials, with
+        other defaults for every call: what is not given stays as it is. Closing the copy
+        leaves the pool open; close the client it came from."""
+        clone = copy.copy(self)
+        _set_options(clone, timeout, max_retries, headers)
+        return clone
 
     def close(self) -> None:
         """Close the connection pool, unless the caller passed its own http_client."""
@@ -143,6 +200,8 @@ class SyncClient:
         timeout: Timeout,
         max_retries: int | None,
         accept: str | None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Query | None = None,
         stream: bool = False,
     ) -> httpx.Response:
         """Send with retries; return the final answer or raise the final transport error.
@@ -150,8 +209,9 @@ class SyncClient:
         Credentials are added to each attempt; after a 401 to tokens the client fetched,
         it fetches new ones and tries once more (not counted as a retry)."""
         requirement = self._auth.select(request)  # before anything is sent
-        headers = _headers(request, self._user_agent, accept or self._accept)
+        headers = _headers(self, request, accept, extra_headers)
         retries = self._max_retries if max_retries is None else max_retries
+        timeout = self._timeout if timeout is None else timeout
         url = self._base_url + request.url
         attempt, renewed = 0, False
         while True:
@@ -159,7 +219,9 @@ class SyncClient:
             response: httpx.Response | None = None
             error: ApiError | None = None
             try:
-                outgoing = _build(self._http, request, url, headers, applied, timeout)
+                outgoing = _build(
+                    self._http, request, url, headers, applied, timeout, extra_query
+                )
                 auth = self._auth.custom or self._http.auth
                 response = self._http.send(outgoing, stream=stream, auth=auth)
             except _runtime.TRANSPORT_ERRORS as exc:
@@ -188,10 +250,14 @@ class SyncClient:
         timeout: Timeout,
         max_retries: int | None,
         accept: str | None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Query | None = None,
     ) -> Iterator[httpx.Response]:
         """The answer unread, for its body to be streamed; an error status raises first
         (``parse`` raises it), and the connection is released when the block ends."""
-        response = self._send(request, timeout, max_retries, accept, stream=True)
+        response = self._send(
+            request, timeout, max_retries, accept, extra_headers, extra_query, True
+        )
         try:
             if not response.is_success:
                 response.read()
@@ -223,6 +289,10 @@ class AsyncClient:
         self._max_retries = max_retries
         self._retry_policy = retry_policy
         self._accept = accept
+        self._timeout: Timeout = (
+            None  # the connection pool's, unless with_options sets one
+        )
+        self._headers: dict[str, str] = {}
         self._owns_http = http_client is None
         tls = auth.prepare(base_url, borrowed_http=http_client is not None)
         if http_client is None:
@@ -233,6 +303,20 @@ class AsyncClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A copy of the client that shares its connection pool and credentials, with
+        other defaults for every call: what is not given stays as it is. Closing the copy
+        leaves the pool open; close the client it came from."""
+        clone = copy.copy(self)
+        _set_options(clone, timeout, max_retries, headers)
+        return clone
 
     async def aclose(self) -> None:
         """Close the connection pool, unless the caller passed its own http_client."""
@@ -251,6 +335,8 @@ class AsyncClient:
         timeout: Timeout,
         max_retries: int | None,
         accept: str | None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Query | None = None,
         stream: bool = False,
     ) -> httpx.Response:
         """Send with retries; return the final answer or raise the final transport error.
@@ -258,8 +344,9 @@ class AsyncClient:
         Credentials are added to each attempt; after a 401 to tokens the client fetched,
         it fetches new ones and tries once more (not counted as a retry)."""
         requirement = self._auth.select(request)  # before anything is sent
-        headers = _headers(request, self._user_agent, accept or self._accept)
+        headers = _headers(self, request, accept, extra_headers)
         retries = self._max_retries if max_retries is None else max_retries
+        timeout = self._timeout if timeout is None else timeout
         url = self._base_url + request.url
         attempt, renewed = 0, False
         while True:
@@ -269,7 +356,9 @@ class AsyncClient:
             response: httpx.Response | None = None
             error: ApiError | None = None
             try:
-                outgoing = _build(self._http, request, url, headers, applied, timeout)
+                outgoing = _build(
+                    self._http, request, url, headers, applied, timeout, extra_query
+                )
                 auth = self._auth.custom or self._http.auth
                 response = await self._http.send(outgoing, stream=stream, auth=auth)
             except _runtime.TRANSPORT_ERRORS as exc:
@@ -298,10 +387,14 @@ class AsyncClient:
         timeout: Timeout,
         max_retries: int | None,
         accept: str | None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncIterator[httpx.Response]:
         """The answer unread, for its body to be streamed; an error status raises first
         (``parse`` raises it), and the connection is released when the block ends."""
-        response = await self._send(request, timeout, max_retries, accept, stream=True)
+        response = await self._send(
+            request, timeout, max_retries, accept, extra_headers, extra_query, True
+        )
         try:
             if not response.is_success:
                 await response.aread()

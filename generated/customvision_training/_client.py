@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._enums import OrderBy
 from ._models import ImagePerformance
 from ._runtime import RetryPolicy
@@ -79,6 +79,12 @@ class CustomVisionTrainingClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> CustomVisionTrainingClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return CustomVisionTrainingClientWithRawResponse(self)
+
     def get_image_performances(
         self,
         project_id: uuid.UUID | str,
@@ -91,6 +97,8 @@ class CustomVisionTrainingClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[ImagePerformance]:
         """Get image with its prediction for a given project iteration.
 
@@ -114,6 +122,8 @@ class CustomVisionTrainingClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -130,8 +140,10 @@ class CustomVisionTrainingClient(_base.SyncClient):
             take=take,
             skip=skip,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_image_performances(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_image_performances)
 
     def iter_image_performances(
         self,
@@ -145,6 +157,8 @@ class CustomVisionTrainingClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Iterator[ImagePerformance]:
         """Every item of ``get_image_performances``, page by page.
 
@@ -162,6 +176,8 @@ class CustomVisionTrainingClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
         """
         _runtime.check_range("page_size", page_size, 1, 256)
         if limit is not None:
@@ -179,6 +195,8 @@ class CustomVisionTrainingClient(_base.SyncClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 accept=accept,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
             )
             _page = _page[
                 :_size
@@ -187,3 +205,9 @@ class CustomVisionTrainingClient(_base.SyncClient):
             _offset += len(_page)
             if len(_page) < _size:
                 return
+
+
+class CustomVisionTrainingClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_image_performances = _raw.raw(CustomVisionTrainingClient.get_image_performances)

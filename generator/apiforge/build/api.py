@@ -24,19 +24,21 @@ from .schemas import SchemaBuilder
 from .security import requirements, schemes, used
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-CLIENT_METHODS = ("close", "aclose")
+CLIENT_METHODS = ("close", "aclose", "with_options", "with_raw_response")
 # What templates/runtime/_base.py keeps as ``self._<name>`` (tests/generator/test_build.py
 # reads the base class to hold this list to it).
 BASE_ATTRIBUTES = (
     "accept",
     "auth",
     "base_url",
+    "headers",
     "http",
     "max_retries",
     "owns_http",
     "retry_policy",
     "send",
     "stream",
+    "timeout",
     "user_agent",
 )
 CONSTRUCTOR_OPTIONS = (

@@ -17,7 +17,7 @@ from .keywords import described, text_of
 from .schemas import SchemaBuilder
 
 # Keyword arguments every generated method has; spec parameters must not take them.
-CALL_OPTIONS = ("timeout", "max_retries", "accept")
+CALL_OPTIONS = ("timeout", "max_retries", "accept", "extra_headers", "extra_query")
 _LOCATIONS = {loc.value: loc for loc in ir.ParamLocation}
 _QUERY_STYLES = ("form", "spaceDelimited", "pipeDelimited", "x-tabDelimited", "deepObject")
 JSON = "application/json"

@@ -29,6 +29,7 @@ RUNTIME_MODULES = (
     "_errors.py",
     "_mend.py",
     "_oauth2.py",
+    "_raw.py",
     "_runtime.py",
     "_unions.py",
     "_xml.py",
@@ -329,7 +330,9 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
     """``_client.py`` or ``_async_client.py``: one template, two flavours."""
     needed = {
         Import("httpx"),
+        Import("collections.abc", "Mapping"),
         Import(".", "_base"),
+        Import(".", "_raw"),
         Import(".", "_operations"),
         Import(".", "_runtime"),
         Import("._runtime", "RetryPolicy"),
@@ -353,6 +356,7 @@ def exports(api: ir.Api) -> dict[str, str]:
     names = {api.client_name: "._client", f"Async{api.client_name}": "._async_client"}
     names.update(dict.fromkeys(ERROR_CLASSES, "._errors"))
     names["RetryPolicy"] = "._runtime"
+    names["ApiResponse"] = "._raw"
     if any(isinstance(s, ir.OAuth2Scheme) and s.token_url for s in api.auth):
         names["OAuth2ClientCredentials"] = "._oauth2"
     names.update({m.name: imports.MODELS for m in api.models})

@@ -15,11 +15,13 @@ from ._errors import (
     TokenError,
 )
 from ._models import Employee, Person
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncInheritanceClient",

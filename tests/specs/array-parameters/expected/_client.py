@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._runtime import RetryPolicy
 
 
@@ -63,6 +63,12 @@ class ArrayParametersClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> ArrayParametersClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return ArrayParametersClientWithRawResponse(self)
+
     def search(
         self,
         *,
@@ -76,6 +82,8 @@ class ArrayParametersClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """search
 
@@ -90,6 +98,8 @@ class ArrayParametersClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -107,8 +117,10 @@ class ArrayParametersClient(_base.SyncClient):
             repeated=repeated,
             x_ids=x_ids,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_search(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_search)
 
     def samples(
         self,
@@ -117,6 +129,8 @@ class ArrayParametersClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """samples
 
@@ -125,6 +139,8 @@ class ArrayParametersClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -136,5 +152,15 @@ class ArrayParametersClient(_base.SyncClient):
         _request = _operations.build_samples(
             codes,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_samples(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_samples)
+
+
+class ArrayParametersClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    search = _raw.raw(ArrayParametersClient.search)
+
+    samples = _raw.raw(ArrayParametersClient.samples)

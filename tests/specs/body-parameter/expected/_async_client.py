@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Order
 from ._runtime import RetryPolicy
 
@@ -64,6 +64,12 @@ class AsyncBodyParameterClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncBodyParameterClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncBodyParameterClientWithRawResponse(self)
+
     async def create_order(
         self,
         *,
@@ -71,6 +77,8 @@ class AsyncBodyParameterClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Order:
         """createOrder
 
@@ -79,6 +87,8 @@ class AsyncBodyParameterClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -90,8 +100,10 @@ class AsyncBodyParameterClient(_base.AsyncClient):
         _request = _operations.build_create_order(
             order=order,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_create_order(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_create_order)
 
     async def add_notes(
         self,
@@ -101,6 +113,8 @@ class AsyncBodyParameterClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """addNotes
 
@@ -110,6 +124,8 @@ class AsyncBodyParameterClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -122,5 +138,15 @@ class AsyncBodyParameterClient(_base.AsyncClient):
             id,
             notes=notes,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_add_notes(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_add_notes)
+
+
+class AsyncBodyParameterClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    create_order = _raw.araw(AsyncBodyParameterClient.create_order)
+
+    add_notes = _raw.araw(AsyncBodyParameterClient.add_notes)

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import File
 from ._runtime import RetryPolicy
 
@@ -68,6 +70,12 @@ class AsyncClientParametersClient(_base.AsyncClient):
         self._api_version = api_version
         self._x_ms_tenant = x_ms_tenant
 
+    @property
+    def with_raw_response(self) -> AsyncClientParametersClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncClientParametersClientWithRawResponse(self)
+
     async def get_file(
         self,
         path: str,
@@ -75,6 +83,8 @@ class AsyncClientParametersClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> File:
         """getFile
 
@@ -83,6 +93,8 @@ class AsyncClientParametersClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -96,8 +108,10 @@ class AsyncClientParametersClient(_base.AsyncClient):
             api_version=self._api_version,
             x_ms_tenant=self._x_ms_tenant,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_file(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_file)
 
     async def list_files(
         self,
@@ -106,6 +120,8 @@ class AsyncClientParametersClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[File]:
         """listFiles
 
@@ -114,6 +130,8 @@ class AsyncClientParametersClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -126,5 +144,15 @@ class AsyncClientParametersClient(_base.AsyncClient):
             prefix=prefix,
             api_version=self._api_version,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_list_files(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_list_files)
+
+
+class AsyncClientParametersClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_file = _raw.araw(AsyncClientParametersClient.get_file)
+
+    list_files = _raw.araw(AsyncClientParametersClient.list_files)

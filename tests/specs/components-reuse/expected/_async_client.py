@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import User
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class AsyncReuseClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncReuseClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncReuseClientWithRawResponse(self)
+
     async def list_users(
         self,
         tenant: str,
@@ -71,6 +79,8 @@ class AsyncReuseClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[User]:
         """listUsers
 
@@ -81,6 +91,8 @@ class AsyncReuseClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -94,8 +106,10 @@ class AsyncReuseClient(_base.AsyncClient):
             page_size=page_size,
             x_trace_id=x_trace_id,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_list_users(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_list_users)
 
     async def create_user(
         self,
@@ -105,6 +119,8 @@ class AsyncReuseClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> User:
         """createUser
 
@@ -114,6 +130,8 @@ class AsyncReuseClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -126,5 +144,15 @@ class AsyncReuseClient(_base.AsyncClient):
             tenant,
             body=body,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_create_user(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_create_user)
+
+
+class AsyncReuseClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    list_users = _raw.araw(AsyncReuseClient.list_users)
+
+    create_user = _raw.araw(AsyncReuseClient.create_user)

@@ -16,11 +16,13 @@ from ._errors import (
     TokenError,
 )
 from ._models import GetSession200
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncCookieJarClient",

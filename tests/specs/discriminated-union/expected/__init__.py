@@ -15,12 +15,14 @@ from ._errors import (
     TokenError,
 )
 from ._models import Cat, Dog, Pet, Shelter, ShelterMascot
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 from ._unions import UnknownVariant
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncPetStoreClient",

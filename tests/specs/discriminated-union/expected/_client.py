@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Pet, Shelter
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class PetStoreClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> PetStoreClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return PetStoreClientWithRawResponse(self)
+
     def get_pet(
         self,
         id: str,
@@ -69,6 +77,8 @@ class PetStoreClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Pet:
         """getPet
 
@@ -77,6 +87,8 @@ class PetStoreClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -88,8 +100,10 @@ class PetStoreClient(_base.SyncClient):
         _request = _operations.build_get_pet(
             id,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_pet(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_pet)
 
     def put_pet(
         self,
@@ -99,6 +113,8 @@ class PetStoreClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """putPet
 
@@ -108,6 +124,8 @@ class PetStoreClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -120,8 +138,10 @@ class PetStoreClient(_base.SyncClient):
             id,
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_put_pet(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_put_pet)
 
     def get_shelter(
         self,
@@ -130,6 +150,8 @@ class PetStoreClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Shelter:
         """getShelter
 
@@ -138,6 +160,8 @@ class PetStoreClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -149,5 +173,17 @@ class PetStoreClient(_base.SyncClient):
         _request = _operations.build_get_shelter(
             id,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_shelter(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_shelter)
+
+
+class PetStoreClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_pet = _raw.raw(PetStoreClient.get_pet)
+
+    put_pet = _raw.raw(PetStoreClient.put_pet)
+
+    get_shelter = _raw.raw(PetStoreClient.get_shelter)

@@ -15,6 +15,7 @@ from ._errors import (
     TokenError,
 )
 from ._models import AnyPet, AnyVehicle, Bike, Car, Cat, Dog, Pet, Vehicle
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 from ._unions import UnknownVariant
 
@@ -23,6 +24,7 @@ __all__ = [
     "AnyVehicle",
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncPolymorphicPetsClient",

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Settings
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class SettingsServiceClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> SettingsServiceClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return SettingsServiceClientWithRawResponse(self)
+
     def get_settings(
         self,
         *,
@@ -69,6 +77,8 @@ class SettingsServiceClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Settings:
         """getSettings
 
@@ -79,6 +89,8 @@ class SettingsServiceClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -90,5 +102,13 @@ class SettingsServiceClient(_base.SyncClient):
         _request = _operations.build_get_settings(
             level=level,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_settings(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_settings)
+
+
+class SettingsServiceClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_settings = _raw.raw(SettingsServiceClient.get_settings)

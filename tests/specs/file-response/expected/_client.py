@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import BinaryIO
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._runtime import RetryPolicy
 
 
@@ -65,6 +65,12 @@ class BlobTransferClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> BlobTransferClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return BlobTransferClientWithRawResponse(self)
+
     def download_blob(
         self,
         name: str,
@@ -72,6 +78,8 @@ class BlobTransferClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> bytes:
         """downloadBlob
 
@@ -80,6 +88,8 @@ class BlobTransferClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -91,8 +101,10 @@ class BlobTransferClient(_base.SyncClient):
         _request = _operations.build_download_blob(
             name,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_download_blob(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_download_blob)
 
     @contextlib.contextmanager
     def stream_download_blob(
@@ -102,6 +114,8 @@ class BlobTransferClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Iterator[httpx.Response]:
         """Like ``download_blob``, without reading the body into memory.
 
@@ -113,7 +127,13 @@ class BlobTransferClient(_base.SyncClient):
             name,
         )
         with self._stream(
-            _request, _operations.parse_download_blob, timeout, max_retries, accept
+            _request,
+            _operations.parse_download_blob,
+            timeout,
+            max_retries,
+            accept,
+            extra_headers,
+            extra_query,
         ) as _response:
             yield _response
 
@@ -125,6 +145,8 @@ class BlobTransferClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """uploadBlob
 
@@ -134,6 +156,8 @@ class BlobTransferClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -146,8 +170,10 @@ class BlobTransferClient(_base.SyncClient):
             name,
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_upload_blob(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_upload_blob)
 
     def get_thumbnail(
         self,
@@ -156,6 +182,8 @@ class BlobTransferClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> bytes:
         """getThumbnail
 
@@ -164,6 +192,8 @@ class BlobTransferClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -175,8 +205,10 @@ class BlobTransferClient(_base.SyncClient):
         _request = _operations.build_get_thumbnail(
             name,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_thumbnail(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_thumbnail)
 
     @contextlib.contextmanager
     def stream_get_thumbnail(
@@ -186,6 +218,8 @@ class BlobTransferClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Iterator[httpx.Response]:
         """Like ``get_thumbnail``, without reading the body into memory.
 
@@ -197,6 +231,22 @@ class BlobTransferClient(_base.SyncClient):
             name,
         )
         with self._stream(
-            _request, _operations.parse_get_thumbnail, timeout, max_retries, accept
+            _request,
+            _operations.parse_get_thumbnail,
+            timeout,
+            max_retries,
+            accept,
+            extra_headers,
+            extra_query,
         ) as _response:
             yield _response
+
+
+class BlobTransferClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    download_blob = _raw.raw(BlobTransferClient.download_blob)
+
+    upload_blob = _raw.raw(BlobTransferClient.upload_blob)
+
+    get_thumbnail = _raw.raw(BlobTransferClient.get_thumbnail)

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._runtime import RetryPolicy
 
 
@@ -64,6 +64,12 @@ class AsyncFormPartsClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncFormPartsClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncFormPartsClientWithRawResponse(self)
+
     async def login(
         self,
         *,
@@ -73,6 +79,8 @@ class AsyncFormPartsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """login
 
@@ -83,6 +91,8 @@ class AsyncFormPartsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -96,8 +106,10 @@ class AsyncFormPartsClient(_base.AsyncClient):
             password=password,
             remember=remember,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_login(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_login)
 
     async def add_note(
         self,
@@ -106,6 +118,8 @@ class AsyncFormPartsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """addNote
 
@@ -114,6 +128,8 @@ class AsyncFormPartsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -125,8 +141,10 @@ class AsyncFormPartsClient(_base.AsyncClient):
         _request = _operations.build_add_note(
             fields=fields,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_add_note(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_add_note)
 
     async def upload(
         self,
@@ -135,6 +153,8 @@ class AsyncFormPartsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """upload
 
@@ -144,6 +164,8 @@ class AsyncFormPartsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -155,5 +177,17 @@ class AsyncFormPartsClient(_base.AsyncClient):
         _request = _operations.build_upload(
             fields=fields,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_upload(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_upload)
+
+
+class AsyncFormPartsClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    login = _raw.araw(AsyncFormPartsClient.login)
+
+    add_note = _raw.araw(AsyncFormPartsClient.add_note)
+
+    upload = _raw.araw(AsyncFormPartsClient.upload)

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Attributes, Note
 from ._runtime import RetryPolicy
 
@@ -65,6 +65,12 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncFormStructuredFieldsClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncFormStructuredFieldsClientWithRawResponse(self)
+
     async def upload(
         self,
         *,
@@ -78,6 +84,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """upload
 
@@ -92,6 +100,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -109,8 +119,10 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             raw=raw,
             file=file,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_upload(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_upload)
 
     async def submit(
         self,
@@ -124,6 +136,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """submit
 
@@ -137,6 +151,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -153,8 +169,10 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             notes=notes,
             ids=ids,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_submit(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_submit)
 
     async def annotate(
         self,
@@ -163,6 +181,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """annotate
 
@@ -171,6 +191,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -182,8 +204,10 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
         _request = _operations.build_annotate(
             comment=comment,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_annotate(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_annotate)
 
     async def search(
         self,
@@ -193,6 +217,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """search
 
@@ -202,6 +228,8 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -214,5 +242,19 @@ class AsyncFormStructuredFieldsClient(_base.AsyncClient):
             mdfilters=mdfilters,
             lines=lines,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_search(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_search)
+
+
+class AsyncFormStructuredFieldsClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    upload = _raw.araw(AsyncFormStructuredFieldsClient.upload)
+
+    submit = _raw.araw(AsyncFormStructuredFieldsClient.submit)
+
+    annotate = _raw.araw(AsyncFormStructuredFieldsClient.annotate)
+
+    search = _raw.araw(AsyncFormStructuredFieldsClient.search)

@@ -21,11 +21,13 @@ from ._models import (
     CreateReportBody,
     CreateReportBodyRange,
 )
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncInlineClient",

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._enums import Format
 from ._models import CreateReport200, CreateReportBody
 from ._runtime import RetryPolicy
@@ -63,6 +65,12 @@ class InlineClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> InlineClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return InlineClientWithRawResponse(self)
+
     def create_report(
         self,
         *,
@@ -71,6 +79,8 @@ class InlineClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> CreateReport200:
         """createReport
 
@@ -80,6 +90,8 @@ class InlineClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -92,5 +104,13 @@ class InlineClient(_base.SyncClient):
             body=body,
             format=format,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_create_report(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_create_report)
+
+
+class InlineClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    create_report = _raw.raw(InlineClient.create_report)

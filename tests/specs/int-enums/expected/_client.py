@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._enums import Priority
 from ._models import Task
 from ._runtime import RetryPolicy
@@ -63,6 +65,12 @@ class PrioritiesClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> PrioritiesClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return PrioritiesClientWithRawResponse(self)
+
     def list_tasks(
         self,
         *,
@@ -70,6 +78,8 @@ class PrioritiesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[Task]:
         """listTasks
 
@@ -78,6 +88,8 @@ class PrioritiesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -89,5 +101,13 @@ class PrioritiesClient(_base.SyncClient):
         _request = _operations.build_list_tasks(
             priority=priority,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_list_tasks(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_list_tasks)
+
+
+class PrioritiesClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    list_tasks = _raw.raw(PrioritiesClient.list_tasks)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Settings, Wrapper
 from ._runtime import RetryPolicy
 
@@ -64,12 +64,20 @@ class KeywordZooClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> KeywordZooClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return KeywordZooClientWithRawResponse(self)
+
     def get_settings(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Settings:
         """getSettings
 
@@ -77,6 +85,8 @@ class KeywordZooClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -86,8 +96,10 @@ class KeywordZooClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_settings()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_settings(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_settings)
 
     def put_labels(
         self,
@@ -96,6 +108,8 @@ class KeywordZooClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> dict[str, str]:
         """putLabels
 
@@ -104,6 +118,8 @@ class KeywordZooClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -115,8 +131,10 @@ class KeywordZooClient(_base.SyncClient):
         _request = _operations.build_put_labels(
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_put_labels(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_put_labels)
 
     def get_tags(
         self,
@@ -124,6 +142,8 @@ class KeywordZooClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[str]:
         """getTags
 
@@ -131,6 +151,8 @@ class KeywordZooClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -140,8 +162,10 @@ class KeywordZooClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_tags()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_tags(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_tags)
 
     def get_wrapper(
         self,
@@ -149,6 +173,8 @@ class KeywordZooClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Wrapper:
         """getWrapper
 
@@ -156,6 +182,8 @@ class KeywordZooClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -165,5 +193,19 @@ class KeywordZooClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_wrapper()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_wrapper(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_wrapper)
+
+
+class KeywordZooClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_settings = _raw.raw(KeywordZooClient.get_settings)
+
+    put_labels = _raw.raw(KeywordZooClient.put_labels)
+
+    get_tags = _raw.raw(KeywordZooClient.get_tags)
+
+    get_wrapper = _raw.raw(KeywordZooClient.get_wrapper)

@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import BinaryIO
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Document
 from ._runtime import RetryPolicy
 
@@ -65,6 +65,12 @@ class MultipartUploadClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> MultipartUploadClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return MultipartUploadClientWithRawResponse(self)
+
     def upload_document(
         self,
         *,
@@ -75,6 +81,8 @@ class MultipartUploadClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Document:
         """uploadDocument
 
@@ -86,6 +94,8 @@ class MultipartUploadClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -100,8 +110,10 @@ class MultipartUploadClient(_base.SyncClient):
             pages=pages,
             tags=tags,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_upload_document(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_upload_document)
 
     def update_document(
         self,
@@ -112,6 +124,8 @@ class MultipartUploadClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """updateDocument
 
@@ -122,6 +136,8 @@ class MultipartUploadClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -135,5 +151,15 @@ class MultipartUploadClient(_base.SyncClient):
             attachment=attachment,
             title=title,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_update_document(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_update_document)
+
+
+class MultipartUploadClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    upload_document = _raw.raw(MultipartUploadClient.upload_document)
+
+    update_document = _raw.raw(MultipartUploadClient.update_document)

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Class, Model_2NdThing
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class NamingZooClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> NamingZooClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return NamingZooClientWithRawResponse(self)
+
     def get_class(
         self,
         from_: str,
@@ -72,6 +80,8 @@ class NamingZooClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Class:
         """get-class
 
@@ -83,6 +93,8 @@ class NamingZooClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -97,8 +109,10 @@ class NamingZooClient(_base.SyncClient):
             value_2_fa=value_2_fa,
             x_request_id=x_request_id,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_class(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_class)
 
     def get_insight(
         self,
@@ -109,6 +123,8 @@ class NamingZooClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """getInsight
 
@@ -119,6 +135,8 @@ class NamingZooClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -132,8 +150,10 @@ class NamingZooClient(_base.SyncClient):
             a_b,
             id,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_insight(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_insight)
 
     def get_class_2(
         self,
@@ -141,6 +161,8 @@ class NamingZooClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Model_2NdThing:
         """GetClass
 
@@ -148,6 +170,8 @@ class NamingZooClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -157,5 +181,17 @@ class NamingZooClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_class_2()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_class_2(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_class_2)
+
+
+class NamingZooClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_class = _raw.raw(NamingZooClient.get_class)
+
+    get_insight = _raw.raw(NamingZooClient.get_insight)
+
+    get_class_2 = _raw.raw(NamingZooClient.get_class_2)

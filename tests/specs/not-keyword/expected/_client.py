@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Thing
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class NegationServiceClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> NegationServiceClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return NegationServiceClientWithRawResponse(self)
+
     def get_thing(
         self,
         *,
@@ -69,6 +77,8 @@ class NegationServiceClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Thing:
         """getThing
 
@@ -77,6 +87,8 @@ class NegationServiceClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -88,5 +100,13 @@ class NegationServiceClient(_base.SyncClient):
         _request = _operations.build_get_thing(
             name=name,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_thing(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_thing)
+
+
+class NegationServiceClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_thing = _raw.raw(NegationServiceClient.get_thing)

@@ -15,12 +15,14 @@ from ._errors import (
     TokenError,
 )
 from ._models import Address, Place, Profile
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "Address",
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncNullableClient",

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Address, Profile
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class NullableClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> NullableClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return NullableClientWithRawResponse(self)
+
     def list_profiles(
         self,
         *,
@@ -69,6 +77,8 @@ class NullableClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[Profile]:
         """listProfiles
 
@@ -77,6 +87,8 @@ class NullableClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -88,8 +100,10 @@ class NullableClient(_base.SyncClient):
         _request = _operations.build_list_profiles(
             nickname=nickname,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_list_profiles(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_list_profiles)
 
     def patch_profile(
         self,
@@ -99,6 +113,8 @@ class NullableClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Profile:
         """patchProfile
 
@@ -108,6 +124,8 @@ class NullableClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -120,8 +138,10 @@ class NullableClient(_base.SyncClient):
             id,
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_patch_profile(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_patch_profile)
 
     def count_profiles(
         self,
@@ -129,6 +149,8 @@ class NullableClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> int | None:
         """countProfiles
 
@@ -136,6 +158,8 @@ class NullableClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -145,8 +169,10 @@ class NullableClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_count_profiles()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_count_profiles(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_count_profiles)
 
     def current_address(
         self,
@@ -154,6 +180,8 @@ class NullableClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Address | None:
         """currentAddress
 
@@ -161,6 +189,8 @@ class NullableClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -170,8 +200,10 @@ class NullableClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_current_address()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_current_address(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_current_address)
 
     def set_address(
         self,
@@ -180,6 +212,8 @@ class NullableClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """setAddress
 
@@ -188,6 +222,8 @@ class NullableClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -199,5 +235,21 @@ class NullableClient(_base.SyncClient):
         _request = _operations.build_set_address(
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_set_address(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_set_address)
+
+
+class NullableClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    list_profiles = _raw.raw(NullableClient.list_profiles)
+
+    patch_profile = _raw.raw(NullableClient.patch_profile)
+
+    count_profiles = _raw.raw(NullableClient.count_profiles)
+
+    current_address = _raw.raw(NullableClient.current_address)
+
+    set_address = _raw.raw(NullableClient.set_address)

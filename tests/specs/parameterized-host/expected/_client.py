@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Blob
 from ._runtime import RetryPolicy
 
@@ -65,6 +67,12 @@ class BlobStoreClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> BlobStoreClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return BlobStoreClientWithRawResponse(self)
+
     def blobs_get(
         self,
         name: str,
@@ -72,6 +80,8 @@ class BlobStoreClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Blob:
         """Blobs_Get
 
@@ -80,6 +90,8 @@ class BlobStoreClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -91,5 +103,13 @@ class BlobStoreClient(_base.SyncClient):
         _request = _operations.build_blobs_get(
             name,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_blobs_get(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_blobs_get)
+
+
+class BlobStoreClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    blobs_get = _raw.raw(BlobStoreClient.blobs_get)

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import File
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class FilesClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> FilesClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return FilesClientWithRawResponse(self)
+
     def get_file(
         self,
         file_id: str,
@@ -70,6 +78,8 @@ class FilesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> File:
         """getFile
 
@@ -79,6 +89,8 @@ class FilesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -91,8 +103,10 @@ class FilesClient(_base.SyncClient):
             file_id,
             fields=fields,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_file(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_file)
 
     def share_file(
         self,
@@ -102,6 +116,8 @@ class FilesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> File:
         """shareFile
 
@@ -111,6 +127,8 @@ class FilesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -123,5 +141,15 @@ class FilesClient(_base.SyncClient):
             file_id,
             access=access,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_share_file(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_share_file)
+
+
+class FilesClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_file = _raw.raw(FilesClient.get_file)
+
+    share_file = _raw.raw(FilesClient.share_file)

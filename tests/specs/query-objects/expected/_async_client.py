@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Filter, Range
 from ._runtime import RetryPolicy
 
@@ -65,6 +65,12 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncQueryObjectsClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncQueryObjectsClientWithRawResponse(self)
+
     async def search(
         self,
         *,
@@ -76,6 +82,8 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """search
 
@@ -88,6 +96,8 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -103,5 +113,13 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
             created=created,
             after=after,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_search(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_search)
+
+
+class AsyncQueryObjectsClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    search = _raw.araw(AsyncQueryObjectsClient.search)

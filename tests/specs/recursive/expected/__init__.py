@@ -15,11 +15,13 @@ from ._errors import (
     TokenError,
 )
 from ._models import File, Folder, Node
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncTreesClient",

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Job
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class RefSiblingsClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> RefSiblingsClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return RefSiblingsClientWithRawResponse(self)
+
     def get_job(
         self,
         id: str,
@@ -69,6 +77,8 @@ class RefSiblingsClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Job:
         """getJob
 
@@ -77,6 +87,8 @@ class RefSiblingsClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -88,5 +100,13 @@ class RefSiblingsClient(_base.SyncClient):
         _request = _operations.build_get_job(
             id,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_job(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_job)
+
+
+class RefSiblingsClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_job = _raw.raw(RefSiblingsClient.get_job)

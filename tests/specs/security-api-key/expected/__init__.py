@@ -14,11 +14,13 @@ from ._errors import (
     ResponseDecodeError,
     TokenError,
 )
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncSecuredClient",

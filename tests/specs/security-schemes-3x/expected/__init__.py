@@ -15,11 +15,13 @@ from ._errors import (
     TokenError,
 )
 from ._oauth2 import OAuth2ClientCredentials
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncModernSecurityClient",

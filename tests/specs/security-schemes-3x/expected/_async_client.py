@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._oauth2 import OAuth2ClientCredentials
 from ._runtime import RetryPolicy
 
@@ -96,12 +96,20 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncModernSecurityClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncModernSecurityClientWithRawResponse(self)
+
     async def get_me(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getMe
 
@@ -109,6 +117,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -118,8 +128,10 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_me()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_me(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_me)
 
     async def get_session(
         self,
@@ -128,6 +140,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getSession
 
@@ -136,6 +150,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -147,8 +163,10 @@ class AsyncModernSecurityClient(_base.AsyncClient):
         _request = _operations.build_get_session(
             theme=theme,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_session(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_session)
 
     async def get_signed(
         self,
@@ -156,6 +174,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getSigned
 
@@ -163,6 +183,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -172,8 +194,10 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_signed()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_signed(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_signed)
 
     async def get_oidc(
         self,
@@ -181,6 +205,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getOidc
 
@@ -188,6 +214,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -197,8 +225,10 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_oidc()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_oidc(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_oidc)
 
     async def get_service(
         self,
@@ -206,6 +236,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getService
 
@@ -213,6 +245,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -222,8 +256,10 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_service()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_service(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_service)
 
     async def get_combined(
         self,
@@ -231,6 +267,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getCombined
 
@@ -238,6 +276,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -247,8 +287,10 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_combined()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_combined(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_combined)
 
     async def get_maybe(
         self,
@@ -256,6 +298,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getMaybe
 
@@ -263,6 +307,8 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -272,5 +318,25 @@ class AsyncModernSecurityClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_maybe()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_maybe(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_maybe)
+
+
+class AsyncModernSecurityClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_me = _raw.araw(AsyncModernSecurityClient.get_me)
+
+    get_session = _raw.araw(AsyncModernSecurityClient.get_session)
+
+    get_signed = _raw.araw(AsyncModernSecurityClient.get_signed)
+
+    get_oidc = _raw.araw(AsyncModernSecurityClient.get_oidc)
+
+    get_service = _raw.araw(AsyncModernSecurityClient.get_service)
+
+    get_combined = _raw.araw(AsyncModernSecurityClient.get_combined)
+
+    get_maybe = _raw.araw(AsyncModernSecurityClient.get_maybe)

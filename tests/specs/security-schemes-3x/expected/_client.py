@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._oauth2 import OAuth2ClientCredentials
 from ._runtime import RetryPolicy
 
@@ -94,12 +94,20 @@ class ModernSecurityClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> ModernSecurityClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return ModernSecurityClientWithRawResponse(self)
+
     def get_me(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getMe
 
@@ -107,6 +115,8 @@ class ModernSecurityClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -116,8 +126,10 @@ class ModernSecurityClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_me()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_me(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_me)
 
     def get_session(
         self,
@@ -126,6 +138,8 @@ class ModernSecurityClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getSession
 
@@ -134,6 +148,8 @@ class ModernSecurityClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -145,8 +161,10 @@ class ModernSecurityClient(_base.SyncClient):
         _request = _operations.build_get_session(
             theme=theme,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_session(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_session)
 
     def get_signed(
         self,
@@ -154,6 +172,8 @@ class ModernSecurityClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getSigned
 
@@ -161,6 +181,8 @@ class ModernSecurityClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -170,8 +192,10 @@ class ModernSecurityClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_signed()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_signed(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_signed)
 
     def get_oidc(
         self,
@@ -179,6 +203,8 @@ class ModernSecurityClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getOidc
 
@@ -186,6 +212,8 @@ class ModernSecurityClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -195,8 +223,10 @@ class ModernSecurityClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_oidc()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_oidc(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_oidc)
 
     def get_service(
         self,
@@ -204,6 +234,8 @@ class ModernSecurityClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getService
 
@@ -211,6 +243,8 @@ class ModernSecurityClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -220,8 +254,10 @@ class ModernSecurityClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_service()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_service(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_service)
 
     def get_combined(
         self,
@@ -229,6 +265,8 @@ class ModernSecurityClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getCombined
 
@@ -236,6 +274,8 @@ class ModernSecurityClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -245,8 +285,10 @@ class ModernSecurityClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_combined()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_combined(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_combined)
 
     def get_maybe(
         self,
@@ -254,6 +296,8 @@ class ModernSecurityClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getMaybe
 
@@ -261,6 +305,8 @@ class ModernSecurityClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -270,5 +316,25 @@ class ModernSecurityClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_maybe()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_maybe(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_maybe)
+
+
+class ModernSecurityClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_me = _raw.raw(ModernSecurityClient.get_me)
+
+    get_session = _raw.raw(ModernSecurityClient.get_session)
+
+    get_signed = _raw.raw(ModernSecurityClient.get_signed)
+
+    get_oidc = _raw.raw(ModernSecurityClient.get_oidc)
+
+    get_service = _raw.raw(ModernSecurityClient.get_service)
+
+    get_combined = _raw.raw(ModernSecurityClient.get_combined)
+
+    get_maybe = _raw.raw(ModernSecurityClient.get_maybe)

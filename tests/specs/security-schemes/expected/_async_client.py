@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._oauth2 import OAuth2ClientCredentials
 from ._runtime import RetryPolicy
 
@@ -106,12 +106,20 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncSecuredSchemesClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncSecuredSchemesClientWithRawResponse(self)
+
     async def get_keyed(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getKeyed
 
@@ -119,6 +127,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -128,8 +138,10 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_keyed()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_keyed(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_keyed)
 
     async def get_basic(
         self,
@@ -137,6 +149,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getBasic
 
@@ -144,6 +158,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -153,8 +169,10 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_basic()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_basic(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_basic)
 
     async def get_both(
         self,
@@ -162,6 +180,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getBoth
 
@@ -169,6 +189,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -178,8 +200,10 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_both()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_both(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_both)
 
     async def get_machine(
         self,
@@ -187,6 +211,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getMachine
 
@@ -194,6 +220,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -203,8 +231,10 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_machine()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_machine(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_machine)
 
     async def get_user(
         self,
@@ -212,6 +242,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getUser
 
@@ -219,6 +251,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -228,8 +262,10 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_user()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_user(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_user)
 
     async def get_public(
         self,
@@ -237,6 +273,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getPublic
 
@@ -244,6 +282,8 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -253,5 +293,23 @@ class AsyncSecuredSchemesClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_public()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_public(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_public)
+
+
+class AsyncSecuredSchemesClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_keyed = _raw.araw(AsyncSecuredSchemesClient.get_keyed)
+
+    get_basic = _raw.araw(AsyncSecuredSchemesClient.get_basic)
+
+    get_both = _raw.araw(AsyncSecuredSchemesClient.get_both)
+
+    get_machine = _raw.araw(AsyncSecuredSchemesClient.get_machine)
+
+    get_user = _raw.araw(AsyncSecuredSchemesClient.get_user)
+
+    get_public = _raw.araw(AsyncSecuredSchemesClient.get_public)

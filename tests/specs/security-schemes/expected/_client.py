@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._oauth2 import OAuth2ClientCredentials
 from ._runtime import RetryPolicy
 
@@ -104,12 +104,20 @@ class SecuredSchemesClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> SecuredSchemesClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return SecuredSchemesClientWithRawResponse(self)
+
     def get_keyed(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getKeyed
 
@@ -117,6 +125,8 @@ class SecuredSchemesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -126,8 +136,10 @@ class SecuredSchemesClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_keyed()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_keyed(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_keyed)
 
     def get_basic(
         self,
@@ -135,6 +147,8 @@ class SecuredSchemesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getBasic
 
@@ -142,6 +156,8 @@ class SecuredSchemesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -151,8 +167,10 @@ class SecuredSchemesClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_basic()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_basic(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_basic)
 
     def get_both(
         self,
@@ -160,6 +178,8 @@ class SecuredSchemesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getBoth
 
@@ -167,6 +187,8 @@ class SecuredSchemesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -176,8 +198,10 @@ class SecuredSchemesClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_both()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_both(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_both)
 
     def get_machine(
         self,
@@ -185,6 +209,8 @@ class SecuredSchemesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getMachine
 
@@ -192,6 +218,8 @@ class SecuredSchemesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -201,8 +229,10 @@ class SecuredSchemesClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_machine()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_machine(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_machine)
 
     def get_user(
         self,
@@ -210,6 +240,8 @@ class SecuredSchemesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getUser
 
@@ -217,6 +249,8 @@ class SecuredSchemesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -226,8 +260,10 @@ class SecuredSchemesClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_user()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_user(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_user)
 
     def get_public(
         self,
@@ -235,6 +271,8 @@ class SecuredSchemesClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> str:
         """getPublic
 
@@ -242,6 +280,8 @@ class SecuredSchemesClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -251,5 +291,23 @@ class SecuredSchemesClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_get_public()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_public(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_public)
+
+
+class SecuredSchemesClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_keyed = _raw.raw(SecuredSchemesClient.get_keyed)
+
+    get_basic = _raw.raw(SecuredSchemesClient.get_basic)
+
+    get_both = _raw.raw(SecuredSchemesClient.get_both)
+
+    get_machine = _raw.raw(SecuredSchemesClient.get_machine)
+
+    get_user = _raw.raw(SecuredSchemesClient.get_user)
+
+    get_public = _raw.raw(SecuredSchemesClient.get_public)

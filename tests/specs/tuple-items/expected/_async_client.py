@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Place
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class AsyncGeoServiceClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncGeoServiceClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncGeoServiceClientWithRawResponse(self)
+
     async def get_place(
         self,
         id: str,
@@ -69,6 +77,8 @@ class AsyncGeoServiceClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Place:
         """getPlace
 
@@ -77,6 +87,8 @@ class AsyncGeoServiceClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -88,8 +100,10 @@ class AsyncGeoServiceClient(_base.AsyncClient):
         _request = _operations.build_get_place(
             id,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_place(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_place)
 
     async def put_place(
         self,
@@ -99,6 +113,8 @@ class AsyncGeoServiceClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """putPlace
 
@@ -108,6 +124,8 @@ class AsyncGeoServiceClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -120,5 +138,15 @@ class AsyncGeoServiceClient(_base.AsyncClient):
             id,
             body=body,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_put_place(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_put_place)
+
+
+class AsyncGeoServiceClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_place = _raw.araw(AsyncGeoServiceClient.get_place)
+
+    put_place = _raw.araw(AsyncGeoServiceClient.put_place)

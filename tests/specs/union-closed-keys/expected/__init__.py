@@ -15,12 +15,14 @@ from ._errors import (
     TokenError,
 )
 from ._models import Company, Contact, Person
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "AddressBookClient",
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncAddressBookClient",

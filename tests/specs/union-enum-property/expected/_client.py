@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Shape
 from ._runtime import RetryPolicy
 
@@ -62,12 +64,20 @@ class DrawingClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> DrawingClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return DrawingClientWithRawResponse(self)
+
     def list_shapes(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[Shape]:
         """listShapes
 
@@ -75,6 +85,8 @@ class DrawingClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -84,8 +96,10 @@ class DrawingClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_list_shapes()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_list_shapes(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_list_shapes)
 
     def add_shape(
         self,
@@ -94,6 +108,8 @@ class DrawingClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Shape:
         """addShape
 
@@ -102,6 +118,8 @@ class DrawingClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -113,5 +131,15 @@ class DrawingClient(_base.SyncClient):
         _request = _operations.build_add_shape(
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_add_shape(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_add_shape)
+
+
+class DrawingClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    list_shapes = _raw.raw(DrawingClient.list_shapes)
+
+    add_shape = _raw.raw(DrawingClient.add_shape)

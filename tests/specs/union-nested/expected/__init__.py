@@ -25,11 +25,13 @@ from ._models import (
     Paragraph,
     Style,
 )
+from ._raw import ApiResponse
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
+    "ApiResponse",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncPagesClient",

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Item, Label
 from ._runtime import RetryPolicy
 
@@ -62,12 +64,20 @@ class LabelsClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> LabelsClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return LabelsClientWithRawResponse(self)
+
     def list_labels(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[Label]:
         """listLabels
 
@@ -75,6 +85,8 @@ class LabelsClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -84,8 +96,10 @@ class LabelsClient(_base.SyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_list_labels()
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_list_labels(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_list_labels)
 
     def get_item(
         self,
@@ -94,6 +108,8 @@ class LabelsClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Item:
         """getItem
 
@@ -102,6 +118,8 @@ class LabelsClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -113,5 +131,15 @@ class LabelsClient(_base.SyncClient):
         _request = _operations.build_get_item(
             id,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_item(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_item)
+
+
+class LabelsClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    list_labels = _raw.raw(LabelsClient.list_labels)
+
+    get_item = _raw.raw(LabelsClient.get_item)

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Document, JsonValue
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class DocumentsClient(_base.SyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> DocumentsClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return DocumentsClientWithRawResponse(self)
+
     def get_document(
         self,
         id: str,
@@ -69,6 +77,8 @@ class DocumentsClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> Document:
         """getDocument
 
@@ -77,6 +87,8 @@ class DocumentsClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -88,8 +100,10 @@ class DocumentsClient(_base.SyncClient):
         _request = _operations.build_get_document(
             id,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_document(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_document)
 
     def put_document(
         self,
@@ -99,6 +113,8 @@ class DocumentsClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """putDocument
 
@@ -108,6 +124,8 @@ class DocumentsClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -120,8 +138,10 @@ class DocumentsClient(_base.SyncClient):
             id,
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_put_document(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_put_document)
 
     def echo(
         self,
@@ -130,6 +150,8 @@ class DocumentsClient(_base.SyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> JsonValue:
         """echo
 
@@ -138,6 +160,8 @@ class DocumentsClient(_base.SyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -149,5 +173,17 @@ class DocumentsClient(_base.SyncClient):
         _request = _operations.build_echo(
             body=body,
         )
-        _response = self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_echo(_response)
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_echo)
+
+
+class DocumentsClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_document = _raw.raw(DocumentsClient.get_document)
+
+    put_document = _raw.raw(DocumentsClient.put_document)
+
+    echo = _raw.raw(DocumentsClient.echo)

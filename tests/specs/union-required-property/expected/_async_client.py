@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
-from . import _auth, _base, _operations, _runtime
+from . import _auth, _base, _operations, _raw, _runtime
 from ._models import Payment, PaymentMethod
 from ._runtime import RetryPolicy
 
@@ -62,6 +64,12 @@ class AsyncPaymentsClient(_base.AsyncClient):
             http_client=http_client,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncPaymentsClientWithRawResponse:
+        """The operations, each returning an ``ApiResponse``: the status and headers,
+        and ``parse()`` for what the operation returns."""
+        return AsyncPaymentsClientWithRawResponse(self)
+
     async def get_payment_method(
         self,
         id: str,
@@ -69,6 +77,8 @@ class AsyncPaymentsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> PaymentMethod:
         """getPaymentMethod
 
@@ -77,6 +87,8 @@ class AsyncPaymentsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -88,8 +100,10 @@ class AsyncPaymentsClient(_base.AsyncClient):
         _request = _operations.build_get_payment_method(
             id,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_get_payment_method(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_payment_method)
 
     async def set_payment_method(
         self,
@@ -99,6 +113,8 @@ class AsyncPaymentsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> None:
         """setPaymentMethod
 
@@ -108,6 +124,8 @@ class AsyncPaymentsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -120,8 +138,10 @@ class AsyncPaymentsClient(_base.AsyncClient):
             id,
             body=body,
         )
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_set_payment_method(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_set_payment_method)
 
     async def list_payments(
         self,
@@ -129,6 +149,8 @@ class AsyncPaymentsClient(_base.AsyncClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
     ) -> list[Payment]:
         """listPayments
 
@@ -136,6 +158,8 @@ class AsyncPaymentsClient(_base.AsyncClient):
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
 
         Raises:
             ApiStatusError: The service answered with an error status.
@@ -145,5 +169,17 @@ class AsyncPaymentsClient(_base.AsyncClient):
             ValueError: An argument is outside the limits the spec sets.
         """
         _request = _operations.build_list_payments()
-        _response = await self._send(_request, timeout, max_retries, accept)
-        return _operations.parse_list_payments(_response)
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_list_payments)
+
+
+class AsyncPaymentsClientWithRawResponse(_raw.RawView):
+    """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
+
+    get_payment_method = _raw.araw(AsyncPaymentsClient.get_payment_method)
+
+    set_payment_method = _raw.araw(AsyncPaymentsClient.set_payment_method)
+
+    list_payments = _raw.araw(AsyncPaymentsClient.list_payments)

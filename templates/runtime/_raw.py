@@ -1,0 +1,154 @@
+"""Raw answers: ``client.with_raw_response.<operation>(...)`` gives the status, the headers
+and the ``httpx.Response`` beside the parsed result.
+
+An operation method returns ``parsed(response, parse)``. A raw call runs the same method
+with a slot in a context variable: ``parsed`` then leaves the successful answer in the
+slot instead of parsing it, and the raw call wraps it in an ``ApiResponse`` whose
+``parse()`` decodes it on demand. An error status raises as it always does. So each
+operation is written once, and a raw view is one line per operation (``raw(method)``),
+typed from the method itself.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, overload
+
+import httpx
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass
+class _Slot:
+    response: httpx.Response | None = None
+    parse: Callable[[httpx.Response], Any] | None = None
+
+
+_WAITING: contextvars.ContextVar[_Slot | None] = contextvars.ContextVar(
+    "apiforge_raw_response", default=None
+)
+
+
+def parsed(response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T:
+    """``parse(response)``; in a raw call, a successful answer is left for it instead
+    (the method's return value is then not used)."""
+    slot = _WAITING.get()
+    if slot is None or slot.response is not None or not response.is_success:
+        return parse(response)
+    slot.response, slot.parse = response, parse
+    return cast(T, None)
+
+
+class ApiResponse(Generic[T]):
+    """A successful answer, unparsed until ``parse()`` is called."""
+
+    def __init__(
+        self, http_response: httpx.Response, parse: Callable[[httpx.Response], T]
+    ) -> None:
+        self.http_response = http_response
+        self._parse = parse
+        self._parsed: tuple[T] | None = None
+
+    def __repr__(self) -> str:
+        return f"<ApiResponse [{self.status_code}]>"
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """Every header of the answer, by case-insensitive name."""
+        return self.http_response.headers
+
+    def parse(self) -> T:
+        """The result the operation method returns; decoded once, on the first call.
+
+        Raises:
+            ResponseDecodeError: The answer's body breaks the spec.
+        """
+        if self._parsed is None:
+            self._parsed = (self._parse(self.http_response),)
+        return self._parsed[0]
+
+
+def _taken(slot: _Slot) -> ApiResponse[Any]:
+    if slot.response is None or slot.parse is None:  # the method sent nothing
+        raise RuntimeError("the operation gave no answer to wrap")
+    return ApiResponse(slot.response, slot.parse)
+
+
+class RawView:
+    """The operations of one client, each returning an ``ApiResponse``."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+
+class raw(Generic[P, T]):
+    """A ``RawView`` attribute: the synchronous operation ``method``, answering raw."""
+
+    def __init__(self, method: Callable[Concatenate[Any, P], T]) -> None:
+        self._method = method
+
+    @overload
+    def __get__(self, view: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(
+        self, view: RawView, owner: type[Any]
+    ) -> Callable[P, ApiResponse[T]]: ...
+
+    def __get__(self, view: RawView | None, owner: type[Any]) -> Any:
+        if view is None:
+            return self
+        method, client = self._method, view._client
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> ApiResponse[T]:
+            slot = _Slot()
+            token = _WAITING.set(slot)
+            try:
+                method(client, *args, **kwargs)
+            finally:
+                _WAITING.reset(token)
+            return _taken(slot)
+
+        return call
+
+
+class araw(Generic[P, T]):
+    """A ``RawView`` attribute: the asynchronous operation ``method``, answering raw."""
+
+    def __init__(self, method: Callable[Concatenate[Any, P], Awaitable[T]]) -> None:
+        self._method = method
+
+    @overload
+    def __get__(self, view: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(
+        self, view: RawView, owner: type[Any]
+    ) -> Callable[P, Awaitable[ApiResponse[T]]]: ...
+
+    def __get__(self, view: RawView | None, owner: type[Any]) -> Any:
+        if view is None:
+            return self
+        method, client = self._method, view._client
+
+        async def call(*args: P.args, **kwargs: P.kwargs) -> ApiResponse[T]:
+            slot = _Slot()
+            token = _WAITING.set(slot)
+            try:
+                await method(client, *args, **kwargs)
+            finally:
+                _WAITING.reset(token)
+            return _taken(slot)
+
+        return call
