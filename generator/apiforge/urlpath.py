@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 
 _NAME = re.compile(r"\{([^{}]*)\}")
+# The fragment apiforge gives a path written with a query string whose path alone another
+# operation has (load/lenient.py ``query_key``): it tells them apart, and is never sent.
+QUERY_MARK = "apiforge-query-"
 
 
 def names(path: str) -> list[str]:
@@ -22,3 +25,12 @@ def partition(path: str, mark: str) -> tuple[str, str, str]:
         if char == mark and depth <= 0:
             return path[:index], mark, path[index + 1 :]
     return path, "", ""
+
+
+def written(path: str) -> str:
+    """``path`` as its author wrote it, near enough to name it: a ``QUERY_MARK`` fragment
+    back as the query names (``/a#apiforge-query-lat-lon`` is ``/a?lat&lon``)."""
+    bare, mark, fragment = partition(path, "#")
+    if mark and fragment.startswith(QUERY_MARK):
+        return bare + "?" + fragment.removeprefix(QUERY_MARK).replace("-", "&")
+    return path

@@ -50,6 +50,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import msgspec
 from apiforge import urlpath
+from apiforge.load import lenient
 
 from . import values
 from .directory import resolved
@@ -203,8 +204,10 @@ class Session:
         with cls(**_accepted(cls, self._constructor_arguments())) as client:
             base = urlsplit(client._base_url).path.rstrip("/")
         document = json.loads(self.spec.read_bytes())
-        fragments = any("#" in path for path in document.get("paths") or {})
         queries = self._paths_with_queries(document)
+        fragments = any("#" in read for read, _ in queries.values()) or any(
+            "#" in path for path in document.get("paths") or {}
+        )
         ranged = _json_beside_ranges(document)
         if not base and not fragments and not queries and not ranged:
             return self.spec
@@ -222,16 +225,17 @@ class Session:
         return copy
 
     def _paths_with_queries(self, document: dict[str, Any]) -> dict[str, tuple[str, Any]]:
-        """The written paths holding a query string, each with its bare path and the path
-        item as apiforge read it (lenient.py); none for a Swagger 2.0 document."""
+        """The written paths holding a query string, each with the key and the path item
+        apiforge read it as (lenient.py: the bare path, or with a fragment where several
+        share it); none for a Swagger 2.0 document."""
         if "openapi" not in document:
             return {}
-        found = {}
-        for path in document.get("paths") or {}:
-            bare, mark, _ = urlpath.partition(str(path), "?")
-            if mark and bare in self.document["paths"]:
-                found[path] = (bare, self.document["paths"][bare])
-        return found
+        read = lenient.query_paths(document.get("paths") or {})
+        return {
+            k: (v, self.document["paths"][v])
+            for k, v in read.items()
+            if v in self.document["paths"]
+        }
 
     # --- calling ----------------------------------------------------------------------
 

@@ -190,7 +190,7 @@ def _operation_id(
     method, path = where
     op_id = str(op.get("operationId") or "")
     if not op_id:
-        op_id = f"{method} {path}"
+        op_id = f"{method} {urlpath.written(path)}"
         message = f"operation has no operationId; named {names.snake(op_id)!r} from its path"
         ctx.warn(pointer, message)
         return op_id
@@ -257,7 +257,7 @@ def _fragment(ctx: BuildContext, path: str) -> None:
     """Warn of a path holding a fragment (box.com's ``/files/{file_id}#add_shared_link``
     tells operations on one URL apart): no request carries it, so none is sent."""
     bare, mark, fragment = urlpath.partition(path, "#")
-    if mark:
+    if mark and not fragment.startswith(urlpath.QUERY_MARK):  # lenient.py warned of those
         lost = " (and the parameters named in it)" if "{" in fragment else ""
         ctx.warn(
             f"/paths/{escape(path)}",

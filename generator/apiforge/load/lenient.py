@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from jsonschema.exceptions import best_match
@@ -292,22 +293,19 @@ class _Finder:
 
     def check_paths(self) -> None:
         """A path written with a query string (``/rides?page={page}``) is the path alone;
-        the parameters stay as declared. Left to the validator when the path is taken."""
+        the parameters stay as declared (``query_paths``: when several share it)."""
         paths = self.spec.document.get("paths")
         if not isinstance(paths, dict):
             return
-        taken = set(paths)
-        for key in paths:
-            path, mark, query = urlpath.partition(str(key), "?")
-            if mark and path not in taken:
-                taken.add(path)
-                self.renamed[key] = path
-                self.warn(
-                    f"/paths/{escape(str(key))}",
-                    f"a path holds a query string ('?{query}'); read as {path!r}, with"
-                    " the parameters it names in the query",
-                )
-                self.query_templates(f"/paths/{escape(str(key))}", paths[key], query)
+        for key, target in query_paths(paths).items():
+            path, _, query = urlpath.partition(key, "?")
+            self.renamed[key] = target
+            self.warn(
+                f"/paths/{escape(str(key))}",
+                f"a path holds a query string ('?{query}'); read as {path!r}, with"
+                " the parameters it names in the query",
+            )
+            self.query_templates(f"/paths/{escape(str(key))}", paths[key], query)
 
     def query_templates(self, at: str, item: Any, query: str) -> None:
         """``?key={apiKey}`` in a path names a query parameter ``key`` whose value is the
@@ -467,6 +465,32 @@ def _edited(
                 definitions[name] = part
                 moved[f"/definitions/{escape(name)}"] = f"{pointer}/{key}/{index}"
     return out, moved
+
+
+def query_paths(paths: Iterable[Any]) -> dict[str, str]:
+    """Each path key written with a query string, and the key it is read as: the path
+    alone; where another has that already (weatherbit.io's /current/airquality?city_id=
+    {city_id}, ?lat={lat}&lon={lon}, ...), the path with a fragment telling them apart,
+    which no request carries (build/api.py)."""
+    keys = [str(k) for k in paths]
+    taken, found = set(keys), {}
+    for key in keys:
+        path, mark, query = urlpath.partition(key, "?")
+        if mark:
+            found[key] = path if path not in taken else _query_key(path, query, taken)
+            taken.add(found[key])
+    return found
+
+
+def _query_key(path: str, query: str, taken: Collection[str]) -> str:
+    """``path#apiforge-query-<the names in the query>``, unique among ``taken``."""
+    named = [re.sub(r"[^A-Za-z0-9_]", "", p.partition("=")[0]) for p in query.split("&")]
+    key = f"{path}#{urlpath.QUERY_MARK}{'-'.join(n for n in named if n) or 'q'}"
+    found, count = key, 1
+    while found in taken:
+        count += 1
+        found = f"{key}-{count}"
+    return found
 
 
 def _renamed(document: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
