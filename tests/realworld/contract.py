@@ -514,7 +514,12 @@ class Session:
             responses.get(status) or responses.get(f"{status[0]}XX") or responses.get("default")
         )
         declared = values.flat(self.judged, declared or {})
-        media = (declared.get("content") or {}).get(_media(response))
+        content = declared.get("content") or {}
+        kind = _media(response).split("/")[0]
+        # The media type's own entry, else the range it falls in (`*/*`: openchannel.io's).
+        media = next(
+            (content[m] for m in (_media(response), f"{kind}/*", "*/*") if m in content), None
+        )
         if not isinstance(media, dict) or "schema" not in media:
             return ""
         if "xml" in _media(response):  # Prism writes XML from the schema's own examples
