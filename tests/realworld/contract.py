@@ -150,6 +150,10 @@ def summary(spec: str, calls: list[Call]) -> dict[str, Any]:
     return {
         "operations": len(by_operation),
         "operations_ok": sum(all(c.outcome in GOOD for c in cs) for cs in by_operation.values()),
+        # No call failed by the client: each ended well or by the spec's or Prism's fault.
+        "operations_clean": sum(
+            all(c.outcome in NOT_OURS for c in cs) for cs in by_operation.values()
+        ),
         "calls": dict(Counter(c.outcome for c in calls)),
         "first": first,
         "failures": [{**c.__dict__, "reproduce": reproduction(spec, c)} for c in failed[:50]],

@@ -181,6 +181,7 @@ def _contract(records: list[Record]) -> list[str]:
     found = [r["contract"] for r in ran if "error" not in r["contract"]]
     operations = sum(c["operations"] for c in found)
     good = sum(c["operations_ok"] for c in found)
+    clean = sum(c.get("operations_clean", c["operations_ok"]) for c in found)
     calls: Counter[str] = Counter()
     for c in found:
         calls.update(c["calls"])
@@ -191,7 +192,10 @@ def _contract(records: list[Record]) -> list[str]:
         f"{len(ran):,} ok packages, each operation called four times (required and every"
         " argument, sync and async, static and dynamic answers): "
         f"{good:,} of {operations:,} operations ({_percent(good, operations)}) called"
-        " successfully every time.",
+        " successfully every time; "
+        f"{clean:,} ({_percent(clean, operations)}) had no failure of the client's (every"
+        " other failure was the spec's or Prism's: `bad-answer`, `no-valid-value`,"
+        " `prism-error`).",
         "",
         "| call outcome | calls |",
         "|---|---:|",
