@@ -100,14 +100,14 @@ def _next_delay(
     attempt: int,
     retries: int,
     outcome: tuple[httpx.Response | None, ApiError | None],
+    keyed: bool,
 ) -> float:
     """Seconds to wait before the next attempt, or -1 when this outcome is final."""
     response, error = outcome
     if attempt >= retries:
         return -1.0
-    delay = _runtime.retry_delay(
-        client._retry_policy, request, attempt, response, error
-    )
+    policy = client._retry_policy
+    delay = _runtime.retry_delay(policy, request, attempt, response, error, keyed)
     if delay >= 0:
         why = (
             f"HTTP {response.status_code}"
@@ -115,6 +115,10 @@ def _next_delay(
             else str(error).removeprefix(request.operation + ": ")
         )
         _runtime.log_retry(request, attempt, retries, delay, why)
+        if policy.on_retry is not None:
+            cause = response if response is not None else error
+            assert cause is not None
+            policy.on_retry(attempt + 1, delay, cause)
     return delay
 
 
@@ -210,6 +214,8 @@ class SyncClient:
         it fetches new ones and tries once more (not counted as a retry)."""
         requirement = self._auth.select(request)  # before anything is sent
         headers = _headers(self, request, accept, extra_headers)
+        key = _runtime.idempotency_key(self._retry_policy, request, headers)
+        headers.update(key or {})
         retries = self._max_retries if max_retries is None else max_retries
         timeout = self._timeout if timeout is None else timeout
         url = self._base_url + request.url
@@ -231,7 +237,10 @@ class SyncClient:
                 response.close()
                 renewed = True
                 continue
-            delay = _next_delay(self, request, attempt, retries, (response, error))
+            outcome = (response, error)
+            delay = _next_delay(
+                self, request, attempt, retries, outcome, key is not None
+            )
             if delay < 0:
                 if response is None:
                     assert error is not None
@@ -345,6 +354,8 @@ class AsyncClient:
         it fetches new ones and tries once more (not counted as a retry)."""
         requirement = self._auth.select(request)  # before anything is sent
         headers = _headers(self, request, accept, extra_headers)
+        key = _runtime.idempotency_key(self._retry_policy, request, headers)
+        headers.update(key or {})
         retries = self._max_retries if max_retries is None else max_retries
         timeout = self._timeout if timeout is None else timeout
         url = self._base_url + request.url
@@ -368,7 +379,10 @@ class AsyncClient:
                 await response.aclose()
                 renewed = True
                 continue
-            delay = _next_delay(self, request, attempt, retries, (response, error))
+            outcome = (response, error)
+            delay = _next_delay(
+                self, request, attempt, retries, outcome, key is not None
+            )
             if delay < 0:
                 if response is None:
                     assert error is not None

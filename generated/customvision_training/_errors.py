@@ -103,7 +103,18 @@ class ApiTimeoutError(ApiError):
 
 
 class ApiConnectionError(ApiError):
-    """The connection could not be made, or broke before an answer came."""
+    """The connection could not be made, or broke before an answer came.
+
+    Attributes:
+        never_sent: True when no connection was made (refused, unreachable, no such
+            host): the service cannot have acted on the request.
+    """
+
+    def __init__(
+        self, message: str, *, operation: str, never_sent: bool = False
+    ) -> None:
+        super().__init__(message, operation=operation)
+        self.never_sent = never_sent
 
 
 class ResponseDecodeError(ApiError):

@@ -438,6 +438,7 @@ class Operation:
     pointer: str
     pagination: Pagination | None = None
     body: RequestBody | None = None
+    idempotent: bool = False  # x-apiforge-idempotent: a POST or PATCH retried like a PUT
 
     @property
     def success(self) -> Response | None:

@@ -9,7 +9,7 @@ import os
 import random
 import ssl
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar, cast
 from urllib.parse import quote, urlsplit
@@ -59,6 +59,9 @@ class Request:
     data: dict[str, str | list[str]] | None = None
     files: list[tuple[str, FilePart]] | None = None
     required_body: bool = False  # a form the spec requires: sent even with no field
+    idempotent: bool = (
+        False  # marked so in the spec (x-apiforge-idempotent): retried as PUT
+    )
 
 
 def empty_form(multipart: bool) -> tuple[bytes, str]:
@@ -81,12 +84,22 @@ class RetryPolicy:
         retry_after_max: The longest ``Retry-After`` the client honours, in seconds;
             a longer one is cut to this.
         statuses: The HTTP statuses that are retried.
+        idempotent: Operation ids whose POST or PATCH may be retried like a PUT, beside
+            those the spec marks (``x-apiforge-idempotent: true``).
+        idempotency_header: A header (``"Idempotency-Key"``) given a fresh key on each
+            call of a POST or PATCH that does not set it, the same key on every attempt;
+            the service then acts once, so the call is retried like a PUT.
+        on_retry: Called before each retry with the attempt number (1 for the first
+            retry), the delay in seconds, and the cause: the answer, or the exception.
     """
 
     backoff_base: float = 0.5
     backoff_max: float = 8.0
     retry_after_max: float = 60.0
     statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    idempotent: frozenset[str] = frozenset()
+    idempotency_header: str | None = None
+    on_retry: Callable[[int, float, httpx.Response | ApiError], None] | None = None
 
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
@@ -389,33 +402,56 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
+def idempotency_key(
+    policy: RetryPolicy, request: Request, headers: Mapping[str, str]
+) -> dict[str, str] | None:
+    """The idempotency header to add to every attempt of this call, where the policy
+    names one and the method may act twice: a fresh key, or none to add when ``headers``
+    carry the caller's own. None when the call is not keyed."""
+    name = policy.idempotency_header
+    if name is None or request.method in _IDEMPOTENT:
+        return None
+    if any(k.lower() == name.lower() for k in headers):
+        return {}
+    return {name: str(uuid.uuid4())}
+
+
 def retry_delay(
     policy: RetryPolicy,
     request: Request,
     attempt: int,
     response: httpx.Response | None = None,
     error: ApiError | None = None,
+    keyed: bool = False,
 ) -> float:
     """Seconds to wait before retry number ``attempt + 1``, or -1 when not to retry.
 
-    Throttling and unavailability (429, 503) are retried for every method: the service
-    did not act. Gateway errors and broken connections only for idempotent methods,
-    where acting twice does no harm; a connection that was never made, for all.
+    An idempotent request (GET, PUT, DELETE...; one the spec or the policy marks; one
+    sent with an idempotency key, ``keyed``) is retried on every status of the policy
+    and every broken connection. Any other (a POST or PATCH that may charge twice) only
+    where the failure proves it was not acted on: a connection never made, or a 429 or
+    503 that says when to come back (``Retry-After``).
     """
+    safe = (
+        keyed
+        or request.idempotent
+        or request.method in _IDEMPOTENT
+        or request.operation in policy.idempotent
+    )
     if response is not None:
         if response.status_code not in policy.statuses:
             return -1
-        if response.status_code in (502, 504) and request.method not in _IDEMPOTENT:
-            return -1
         after = _retry_after(response)
+        told = after is not None and response.status_code in (429, 503)
+        if not (safe or told):
+            return -1
         if after is not None:
             return min(after, policy.retry_after_max)
     elif isinstance(error, ApiTimeoutError | ApiConnectionError):
-        never_sent = isinstance(error, ApiTimeoutError) and error.phase in (
-            "connect",
-            "pool",
-        )
-        if request.method not in _IDEMPOTENT and not never_sent:
+        never_sent = (
+            isinstance(error, ApiTimeoutError) and error.phase in ("connect", "pool")
+        ) or (isinstance(error, ApiConnectionError) and error.never_sent)
+        if not (safe or never_sent):
             return -1
     else:
         return -1
@@ -439,7 +475,11 @@ def transport_error(
             return ApiTimeoutError(message, operation=request.operation, phase=phase)
     detail = str(exc) or "no detail"
     message = f"{request.operation}: connection failed: {type(exc).__name__}: {detail}"
-    return ApiConnectionError(message, operation=request.operation)
+    # ConnectError: refused, unreachable, no such host: nothing reached the service.
+    never_sent = isinstance(exc, httpx.ConnectError)
+    return ApiConnectionError(
+        message, operation=request.operation, never_sent=never_sent
+    )
 
 
 def log_retry(

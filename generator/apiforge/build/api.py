@@ -24,6 +24,8 @@ from .schemas import SchemaBuilder
 from .security import requirements, schemes, used
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# An operation the service acts on once however often it is sent: retried like a PUT.
+IDEMPOTENT = "x-apiforge-idempotent"
 CLIENT_METHODS = ("close", "aclose", "with_options", "with_raw_response")
 # What templates/runtime/_base.py keeps as ``self._<name>`` (tests/generator/test_build.py
 # reads the base class to hold this list to it).
@@ -244,6 +246,7 @@ def _operations(
                     responses=_responses(ctx, schemas, op, pointer, str(op_id)),
                     security=security,
                     pointer=pointer,
+                    idempotent=op.get(IDEMPOTENT) is True,
                 )
             )
     # The clients' own methods keep their names; an operation called close gets close_2.

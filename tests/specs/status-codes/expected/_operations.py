@@ -105,6 +105,7 @@ def build_run_batch() -> _runtime.Request:
         headers=_headers,
         auth=(),
         accepts=("application/json",),
+        idempotent=True,
     )
 
 
