@@ -175,7 +175,8 @@ def text(value: object) -> str:
 
 
 def to_wire(value: Any) -> Any:
-    """Plain JSON data for a request body: read-only fields and unset optionals left out."""
+    """Plain JSON data for a request body: read-only fields and unset optionals left out
+    (``None`` where the default is ``None``; ``UNSET``, where ``None`` sends ``null``)."""
     if isinstance(value, msgspec.Struct):
         read_only: frozenset[str] = getattr(
             type(value), "__apiforge_read_only__", frozenset()
@@ -183,7 +184,8 @@ def to_wire(value: Any) -> Any:
         out = {}
         for f in msgspec.structs.fields(value):
             item = getattr(value, f.name)
-            if f.encode_name in read_only or (item is None and f.default is None):
+            unset = item is msgspec.UNSET or (item is None and f.default is None)
+            if f.encode_name in read_only or unset:
                 continue
             out[f.encode_name] = to_wire(item)
         return out

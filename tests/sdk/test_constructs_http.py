@@ -1414,6 +1414,40 @@ def test_nullable_fields_are_sent_as_null_and_decoded(server: ScriptedServer) ->
     assert server.requests[1].body == b""
 
 
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_an_optional_nullable_field_is_omitted_null_or_a_value(
+    server: ScriptedServer, flavour: str
+) -> None:
+    """Left unset, the field is not sent; None sends null; a value is sent. Decoding
+    tells the same three apart: absent is UNSET, null is None."""
+    server.enqueue(
+        *[Reply.json({"name": "ada", "bio": None, "home": None})] * 2,
+        Reply.json({"name": "ada", "bio": None, "home": None, "age": None}),
+    )
+    module = load("nullable")
+    bodies = [
+        module.Profile(name="ada", bio=None, home=None),
+        module.Profile(name="ada", bio=None, home=None, age=None, work=None),
+        module.Profile(name="ada", bio=None, home=None, age=36, links=["x"]),
+    ]
+
+    async def run_async() -> list[Any]:
+        async with client_class(module, is_async=True)(server.url, max_retries=0) as client:
+            return [await client.patch_profile("p1", body=b) for b in bodies]
+
+    if flavour == "sync":
+        with client_class(module)(server.url, max_retries=0) as client:
+            got = [client.patch_profile("p1", body=b) for b in bodies]
+    else:
+        got = asyncio.run(run_async())
+    sent = [json_body(r) for r in server.requests]
+    assert sent[0] == {"name": "ada", "bio": None, "home": None}
+    assert sent[1] == {"name": "ada", "bio": None, "home": None, "age": None, "work": None}
+    assert sent[2] == {"name": "ada", "bio": None, "home": None, "age": 36, "links": ["x"]}
+    assert got[0].age is msgspec.UNSET and not got[0].age
+    assert got[2].age is None
+
+
 def test_a_required_nullable_body_sends_null_for_none(server: ScriptedServer) -> None:
     # keyserv.solutions's bodies are required and nullable: None once sent no body at all,
     # which the spec does not allow.

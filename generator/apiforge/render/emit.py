@@ -95,10 +95,19 @@ def alternative(a: ir.Alternative) -> str:
     return f"_unions.Alternative({', '.join(args)})"
 
 
-def field_annotation(f: ir.Field) -> str:
+def unset(f: ir.Field, sent: bool) -> bool:
+    """Whether a field of a model sent in request bodies tells "not set" (``UNSET``, left
+    out of the body) from ``None`` (sent as ``null``): an optional, writable field whose
+    schema allows null and gives no default."""
+    return sent and f.nullable and not (f.required or f.read_only) and f.default is None
+
+
+def field_annotation(f: ir.Field, sent: bool = False) -> str:
     """A model field's annotation: optional unless required and not nullable."""
     base = annotation(f.type)
     optional = f.nullable or (not f.required and f.default is None)
+    if unset(f, sent):
+        return f"{base} | msgspec.UnsetType | None"
     return f"{base} | None" if optional else base
 
 
@@ -144,10 +153,12 @@ def _keeps_default(t: ir.TypeRef) -> bool:
             assert_never(t)
 
 
-def field_default(f: ir.Field) -> str:
+def field_default(f: ir.Field, sent: bool = False) -> str:
     """The right-hand side of a field declaration, or '' for a required field."""
     if f.default is not None and _keeps_default(f.type):
         value = default_value(f.type, f.default)
+    elif unset(f, sent):
+        value = "msgspec.UNSET"
     elif f.required:
         value = ""
     else:

@@ -21,11 +21,11 @@ class Profile(msgspec.Struct, kw_only=True, gc=False):
 
     name: str
     bio: str | None
-    age: int | None = None
+    age: int | msgspec.UnsetType | None = msgspec.UNSET
     score: int | None = None
-    links: list[str] | None = None
+    links: list[str] | msgspec.UnsetType | None = msgspec.UNSET
     home: Place | None
-    work: Address | None = None
+    work: Address | msgspec.UnsetType | None = msgspec.UNSET
     places: list[Address | None] | None = None
     scores: list[int | None] | None = None
     labels: dict[str, str | None] | None = None
