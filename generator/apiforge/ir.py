@@ -409,15 +409,29 @@ SecurityScheme = (
 Requirement = tuple[tuple[str, tuple[str, ...]], ...]
 
 
+class PageKind(enum.Enum):
+    """How an operation's pages link (build/paging.py)."""
+
+    OFFSET = "offset"  # an offset and a page size in the query
+    PAGE = "page"  # a page number, and perhaps a page size, in the query
+    CURSOR = "cursor"  # a cursor from the answer, sent back in the query
+    NEXT_LINK = "next-link"  # the next page's URL in the answer
+    LINK_HEADER = "link-header"  # the next page's URL in the Link header (RFC 8288)
+
+
 @dataclass(frozen=True)
 class Pagination:
-    """Offset paging learnt from the ``x-apiforge-pagination`` extension of an operation."""
+    """The paging of an operation, from ``x-apiforge-pagination`` or ``x-ms-pageable``."""
 
     name: PythonIdentifier
-    offset: Parameter
-    limit: Parameter
-    max_page_size: int
+    kind: PageKind
     item: TypeRef
+    start: Parameter | None = None  # the offset, page number or cursor parameter
+    size: Parameter | None = None  # the page-size parameter
+    max_page_size: int = 0
+    page_start: int = 1  # the first page's number
+    next: tuple[Field, ...] = ()  # the answer's fields down to the next cursor or URL
+    items: tuple[Field, ...] = ()  # the answer's fields down to the items; () the answer
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,11 @@ def _headers(
     }
 
 
+def _absolute(base_url: str, url: str) -> str:
+    """A request's URL: relative to the base, or a next page's on the same origin."""
+    return url if url.startswith(("http://", "https://")) else base_url + url
+
+
 def _with_query(url: str, query: Query) -> str:
     """``url`` with ``query`` added: a name it gives replaces the request's own parameter
     of that name, and ``None`` leaves it out."""
@@ -214,7 +219,7 @@ class SyncClient:
         headers.update(key or {})
         retries = self._max_retries if max_retries is None else max_retries
         timeout = self._timeout if timeout is None else timeout
-        url = self._base_url + request.url
+        url = _absolute(self._base_url, request.url)
         attempt, renewed = 0, False
         while True:
             applied = self._auth.sync_apply(requirement, self._http, request.operation)
@@ -354,7 +359,7 @@ class AsyncClient:
         headers.update(key or {})
         retries = self._max_retries if max_retries is None else max_retries
         timeout = self._timeout if timeout is None else timeout
-        url = self._base_url + request.url
+        url = _absolute(self._base_url, request.url)
         attempt, renewed = 0, False
         while True:
             applied = await self._auth.async_apply(

@@ -18,7 +18,7 @@ from ..load.document import LoadedSpec, escape
 from .context import BuildContext
 from .keywords import nullable, text_of
 from .limits import check_depth
-from .paging import EXTENSION, pagination
+from .paging import AZURE, EXTENSION, azure, pagination
 from .parameters import JSON, is_json, is_range, parameters, request_body, structured
 from .schemas import SchemaBuilder
 from .security import requirements, schemes, used
@@ -253,7 +253,7 @@ def _operations(
     own = [names.PythonIdentifier(n) for n in CLIENT_METHODS]
     unique_names = names.unique(own + [op.name for op in found])[len(own) :]
     named = [dataclasses.replace(op, name=n) for op, n in zip(found, unique_names, strict=True)]
-    return tuple(_with_pagination(ctx, named, raws))
+    return tuple(_with_pagination(ctx, schemas, named, raws))
 
 
 def _fragment(ctx: BuildContext, path: str) -> None:
@@ -306,13 +306,17 @@ def _parameter_pointer(p: ir.Parameter, item: Any, op: Any, pointer: str) -> str
 
 
 def _with_pagination(
-    ctx: BuildContext, ops: list[ir.Operation], raws: list[Any]
+    ctx: BuildContext, schemas: SchemaBuilder, ops: list[ir.Operation], raws: list[Any]
 ) -> list[ir.Operation]:
     """Attach declared paging; iterator names must not clash with any method name."""
     taken = {op.name for op in ops} | set(CLIENT_METHODS)
     result = []
     for op, raw in zip(ops, raws, strict=True):
-        paging = pagination(ctx, raw[EXTENSION], op) if EXTENSION in raw else None
+        paging = None
+        if EXTENSION in raw:
+            paging = pagination(ctx, schemas, raw[EXTENSION], op)
+        elif AZURE in raw:
+            paging = azure(ctx, schemas, raw[AZURE], op)
         if paging is not None:
             if paging.name in taken:
                 where = f"{op.pointer}/{EXTENSION}"

@@ -19,7 +19,7 @@ import jinja2
 from .. import ir
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import emit, example, imports, methods, quote, security
+from . import emit, example, imports, methods, paging, quote, security
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
@@ -29,6 +29,7 @@ RUNTIME_MODULES = (
     "_errors.py",
     "_mend.py",
     "_oauth2.py",
+    "_paging.py",
     "_raw.py",
     "_runtime.py",
     "_unions.py",
@@ -110,6 +111,10 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         arguments=methods.arguments,
         signature_lines=methods.signature,
         builder_call=methods.builder_call,
+        paged_arguments=paging.paged_arguments,
+        page_values=paging.page_values,
+        items_expression=paging.items_expression,
+        next_expression=paging.next_expression,
         builder_arguments=methods.builder_arguments,
         body_local=methods.body_local,
         body_statements=methods.body_statements,
@@ -341,6 +346,10 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
     for op in api.operations:
         if op.pagination:
             needed |= {iterator} | imports.for_type(op.pagination.item)
+            if paging.uses_module(op.pagination):
+                needed.add(Import(".", "_paging"))
+            if op.pagination.kind is ir.PageKind.CURSOR and op.pagination.start:
+                needed |= imports.for_type(op.pagination.start.type)
         if op.binary:
             needed |= {iterator, Import("contextlib")}
     needed |= security.imports(api, is_async)
