@@ -82,7 +82,7 @@ def _render_files(config: Config, spec: LoadedSpec | None, on_stage: OnStage) ->
     on_stage("validating")
     spec, read_leniently = load.ready(spec, config.ref_root)
     on_stage("building the model")
-    api, warnings = build.build(spec)
+    api, warnings = build.build(spec, config.group_by)
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     on_stage("rendering")
     rendered = render.package(api, meta, config.package)
@@ -166,7 +166,12 @@ def _key(config: Config, spec_files: list[tuple[str, str]]) -> str:
 
     templates = cache.builtin_templates()
     return cache.inputs_key(
-        spec_files, config.package, __version__, templates, config.templates, config.ref_root
+        spec_files,
+        f"{config.package}\0{config.group_by}",
+        __version__,
+        templates,
+        config.templates,
+        config.ref_root,
     )
 
 

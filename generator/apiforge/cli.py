@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where $refs to other files may lead (default: the spec's own folder)",
     )
+    gen.add_argument(
+        "--group-by",
+        choices=config.GROUP_BY,
+        help="tag: each tag's operations as client.<tag>.<method> (default: none)",
+    )
     gen.add_argument("--target", help="the [tool.apiforge] target to generate, by name")
     gen.add_argument("--all", action="store_true", help="generate every target in pyproject.toml")
     gen.add_argument(
@@ -251,6 +256,7 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
         "package": args.package,
         "templates": args.templates,
         "ref_root": args.ref_root,
+        "group_by": args.group_by,
         "check": args.check or None,
         "force": args.force or None,
         "strict": args.strict or None,

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 # What a target leaves out: the package is then named after the spec (its title, else its
 # file name) when it is generated; a spec has no default.
 DEFAULTS = {"output": "generated"}
-_KEYS = {"name", "spec", "output", "package", "templates", "ref_root"}
+_KEYS = {"name", "spec", "output", "package", "templates", "ref_root", "group_by"}
+GROUP_BY = ("none", "tag")
 
 
 class ConfigError(ValueError):
@@ -34,6 +35,7 @@ class Config(NamedTuple):
     templates: Path | None = None
     name: str = "default"
     ref_root: Path | None = None  # where $refs may lead; None: the spec's own folder
+    group_by: str = "none"  # "tag": operations as methods of a group per tag
 
     @property
     def target(self) -> Path:
@@ -72,6 +74,9 @@ def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
     templates = settings.get("templates")
     spec = settings.get("spec")
     ref_root = settings.get("ref_root")
+    group_by = str(settings.get("group_by", "none"))
+    if group_by not in GROUP_BY:
+        raise ConfigError(f"{where}: group_by must be one of {list(GROUP_BY)}, got {group_by!r}")
     return Config(
         spec=base / str(spec) if spec else None,
         output=base / str(settings["output"]),
@@ -79,6 +84,7 @@ def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
         templates=base / str(templates) if templates else None,
         name=str(settings.get("name", "default")),
         ref_root=base / str(ref_root) if ref_root else None,
+        group_by=group_by,
     )
 
 

@@ -453,6 +453,7 @@ class Operation:
     pagination: Pagination | None = None
     body: RequestBody | None = None
     idempotent: bool = False  # x-apiforge-idempotent: a POST or PATCH retried like a PUT
+    tags: tuple[str, ...] = ()
 
     @property
     def success(self) -> Response | None:
@@ -490,6 +491,25 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class GroupMethod:
+    """An operation as a method of its group, under a name without the tag's words."""
+
+    name: PythonIdentifier
+    operation: Operation
+
+
+@dataclass(frozen=True)
+class OperationGroup:
+    """The operations of one tag: ``client.<attribute>.<method>(...)`` (build/groups.py)."""
+
+    attribute: PythonIdentifier
+    class_name: ClassName
+    tag: str
+    description: str
+    methods: tuple[GroupMethod, ...]
+
+
+@dataclass(frozen=True)
 class ServerVariable:
     """A ``{Name}`` in the server URL, given to the client constructor."""
 
@@ -524,6 +544,29 @@ class Api:
     unions: tuple[Union, ...] = ()
     client_params: tuple[Parameter, ...] = ()
     untagged: tuple[UntaggedUnion, ...] = ()
+    groups: tuple[OperationGroup, ...] = ()  # empty unless grouped by tag
+
+    def owner(self, op: Operation) -> str:
+        """What comes between ``client.`` and the operation's method: ``""``, or its
+        group's attribute and a dot (``"droplets."``)."""
+        for group in self.groups:
+            if any(m.operation.operation_id == op.operation_id for m in group.methods):
+                return f"{group.attribute}."
+        return ""
+
+    def method_name(self, op: Operation) -> str:
+        """The operation's method name on its owner (the client, or its group)."""
+        for group in self.groups:
+            for m in group.methods:
+                if m.operation.operation_id == op.operation_id:
+                    return m.name
+        return op.name
+
+    @property
+    def ungrouped(self) -> tuple[Operation, ...]:
+        """The operations that are methods of the client itself."""
+        grouped = {m.operation.operation_id for g in self.groups for m in g.methods}
+        return tuple(op for op in self.operations if op.operation_id not in grouped)
 
     def client_param(self, wire_name: str) -> Parameter:
         """The constructor argument carrying client-level parameter ``wire_name``."""

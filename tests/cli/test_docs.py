@@ -647,8 +647,8 @@ def synopsis(body: str) -> str:
 
 SOUND_SYNOPSIS = synopsis(
     "apiforge [-q | -v] generate [SPEC] [--output DIR] [--package NAME] [--templates DIR]\n"
-    "                  [--ref-root DIR] [--target NAME | --all] [--check] [--force]\n"
-    "                  [--strict] [-q | -v]\n"
+    "                  [--ref-root DIR] [--group-by X] [--target NAME | --all]\n"
+    "                  [--check] [--force] [--strict] [-q | -v]\n"
     "apiforge init [SPEC] [--output DIR] [--package NAME] [--force] [-q | -v]\n"
     "apiforge verify DIR [--spec SPEC] [--quiet | --verbose]\n"
     "apiforge --version\n"

@@ -99,6 +99,10 @@ def test_flags_override_the_named_target(cli: Cli, project: Path) -> None:
         ),
         (TWO_TARGETS.replace("[[tool.apiforge.targets]]", "[tool.apiforge.targets.x]", 1), ""),
         ("[tool.apiforge\n", "pyproject.toml"),
+        (
+            '[tool.apiforge]\nspec = "spec/api.yaml"\noutput = "out"\ngroup_by = "tags"\n',
+            "group_by must be one of ['none', 'tag'], got 'tags'",
+        ),
     ],
     ids=[
         "unknown-key-in-target",
@@ -107,6 +111,7 @@ def test_flags_override_the_named_target(cli: Cli, project: Path) -> None:
         "unknown-key-single",
         "targets-not-array",
         "bad-toml",
+        "group-by-unknown",
     ],
 )
 def test_bad_configuration_exits_2(cli: Cli, project: Path, toml: str, needle: str) -> None:
@@ -142,3 +147,18 @@ def test_single_target_table_still_works(cli: Cli, project: Path) -> None:
     assert has_licence(project / "gen" / "solo")
     (line,) = summaries(result.stdout)
     assert Path(line["target"]) == project / "gen" / "solo"
+
+
+def test_group_by_tag_from_the_table_and_the_flag(cli: Cli, project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.apiforge]\nspec = "spec/api.yaml"\noutput = "gen"\npackage = "solo"\n'
+        'group_by = "tag"\n'
+    )
+    grouped = cli("generate", cwd=project)
+    assert grouped.returncode == 0, grouped.stderr
+    source = (project / "gen" / "solo" / "_client.py").read_text("utf-8")
+    flat = cli("generate", "--group-by", "none", "--output", "flat", cwd=project)
+    assert flat.returncode == 0, flat.stderr
+    assert source != (project / "flat" / "solo" / "_client.py").read_text("utf-8")
+    again = cli("generate", "--check", cwd=project)  # the setting is part of the inputs
+    assert again.returncode == 0, again.stdout + again.stderr

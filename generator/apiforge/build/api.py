@@ -16,6 +16,7 @@ from .. import ir, names, urlpath
 from ..diagnostics import Diagnostic, GenerationError
 from ..load.document import LoadedSpec, escape
 from .context import BuildContext
+from .groups import groups
 from .keywords import nullable, text_of
 from .limits import check_depth
 from .paging import AZURE, EXTENSION, azure, pagination
@@ -247,6 +248,7 @@ def _operations(
                     security=security,
                     pointer=pointer,
                     idempotent=op.get(IDEMPOTENT) is True,
+                    tags=tuple(str(t) for t in op.get("tags") or () if isinstance(t, str)),
                 )
             )
     # The clients' own methods keep their names; an operation called close gets close_2.
@@ -346,8 +348,10 @@ def _client_params(
     )
 
 
-def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
-    """The IR of a validated document, with warnings; raises ``GenerationError`` on errors."""
+def build(spec: LoadedSpec, group_by: str = "none") -> tuple[ir.Api, list[Diagnostic]]:
+    """The IR of a validated document, with warnings; raises ``GenerationError`` on errors.
+
+    ``group_by="tag"`` puts each tagged operation in its first tag's group."""
     ctx = BuildContext(spec)
     schemas = SchemaBuilder(ctx)
     schemas.components()
@@ -378,6 +382,8 @@ def build(spec: LoadedSpec) -> tuple[ir.Api, list[Diagnostic]]:
         untagged=untagged,
         client_params=_client_params(operations, taken),
     )
+    if group_by == "tag":
+        api = dataclasses.replace(api, groups=groups(ctx, operations, CLIENT_METHODS))
     check_depth(ctx, api)
     if ctx.failed:
         raise GenerationError(ctx.diagnostics)

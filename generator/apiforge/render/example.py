@@ -487,7 +487,8 @@ def example(api: ir.Api, package: str) -> Example:
         body = ["print(client)"]
     else:
         needed |= choice.needed
-        method = call(f"client.{choice.operation.name}", (), choice.arguments)
+        op = choice.operation
+        method = call(f"client.{api.owner(op)}{api.method_name(op)}", (), choice.arguments)
         if methods.result_annotation(choice.operation) == "None":
             body = lay_out("", method, "", 1)
         else:
