@@ -336,6 +336,7 @@ class Response:
     binary: bool = False
     text: bool = False  # a text/* body that is not JSON or XML: returned as str
     nullable: bool = False  # the schema allows null: the body may be JSON ``null``
+    stream: str = ""  # "sse" (text/event-stream) or "lines" (JSON lines): items as they come
 
 
 class KeyLocation(enum.Enum):
@@ -478,6 +479,11 @@ class Operation:
     def has_cookies(self) -> bool:
         """True when a parameter is a cookie: the request builder collects them."""
         return any(p.location is ParamLocation.COOKIE for p in self.parameters)
+
+    @property
+    def stream(self) -> Response | None:
+        """The success answer that streams its items (Server-Sent Events, JSON lines)."""
+        return next((r for r in self.successes if r.stream), None)
 
     @property
     def binary(self) -> bool:

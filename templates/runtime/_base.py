@@ -12,13 +12,16 @@ import contextlib
 import copy
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote, unquote
 
 import httpx
 
 from . import _auth, _runtime
 from ._errors import ApiError
+
+if TYPE_CHECKING:
+    from . import _sse
 
 Timeout = float | httpx.Timeout | None
 Query = Mapping[str, str | int | float | bool | None]
@@ -276,6 +279,28 @@ class SyncClient:
         finally:
             response.close()
 
+    def _events(
+        self,
+        request: _runtime.Request,
+        parse: Callable[[httpx.Response], Any],
+        kind: str,
+        decode: Callable[[str, httpx.Response], Any],
+        options: tuple[Timeout, int | None, str | None, Any, Any],
+    ) -> _sse.Stream[Any]:
+        """A streamed answer (Server-Sent Events, JSON lines), opened when entered."""
+        from . import _sse  # only for APIs that stream: kept off the import path
+
+        timeout, max_retries, accept, extra_headers, extra_query = options
+
+        def open_stream(sent: _runtime.Request) -> Any:
+            return self._stream(
+                sent, parse, timeout, max_retries, accept, extra_headers, extra_query
+            )
+
+        retries = self._max_retries if max_retries is None else max_retries
+        source = _sse.Source(open_stream, request, kind, decode, retries)
+        return _sse.Stream(source)
+
 
 class AsyncClient:
     """The asynchronous client's machinery."""
@@ -417,3 +442,25 @@ class AsyncClient:
             yield response
         finally:
             await response.aclose()
+
+    def _events(
+        self,
+        request: _runtime.Request,
+        parse: Callable[[httpx.Response], Any],
+        kind: str,
+        decode: Callable[[str, httpx.Response], Any],
+        options: tuple[Timeout, int | None, str | None, Any, Any],
+    ) -> _sse.AsyncStream[Any]:
+        """A streamed answer (Server-Sent Events, JSON lines), opened when entered."""
+        from . import _sse  # only for APIs that stream: kept off the import path
+
+        timeout, max_retries, accept, extra_headers, extra_query = options
+
+        def open_stream(sent: _runtime.Request) -> Any:
+            return self._stream(
+                sent, parse, timeout, max_retries, accept, extra_headers, extra_query
+            )
+
+        retries = self._max_retries if max_retries is None else max_retries
+        source = _sse.Source(open_stream, request, kind, decode, retries)
+        return _sse.AsyncStream(source)

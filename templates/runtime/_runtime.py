@@ -175,8 +175,8 @@ def text(value: object) -> str:
 
 
 def to_wire(value: Any) -> Any:
-    """Plain JSON data for a request body: read-only fields and unset optionals left out
-    (``None`` where the default is ``None``; ``UNSET``, where ``None`` sends ``null``)."""
+    """Plain JSON data for a request body: read-only fields and unset optionals left
+    out (``None`` where the default is ``None``; else ``UNSET``: None sends null)."""
     if isinstance(value, msgspec.Struct):
         read_only: frozenset[str] = getattr(
             type(value), "__apiforge_read_only__", frozenset()

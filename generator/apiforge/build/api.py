@@ -124,8 +124,8 @@ def _responses(
         ranged = _ranged_json(ctx, content, where)
         if ranged is not None:
             content = {JSON: content[ranged], **content}
-        structured = [m for m in content if is_json(m) or _is_xml(m)]
-        with_schema = [m for m in structured if "schema" in (content[m] or {})]
+        decoded = [m for m in content if is_json(m) or _is_xml(m)]
+        with_schema = [m for m in decoded if "schema" in (content[m] or {})]
         json_first = [m for m in with_schema if is_json(m)] + with_schema
         media = json_first[0] if json_first else None
         body: ir.TypeRef | None = None
@@ -135,7 +135,19 @@ def _responses(
             at = f"{where}/content/{escape(written)}/schema"
             body = schemas.type_of(content[media]["schema"], at, f"{hint} {status}")
             null = nullable(ctx.deref(content[media]["schema"], at)[0])
-        others = [m for m in content if m not in structured]
+        others = [m for m in content if m not in decoded]
+        streamed = next((m for m in others if _stream_kind(m)), None) if media is None else None
+        if streamed is not None:
+            at = f"{where}/content/{escape(streamed)}/schema"
+            schema = (content[streamed] or {}).get("schema")
+            # JSON data for an object or array (a union of them too); text for the rest.
+            item = None
+            if schema is not None and structured(ctx, schema, at):
+                item = schemas.type_of(schema, at, f"{hint} {status} item")
+            description = text_of(response, "description")
+            kind = _stream_kind(streamed)
+            found.append(ir.Response(status, description, (streamed,), item, stream=kind))
+            continue
         text = media is None and bool(others) and all(m.startswith("text/") for m in others)
         binary = body == _BYTES or (media is None and bool(others) and not text)
         if binary:
@@ -149,6 +161,20 @@ def _responses(
         media_types = tuple(dict.fromkeys([media, *content])) if media else tuple(content)
         found.append(ir.Response(status, description, media_types, body, binary, text, null))
     return tuple(found)
+
+
+_STREAMS = {
+    "text/event-stream": "sse",
+    "application/x-ndjson": "lines",
+    "application/jsonl": "lines",
+    "application/x-jsonlines": "lines",
+    "application/jsonlines": "lines",
+}
+
+
+def _stream_kind(media: str) -> str:
+    """The stream kind of a media type: sse, lines, or empty for any other."""
+    return _STREAMS.get(media.split(";")[0].strip().lower(), "")
 
 
 def _ranged_json(ctx: BuildContext, content: dict[str, Any], where: str) -> str | None:

@@ -489,7 +489,10 @@ def example(api: ir.Api, package: str) -> Example:
         needed |= choice.needed
         op = choice.operation
         method = call(f"client.{api.owner(op)}{api.method_name(op)}", (), choice.arguments)
-        if methods.result_annotation(choice.operation) == "None":
+        if op.stream:  # a stream sends nothing until its block is entered
+            loop = ["for item in items:", _INDENT + "print(item)"]
+            body = [*lay_out("with ", method, " as items:", 1), *(_INDENT + line for line in loop)]
+        elif methods.result_annotation(choice.operation) == "None":
             body = lay_out("", method, "", 1)
         else:
             body = [*lay_out("result = ", method, "", 1), "print(result)"]

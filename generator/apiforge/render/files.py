@@ -32,6 +32,7 @@ RUNTIME_MODULES = (
     "_paging.py",
     "_raw.py",
     "_runtime.py",
+    "_sse.py",
     "_unions.py",
     "_xml.py",
 )
@@ -113,6 +114,8 @@ def environment(directory: Path, override: Path | None = None) -> jinja2.Environ
         builder_call=methods.builder_call,
         paged_arguments=paging.paged_arguments,
         page_values=paging.page_values,
+        stream_annotation=methods.stream_annotation,
+        stream_decoder=methods.stream_decoder,
         items_expression=paging.items_expression,
         next_expression=paging.next_expression,
         builder_arguments=methods.builder_arguments,
@@ -352,6 +355,10 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
                 needed |= imports.for_type(op.pagination.start.type)
         if op.binary:
             needed |= {iterator, Import("contextlib")}
+        if op.stream:
+            needed.add(Import(".", "_sse"))
+            if op.stream.type:
+                needed |= imports.for_type(op.stream.type)
     needed |= security.imports(api, is_async)
     lines = imports.render(needed | _signature_imports(api))
     name = f"Async{api.client_name}" if is_async else api.client_name

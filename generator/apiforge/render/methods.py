@@ -229,7 +229,10 @@ def _form_field_statement(f: ir.FormField) -> str:
 
 
 def _outcome(r: ir.Response) -> str:
-    """What a success response returns: ``bytes``, ``str``, a decoded annotation, ``None``."""
+    """What a success response returns: ``bytes``, ``str``, a decoded annotation, ``None``
+    (and for a streamed one, which the method returns as a stream, the parser ``None``)."""
+    if r.stream:
+        return "None"
     if r.binary:
         return "bytes"
     if r.text:
@@ -239,6 +242,28 @@ def _outcome(r: ir.Response) -> str:
     return annotation(r.type) + (" | None" if r.nullable else "")
 
 
+def _item(r: ir.Response) -> str:
+    """What one item of ``r`` decodes to, or the whole answer where it does not stream."""
+    if r.stream:
+        return annotation(r.type) if r.type else "str"
+    return _outcome(r)
+
+
+def stream_annotation(op: ir.Operation, is_async: bool) -> str:
+    """What a streaming operation's method returns: a stream of events or of lines."""
+    r = op.stream
+    assert r is not None
+    item = f"_sse.Event[{_item(r)}]" if r.stream == "sse" else _item(r)
+    return f"_sse.{'AsyncStream' if is_async else 'Stream'}[{item}]"
+
+
+def stream_decoder(op: ir.Operation) -> str:
+    """The module-level decoder of a streamed answer's items, or None for text."""
+    r = op.stream
+    assert r is not None
+    return f"_operations.{decoders(op)[_item(r)]}" if r.type else "None"
+
+
 def result_annotation(op: ir.Operation) -> str:
     """The return annotation of an operation's method."""
     outcomes = dict.fromkeys(_outcome(r) for r in op.successes)
@@ -246,8 +271,9 @@ def result_annotation(op: ir.Operation) -> str:
 
 
 def _decoded(op: ir.Operation) -> dict[str, ir.TypeRef]:
-    """The distinct types an operation's answers decode to, by annotation."""
-    found = {_outcome(r): r.type for r in op.successes if r.type and not (r.binary or r.text)}
+    """The distinct types an operation's answers decode to, by annotation (a streamed
+    answer's items too)."""
+    found = {_item(r): r.type for r in op.successes if r.type and not (r.binary or r.text)}
     if op.error and op.error.type and not (op.error.binary or op.error.text):
         found.setdefault(annotation(op.error.type), op.error.type)
     return found
@@ -302,7 +328,9 @@ def uses_cast(op: ir.Operation) -> bool:
 def _cast(r: ir.Response) -> bool:
     """Whether a success answer's decoded value is cast: a union type, or a nullable one
     (``T | None`` is no class either)."""
-    return r.type is not None and not (r.binary or r.text) and (r.nullable or _needs_cast(r.type))
+    if r.type is None or r.binary or r.text or r.stream:
+        return False
+    return r.nullable or _needs_cast(r.type)
 
 
 def success_statements(op: ir.Operation) -> list[str]:
