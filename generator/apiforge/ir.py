@@ -453,6 +453,7 @@ class Operation:
     pointer: str
     pagination: Pagination | None = None
     body: RequestBody | None = None
+    headers: ClassName | None = None  # the model of the headers its success answer declares
     idempotent: bool = False  # x-apiforge-idempotent: a POST or PATCH retried like a PUT
     tags: tuple[str, ...] = ()
 

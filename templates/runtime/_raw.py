@@ -11,6 +11,7 @@ typed from the method itself.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import httpx
 
 P = ParamSpec("P")
 T = TypeVar("T")
+H = TypeVar("H")
 
 
 @dataclass
@@ -76,9 +78,71 @@ class ApiResponse(Generic[T]):
         return self._parsed[0]
 
 
-def _taken(slot: _Slot) -> ApiResponse[Any]:
+class ApiResponseWithHeaders(ApiResponse[T], Generic[T, H]):
+    """A successful answer whose declared headers are read, typed, by ``typed_headers``."""
+
+    def __init__(
+        self,
+        http_response: httpx.Response,
+        parse: Callable[[httpx.Response], T],
+        headers_type: type[H],
+    ) -> None:
+        super().__init__(http_response, parse)
+        self._headers_type = headers_type
+        self._typed: tuple[H] | None = None
+
+    @property
+    def typed_headers(self) -> H:
+        """The headers the spec declares for this answer, each as its type (``int``,
+        ``datetime``, a list...), ``None`` where absent; read once.
+
+        Raises:
+            ResponseDecodeError: A declared header's value is not of its type.
+        """
+        if self._typed is None:
+            self._typed = (read_headers(self.http_response, self._headers_type),)
+        return self._typed[0]
+
+
+def read_headers(response: httpx.Response, headers_type: type[H]) -> H:
+    """The declared headers of ``response`` as ``headers_type`` (a Struct of optional
+    fields named by the headers): text read as each field's type; a list from the
+    comma-separated values; a date-time from RFC 3339 or the HTTP date format."""
+    import datetime
+    import email.utils
+
+    import msgspec
+
+    from ._errors import ResponseDecodeError
+
+    found: dict[str, Any] = {}
+    for field in msgspec.structs.fields(headers_type):  # type: ignore[arg-type]
+        if field.encode_name not in response.headers:
+            continue
+        values = response.headers.get_list(field.encode_name, split_commas=True)
+        text = ", ".join(response.headers.get_list(field.encode_name))
+        wanted = str(field.type)
+        found[field.encode_name] = values if "list[" in wanted else text
+        if "datetime" in wanted and "list[" not in wanted:
+            try:
+                datetime.datetime.fromisoformat(text)
+            except ValueError:
+                with contextlib.suppress(TypeError, ValueError):
+                    found[field.encode_name] = email.utils.parsedate_to_datetime(text)
+    try:
+        return msgspec.convert(found, headers_type, strict=False)
+    except msgspec.ValidationError as exc:
+        operation = response.request.url.path if response.request else ""
+        raise ResponseDecodeError(
+            f"a header: {exc}", operation=operation, response=response
+        ) from None
+
+
+def _taken(slot: _Slot, headers: type[Any] | None = None) -> ApiResponse[Any]:
     if slot.response is None or slot.parse is None:  # the method sent nothing
         raise RuntimeError("the operation gave no answer to wrap")
+    if headers is not None:
+        return ApiResponseWithHeaders(slot.response, slot.parse, headers)
     return ApiResponse(slot.response, slot.parse)
 
 
@@ -150,5 +214,71 @@ class araw(Generic[P, T]):
             finally:
                 _WAITING.reset(token)
             return _taken(slot)
+
+        return call
+
+
+class raw_with_headers(Generic[P, T, H]):
+    """``raw`` for an operation whose answer declares headers: typed ones come too."""
+
+    def __init__(
+        self, method: Callable[Concatenate[Any, P], T], headers: type[H]
+    ) -> None:
+        self._method, self._headers = method, headers
+
+    @overload
+    def __get__(self, view: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(
+        self, view: RawView, owner: type[Any]
+    ) -> Callable[P, ApiResponseWithHeaders[T, H]]: ...
+
+    def __get__(self, view: RawView | None, owner: type[Any]) -> Any:
+        if view is None:
+            return self
+        method, client, headers = self._method, view._client, self._headers
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            slot = _Slot()
+            token = _WAITING.set(slot)
+            try:
+                method(client, *args, **kwargs)
+            finally:
+                _WAITING.reset(token)
+            return _taken(slot, headers)
+
+        return call
+
+
+class araw_with_headers(Generic[P, T, H]):
+    """``araw`` for an operation whose answer declares headers: typed ones come too."""
+
+    def __init__(
+        self, method: Callable[Concatenate[Any, P], Awaitable[T]], headers: type[H]
+    ) -> None:
+        self._method, self._headers = method, headers
+
+    @overload
+    def __get__(self, view: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(
+        self, view: RawView, owner: type[Any]
+    ) -> Callable[P, Awaitable[ApiResponseWithHeaders[T, H]]]: ...
+
+    def __get__(self, view: RawView | None, owner: type[Any]) -> Any:
+        if view is None:
+            return self
+        method, client, headers = self._method, view._client, self._headers
+
+        async def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            slot = _Slot()
+            token = _WAITING.set(slot)
+            try:
+                await method(client, *args, **kwargs)
+            finally:
+                _WAITING.reset(token)
+            return _taken(slot, headers)
 
         return call

@@ -5,6 +5,7 @@ per-call ``extra_headers``/``extra_query``, sync and async, against a real HTTP 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from customvision_training import (
     ImagePerformance,
     ResponseDecodeError,
 )
+from support.corpus import load
 from support.http_server import Reply, ScriptedServer
 from support.page_factory import SAMPLE_RESPONSE, make_page
 from support.paths import GOLDEN
@@ -270,3 +272,48 @@ def test_raw_views_are_typed_from_the_methods(tmp_path: Path) -> None:
         'note: Revealed type is "customvision_training._raw.ApiResponse[list['
         'customvision_training._models.ImagePerformance]]"',
     ], done.stdout
+
+
+# --- typed response headers (construct response-headers) ----------------------------------
+
+
+def raw_items(mode: Mode, server: ScriptedServer) -> Any:
+    module = load("response-headers")
+    if mode == "sync":
+        with module.ResponseHeadersClient(server.url, max_retries=0) as client:
+            return client.with_raw_response.list_items()
+
+    async def main() -> Any:
+        async with module.AsyncResponseHeadersClient(server.url, max_retries=0) as client:
+            return await client.with_raw_response.list_items()
+
+    return asyncio.run(main())
+
+
+def test_declared_response_headers_are_typed(mode: Mode, server: ScriptedServer) -> None:
+    headers = {
+        "X-Total-Count": "42",
+        "x-ratelimit-remaining": "7",  # any case
+        "ETag": '"v1"',
+        "Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT",
+        "X-Tags": "a, b",
+    }
+    server.enqueue(Reply.json(["x"], headers=headers))
+    raw = raw_items(mode, server)
+    typed = raw.typed_headers
+    assert (typed.x_total_count, typed.x_rate_limit_remaining) == (42, 7)
+    assert typed.e_tag == '"v1"' and typed.x_tags == ["a", "b"]
+    assert typed.last_modified == datetime.datetime(2026, 12, 1, 10, tzinfo=datetime.UTC)
+    assert raw.parse() == ["x"]
+
+
+def test_absent_headers_are_none_and_bad_ones_raise(mode: Mode, server: ScriptedServer) -> None:
+    server.enqueue(
+        Reply.json([], headers={"Last-Modified": "2026-12-01T10:00:00+01:00"}),
+        Reply.json([], headers={"X-Total-Count": "many"}),
+    )
+    typed = raw_items(mode, server).typed_headers
+    assert typed.x_total_count is None and typed.x_tags is None
+    assert typed.last_modified.utcoffset() == datetime.timedelta(hours=1)
+    with pytest.raises(load("response-headers").ResponseDecodeError, match="header"):
+        _ = raw_items(mode, server).typed_headers

@@ -190,6 +190,61 @@ def _ranged_json(ctx: BuildContext, content: dict[str, Any], where: str) -> str 
     return None
 
 
+# What frames the answer, or says its media type: not the service's to declare as data.
+_FRAMING = frozenset(
+    {"content-type", "content-length", "transfer-encoding", "connection", "content-encoding"}
+)
+
+
+def _headers(
+    ctx: BuildContext, schemas: SchemaBuilder, op: Any, pointer: str, hint: str
+) -> names.ClassName | None:
+    """A model of the headers the lowest 2xx answer declares (rate limits, ``ETag``,
+    ``Location``), each typed by its schema; None when it declares none."""
+    answers = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+    statuses = sorted(s for s in answers if str(s)[:1] == "2")
+    if not statuses:
+        return None
+    where = f"{pointer}/responses/{escape(statuses[0])}"
+    response, where = ctx.deref(answers[statuses[0]], where)
+    declared = response.get("headers") if isinstance(response, dict) else None
+    if not isinstance(declared, dict):
+        return None
+    fields = []
+    taken: list[names.PythonIdentifier] = []
+    for wire, raw in declared.items():
+        at = f"{where}/headers/{escape(str(wire))}"
+        header, at = ctx.deref(raw, at)
+        if str(wire).lower() in _FRAMING or not isinstance(header, dict):
+            continue
+        schema = header.get("schema", {})
+        t = schemas.type_of(schema, f"{at}/schema", f"{hint} {wire} header")
+        if not _header_type(t):
+            t = ir.PrimitiveType(ir.Primitive.STR)
+        name = names.unique([*taken, names.snake(str(wire))])[-1]
+        taken.append(name)
+        fields.append(
+            ir.Field(str(wire), name, t, False, True, False, text_of(header, "description"))
+        )
+    if not fields:
+        return None
+    model = ir.Model(
+        ctx.claim_class(f"{hint} headers"),
+        f"The headers of ``{hint}``'s answer.",
+        tuple(fields),
+        where,
+    )
+    schemas.models[model.name] = model
+    return model.name
+
+
+def _header_type(t: ir.TypeRef) -> bool:
+    """Whether a header's text can be read as ``t``: a scalar, or a list of scalars."""
+    if isinstance(t, ir.ArrayType):
+        return isinstance(t.item, ir.PrimitiveType) and t.item.kind is not ir.Primitive.ANY
+    return isinstance(t, ir.PrimitiveType) and t.kind not in (ir.Primitive.ANY, ir.Primitive.BYTES)
+
+
 def path_items(paths: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """The Paths Object's path items, without its extensions (``x-...``)."""
     for path, item in paths.items():
@@ -271,6 +326,7 @@ def _operations(
                     parameters=params,
                     body=request_body(ctx, schemas, op, pointer, params),
                     responses=_responses(ctx, schemas, op, pointer, str(op_id)),
+                    headers=_headers(ctx, schemas, op, pointer, str(op_id)),
                     security=security,
                     pointer=pointer,
                     idempotent=op.get(IDEMPOTENT) is True,

@@ -258,8 +258,16 @@ class Upgrade:
             schema = self.shared_schema(r["schema"], new, produces, f"{old}/schema")
             out["content"] = {t: {"schema": schema} for t in produces}
         if "headers" in r:
-            out["headers"] = {name: {"schema": _schema(h)} for name, h in r["headers"].items()}
+            out["headers"] = {name: _header(h) for name, h in r["headers"].items()}
         return out
+
+
+def _header(header: Any) -> dict[str, Any]:
+    """A 2.0 Header Object as 3.x writes it: its type in a schema, its description kept."""
+    found: dict[str, Any] = {"schema": _schema(header)}
+    if isinstance(header, dict) and isinstance(header.get("description"), str):
+        found["description"] = header["description"]
+    return found
 
 
 # 2.0's oauth2 ``flow`` → the 3.x flow it is, and the URLs that flow keeps.

@@ -355,6 +355,8 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
                 needed |= imports.for_type(op.pagination.start.type)
         if op.binary:
             needed |= {iterator, Import("contextlib")}
+        if op.headers and not op.stream:
+            needed.add(Import(imports.MODELS, op.headers))
         if op.stream:
             needed.add(Import(".", "_sse"))
             if op.stream.type:
@@ -373,6 +375,7 @@ def exports(api: ir.Api) -> dict[str, str]:
     names.update(dict.fromkeys(ERROR_CLASSES, "._errors"))
     names["RetryPolicy"] = "._runtime"
     names["ApiResponse"] = "._raw"
+    names["ApiResponseWithHeaders"] = "._raw"
     if any(isinstance(s, ir.OAuth2Scheme) and s.token_url for s in api.auth):
         names["OAuth2ClientCredentials"] = "._oauth2"
     names.update({m.name: imports.MODELS for m in api.models})

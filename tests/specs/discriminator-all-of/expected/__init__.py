@@ -15,7 +15,7 @@ from ._errors import (
     TokenError,
 )
 from ._models import AnyPet, AnyVehicle, Bike, Car, Cat, Dog, Pet, Vehicle
-from ._raw import ApiResponse
+from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 from ._unions import UnknownVariant
 
@@ -25,6 +25,7 @@ __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiResponse",
+    "ApiResponseWithHeaders",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncPolymorphicPetsClient",

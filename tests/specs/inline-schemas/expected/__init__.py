@@ -21,13 +21,14 @@ from ._models import (
     CreateReportBody,
     CreateReportBodyRange,
 )
-from ._raw import ApiResponse
+from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiResponse",
+    "ApiResponseWithHeaders",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncInlineClient",

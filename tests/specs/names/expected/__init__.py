@@ -16,13 +16,14 @@ from ._errors import (
     TokenError,
 )
 from ._models import Class, Model_2NdThing
-from ._raw import ApiResponse
+from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiResponse",
+    "ApiResponseWithHeaders",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncNamingZooClient",

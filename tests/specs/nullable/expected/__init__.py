@@ -15,7 +15,7 @@ from ._errors import (
     TokenError,
 )
 from ._models import Address, Place, Profile
-from ._raw import ApiResponse
+from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiResponse",
+    "ApiResponseWithHeaders",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncNullableClient",

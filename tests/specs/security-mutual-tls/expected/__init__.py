@@ -14,13 +14,14 @@ from ._errors import (
     ResponseDecodeError,
     TokenError,
 )
-from ._raw import ApiResponse
+from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiResponse",
+    "ApiResponseWithHeaders",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncMutualTlsClient",

@@ -25,13 +25,14 @@ from ._models import (
     Paragraph,
     Style,
 )
-from ._raw import ApiResponse
+from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiResponse",
+    "ApiResponseWithHeaders",
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncPagesClient",
