@@ -33,6 +33,17 @@ class PrimitiveType:
     kind: Primitive
     format: str | None = None
 
+    @property
+    def literal_default(self) -> bool:
+        """Whether a spec default (JSON text, number...) is a literal of this type's
+        Python type; a date-time's text is not, and its default is left to the service."""
+        return self.kind not in (
+            Primitive.DATETIME,
+            Primitive.DATE,
+            Primitive.UUID,
+            Primitive.BYTES,
+        )
+
 
 @dataclass(frozen=True)
 class ArrayType:

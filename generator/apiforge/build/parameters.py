@@ -123,6 +123,8 @@ def _parameter(
     wire = str(param["name"])
     default = schema.get("default") if isinstance(schema, dict) else None
     kind = schemas.type_of(raw_schema, schema_pointer, wire)
+    if isinstance(kind, ir.PrimitiveType) and not kind.literal_default:
+        default = None  # a date-time's default as text: the service applies it when unsent
     if style == "deepObject" and not _deep(kind):
         # Stripe writes deepObject on every query parameter: a scalar has no keys to nest.
         ctx.warn(f"{pointer}/style", "style 'deepObject' on a scalar; sent as name=value")
@@ -263,6 +265,14 @@ def request_body(
         multipart = media == _MULTIPART
         encoding = (content[media] or {}).get("encoding")
         fields = _form_fields(ctx, schemas, schema, schema_at, hint, taken, required, multipart)
+        files = [
+            f.wire_name for f in fields if f.type == ir.PrimitiveType(ir.Primitive.BYTES, "binary")
+        ]
+        if files and not multipart:  # apacta.com: a urlencoded form holding an image
+            said = f"a urlencoded form cannot carry a file ({files[0]!r}); sent as {_MULTIPART}"
+            ctx.warn(f"{at}/content/{escape(media)}", said)
+            fields = _form_fields(ctx, schemas, schema, schema_at, hint, taken, required, True)
+            multipart, media = True, _MULTIPART
         if isinstance(encoding, dict):
             fields = tuple(_encoded(f, encoding.get(f.wire_name)) for f in fields)
         kind = ir.BodyKind.MULTIPART if multipart else ir.BodyKind.FORM

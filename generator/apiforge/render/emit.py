@@ -105,7 +105,8 @@ def unset(f: ir.Field, sent: bool) -> bool:
 def field_annotation(f: ir.Field, sent: bool = False) -> str:
     """A model field's annotation: optional unless required and not nullable."""
     base = annotation(f.type)
-    optional = f.nullable or (not f.required and f.default is None)
+    defaulted = f.default is not None and keeps_default(f.type)
+    optional = f.nullable or (not f.required and not defaulted)
     if unset(f, sent):
         return f"{base} | msgspec.UnsetType | None"
     return f"{base} | None" if optional else base
@@ -134,10 +135,12 @@ def default_value(t: ir.TypeRef, value: ir.Scalar) -> str:
             assert_never(t)
 
 
-def _keeps_default(t: ir.TypeRef) -> bool:
-    """Whether a model field of type ``t`` declares the spec's default instead of None."""
+def keeps_default(t: ir.TypeRef) -> bool:
+    """Whether a field or argument of type ``t`` declares the spec's default, not None."""
     match t:
-        case ir.EnumRef() | ir.PrimitiveType() | ir.LiteralType():
+        case ir.PrimitiveType():
+            return t.literal_default
+        case ir.EnumRef() | ir.LiteralType():
             return True
         case (
             ir.ArrayType()
@@ -155,7 +158,7 @@ def _keeps_default(t: ir.TypeRef) -> bool:
 
 def field_default(f: ir.Field, sent: bool = False) -> str:
     """The right-hand side of a field declaration, or '' for a required field."""
-    if f.default is not None and _keeps_default(f.type):
+    if f.default is not None and keeps_default(f.type):
         value = default_value(f.type, f.default)
     elif unset(f, sent):
         value = "msgspec.UNSET"

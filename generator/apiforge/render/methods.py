@@ -11,7 +11,14 @@ from dataclasses import dataclass, replace
 from typing import assert_never
 
 from .. import ir
-from .emit import annotation, default_value, encode, input_annotation, item_text, shape
+from .emit import (
+    annotation,
+    default_value,
+    encode,
+    input_annotation,
+    item_text,
+    shape,
+)
 from .quote import literal
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
 import httpx
@@ -77,6 +78,7 @@ class AsyncDefaultsClient(_base.AsyncClient):
         limit: int = 10,
         sort: Sort | str = "asc",
         verbose: bool = False,
+        since: datetime.datetime | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         accept: str | None = None,
@@ -89,6 +91,7 @@ class AsyncDefaultsClient(_base.AsyncClient):
             limit: limit
             sort: sort
             verbose: verbose
+            since: since
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
             accept: The media type to ask for, instead of the client's.
@@ -106,6 +109,7 @@ class AsyncDefaultsClient(_base.AsyncClient):
             limit=limit,
             sort=sort,
             verbose=verbose,
+            since=since,
         )
         _response = await self._send(
             _request, timeout, max_retries, accept, extra_headers, extra_query

@@ -11,6 +11,7 @@ models, or that cycle is never freed.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, TypeAlias
 
 import msgspec
@@ -26,6 +27,7 @@ class Settings(msgspec.Struct, kw_only=True, gc=False):
     mode: SettingsMode = SettingsMode("safe")
     label: str = 'it\'s "quoted"'
     enabled: bool = True
+    since: datetime.date | None = None
 
 
 # The body of an error answer, as ApiStatusError.error holds it.

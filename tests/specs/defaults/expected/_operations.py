@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import httpx
 import msgspec
 
@@ -22,6 +24,7 @@ def build_list_items(
     limit: int = 10,
     sort: Sort | str = "asc",
     verbose: bool = False,
+    since: datetime.datetime | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``list_items`` and build its request."""
     _query: list[tuple[str, str]] = []
@@ -29,6 +32,8 @@ def build_list_items(
     _query.append(("limit", _runtime.text(limit)))
     _query.append(("sort", _runtime.text(Sort(sort))))
     _query.append(("verbose", _runtime.text(verbose)))
+    if since is not None:
+        _query.append(("since", _runtime.text(since)))
     return _runtime.Request(
         operation="listItems",
         method="GET",
