@@ -38,6 +38,16 @@ _RANGES = ("*/*", "application/*")
 _STRUCTURE = ("properties", "items", "additionalProperties", "allOf", "oneOf", "anyOf")
 
 
+def _literal_default(t: ir.TypeRef) -> bool:
+    """Whether a spec default is a literal of ``t``'s Python type (a date-time's is not)."""
+    if isinstance(t, ir.ScalarUnion):
+        return all(_literal_default(o) for o in t.options)
+    if isinstance(t, ir.PrimitiveType):
+        return t.literal_default
+    # A named union (openaq's date_from: datetime | date) or a structure: no literal.
+    return isinstance(t, ir.EnumRef | ir.LiteralType)
+
+
 def is_range(media_type: str) -> bool:
     """``*/*`` or ``application/*``."""
     return media_type.split(";")[0].strip().lower() in _RANGES
@@ -123,7 +133,7 @@ def _parameter(
     wire = str(param["name"])
     default = schema.get("default") if isinstance(schema, dict) else None
     kind = schemas.type_of(raw_schema, schema_pointer, wire)
-    if isinstance(kind, ir.PrimitiveType) and not kind.literal_default:
+    if not _literal_default(kind):
         default = None  # a date-time's default as text: the service applies it when unsent
     if style == "deepObject" and not _deep(kind):
         # Stripe writes deepObject on every query parameter: a scalar has no keys to nest.

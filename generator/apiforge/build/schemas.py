@@ -155,8 +155,11 @@ class SchemaBuilder:
 
     # -- enums and literals --------------------------------------------------------
     def literal(self, value: Any, pointer: str) -> ir.TypeRef:
-        """``const``: a ``Literal`` type."""
-        if isinstance(value, str | int | float | bool):
+        """``const``: a ``Literal`` type (a float, which ``Literal`` cannot hold, is a
+        plain ``float``)."""
+        if isinstance(value, float):
+            return ir.PrimitiveType(ir.Primitive.FLOAT)
+        if isinstance(value, str | int | bool):
             return ir.LiteralType(value)
         self.ctx.error(pointer, "only scalar 'const' values are supported")
         return _ANY
@@ -568,7 +571,8 @@ class SchemaBuilder:
 def plain_enum(values: list[Any]) -> ir.TypeRef:
     """Enum values no enum class can hold (booleans, numbers, a mix of kinds): one value is
     a ``Literal``, several are their plain types (the values stay in the docs)."""
-    if len(values) == 1 and isinstance(values[0], str | int | float | bool):
+    # Literal holds no float (wmata.com's single-value lat enum): that one is a float.
+    if len(values) == 1 and isinstance(values[0], str | int | bool):
         return ir.LiteralType(values[0])
     kinds: list[ir.Primitive] = []
     for value in values:

@@ -110,8 +110,15 @@ def builder_call(api: ir.Api, op: ir.Operation, values: dict[str, str] | None = 
 
 def builder_arguments(op: ir.Operation) -> list[Argument]:
     """A request builder's arguments: the method's, plus client-level parameters."""
+    # As optional as the constructor's argument (Azure's Accept-Language is not required).
     client = [
-        Argument(p.name, input_annotation(p.type), None, False, p.description)
+        Argument(
+            p.name,
+            input_annotation(p.type) + ("" if p.required else " | None"),
+            None,
+            False,
+            p.description,
+        )
         for p in op.parameters
         if p.client
     ]

@@ -1,0 +1,74 @@
+"""Constructs the whole-directory run's ``mypy --strict`` phase found generated wrong, each
+built from a small spec: the IR and the emitted text that now type-check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from apiforge import build, ir, load
+from apiforge.render import methods
+
+
+def built(tmp_path: Path, paths: dict[str, Any], **more: Any) -> ir.Api:
+    spec = {"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": paths, **more}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec), "utf-8")
+    api, _ = build.build(load.read(path, display="spec.yaml"))
+    return api
+
+
+def get(parameters: list[Any]) -> dict[str, Any]:
+    return {
+        "/x": {
+            "get": {
+                "operationId": "x",
+                "parameters": parameters,
+                "responses": {"204": {"description": "ok"}},
+            }
+        }
+    }
+
+
+def test_a_single_float_value_is_a_float_not_a_literal(tmp_path: Path) -> None:
+    # wmata.com: Literal[38.8978168] is no valid type.
+    api = built(
+        tmp_path,
+        get([{"name": "lat", "in": "query", "schema": {"type": "number", "enum": [38.89]}}]),
+    )
+    (param,) = api.operations[0].parameters
+    assert param.type == ir.PrimitiveType(ir.Primitive.FLOAT)
+
+
+def test_a_date_time_default_is_left_to_the_service(tmp_path: Path) -> None:
+    # openaq.local: a str default on a datetime | date argument.
+    union = {
+        "oneOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]
+    }
+    params = [
+        {"name": "since", "in": "query", "schema": {**union, "default": "2025-10-15T13:51:07Z"}},
+        {
+            "name": "at",
+            "in": "query",
+            "schema": {"type": "string", "format": "date-time", "default": "2020-01-01T00:00:00Z"},
+        },
+        {"name": "n", "in": "query", "schema": {"type": "integer", "default": 3}},
+    ]
+    api = built(tmp_path, get(params))
+    assert [p.default for p in api.operations[0].parameters] == [None, None, 3]
+
+
+def test_an_optional_client_parameter_is_optional_in_the_builder(tmp_path: Path) -> None:
+    # Azure's Accept-Language at the client: optional in the constructor, so in the builder.
+    header = {
+        "name": "Accept-Language",
+        "in": "header",
+        "schema": {"type": "string"},
+        "x-ms-parameter-location": "client",
+    }
+    api = built(tmp_path, get([header]))
+    (argument,) = [
+        a for a in methods.builder_arguments(api.operations[0]) if a.name == "accept_language"
+    ]
+    assert argument.annotation == "str | None"
