@@ -262,7 +262,8 @@ def request_body(
     body, at = ctx.deref(raw, f"{pointer}/requestBody")
     content: dict[str, Any] = body.get("content") or {}
     if not content:
-        ctx.error(f"{at}/content", "a request body needs at least one media type")
+        # just-eat.co.uk: `content: {}`. Nothing says what to send, so nothing is sent.
+        ctx.warn(f"{at}/content", "a request body names no media type; none is sent")
         return None
     media = _pick_media(content)
     schema = (content[media] or {}).get("schema", {})
