@@ -72,3 +72,36 @@ def test_an_optional_client_parameter_is_optional_in_the_builder(tmp_path: Path)
         a for a in methods.builder_arguments(api.operations[0]) if a.name == "accept_language"
     ]
     assert argument.annotation == "str | None"
+
+
+def test_an_all_of_that_declares_a_base_field_again_is_merged(tmp_path: Path) -> None:
+    # sendgrid.com, flat.io: a subclass could not give an inherited field another type.
+    schemas = {
+        "Base": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {"kind": {"type": "string"}},
+        },
+        "Child": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Base"},
+                {
+                    "properties": {
+                        "kind": {"type": "string", "nullable": True},
+                        "n": {"type": "integer"},
+                    }
+                },
+            ]
+        },
+    }
+    answer = {
+        "200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Child"}}},
+        }
+    }
+    paths = {"/c": {"get": {"operationId": "c", "responses": answer}}}
+    api = built(tmp_path, paths, components={"schemas": schemas})
+    child = next(m for m in api.models if m.name == "Child")
+    assert child.base is None
+    assert {f.wire_name: f.nullable for f in child.fields} == {"kind": True, "n": False}

@@ -355,7 +355,7 @@ class SchemaBuilder:
                 if isinstance(named, ir.ModelRef) and named.name in self.models:
                     bases.append(self.models[named.name])
             merged.append((target, target_pointer if "$ref" in part else where))
-        if len(bases) == 1 and self.inherits(bases[0], merged, wanted):
+        if len(bases) == 1 and self.inherits(bases[0], [*merged, (schema, pointer)], wanted):
             own = tuple(m for m in merged if m[1] != bases[0].pointer)
             return self.model(schema, pointer, hint, base=bases[0], extra=own)
         return self.model(schema, pointer, hint, extra=tuple(self.spread(merged, set())))
@@ -364,11 +364,19 @@ class SchemaBuilder:
         self, base: ir.Model, parts: list[tuple[dict[str, Any], str]], wanted: set[str]
     ) -> bool:
         """Whether an ``allOf`` may subclass ``base``: not when the schema or another part
-        requires one of its optional fields, which a subclass could not make required."""
+        requires one of its optional fields, which a subclass could not make required, nor
+        when it declares one of its fields again (sendgrid.com, flat.io: a field of another
+        type, which a subclass could not override)."""
+        redeclared: set[str] = set()
         for target, where in parts:
             if where != base.pointer and isinstance(target, dict):
                 wanted = wanted | {str(r) for r in target.get("required") or []}
-        return not wanted & {f.wire_name for f in self.lineage(base) if not f.required}
+                properties = target.get("properties")
+                redeclared |= set(properties) if isinstance(properties, dict) else set()
+        inherited = self.lineage(base)
+        if redeclared & {f.wire_name for f in inherited}:
+            return False
+        return not wanted & {f.wire_name for f in inherited if not f.required}
 
     def lineage(self, model: ir.Model) -> list[ir.Field]:
         """The fields of ``model`` and of the models it inherits from."""
