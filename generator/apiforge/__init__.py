@@ -10,7 +10,7 @@ import hashlib
 import keyword
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .config import Config
 from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity, once
@@ -82,7 +82,7 @@ def _render_files(config: Config, spec: LoadedSpec | None, on_stage: OnStage) ->
     on_stage("validating")
     spec, read_leniently = load.ready(spec, config.ref_root)
     on_stage("building the model")
-    api, warnings = build.build(spec, config.group_by)
+    api, warnings = build.build(spec, config.group_by, config.pagination or {})
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     on_stage("rendering")
     rendered = render.package(api, meta, config.package)
@@ -160,6 +160,12 @@ def _inputs_key(config: Config, spec_files: Iterable[str]) -> str:
     return _key(config, found)
 
 
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _key(config: Config, spec_files: list[tuple[str, str]]) -> str:
     """The inputs key of ``config`` with a spec whose files have these digests."""
     from . import cache
@@ -167,7 +173,7 @@ def _key(config: Config, spec_files: list[tuple[str, str]]) -> str:
     templates = cache.builtin_templates()
     return cache.inputs_key(
         spec_files,
-        f"{config.package}\0{config.group_by}",
+        f"{config.package}\0{config.group_by}\0{_json(config.pagination)}",
         __version__,
         templates,
         config.templates,

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 # What a target leaves out: the package is then named after the spec (its title, else its
 # file name) when it is generated; a spec has no default.
 DEFAULTS = {"output": "generated"}
-_KEYS = {"name", "spec", "output", "package", "templates", "ref_root", "group_by"}
+_KEYS = {"name", "spec", "output", "package", "templates", "ref_root", "group_by", "pagination"}
 GROUP_BY = ("none", "tag")
 
 
@@ -36,6 +36,8 @@ class Config(NamedTuple):
     name: str = "default"
     ref_root: Path | None = None  # where $refs may lead; None: the spec's own folder
     group_by: str = "none"  # "tag": operations as methods of a group per tag
+    # operationId -> what x-apiforge-pagination would say, for a spec its users cannot edit
+    pagination: dict[str, dict[str, Any]] | None = None
 
     @property
     def target(self) -> Path:
@@ -77,6 +79,11 @@ def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
     group_by = str(settings.get("group_by", "none"))
     if group_by not in GROUP_BY:
         raise ConfigError(f"{where}: group_by must be one of {list(GROUP_BY)}, got {group_by!r}")
+    pagination = settings.get("pagination")
+    if pagination is not None and not (
+        isinstance(pagination, dict) and all(isinstance(v, dict) for v in pagination.values())
+    ):
+        raise ConfigError(f"{where}: pagination must be a table of tables, by operationId")
     return Config(
         spec=base / str(spec) if spec else None,
         output=base / str(settings["output"]),
@@ -85,6 +92,7 @@ def _target(entry: dict[str, Any], base: Path, where: str) -> Config:
         name=str(settings.get("name", "default")),
         ref_root=base / str(ref_root) if ref_root else None,
         group_by=group_by,
+        pagination=pagination,
     )
 
 

@@ -162,3 +162,42 @@ def test_group_by_tag_from_the_table_and_the_flag(cli: Cli, project: Path) -> No
     assert source != (project / "flat" / "solo" / "_client.py").read_text("utf-8")
     again = cli("generate", "--check", cwd=project)  # the setting is part of the inputs
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+PAGED = '[tool.apiforge]\nspec = "spec/api.yaml"\noutput = "gen"\npackage = "paged"\n\n'
+
+
+def test_pagination_declared_in_pyproject_wins(cli: Cli, project: Path) -> None:
+    # For a spec its users cannot edit: the same keys as x-apiforge-pagination, by
+    # operationId; here over the spec's own declaration of that operation.
+    (project / "pyproject.toml").write_text(
+        PAGED + "[tool.apiforge.pagination.GetImagePerformances]\n"
+        'offset = "skip"\nlimit = "take"\nname = "walk_images"\n'
+    )
+    result = cli("generate", cwd=project)
+    assert result.returncode == 0, result.stderr
+    source = (project / "gen" / "paged" / "_client.py").read_text("utf-8")
+    assert "def walk_images(" in source and "def iter_image_performances(" not in source
+
+
+@pytest.mark.parametrize(
+    ("table", "needle"),
+    [
+        ('[tool.apiforge.pagination.NoSuchOperation]\npage = "page"\n', "'NoSuchOperation'"),
+        (
+            '[tool.apiforge.pagination.GetImagePerformances]\npage = "nope"\n',
+            "[tool.apiforge.pagination] GetImagePerformances: page must name a query parameter",
+        ),
+        ("pagination = 3\n", "pagination must be a table of tables"),
+    ],
+    ids=["unknown-operation", "unknown-parameter", "not-a-table"],
+)
+def test_bad_pagination_in_pyproject_exits_2(
+    cli: Cli, project: Path, table: str, needle: str
+) -> None:
+    (project / "pyproject.toml").write_text(PAGED + table)
+    result = cli("generate", cwd=project)
+    assert result.returncode == 2, result.stdout + result.stderr
+    no_traceback(result)
+    assert needle in result.stderr, result.stderr
+    assert not (project / "gen").exists()

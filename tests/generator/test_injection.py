@@ -494,10 +494,13 @@ def imported(output: Path, package: str, scratch: Path) -> Iterator[types.Module
 
 def _client_class(pkg: types.ModuleType) -> type:
     module = importlib.import_module(f"{pkg.__name__}._client")
+    base = importlib.import_module(f"{pkg.__name__}._base").SyncClient
     classes = [
-        c for _, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__
+        c
+        for _, c in inspect.getmembers(module, inspect.isclass)
+        if c.__module__ == module.__name__ and issubclass(c, base)
     ]
-    assert len(classes) == 1, classes
+    assert len(classes) == 1, classes  # beside it, only its with_raw_response view
     return classes[0]
 
 

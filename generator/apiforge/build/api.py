@@ -294,7 +294,10 @@ def _operation_id(
 
 
 def _operations(
-    ctx: BuildContext, schemas: SchemaBuilder, auth: dict[str, ir.SecurityScheme]
+    ctx: BuildContext,
+    schemas: SchemaBuilder,
+    auth: dict[str, ir.SecurityScheme],
+    paging: dict[str, Any],
 ) -> tuple[ir.Operation, ...]:
     """Every operation in document order, with unique method names."""
     global_security = requirements(ctx, ctx.doc.get("security"), "/security", auth)
@@ -337,7 +340,7 @@ def _operations(
     own = [names.PythonIdentifier(n) for n in CLIENT_METHODS]
     unique_names = names.unique(own + [op.name for op in found])[len(own) :]
     named = [dataclasses.replace(op, name=n) for op, n in zip(found, unique_names, strict=True)]
-    return tuple(_with_pagination(ctx, schemas, named, raws))
+    return tuple(_with_pagination(ctx, schemas, named, raws, paging))
 
 
 def _fragment(ctx: BuildContext, path: str) -> None:
@@ -390,14 +393,22 @@ def _parameter_pointer(p: ir.Parameter, item: Any, op: Any, pointer: str) -> str
 
 
 def _with_pagination(
-    ctx: BuildContext, schemas: SchemaBuilder, ops: list[ir.Operation], raws: list[Any]
+    ctx: BuildContext,
+    schemas: SchemaBuilder,
+    ops: list[ir.Operation],
+    raws: list[Any],
+    configured: dict[str, Any],
 ) -> list[ir.Operation]:
     """Attach declared paging; iterator names must not clash with any method name."""
     taken = {op.name for op in ops} | set(CLIENT_METHODS)
+    for unknown in sorted(set(configured) - {op.operation_id for op in ops}):
+        ctx.error("", f"[tool.apiforge.pagination] names no operation of the spec: {unknown!r}")
     result = []
     for op, raw in zip(ops, raws, strict=True):
         paging = None
-        if EXTENSION in raw:
+        if op.operation_id in configured:  # pyproject.toml's word wins over the spec's
+            paging = pagination(ctx, schemas, configured[op.operation_id], op, configured=True)
+        elif EXTENSION in raw:
             paging = pagination(ctx, schemas, raw[EXTENSION], op)
         elif AZURE in raw:
             paging = azure(ctx, schemas, raw[AZURE], op)
@@ -430,10 +441,13 @@ def _client_params(
     )
 
 
-def build(spec: LoadedSpec, group_by: str = "none") -> tuple[ir.Api, list[Diagnostic]]:
+def build(
+    spec: LoadedSpec, group_by: str = "none", paging: dict[str, Any] | None = None
+) -> tuple[ir.Api, list[Diagnostic]]:
     """The IR of a validated document, with warnings; raises ``GenerationError`` on errors.
 
-    ``group_by="tag"`` puts each tagged operation in its first tag's group."""
+    ``group_by="tag"`` puts each tagged operation in its first tag's group; ``paging``
+    declares ``x-apiforge-pagination`` by operationId (``[tool.apiforge.pagination]``)."""
     ctx = BuildContext(spec)
     schemas = SchemaBuilder(ctx)
     schemas.components()
@@ -446,7 +460,7 @@ def build(spec: LoadedSpec, group_by: str = "none") -> tuple[ir.Api, list[Diagno
     if not server.variables:
         options.append(names.PythonIdentifier("base_url"))
     known = schemes(ctx, [*options, *(v.name for v in server.variables)])
-    operations = _operations(ctx, schemas, known)
+    operations = _operations(ctx, schemas, known, paging or {})
     untagged = schemas.finish()
     auth = used(known, operations)
     taken = [v.name for v in server.variables] + [s.name for s in auth]

@@ -65,12 +65,19 @@ class _Reader:
         op: ir.Operation,
         where: str,
         lenient: bool = False,
+        configured: bool = False,
     ) -> None:
         self.ctx, self.schemas, self.op, self.where = ctx, schemas, op, where
         self.lenient = lenient  # another's extension (x-ms-pageable): a warning, no iterator
+        self.configured = configured  # pyproject.toml's: said so, located at the operation
         self.ok = True
 
     def error(self, key: str, message: str) -> None:
+        if self.configured:
+            message = f"[tool.apiforge.pagination] {self.op.operation_id}: {message}"
+            self.ctx.error(self.where, message)
+            self.ok = False
+            return
         at = f"{self.where}/{escape(key)}" if key else self.where
         if self.lenient:
             self.ctx.warn(at, f"{message}; no iterator")
@@ -111,14 +118,19 @@ class _Reader:
 
 
 def pagination(
-    ctx: BuildContext, schemas: SchemaBuilder, raw: Any, op: ir.Operation
+    ctx: BuildContext,
+    schemas: SchemaBuilder,
+    raw: Any,
+    op: ir.Operation,
+    configured: bool = False,
 ) -> ir.Pagination | None:
-    """The paging of ``op`` from its extension object, or None (after errors) when invalid."""
-    where = f"{op.pointer}/{EXTENSION}"
+    """The paging of ``op`` from its extension object, or None (after errors) when invalid;
+    ``configured``: the object is ``[tool.apiforge.pagination]``'s, errors at the operation."""
+    where = op.pointer if configured else f"{op.pointer}/{EXTENSION}"
     if not isinstance(raw, dict):
         ctx.error(where, f"{EXTENSION} must be a mapping naming how the pages link")
         return None
-    read = _Reader(ctx, schemas, op, where)
+    read = _Reader(ctx, schemas, op, where, configured=configured)
     for key in sorted(set(raw) - _KEYS):
         read.error(key, f"unknown {EXTENSION} key {key!r}")
     kinds = [k for k in ("offset", "page", "cursor", "next-link", "link-header") if k in raw]
