@@ -514,7 +514,7 @@ def test_an_internal_error_is_one_line_and_its_traceback_only_with_verbose(
 ) -> None:
     from apiforge import build
 
-    def broken(spec: object) -> object:
+    def broken(*args: object) -> object:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(build, "build", broken)

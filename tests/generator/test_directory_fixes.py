@@ -105,3 +105,17 @@ def test_an_all_of_that_declares_a_base_field_again_is_merged(tmp_path: Path) ->
     child = next(m for m in api.models if m.name == "Child")
     assert child.base is None
     assert {f.wire_name: f.nullable for f in child.fields} == {"kind": True, "n": False}
+
+
+def test_a_path_item_that_refers_to_another_has_its_operations(tmp_path: Path) -> None:
+    # surevoip.co.uk: /support/ip-address is {$ref: '#/paths/~1ip-address'}.
+    answer = {"200": {"description": "ok"}}
+    paths = {
+        "/ip-address": {"get": {"responses": answer}},
+        "/support/ip-address": {"$ref": "#/paths/~1ip-address"},
+    }
+    api = built(tmp_path, paths)
+    assert [(op.name, op.path) for op in api.operations] == [
+        ("get_ip_address", "/ip-address"),
+        ("get_support_ip_address", "/support/ip-address"),
+    ]

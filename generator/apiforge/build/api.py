@@ -306,6 +306,9 @@ def _operations(
     raws: list[Any] = []
     for path, item in path_items(ctx.doc.get("paths", {})):
         _fragment(ctx, path)
+        if "$ref" in item:  # a path item that is another's (surevoip.co.uk's /support/...)
+            item, _ = ctx.deref(item, f"/paths/{escape(path)}")
+            item = item if isinstance(item, dict) else {}
         for method in _HTTP_METHODS:
             if method not in item:
                 continue
