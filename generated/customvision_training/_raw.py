@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, overload
 
@@ -142,6 +142,18 @@ def read_headers(response: httpx.Response, headers_type: type[H]) -> H:
         ) from None
 
 
+@contextlib.contextmanager
+def _waiting() -> Iterator[_Slot]:
+    """A slot ``parsed`` leaves the answer in, for the calls made inside the block (an
+    async call's too: the context variable follows the task)."""
+    slot = _Slot()
+    token = _WAITING.set(slot)
+    try:
+        yield slot
+    finally:
+        _WAITING.reset(token)
+
+
 def _taken(slot: _Slot, headers: type[Any] | None = None) -> ApiResponse[Any]:
     if slot.response is None or slot.parse is None:  # the method sent nothing
         raise RuntimeError("the operation gave no answer to wrap")
@@ -180,13 +192,9 @@ class raw(Generic[P, T]):
         method, client = self._method, view._client
 
         def call(*args: P.args, **kwargs: P.kwargs) -> ApiResponse[T]:
-            slot = _Slot()
-            token = _WAITING.set(slot)
-            try:
+            with _waiting() as slot:
                 method(client, *args, **kwargs)
-            finally:
-                _WAITING.reset(token)
-            return _taken(slot)
+            return _taken(slot, None)
 
         return call
 
@@ -211,13 +219,9 @@ class araw(Generic[P, T]):
         method, client = self._method, view._client
 
         async def call(*args: P.args, **kwargs: P.kwargs) -> ApiResponse[T]:
-            slot = _Slot()
-            token = _WAITING.set(slot)
-            try:
+            with _waiting() as slot:
                 await method(client, *args, **kwargs)
-            finally:
-                _WAITING.reset(token)
-            return _taken(slot)
+            return _taken(slot, None)
 
         return call
 
@@ -244,12 +248,8 @@ class raw_with_headers(Generic[P, T, H]):
         method, client, headers = self._method, view._client, self._headers
 
         def call(*args: P.args, **kwargs: P.kwargs) -> Any:
-            slot = _Slot()
-            token = _WAITING.set(slot)
-            try:
+            with _waiting() as slot:
                 method(client, *args, **kwargs)
-            finally:
-                _WAITING.reset(token)
             return _taken(slot, headers)
 
         return call
@@ -277,12 +277,8 @@ class araw_with_headers(Generic[P, T, H]):
         method, client, headers = self._method, view._client, self._headers
 
         async def call(*args: P.args, **kwargs: P.kwargs) -> Any:
-            slot = _Slot()
-            token = _WAITING.set(slot)
-            try:
+            with _waiting() as slot:
                 await method(client, *args, **kwargs)
-            finally:
-                _WAITING.reset(token)
             return _taken(slot, headers)
 
         return call

@@ -48,9 +48,9 @@ def next_request(
         raise ValueError(
             f"{request.operation}: the next page is on another origin: {target!r}"
         )
-    relative = url[len(base_url) :] if url.startswith(base_url) else None
-    if relative is None:  # the same origin, another path: the base's path is not added
-        relative = url
+    # Under the base URL: relative to it; elsewhere on the origin: absolute (_base sends
+    # an absolute URL as it is).
+    relative = url.removeprefix(base_url) if url.startswith(base_url) else url
     # A link is followed with GET, without the first request's body.
     return dataclasses.replace(
         request, method="GET", url=relative, content=None, data=None, files=None

@@ -76,37 +76,45 @@ class EventParser:
         return None  # an unknown field is ignored
 
 
-def lines(chunks: Iterable[str]) -> Iterator[str]:
-    """The lines of a text stream, ended by CRLF, LF or CR alone (and nothing else: not
-    the other breaks ``str.splitlines`` knows); a last line without an end is yielded.
-    """
-    buffer, after_cr = "", False
-    for chunk in chunks:
-        if after_cr and chunk.startswith("\n"):
+class _Lines:
+    """Splits a text stream into lines ended by CRLF, LF or CR alone (and nothing else:
+    not the other breaks ``str.splitlines`` knows), chunk by chunk."""
+
+    def __init__(self) -> None:
+        self._buffer, self._after_cr = "", False
+
+    def feed(self, chunk: str) -> list[str]:
+        """The lines ``chunk`` completes."""
+        if self._after_cr and chunk.startswith("\n"):  # the LF of a CRLF cut in two
             chunk = chunk[1:]
-        after_cr = chunk.endswith("\r")
-        buffer += chunk
-        parts = buffer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        buffer = parts.pop()
-        yield from parts
-    if buffer:
-        yield buffer
+        self._after_cr = chunk.endswith("\r")
+        parts = (
+            (self._buffer + chunk).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        )
+        self._buffer = parts.pop()
+        return parts
+
+    def end(self) -> list[str]:
+        """The last line, if the stream ended without a line end."""
+        return [self._buffer] if self._buffer else []
+
+
+def lines(chunks: Iterable[str]) -> Iterator[str]:
+    """The lines of a text stream; a last line without an end is yielded too."""
+    split = _Lines()
+    for chunk in chunks:
+        yield from split.feed(chunk)
+    yield from split.end()
 
 
 async def alines(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
     """``lines`` for an asynchronous text stream."""
-    buffer, after_cr = "", False
+    split = _Lines()
     async for chunk in chunks:
-        if after_cr and chunk.startswith("\n"):
-            chunk = chunk[1:]
-        after_cr = chunk.endswith("\r")
-        buffer += chunk
-        parts = buffer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        buffer = parts.pop()
-        for part in parts:
-            yield part
-    if buffer:
-        yield buffer
+        for line in split.feed(chunk):
+            yield line
+    for line in split.end():
+        yield line
 
 
 def decoder(

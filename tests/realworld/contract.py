@@ -50,6 +50,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import msgspec
 from apiforge import urlpath
+from apiforge.build.parameters import is_json, is_range
 from apiforge.load import lenient
 
 from . import values
@@ -696,9 +697,6 @@ def _schemas_of(document: Any, holder: dict[str, Any]) -> dict[tuple[str, str], 
     return found
 
 
-_RANGES = ("*/*", "application/*")
-
-
 def _json_beside_ranges(document: Any) -> bool:
     """Give each answer declared only under a media range (``*/*``) the same content as
     ``application/json`` too, in place; True if one was. apiforge asks for JSON there
@@ -713,18 +711,13 @@ def _json_beside_ranges(document: Any) -> bool:
             ):
                 answer = resolved(document, answer)
                 content = answer.get("content") if isinstance(answer, dict) else None
-                if not isinstance(content, dict) or any(_json_media(m) for m in content):
+                if not isinstance(content, dict) or any(is_json(m) for m in content):
                     continue
-                ranges = [m for m in content if m.split(";")[0].strip() in _RANGES]
+                ranges = [m for m in content if is_range(m)]
                 if ranges:
                     content["application/json"] = content[ranges[0]]
                     found = True
     return found
-
-
-def _json_media(media: str) -> bool:
-    media = media.split(";")[0].strip().lower()
-    return media in ("application/json", "text/json") or media.endswith("+json")
 
 
 def _client_param_schema(document: Any, wire_name: str) -> Any:

@@ -154,14 +154,14 @@ def pagination(
             if not isinstance(start, int) or isinstance(start, bool):
                 read.error("page-start", "page-start must be an integer")
             paging = _sized(read, raw, paging, "page", "size", required=False)
-            paging = _replace(paging, page_start=start if isinstance(start, int) else 1)
+            paging = dataclasses.replace(paging, page_start=start if isinstance(start, int) else 1)
         case ir.PageKind.CURSOR:
             cursor = read.query(raw, "cursor", integer=False)
             after = read.field_path("next-cursor", raw.get("next-cursor"))
-            paging = _replace(paging, start=cursor, next=after or ())
+            paging = dataclasses.replace(paging, start=cursor, next=after or ())
         case ir.PageKind.NEXT_LINK:
             after = read.field_path("next-link", raw.get("next-link"))
-            paging = _replace(paging, next=after or ())
+            paging = dataclasses.replace(paging, next=after or ())
         case ir.PageKind.LINK_HEADER:
             if raw.get("link-header") is not True:
                 read.error("link-header", "link-header must be true")
@@ -181,7 +181,7 @@ def azure(
     paging = ir.Pagination(
         _method_name(op), ir.PageKind.NEXT_LINK, ir.PrimitiveType(ir.Primitive.ANY)
     )
-    paging = _replace(paging, next=after or ())
+    paging = dataclasses.replace(paging, next=after or ())
     found = _with_items(read, raw.get("itemName", "value"), paging) if read.ok else None
     return found
 
@@ -199,12 +199,12 @@ def _sized(
     first = read.query(raw, start, integer=True)
     limit = read.query(raw, size, integer=True) if required or size in raw else None
     if limit is None:
-        return _replace(paging, start=first)
+        return dataclasses.replace(paging, start=first)
     maximum = raw.get("max-page-size", limit.constraints.maximum)
     if not isinstance(maximum, int) or isinstance(maximum, bool) or maximum < 1:
         read.error("", "max-page-size must be a positive integer (or the limit needs a maximum)")
         return paging
-    return _replace(paging, start=first, size=limit, max_page_size=maximum)
+    return dataclasses.replace(paging, start=first, size=limit, max_page_size=maximum)
 
 
 def _with_items(read: _Reader, items: Any, paging: ir.Pagination) -> ir.Pagination | None:
@@ -219,7 +219,7 @@ def _with_items(read: _Reader, items: Any, paging: ir.Pagination) -> ir.Paginati
         if success is None or not isinstance(success.type, ir.ArrayType):
             read.error("", "a paginated operation must return a JSON array (or name its items)")
             return None
-        return _replace(paging, item=success.type.item)
+        return dataclasses.replace(paging, item=success.type.item)
     path = read.field_path("items", items)
     if path is None:
         return None
@@ -227,8 +227,4 @@ def _with_items(read: _Reader, items: Any, paging: ir.Pagination) -> ir.Paginati
     if not isinstance(last, ir.ArrayType):
         read.error("items", f"items {items!r} must be an array of the answer")
         return None
-    return _replace(paging, item=last.item, items=path)
-
-
-def _replace(paging: ir.Pagination, **changes: Any) -> ir.Pagination:
-    return dataclasses.replace(paging, **changes)
+    return dataclasses.replace(paging, item=last.item, items=path)

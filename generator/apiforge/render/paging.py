@@ -11,8 +11,9 @@ from .methods import Argument, arguments
 from .quote import literal
 
 
-def _set_by_pager(pg: ir.Pagination) -> dict[str, str]:
-    """The operation's arguments the pager sets, and the local each takes its value from."""
+def page_values(pg: ir.Pagination) -> dict[str, str]:
+    """The operation's arguments the pager sets, and the local each takes its value from
+    (for ``methods.builder_call``)."""
     found: dict[str, str] = {}
     match pg.kind:
         case ir.PageKind.OFFSET:
@@ -29,15 +30,10 @@ def _set_by_pager(pg: ir.Pagination) -> dict[str, str]:
     return {p.name: local for role, local in found.items() if (p := params[role]) is not None}
 
 
-def page_values(pg: ir.Pagination) -> dict[str, str]:
-    """For ``methods.builder_call``-like calls: argument name → the pager's local."""
-    return _set_by_pager(pg)
-
-
 def paged_arguments(op: ir.Operation) -> list[Argument]:
     """The iterator's own arguments: the operation's, without those the pager sets."""
     assert op.pagination is not None
-    taken = _set_by_pager(op.pagination)
+    taken = page_values(op.pagination)
     return [a for a in arguments(op) if a.name not in taken]
 
 
