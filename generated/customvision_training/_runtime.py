@@ -168,7 +168,11 @@ def uuid_text(name: str, value: uuid.UUID | str) -> str:
 
 
 def text(value: object) -> str:
-    """The wire text of a scalar argument."""
+    """The wire text of a scalar argument. An object or a list inside an object or list
+    parameter (an exploded object's nested property, say) has no text OpenAPI defines:
+    it is sent as JSON, never as Python's repr."""
+    if isinstance(value, msgspec.Struct | dict | list | tuple):
+        return json_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
@@ -330,9 +334,12 @@ def object_text(value: Any) -> str:
     return ",".join(f"{k},{text(v)}" for k, v in _items(value))
 
 
-def path_segment(value: str) -> str:
+def path_segment(value: str, name: str = "") -> str:
     """Percent-encode one path segment, so an argument cannot add or remove segments
-    (``..`` and ``.`` are encoded too: URL normalisation would resolve them)."""
+    (``..`` and ``.`` are encoded too: URL normalisation would resolve them). An empty
+    value is refused: ``/projects//evaluations`` reaches some other route, or none."""
+    if name and not value:
+        raise ValueError(f"{name} is empty: a path parameter needs a value")
     if value in (".", ".."):
         return value.replace(".", "%2E")
     return quote(value, safe="")

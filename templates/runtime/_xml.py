@@ -104,6 +104,11 @@ def _value(node: _Node, t: mi.Type) -> Any:
             if value is not _ABSENT:
                 found[tag] = value
         return found
+    if isinstance(t, mi.DictType) or (isinstance(t, mi.AnyType) and node.children):
+        # A map, or a free-form object: each child element is an entry (the last of
+        # a repeated name wins).
+        item = t.value_type if isinstance(t, mi.DictType) else t
+        return {child.tag: _value(child, item) for child in node.children}
     return "".join(node.text)
 
 

@@ -75,7 +75,7 @@ class FakeRuntime:
         return str(uuid.UUID(str(value)))
 
     @staticmethod
-    def path_segment(text: str) -> str:
+    def path_segment(text: str, name: str = "") -> str:
         return urllib.parse.quote(text, safe="")
 
     @staticmethod
@@ -125,7 +125,7 @@ def test_path_with_uuid_and_string_parameters() -> None:
         "'/projects/'"
         " + _runtime.path_segment(_runtime.uuid_text('project_id', project_id))"
         " + '/tags/'"
-        " + _runtime.path_segment(_runtime.text(tag_name))"
+        " + _runtime.path_segment(_runtime.text(tag_name), 'tag_name')"
     )
 
 
@@ -141,7 +141,7 @@ def test_path_expression_values() -> None:
 
 def test_path_starting_and_ending_with_a_parameter() -> None:
     op = operation("{name}", param("name", STR, location=PATH, required=True))
-    assert emit.path_expression(op) == "_runtime.path_segment(_runtime.text(name))"
+    assert emit.path_expression(op) == "_runtime.path_segment(_runtime.text(name), 'name')"
 
 
 # -- send_statements -------------------------------------------------------------------

@@ -366,6 +366,10 @@ class Session:
             return end("prism-error", f"Prism reads form fields as text: {refusal}")
         if refusal and _query_objects_as_json(response.request, refusal):
             return end("prism-error", f"Prism reads no JSON in a query: {refusal}")
+        if refusal and _exploded_properties_sent(response.request, refusal):
+            return end("prism-error", f"Prism misses exploded object properties: {refusal}")
+        if refusal and _one_item_nullable_arrays(response.request, refusal):
+            return end("prism-error", f"Prism reads one query item as no array: {refusal}")
         if refusal and self._untyped_enums_only(op, refusal):
             return end("prism-error", f"Prism compares text with an untyped enum: {refusal}")
         if refusal and _undefined_fields_only(refusal, self.undefined):
@@ -443,10 +447,13 @@ class Session:
         for param in op.parameters:
             if param.client or not (full or param.required):
                 continue  # a client parameter is the constructor's (_constructor_arguments)
-            schema = raw.get((param.location.value, param.wire_name.lower()), {})
+            schema = raw.get((param.location.value, param.wire_name), {})
             if param.required and isinstance(schema, dict) and "array" in str(schema.get("type")):
                 # The client refuses an empty required list: nothing would say it was given.
                 schema = {**schema, "minItems": max(int(schema.get("minItems") or 0), 1)}
+            elif param.location.value == "path" and isinstance(schema, dict):
+                # The client refuses an empty path value: it would leave ``//``.
+                schema = {**schema, "minLength": max(int(schema.get("minLength") or 0), 1)}
             made = maker.value(schema, full=full)
             if not self._valid(made, schema):
                 self.unfit.append(param.wire_name)
@@ -508,7 +515,13 @@ class Session:
             return made
 
     def _valid(self, value: Any, schema: Any) -> bool:
-        return not any(True for _ in self.validator.evolve(schema=schema).iter_errors(value))
+        """Whether ``value`` fits ``schema``; True where jsonschema cannot read the schema
+        (azure.com's recoveryservicesbackup has a property whose schema is a string):
+        Prism judges the request then."""
+        try:
+            return not any(True for _ in self.validator.evolve(schema=schema).iter_errors(value))
+        except (AttributeError, TypeError, LookupError, ValueError):
+            return True
 
     def _breaks_schema(self, op: Any, response: httpx.Response) -> str:
         """Why the answer's JSON body breaks its declared schema; "" when it fits or
@@ -685,7 +698,9 @@ def _parameters(document: Any, pointer: str) -> dict[tuple[str, str], Any]:
 
 
 def _schemas_of(document: Any, holder: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    """The schemas of the parameters ``holder`` lists, by (in, lower-case name)."""
+    """The schemas of the parameters ``holder`` lists, by (in, name) and (in, lower-case
+    name): Prism's messages lowercase names, and a query may hold two names that differ
+    only in case (amazonaws.com's s3control: ``maxResults`` and ``MaxResults``)."""
     found: dict[tuple[str, str], Any] = {}
     for raw in holder.get("parameters") or []:
         param = values.flat(document, raw)
@@ -693,7 +708,8 @@ def _schemas_of(document: Any, holder: dict[str, Any]) -> dict[tuple[str, str], 
         if schema is None:
             content = param.get("content") or {}
             schema = next(iter(content.values()), {}).get("schema", {})
-        found[(str(param.get("in")), str(param.get("name", "")).lower())] = schema
+        where, name = str(param.get("in")), str(param.get("name", ""))
+        found[(where, name.lower())] = found[(where, name)] = schema
     return found
 
 
@@ -820,7 +836,7 @@ def _query_objects_as_json(request: httpx.Request, refusal: str) -> bool:
         match = _QUERY_OBJECT.search(reason)
         if match is None:
             return False
-        sent = [v for k, v in query if k == match["name"]]
+        sent = [v for k, v in query if k.lower() == match["name"].lower()]  # Prism: lower
         try:
             ok = len(sent) == 1 and all(isinstance(i, dict) for i in json.loads(sent[0]))
         except (ValueError, TypeError):
@@ -828,6 +844,44 @@ def _query_objects_as_json(request: httpx.Request, refusal: str) -> bool:
         if not ok:
             return False
     return bool(reasons)  # a refusal without reasons (no route, say) is none of these
+
+
+_MISSING_PROPERTY = re.compile(
+    r"Request query parameter \S+ must have required property '(?P<property>[^']+)'$"
+)
+
+
+def _exploded_properties_sent(request: httpx.Request, refusal: str) -> bool:
+    """Whether Prism refused only object query parameters for lacking properties the
+    request carries, each as its own ``name=value`` pair: the form style's exploded
+    object, OpenAPI's default. Prism lowercases the query's names before it reads them
+    (amazonaws.com's ``LoggingConfig`` as ``LogRoleArn=...&LogGroupName=...``), so a
+    property named in mixed case is never found."""
+    sent = {k for k, _ in parse_qsl(request.url.query.decode(), keep_blank_values=True)}
+    reasons = _reasons(refusal)
+    for reason in reasons:
+        match = _MISSING_PROPERTY.search(reason)
+        if match is None or match["property"] not in sent:
+            return False
+    return bool(reasons)
+
+
+_NULLABLE_ARRAY = re.compile(r"Request query parameter (?P<name>\S+) must be array,null$")
+
+
+def _one_item_nullable_arrays(request: httpx.Request, refusal: str) -> bool:
+    """Whether Prism refused only ``type: [array, null]`` query parameters the request
+    sends as one item (``ids=1``): exploded form style, which Prism reads as an array
+    when the name repeats and as text when it does not (jellyfin.local, sinao.app)."""
+    query = parse_qsl(request.url.query.decode(), keep_blank_values=True)
+    reasons = _reasons(refusal)
+    for reason in reasons:
+        match = _NULLABLE_ARRAY.search(reason)
+        if match is None:
+            return False
+        if sum(k.lower() == match["name"].lower() for k, _ in query) != 1:
+            return False
+    return bool(reasons)
 
 
 def _reasons(refusal: str) -> list[str]:

@@ -58,9 +58,15 @@ class Maker:
         self.document = document
         self.random = random.Random(seed)
         self.valid = valid  # whether a value fits a schema: picks among union alternatives
+        self._extended: dict[str, list[tuple[str, str]]] | None = None
 
     def value(self, schema: Any, *, full: bool, depth: int = 0) -> Any:
         """A value that fits ``schema``."""
+        sub = self._subtype(schema) if depth <= LIMIT else None
+        if sub is not None:
+            tag, value, ref = sub
+            made = self.value({"$ref": ref}, full=full, depth=depth)
+            return {**made, tag: value} if isinstance(made, dict) else made
         schema = self.flat(schema)
         if depth > LIMIT:
             return {}
@@ -74,6 +80,45 @@ class Maker:
         if options:
             return self._alternative(schema, options, full, depth)
         return self._of_kind(schema, _kind(schema), full, depth)
+
+    def _subtype(self, schema: Any) -> tuple[str, str, str] | None:
+        """For a reference to a schema with a ``discriminator`` (and no ``oneOf``): one of
+        the schemas that extend it by ``allOf``, as (tag property, tag value, reference).
+        Azure's polymorphic bodies: the base alone lacks what its kinds require."""
+        ref = schema.get("$ref") if isinstance(schema, dict) else None
+        target = resolve(self.document, ref) if isinstance(ref, str) else None
+        if not isinstance(target, dict) or "oneOf" in target or "anyOf" in target:
+            return None
+        tag = target.get("discriminator")
+        tag = tag.get("propertyName") if isinstance(tag, dict) else tag
+        kinds = self._extensions().get(str(ref), [])
+        if not isinstance(tag, str) or not kinds:
+            return None
+        mapping = (
+            (target.get("discriminator") or {})
+            if isinstance(target.get("discriminator"), dict)
+            else {}
+        )
+        by_ref = {v: k for k, v in (mapping.get("mapping") or {}).items() if isinstance(v, str)}
+        name, sub = self.random.choice(kinds)
+        value = (
+            by_ref.get(sub) or resolve(self.document, sub).get("x-ms-discriminator-value") or name
+        )
+        return tag, str(value), sub
+
+    def _extensions(self) -> dict[str, list[tuple[str, str]]]:
+        """Each schema reference and the (name, reference) of the schemas whose ``allOf``
+        names it."""
+        if self._extended is None:
+            self._extended = {}
+            for base in ("#/components/schemas/", "#/definitions/"):
+                holder = resolve(self.document, base.rstrip("/"))
+                for name, schema in (holder if isinstance(holder, dict) else {}).items():
+                    for part in (schema.get("allOf") or []) if isinstance(schema, dict) else []:
+                        if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+                            found = self._extended.setdefault(part["$ref"], [])
+                            found.append((name, base + name.replace("~", "~0").replace("/", "~1")))
+        return self._extended
 
     def _alternative(self, schema: Any, options: list[Any], full: bool, depth: int) -> Any:
         """A value of one alternative that fits the whole union (``oneOf``: only one)."""
@@ -111,10 +156,10 @@ class Maker:
         names += [r for r in required if r not in names]
         found: dict[str, Any] = {}
         for name in names:
-            prop = self.flat(properties.get(name, {}))
-            if prop.get("readOnly") and name not in required:
+            raw = properties.get(name, {})
+            if self.flat(raw).get("readOnly") and name not in required:
                 continue
-            found[name] = self.value(prop, full=full, depth=depth + 1)
+            found[name] = self.value(raw, full=full, depth=depth + 1)
         extra = schema.get("additionalProperties")
         wanted = int(schema.get("minProperties") or 0)
         if isinstance(extra, dict) and ((not found and full) or len(found) < wanted):

@@ -255,6 +255,26 @@ def test_xml_booleans_are_typed(body: bytes, expected: Flags) -> None:
     assert type(decoded.on) is bool and type(decoded.count) is int
 
 
+class View(msgspec.Struct):
+    model: dict[str, Any] | None = None
+    counts: dict[str, int] | None = None
+    name: str | None = None
+
+
+def test_xml_maps_and_free_form_objects_are_dicts() -> None:
+    # europeana.eu's ModelAndView: `modelMap` (additionalProperties) went to the map as
+    # the text of its element.
+    body = (
+        b"<View><model><a>x</a><b><c>y</c></b><d></d></model>"
+        b"<counts><one>1</one><two>2</two></counts><name>n</name></View>"
+    )
+    decoded = _xml.decode(body, View)
+    assert decoded == View(
+        model={"a": "x", "b": {"c": "y"}, "d": ""}, counts={"one": 1, "two": 2}, name="n"
+    )
+    assert _xml.decode(b"<View><model></model></View>", View) == View()
+
+
 def nulled(page: list[JsonObject]) -> list[JsonObject]:
     """A copy of ``page`` with nullable and optional fields set to null."""
     page = copy.deepcopy(page)

@@ -530,6 +530,19 @@ def test_all_of_with_required_beside_it_requires_the_parts_fields(server: Script
 # --- request bodies ----------------------------------------------------------------------------
 
 
+def test_write_only_fields_are_sent_and_may_be_absent_from_answers(
+    server: ScriptedServer,
+) -> None:
+    # apideck.com's SharedLink requires the write-only target_id, which no answer holds.
+    module, client = make("write-only", server)
+    server.enqueue(Reply.json({"scope": "company", "url": "https://s/1"}, status=201))
+    with client:
+        got = client.create_share(body=module.Share(target_id="f1", secret="k", scope="company"))
+    assert json_body(only(server)) == {"target_id": "f1", "secret": "k", "scope": "company"}
+    assert got == module.Share(scope="company", url="https://s/1")
+    assert got.target_id is None
+
+
 def test_read_only_fields_are_not_sent_but_are_decoded(server: ScriptedServer) -> None:
     module, client = make("read-only", server)
     created = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
@@ -771,6 +784,27 @@ def test_an_object_under_a_media_range_is_sent_as_json(server: ScriptedServer) -
     assert json_body(request) == {"text": "short"}
 
 
+def test_a_json_media_range_is_chosen_last_and_sent_as_json(server: ScriptedServer) -> None:
+    """ASP.NET's ``application/*+json`` (listed first by configcat.com, say) is a range,
+    no Content-Type: application/json is chosen over it, and sent where it is alone."""
+    server.enqueue(Reply(204), Reply(204))
+    module, client = make("media-types", server)
+    with client:
+        client.create_notes(body=[module.Note(text="a")])
+        client.replace_notes(body=[module.Note(text="b")])
+    created, replaced = server.requests
+    assert [json_body(created), json_body(replaced)] == [[{"text": "a"}], [{"text": "b"}]]
+    assert replaced.headers["content-type"] == "application/json"
+
+
+def test_an_empty_path_value_is_refused_before_sending(server: ScriptedServer) -> None:
+    # AWS Evidently's /projects/{project}/evaluations: '' would send /projects//evaluations.
+    _, client = make("media-types", server)
+    with client, pytest.raises(ValueError, match="id is empty: a path parameter needs a value"):
+        client.get_note("")
+    assert server.requests == []
+
+
 def test_the_decoded_media_type_is_asked_for_first(server: ScriptedServer) -> None:
     """A PDF declared before the XML the method decodes (apisetu.gov.in): the client asks
     for XML, and may still ask for the PDF by name."""
@@ -1002,6 +1036,16 @@ def test_object_query_parameters_on_the_wire(server: ScriptedServer) -> None:
         client.search(filter=module.Filter(a=1, b="x y"), extra={"k": "v"})
     request = only(server)
     assert request.query_params == [("filter[a]", "1"), ("filter[b]", "x y"), ("k", "v")]
+
+
+def test_an_object_nested_in_an_exploded_object_is_json_text(server: ScriptedServer) -> None:
+    # AWS Elastic Beanstalk's ResourceLifecycleConfig: its VersionLifecycleConfig property
+    # went out as Python's repr ({'MaxCountRule': {'Enabled': True}}).
+    server.enqueue(Reply(204))
+    module, client = make("query-objects", server)
+    with client:
+        client.search(lifecycle=module.Lifecycle(role="r", rule=module.Rule(enabled=True, count=2)))
+    assert only(server).query_params == [("role", "r"), ("rule", '{"enabled":true,"count":2}')]
 
 
 def test_deep_object_leaves_out_unset_properties(server: ScriptedServer) -> None:

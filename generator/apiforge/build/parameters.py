@@ -240,8 +240,17 @@ def parameters(
 
 
 def _pick_media(content: dict[str, Any]) -> str:
-    """JSON first, then multipart, then a urlencoded form, then the first declared type."""
-    for test in (is_json, lambda m: m == _MULTIPART, lambda m: m == _FORM):
+    """JSON first (``application/json`` before other JSON types, and a range such as
+    ASP.NET's ``application/*+json`` last), then multipart, then a urlencoded form, then
+    the first declared type."""
+    concrete = [m for m in content if "*" not in m]
+    for test in (
+        lambda m: m.split(";")[0].strip().lower() == JSON,
+        lambda m: is_json(m) and m in concrete,
+        is_json,
+        lambda m: m == _MULTIPART,
+        lambda m: m == _FORM,
+    ):
         found = next((m for m in content if test(m)), None)
         if found:
             return found
@@ -294,6 +303,8 @@ def request_body(
     name = names.unique([*taken, wanted])[-1]
     if is_range(media) and structured(ctx, schema, schema_at):
         media = JSON  # an object or array under */* travels as JSON: see api._ranged_json
+    elif is_json(media) and "*" in media:
+        media = JSON  # a range is no Content-Type: `application/*+json` alone is sent as JSON
     if is_json(media):
         kind_type = schemas.type_of(schema, schema_at, hint)
         allows_null = schemas.allows_null(schema, schema_at)

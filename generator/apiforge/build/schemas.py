@@ -290,26 +290,29 @@ class SchemaBuilder:
             wire_name=wire,
             name=py,
             type=self.type_of(schema, where, f"{owner} {wire}"),
-            required=required,
+            # A required writeOnly property is required in requests only: answers leave
+            # it out (apideck's SharedLink.target_id), so it may be absent when decoding.
+            required=required and not self.marked(schema, where, "writeOnly"),
             nullable=self.allows_null(schema, where),
-            read_only=self.read_only(schema, where),
+            read_only=self.marked(schema, where, "readOnly"),
             description=described(schema),
             default=default if isinstance(default, str | int | float | bool) else None,
             example="" if example is None else json.dumps(example, ensure_ascii=False),
         )
 
-    def read_only(self, schema: Any, pointer: str) -> bool:
-        """``readOnly: true`` on the property, on the target of its ``$ref`` (apideck's
-        ids are ``$ref: Id``, which is read-only), or on one of its ``allOf`` parts."""
+    def marked(self, schema: Any, pointer: str, key: str) -> bool:
+        """``readOnly: true`` (or ``writeOnly``) on the property, on the target of its
+        ``$ref`` (apideck's ids are ``$ref: Id``, which is read-only), or on one of its
+        ``allOf`` parts."""
         if not isinstance(schema, dict):
             return False
-        if flag(schema, "readOnly"):
+        if flag(schema, key):
             return True
         if "$ref" in schema:
-            return flag(self.ctx.deref(schema, pointer)[0], "readOnly")
+            return flag(self.ctx.deref(schema, pointer)[0], key)
         parts = schema.get("allOf")
         return isinstance(parts, list) and any(
-            self.read_only(part, f"{pointer}/allOf/{i}") for i, part in enumerate(parts)
+            self.marked(part, f"{pointer}/allOf/{i}", key) for i, part in enumerate(parts)
         )
 
     def allows_null(self, schema: Any, pointer: str) -> bool:

@@ -62,7 +62,7 @@ def build_add_notes(
         operation="addNotes",
         method="POST",
         url="/orders/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + "/notes"
         + _runtime.query_string(_query),
         headers=_headers,

@@ -34,7 +34,7 @@ def build_list_users(
         operation="listUsers",
         method="GET",
         url="/tenants/"
-        + _runtime.path_segment(_runtime.text(tenant))
+        + _runtime.path_segment(_runtime.text(tenant), "tenant")
         + "/users"
         + _runtime.query_string(_query),
         headers=_headers,
@@ -69,7 +69,7 @@ def build_create_user(
         operation="createUser",
         method="POST",
         url="/tenants/"
-        + _runtime.path_segment(_runtime.text(tenant))
+        + _runtime.path_segment(_runtime.text(tenant), "tenant")
         + "/users"
         + _runtime.query_string(_query),
         headers=_headers,

@@ -27,7 +27,7 @@ def build_get_thing(
         operation="getThing",
         method="GET",
         url="/things/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

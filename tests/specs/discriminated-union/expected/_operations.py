@@ -28,7 +28,7 @@ def build_get_pet(
         operation="getPet",
         method="GET",
         url="/pets/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -58,7 +58,7 @@ def build_put_pet(
         operation="putPet",
         method="PUT",
         url="/pets/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -87,7 +87,7 @@ def build_get_shelter(
         operation="getShelter",
         method="GET",
         url="/shelters/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -28,7 +28,7 @@ def build_get_pet(
         operation="getPet",
         method="GET",
         url="/pets/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -56,7 +56,7 @@ def build_get_vehicle(
         operation="getVehicle",
         method="GET",
         url="/vehicles/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -26,7 +26,7 @@ def build_get_item(
         operation="getItem",
         method="GET",
         url="/items/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

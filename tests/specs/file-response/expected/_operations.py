@@ -25,7 +25,7 @@ def build_download_blob(
         operation="downloadBlob",
         method="GET",
         url="/blobs/"
-        + _runtime.path_segment(_runtime.text(name))
+        + _runtime.path_segment(_runtime.text(name), "name")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -55,7 +55,7 @@ def build_upload_blob(
         operation="uploadBlob",
         method="PUT",
         url="/blobs/"
-        + _runtime.path_segment(_runtime.text(name))
+        + _runtime.path_segment(_runtime.text(name), "name")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -81,7 +81,7 @@ def build_get_thumbnail(
         operation="getThumbnail",
         method="GET",
         url="/thumbnails/"
-        + _runtime.path_segment(_runtime.text(name))
+        + _runtime.path_segment(_runtime.text(name), "name")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import BinaryIO
 
 import httpx
@@ -105,6 +105,76 @@ class MediaTypesClient(_base.SyncClient):
             _request, timeout, max_retries, accept, extra_headers, extra_query
         )
         return _raw.parsed(_response, _operations.parse_create_note)
+
+    def replace_notes(
+        self,
+        *,
+        body: Sequence[Note],
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
+    ) -> None:
+        """replaceNotes
+
+        Args:
+            body: The request body.
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_replace_notes(
+            body=body,
+        )
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_replace_notes)
+
+    def create_notes(
+        self,
+        *,
+        body: Sequence[Note],
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
+    ) -> None:
+        """createNotes
+
+        Args:
+            body: The request body.
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_create_notes(
+            body=body,
+        )
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_create_notes)
 
     def import_notes(
         self,
@@ -327,6 +397,10 @@ class MediaTypesClientWithRawResponse(_raw.RawView):
     """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
 
     create_note = _raw.raw(MediaTypesClient.create_note)
+
+    replace_notes = _raw.raw(MediaTypesClient.replace_notes)
+
+    create_notes = _raw.raw(MediaTypesClient.create_notes)
 
     import_notes = _raw.raw(MediaTypesClient.import_notes)
 

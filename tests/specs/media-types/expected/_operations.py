@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import BinaryIO
 
 import httpx
@@ -49,6 +50,62 @@ def parse_create_note(response: httpx.Response) -> Note:
     raise _runtime.status_error(response, None, None, "createNote")
 
 
+def build_replace_notes(
+    *,
+    body: Sequence[Note],
+) -> _runtime.Request:
+    """Check the arguments of ``replace_notes`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    _content: bytes | None = None
+    _content = _runtime.encode_json(body)
+    _headers["Content-Type"] = "application/json"
+    return _runtime.Request(
+        operation="replaceNotes",
+        method="PUT",
+        url="/notes/batch" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(),
+        content=_content,
+    )
+
+
+def parse_replace_notes(response: httpx.Response) -> None:
+    """Decode the answer to ``replace_notes``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "replaceNotes")
+
+
+def build_create_notes(
+    *,
+    body: Sequence[Note],
+) -> _runtime.Request:
+    """Check the arguments of ``create_notes`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    _content: bytes | None = None
+    _content = _runtime.encode_json(body)
+    _headers["Content-Type"] = "application/json"
+    return _runtime.Request(
+        operation="createNotes",
+        method="POST",
+        url="/notes/batch" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(),
+        content=_content,
+    )
+
+
+def parse_create_notes(response: httpx.Response) -> None:
+    """Decode the answer to ``create_notes``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "createNotes")
+
+
 def build_import_notes(
     *,
     csv: str | None = None,
@@ -90,7 +147,7 @@ def build_get_note_card(
         operation="getNoteCard",
         method="GET",
         url="/notes/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + "/card"
         + _runtime.query_string(_query),
         headers=_headers,
@@ -122,7 +179,7 @@ def build_get_note_summary(
         operation="getNoteSummary",
         method="GET",
         url="/notes/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + "/summary"
         + _runtime.query_string(_query),
         headers=_headers,
@@ -156,7 +213,7 @@ def build_set_note_summary(
         operation="setNoteSummary",
         method="PUT",
         url="/notes/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + "/summary"
         + _runtime.query_string(_query),
         headers=_headers,
@@ -186,7 +243,7 @@ def build_get_note(
         operation="getNote",
         method="GET",
         url="/notes/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -219,7 +276,7 @@ def build_put_note_text(
         operation="putNoteText",
         method="PUT",
         url="/notes/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -76,7 +76,7 @@ def build_update_document(
         operation="updateDocument",
         method="PATCH",
         url="/documents/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

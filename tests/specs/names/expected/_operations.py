@@ -36,7 +36,7 @@ def build_get_class(
         operation="get-class",
         method="GET",
         url="/class/"
-        + _runtime.path_segment(_runtime.text(from_))
+        + _runtime.path_segment(_runtime.text(from_), "from_")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -63,11 +63,11 @@ def build_get_insight(
         operation="getInsight",
         method="GET",
         url="/insights/"
-        + _runtime.path_segment(_runtime.text(insight_id))
+        + _runtime.path_segment(_runtime.text(insight_id), "insight_id")
         + "/"
-        + _runtime.path_segment(_runtime.text(a_b))
+        + _runtime.path_segment(_runtime.text(a_b), "a_b")
         + "/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -65,7 +65,7 @@ def build_patch_profile(
         operation="patchProfile",
         method="PATCH",
         url="/profiles/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

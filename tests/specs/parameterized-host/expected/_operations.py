@@ -26,7 +26,7 @@ def build_blobs_get(
         operation="Blobs_Get",
         method="GET",
         url="/blobs/"
-        + _runtime.path_segment(_runtime.text(name))
+        + _runtime.path_segment(_runtime.text(name), "name")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

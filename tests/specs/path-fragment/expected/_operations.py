@@ -30,7 +30,7 @@ def build_get_file(
         operation="getFile",
         method="GET",
         url="/files/"
-        + _runtime.path_segment(_runtime.text(file_id))
+        + _runtime.path_segment(_runtime.text(file_id), "file_id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -61,7 +61,7 @@ def build_share_file(
         operation="shareFile",
         method="PUT",
         url="/files/"
-        + _runtime.path_segment(_runtime.text(file_id))
+        + _runtime.path_segment(_runtime.text(file_id), "file_id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

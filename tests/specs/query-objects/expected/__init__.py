@@ -14,7 +14,7 @@ from ._errors import (
     ResponseDecodeError,
     TokenError,
 )
-from ._models import Filter, Range
+from ._models import Filter, Lifecycle, Range, Rule
 from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 
@@ -27,9 +27,11 @@ __all__ = [
     "ApiTimeoutError",
     "AsyncQueryObjectsClient",
     "Filter",
+    "Lifecycle",
     "QueryObjectsClient",
     "Range",
     "ResponseDecodeError",
     "RetryPolicy",
+    "Rule",
     "TokenError",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import httpx
 
 from . import _auth, _base, _operations, _raw, _runtime
-from ._models import Filter, Range
+from ._models import Filter, Lifecycle, Range
 from ._runtime import RetryPolicy
 
 
@@ -78,6 +78,7 @@ class QueryObjectsClient(_base.SyncClient):
         extra: Mapping[str, str] | None = None,
         expand: Sequence[str] | None = None,
         created: Range | int | None = None,
+        lifecycle: Lifecycle | None = None,
         after: uuid.UUID | str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -92,6 +93,7 @@ class QueryObjectsClient(_base.SyncClient):
             extra: extra
             expand: expand
             created: created
+            lifecycle: lifecycle
             after: after
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
@@ -111,6 +113,7 @@ class QueryObjectsClient(_base.SyncClient):
             extra=extra,
             expand=expand,
             created=created,
+            lifecycle=lifecycle,
             after=after,
         )
         _response = self._send(

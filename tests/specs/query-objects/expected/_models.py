@@ -30,5 +30,19 @@ class Range(msgspec.Struct, kw_only=True, gc=False):
     lte: int | None = None
 
 
+class Lifecycle(msgspec.Struct, kw_only=True, gc=False):
+    """Lifecycle"""
+
+    role: str | None = None
+    rule: Rule | None = None
+
+
+class Rule(msgspec.Struct, kw_only=True, gc=False):
+    """Rule"""
+
+    enabled: bool | None = None
+    count: int | None = None
+
+
 # The body of an error answer, as ApiStatusError.error holds it.
 _ErrorBody: TypeAlias = Any

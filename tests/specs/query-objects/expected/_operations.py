@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import httpx
 
 from . import _runtime
-from ._models import Filter, Range
+from ._models import Filter, Lifecycle, Range
 
 USER_AGENT = "client/1.0 apiforge/0.1.0"
 
@@ -23,6 +23,7 @@ def build_search(
     extra: Mapping[str, str] | None = None,
     expand: Sequence[str] | None = None,
     created: Range | int | None = None,
+    lifecycle: Lifecycle | None = None,
     after: uuid.UUID | str | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``search`` and build its request."""
@@ -36,6 +37,8 @@ def build_search(
         _query.extend(("expand[]", _runtime.text(item)) for item in expand)
     if created is not None:
         _query.extend(_runtime.deep_value("created", created))
+    if lifecycle is not None:
+        _query.extend(_runtime.object_pairs(lifecycle))
     if after is not None:
         _query.append(("after", _runtime.uuid_text("after", after)))
     return _runtime.Request(

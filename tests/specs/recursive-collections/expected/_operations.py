@@ -106,7 +106,7 @@ def build_get_category(
         operation="getCategory",
         method="GET",
         url="/categories/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -50,7 +50,7 @@ def build_get_job(
         operation="getJob",
         method="GET",
         url="/jobs/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -75,7 +75,7 @@ def build_delete_job(
         operation="deleteJob",
         method="DELETE",
         url="/jobs/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -26,7 +26,7 @@ def build_get_place(
         operation="getPlace",
         method="GET",
         url="/places/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -56,7 +56,7 @@ def build_put_place(
         operation="putPlace",
         method="PUT",
         url="/places/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

@@ -26,7 +26,7 @@ def build_get_page(
         operation="getPage",
         method="GET",
         url="/pages/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),
@@ -56,7 +56,7 @@ def build_put_page(
         operation="putPage",
         method="PUT",
         url="/pages/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + _runtime.query_string(_query),
         headers=_headers,
         auth=(),

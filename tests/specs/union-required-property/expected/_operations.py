@@ -28,7 +28,7 @@ def build_get_payment_method(
         operation="getPaymentMethod",
         method="GET",
         url="/payments/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + "/method"
         + _runtime.query_string(_query),
         headers=_headers,
@@ -61,7 +61,7 @@ def build_set_payment_method(
         operation="setPaymentMethod",
         method="PUT",
         url="/payments/"
-        + _runtime.path_segment(_runtime.text(id))
+        + _runtime.path_segment(_runtime.text(id), "id")
         + "/method"
         + _runtime.query_string(_query),
         headers=_headers,
