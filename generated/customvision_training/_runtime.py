@@ -260,6 +260,38 @@ def value_text(value: Any) -> str:
     )
 
 
+def form_pairs(
+    name: str, value: Any, explode: bool, separator: str = ","
+) -> list[tuple[str, str]]:
+    """A query value whose kind is known only at run time (a union of a scalar and a
+    list, say): sent as the form style sends that kind. A list is a pair per item when
+    exploded, else one joined value (a list of objects is one JSON text); an object is
+    a pair per property when exploded, else ``key,value`` text; anything else is text.
+    """
+    data = to_wire(value)
+    if isinstance(data, list) and any(isinstance(i, dict | list) for i in data):
+        return [(name, json_text(data))]
+    if isinstance(data, list):
+        texts = [text(i) for i in data]
+        return (
+            [(name, t) for t in texts] if explode else [(name, separator.join(texts))]
+        )
+    if isinstance(data, dict):
+        return object_pairs(data) if explode else [(name, object_text(data))]
+    return [(name, text(data))]
+
+
+def simple_text(value: Any) -> str:
+    """A header value whose kind is known only at run time: the simple style's text of
+    that kind (``a,b`` for a list, ``key,value`` for an object)."""
+    data = to_wire(value)
+    if isinstance(data, list) and not any(isinstance(i, dict | list) for i in data):
+        return ",".join(text(i) for i in data)
+    if isinstance(data, dict):
+        return object_text(data)
+    return text(data)
+
+
 def add_pairs(data: dict[str, str | list[str]], pairs: list[tuple[str, str]]) -> None:
     """Add form pairs to a form's fields; a name that repeats becomes a list."""
     for key, value in pairs:

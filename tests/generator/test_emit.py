@@ -213,6 +213,21 @@ def test_header_array_is_comma_joined_even_when_exploded() -> None:
     assert run(emit.send_statements(p), x_ids=[1, 2]) == ([], {"X-Ids": "1,2"})
 
 
+def test_a_union_that_may_be_a_list_is_written_by_the_kind_given() -> None:
+    either = ir.ScalarUnion((STR, ir.ArrayType(STR)))
+    header = param("X-Tags", either, location=HEADER, name="x_tags")
+    assert emit.send_statements(header) == [
+        "if x_tags is not None:",
+        "    _headers['X-Tags'] = _runtime.simple_text(x_tags)",
+    ]
+    query = param("tags", either, explode=False)
+    assert emit.send_statements(query)[1] == (
+        "    _query.extend(_runtime.form_pairs('tags', tags, False, ','))"
+    )
+    scalars = param("n", ir.ScalarUnion((STR, INT)))
+    assert emit.send_statements(scalars)[1] == "    _query.append(('n', _runtime.text(n)))"
+
+
 def test_hostile_wire_names_are_escaped() -> None:
     p = param("a'b\"c\n", STR, required=True, name="abc")
     statements = emit.send_statements(p)

@@ -1048,6 +1048,18 @@ def test_an_object_nested_in_an_exploded_object_is_json_text(server: ScriptedSer
     assert only(server).query_params == [("role", "r"), ("rule", '{"enabled":true,"count":2}')]
 
 
+def test_a_union_of_a_value_and_a_list_is_sent_as_the_kind_given(server: ScriptedServer) -> None:
+    # here.com's eventSource (one source, or a list of them) went out as JSON: ["a"].
+    server.enqueue(Reply(204), Reply(204))
+    _, client = make("query-objects", server)
+    with client:
+        client.search(source=["attach", "battery"])
+        client.search(source="attach")
+    listed, single = server.requests
+    assert listed.query_params == [("source", "attach"), ("source", "battery")]
+    assert single.query_params == [("source", "attach")]
+
+
 def test_deep_object_leaves_out_unset_properties(server: ScriptedServer) -> None:
     server.enqueue(Reply(204))
     module, client = make("query-objects", server)

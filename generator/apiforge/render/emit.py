@@ -346,6 +346,9 @@ def send_statements(p: ir.Parameter) -> list[str]:
             # Which kind arrives is known only then (Stripe: created[gt]=1 or created=1).
             body = [f"_query.extend(_runtime.deep_value({literal(p.wire_name)}, {p.name}))"]
             guard = "" if always_sent(p) else f"if {p.name} is not None:"
+        case ir.UnionRef() | ir.UntaggedRef() | ir.ScalarUnion() if shape(t) != "scalar":
+            body = _send_union(p)
+            guard = "" if always_sent(p) else f"if {p.name} is not None:"
         case (
             ir.PrimitiveType()
             | ir.LiteralType()
@@ -377,6 +380,16 @@ def _send_array(p: ir.Parameter, t: ir.ArrayType) -> list[str]:
         return [f"_query.extend(({literal(p.wire_name)}, {item}) for item in {p.name})"]
     separator = literal(ir.SEPARATORS.get(p.style, ","))
     return [_add(p, f"{separator}.join({item} for item in {p.name})")]
+
+
+def _send_union(p: ir.Parameter) -> list[str]:
+    """A union that may hold a list or an object (here.com's ``eventSource``: one value or
+    a list of them): the style's spelling of whichever kind the call gives."""
+    if p.location is ir.ParamLocation.QUERY:
+        separator = literal(ir.SEPARATORS.get(p.style, ","))
+        pairs = f"{literal(p.wire_name)}, {p.name}, {p.explode}, {separator}"
+        return [f"_query.extend(_runtime.form_pairs({pairs}))"]
+    return [_add(p, f"_runtime.simple_text({p.name})")]
 
 
 def _send_object(p: ir.Parameter) -> list[str]:

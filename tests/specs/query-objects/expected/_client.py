@@ -79,6 +79,7 @@ class QueryObjectsClient(_base.SyncClient):
         expand: Sequence[str] | None = None,
         created: Range | int | None = None,
         lifecycle: Lifecycle | None = None,
+        source: str | list[str] | None = None,
         after: uuid.UUID | str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -94,6 +95,7 @@ class QueryObjectsClient(_base.SyncClient):
             expand: expand
             created: created
             lifecycle: lifecycle
+            source: source
             after: after
             timeout: Seconds, or an ``httpx.Timeout``, for this call only.
             max_retries: Retries for this call only, instead of the client's.
@@ -114,6 +116,7 @@ class QueryObjectsClient(_base.SyncClient):
             expand=expand,
             created=created,
             lifecycle=lifecycle,
+            source=source,
             after=after,
         )
         _response = self._send(

@@ -24,6 +24,7 @@ def build_search(
     expand: Sequence[str] | None = None,
     created: Range | int | None = None,
     lifecycle: Lifecycle | None = None,
+    source: str | list[str] | None = None,
     after: uuid.UUID | str | None = None,
 ) -> _runtime.Request:
     """Check the arguments of ``search`` and build its request."""
@@ -39,6 +40,8 @@ def build_search(
         _query.extend(_runtime.deep_value("created", created))
     if lifecycle is not None:
         _query.extend(_runtime.object_pairs(lifecycle))
+    if source is not None:
+        _query.extend(_runtime.form_pairs("source", source, True, ","))
     if after is not None:
         _query.append(("after", _runtime.uuid_text("after", after)))
     return _runtime.Request(
