@@ -195,6 +195,29 @@ def test_untagged_union_told_apart_by_a_required_property(server: ScriptedServer
     assert transfer == module.BankTransfer(iban="DE89 3704", holder="Bo")
 
 
+def test_properties_beside_a_union_belong_to_each_alternative(server: ScriptedServer) -> None:
+    # GitHub's check run body: name beside a oneOf on status; before, each alternative
+    # held status alone and `name` never reached the wire.
+    server.enqueue(
+        Reply.json({"name": "lint", "status": "queued"}, status=201),
+        Reply.json({"score": 0.5, "bark": 3}),
+    )
+    module, client = make("union-shared-properties", server)
+    with client:
+        done = module.RunRequestOption0Status.COMPLETED
+        sent = module.RunRequestOption0(name="lint", status=done, conclusion="ok")
+        queued = client.create_run(body=sent)
+        found = client.search(body=module.Query(tag="dog"))
+    run, search = server.requests
+    assert json_body(run) == {"name": "lint", "status": "completed", "conclusion": "ok"}
+    assert queued == module.RunRequestOption1(
+        name="lint", status=module.RunRequestOption1Status.QUEUED
+    )
+    assert json_body(search) == {"tag": "dog"}
+    assert found == module.FoundOption1(score=0.5, bark=3)
+    assert isinstance(found, module.Dog)
+
+
 def test_untagged_union_in_lists_and_nullable_fields(server: ScriptedServer) -> None:
     payments = [
         {"id": "a", "amount": 10, "method": CARD, "refundTo": TRANSFER},

@@ -444,6 +444,14 @@ class SchemaBuilder:
         disc = schema.get("discriminator")
         if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
             return self.union(schema, non_null, where, disc, pointer, hint)
+        shared = {k: v for k, v in schema.items() if k != keyword}
+        if isinstance(shared.get("properties"), dict) and shared["properties"]:
+            # Properties beside the alternatives belong to each (GitHub's check run body:
+            # name and head_sha, then oneOf on status). Alternatives that only constrain
+            # (`required` lists) leave one model of those properties.
+            if not any(_shapes(o) for o in non_null):
+                return self.type_of(shared, pointer, hint)
+            non_null = [_beside(shared, o) for o in non_null]
         types = [
             self.type_of(o, w, f"{hint} option {i}")
             for i, (o, w) in enumerate(zip(non_null, where, strict=True))
@@ -611,6 +619,21 @@ def _kind_of(value: Any) -> ir.Primitive:
     if isinstance(value, str):
         return ir.Primitive.STR
     return ir.Primitive.ANY
+
+
+def _beside(shared: dict[str, Any], option: Any) -> Any:
+    """An alternative with the properties (and other keywords) written beside it: a
+    reference extends them by ``allOf``; an inline schema is merged with them."""
+    if not isinstance(option, dict):
+        return option
+    if "$ref" in option:
+        return {"allOf": [shared, option]}
+    merged = {**shared, **option}
+    merged["properties"] = {**shared["properties"], **(option.get("properties") or {})}
+    required = [*(shared.get("required") or []), *(option.get("required") or [])]
+    if required:
+        merged["required"] = list(dict.fromkeys(r for r in required if isinstance(r, str)))
+    return merged
 
 
 def _says_nothing(schema: Any) -> bool:
