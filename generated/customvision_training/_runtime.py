@@ -377,6 +377,19 @@ def path_segment(value: str, name: str = "") -> str:
     return quote(value, safe="")
 
 
+def path_object(value: Any, explode: bool, name: str) -> str:
+    """An object in a path (style simple): ``k,v,k,v``, or ``k=v,k=v`` when exploded;
+    each key and value percent-encoded by itself, so the separators stay."""
+    joiner = "=" if explode else ","
+    written = ",".join(
+        f"{quote(k, safe='')}{joiner}{quote(text(v), safe='')}"
+        for k, v in _items(value)
+    )
+    if not written:
+        raise ValueError(f"{name} is empty: a path parameter needs a value")
+    return written
+
+
 def query_string(pairs: Sequence[tuple[str, str]]) -> str:
     """``?a=1&b=x,y``: values are percent-encoded but keep commas as list separators."""
     if not pairs:

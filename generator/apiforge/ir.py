@@ -483,6 +483,15 @@ class Operation:
         return tuple(found) or tuple(r for r in self.responses if r.status == "default")
 
     @property
+    def accepts(self) -> tuple[str, ...]:
+        """The media types the client may ask for: the lowest 2xx answer's; where no 2xx
+        answer names one (shutterstock.com's authorize: a 302 of text/html), those of the
+        other answers, so the Accept header names something the service declares."""
+        if self.success is not None and self.success.media_types:
+            return self.success.media_types
+        return tuple(dict.fromkeys(t for r in self.responses for t in r.media_types))
+
+    @property
     def sent(self) -> tuple[Parameter, ...]:
         """The parameters that travel beside the path: query, headers, cookies."""
         return tuple(p for p in self.parameters if p.location is not ParamLocation.PATH)

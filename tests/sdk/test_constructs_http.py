@@ -820,6 +820,19 @@ def test_a_json_media_range_is_chosen_last_and_sent_as_json(server: ScriptedServ
     assert replaced.headers["content-type"] == "application/json"
 
 
+def test_without_a_success_answer_accept_names_the_declared_types(
+    server: ScriptedServer,
+) -> None:
+    # shutterstock.com's authorize declares only a 302 of text/html: asking for JSON
+    # there gets a 406 from a strict server (Prism).
+    server.enqueue(Reply(302, {"Location": "/login", "Content-Type": "text/html"}, b"<a/>"))
+    module, client = make("media-types", server)
+    with client, pytest.raises(module.ApiStatusError) as raised:
+        client.sign_in()
+    assert raised.value.status_code == 302
+    assert only(server).headers["accept"] == "text/html"
+
+
 def test_an_empty_path_value_is_refused_before_sending(server: ScriptedServer) -> None:
     # AWS Evidently's /projects/{project}/evaluations: '' would send /projects//evaluations.
     _, client = make("media-types", server)
@@ -1081,6 +1094,17 @@ def test_a_union_of_a_value_and_a_list_is_sent_as_the_kind_given(server: Scripte
     listed, single = server.requests
     assert listed.query_params == [("source", "attach"), ("source", "battery")]
     assert single.query_params == [("source", "attach")]
+
+
+def test_objects_in_a_path_are_the_simple_style(server: ScriptedServer) -> None:
+    # jellyfin.local's Version in /Plugins/{pluginId}/{version} went out as JSON text.
+    server.enqueue(Reply(204))
+    module, client = make("query-objects", server)
+    with client:
+        client.get_version(module.Version(major=1, minor=2), module.Version(major=3, minor=0))
+        with pytest.raises(ValueError, match="version is empty"):
+            client.get_version(module.Version(), module.Version(major=3))
+    assert only(server).path == "/versions/major,1,minor,2/major=3,minor=0"
 
 
 def test_deep_object_leaves_out_unset_properties(server: ScriptedServer) -> None:

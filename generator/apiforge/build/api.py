@@ -366,24 +366,30 @@ def _without_credentials(
     auth: dict[str, ir.SecurityScheme],
     where: tuple[Any, Any, str],
 ) -> tuple[ir.Parameter, ...]:
-    """``params`` without those that repeat an API key the operation's security sends
-    (nytimes.com declares ``api-key`` both ways): the credential carries it, once."""
-    keys = {
-        (scheme.location.value, scheme.wire_name.lower())
-        for requirement in security
-        for key, _ in requirement
-        if isinstance(scheme := auth.get(key), ir.ApiKeyScheme)
-    }
+    """``params`` without those that repeat a credential the operation's security sends
+    (nytimes.com declares ``api-key`` both ways; here.com an ``Authorization`` header
+    beside its bearer scheme): the credential carries it, once."""
+    keys: set[tuple[str, str]] = set()
+    for requirement in security:
+        for key, _ in requirement:
+            scheme = auth.get(key)
+            if isinstance(scheme, ir.ApiKeyScheme):
+                keys.add((scheme.location.value, scheme.wire_name.lower()))
+            elif isinstance(scheme, _AUTHORIZING):
+                keys.add((ir.ParamLocation.HEADER.value, "authorization"))
     kept = []
     for p in params:
         if (p.location.value, p.wire_name.lower()) not in keys:
             kept.append(p)
             continue
-        said = (
-            f"parameter {p.wire_name!r} is the API key the security scheme sends; not an argument"
-        )
+        said = f"parameter {p.wire_name!r} is the credential a security scheme sends; no argument"
         ctx.warn(_parameter_pointer(p, *where), said)
     return tuple(kept)
+
+
+# The schemes whose credential is the Authorization header (OpenAPI 3 says a header
+# parameter of that name is ignored; one without such a scheme stays an argument).
+_AUTHORIZING = (ir.HttpScheme, ir.BasicScheme, ir.OAuth2Scheme, ir.OpenIdConnectScheme)
 
 
 def _parameter_pointer(p: ir.Parameter, item: Any, op: Any, pointer: str) -> str:

@@ -291,6 +291,8 @@ def _path_value(p: ir.Parameter) -> str:
         return f'",".join({item} for item in {p.name})'
     if isinstance(t, ir.ArrayType):  # of objects: as in a query, one JSON text
         return f"_runtime.path_segment(_runtime.json_text({p.name}))"
+    if isinstance(t, ir.ModelRef | ir.MapType):
+        return f"_runtime.path_object({p.name}, {p.explode}, {literal(p.name)})"
     if isinstance(t, ir.PrimitiveType) and t.kind is ir.Primitive.UUID:
         return f"_runtime.path_segment({encode(t, p.name, p.name)})"  # never empty
     return f"_runtime.path_segment({encode(t, p.name, p.name)}, {literal(p.name)})"

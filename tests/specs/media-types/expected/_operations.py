@@ -106,6 +106,27 @@ def parse_create_notes(response: httpx.Response) -> None:
     raise _runtime.status_error(response, None, None, "createNotes")
 
 
+def build_sign_in() -> _runtime.Request:
+    """Check the arguments of ``sign_in`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="signIn",
+        method="GET",
+        url="/notes/sign-in" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=("text/html",),
+    )
+
+
+def parse_sign_in(response: httpx.Response) -> None:
+    """Decode the answer to ``sign_in``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "signIn")
+
+
 def build_import_notes(
     *,
     csv: str | None = None,

@@ -14,7 +14,7 @@ from ._errors import (
     ResponseDecodeError,
     TokenError,
 )
-from ._models import Filter, Lifecycle, Range, Rule
+from ._models import Filter, Lifecycle, Range, Rule, Version
 from ._raw import ApiResponse, ApiResponseWithHeaders
 from ._runtime import RetryPolicy
 
@@ -34,4 +34,5 @@ __all__ = [
     "RetryPolicy",
     "Rule",
     "TokenError",
+    "Version",
 ]

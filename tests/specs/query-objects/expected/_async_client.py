@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import httpx
 
 from . import _auth, _base, _operations, _raw, _runtime
-from ._models import Filter, Lifecycle, Range
+from ._models import Filter, Lifecycle, Range, Version
 from ._runtime import RetryPolicy
 
 
@@ -124,8 +124,48 @@ class AsyncQueryObjectsClient(_base.AsyncClient):
         )
         return _raw.parsed(_response, _operations.parse_search)
 
+    async def get_version(
+        self,
+        version: Version,
+        build: Version,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
+    ) -> None:
+        """getVersion
+
+        Args:
+            version: version
+            build: build
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_get_version(
+            version,
+            build,
+        )
+        _response = await self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_version)
+
 
 class AsyncQueryObjectsClientWithRawResponse(_raw.RawView):
     """What ``with_raw_response`` gives: the operations, each returning an ``ApiResponse``."""
 
     search = _raw.araw(AsyncQueryObjectsClient.search)
+
+    get_version = _raw.araw(AsyncQueryObjectsClient.get_version)

@@ -16,6 +16,13 @@ from typing import Any, TypeAlias
 import msgspec
 
 
+class Version(msgspec.Struct, kw_only=True, gc=False):
+    """Version"""
+
+    major: int | None = None
+    minor: int | None = None
+
+
 class Filter(msgspec.Struct, kw_only=True, gc=False):
     """Filter"""
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import httpx
 
 from . import _runtime
-from ._models import Filter, Lifecycle, Range
+from ._models import Filter, Lifecycle, Range, Version
 
 USER_AGENT = "client/1.0 apiforge/0.1.0"
 
@@ -59,3 +59,31 @@ def parse_search(response: httpx.Response) -> None:
     if response.is_success:
         return None
     raise _runtime.status_error(response, None, None, "search")
+
+
+def build_get_version(
+    version: Version,
+    build: Version,
+) -> _runtime.Request:
+    """Check the arguments of ``get_version`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="getVersion",
+        method="GET",
+        url="/versions/"
+        + _runtime.path_object(version, False, "version")
+        + "/"
+        + _runtime.path_object(build, True, "build")
+        + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=(),
+    )
+
+
+def parse_get_version(response: httpx.Response) -> None:
+    """Decode the answer to ``get_version``, or raise an ``ApiError``."""
+    if response.is_success:
+        return None
+    raise _runtime.status_error(response, None, None, "getVersion")
