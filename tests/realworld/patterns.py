@@ -36,7 +36,9 @@ def sample(pattern: str, min_length: int = 0, max_length: int | None = None) -> 
         parsed = sre.parse(pattern)
     except (re.error, RecursionError, OverflowError):
         return None
-    for extra in (0, 1, 2, 4, 8, 16, 32):
+    # Repeats drawn longer and longer; then exactly long enough for ``min_length`` when
+    # one repeat holds the whole string (a 40-character sha: ``^[0-9a-f]+$``).
+    for extra in dict.fromkeys((0, 1, 2, 4, 8, 16, 32, max(min_length - 1, 0), min_length)):
         text = _Builder(extra).sequence(parsed)
         if len(text) < min_length and not _anchored_end(pattern):
             text += "a" * (min_length - len(text))
@@ -82,7 +84,8 @@ class _Builder:
             count = low + self.extra
             if high is not c.MAXREPEAT:
                 count = min(count, high)
-            return "".join(self.sequence(body) for _ in range(min(count, _MAX_REPEAT_SHOWN)))
+            shown = min(count, max(_MAX_REPEAT_SHOWN, self.extra))
+            return "".join(self.sequence(body) for _ in range(shown))
         if op is c.ATOMIC_GROUP:
             return self.sequence(av)
         if op is c.GROUPREF:
