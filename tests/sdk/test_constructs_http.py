@@ -833,6 +833,16 @@ def test_without_a_success_answer_accept_names_the_declared_types(
     assert only(server).headers["accept"] == "text/html"
 
 
+def test_an_xml_answer_of_a_string_schema_is_the_document(server: ScriptedServer) -> None:
+    # Azure Policy Insights' $metadata: the OData document itself, declared `type: string`.
+    xml = b'<edmx:Edmx Version="4.0" xmlns:edmx="urn:x"><edmx:DataServices/></edmx:Edmx>'
+    server.enqueue(Reply(200, {"Content-Type": "application/xml"}, xml))
+    _, client = make("media-types", server)
+    with client:
+        assert client.get_notes_schema() == xml.decode()
+    assert only(server).headers["accept"] == "application/xml"
+
+
 def test_an_empty_path_value_is_refused_before_sending(server: ScriptedServer) -> None:
     # AWS Evidently's /projects/{project}/evaluations: '' would send /projects//evaluations.
     _, client = make("media-types", server)

@@ -148,7 +148,14 @@ def _responses(
             kind = _stream_kind(streamed)
             found.append(ir.Response(status, description, (streamed,), item, stream=kind))
             continue
-        text = media is None and bool(others) and all(m.startswith("text/") for m in others)
+        # An XML answer whose schema is a plain string is the document itself (Azure's
+        # OData $metadata), not an element to read text from.
+        document = (
+            media is not None and _is_xml(media) and body == ir.PrimitiveType(ir.Primitive.STR)
+        )
+        text = document or (
+            media is None and bool(others) and all(m.startswith("text/") for m in others)
+        )
         binary = body == _BYTES or (media is None and bool(others) and not text)
         if binary:
             body = _BYTES

@@ -207,6 +207,37 @@ class MediaTypesClient(_base.SyncClient):
         )
         return _raw.parsed(_response, _operations.parse_sign_in)
 
+    def get_notes_schema(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        accept: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: _base.Query | None = None,
+    ) -> str:
+        """getNotesSchema
+
+        Args:
+            timeout: Seconds, or an ``httpx.Timeout``, for this call only.
+            max_retries: Retries for this call only, instead of the client's.
+            accept: The media type to ask for, instead of the client's.
+            extra_headers: Headers the spec does not declare, sent as given.
+            extra_query: Query parameters the spec does not declare, sent as given.
+
+        Raises:
+            ApiStatusError: The service answered with an error status.
+            ApiTimeoutError: No answer in time, after the retries.
+            ApiConnectionError: The connection failed, after the retries.
+            ResponseDecodeError: The answer's body breaks the spec.
+            ValueError: An argument is outside the limits the spec sets.
+        """
+        _request = _operations.build_get_notes_schema()
+        _response = self._send(
+            _request, timeout, max_retries, accept, extra_headers, extra_query
+        )
+        return _raw.parsed(_response, _operations.parse_get_notes_schema)
+
     def import_notes(
         self,
         *,
@@ -434,6 +465,8 @@ class MediaTypesClientWithRawResponse(_raw.RawView):
     create_notes = _raw.raw(MediaTypesClient.create_notes)
 
     sign_in = _raw.raw(MediaTypesClient.sign_in)
+
+    get_notes_schema = _raw.raw(MediaTypesClient.get_notes_schema)
 
     import_notes = _raw.raw(MediaTypesClient.import_notes)
 

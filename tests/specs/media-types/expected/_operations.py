@@ -127,6 +127,27 @@ def parse_sign_in(response: httpx.Response) -> None:
     raise _runtime.status_error(response, None, None, "signIn")
 
 
+def build_get_notes_schema() -> _runtime.Request:
+    """Check the arguments of ``get_notes_schema`` and build its request."""
+    _query: list[tuple[str, str]] = []
+    _headers: dict[str, str] = {}
+    return _runtime.Request(
+        operation="getNotesSchema",
+        method="GET",
+        url="/notes/schema" + _runtime.query_string(_query),
+        headers=_headers,
+        auth=(),
+        accepts=("application/xml",),
+    )
+
+
+def parse_get_notes_schema(response: httpx.Response) -> str:
+    """Decode the answer to ``get_notes_schema``, or raise an ``ApiError``."""
+    if response.is_success:
+        return response.text
+    raise _runtime.status_error(response, None, None, "getNotesSchema")
+
+
 def build_import_notes(
     *,
     csv: str | None = None,
