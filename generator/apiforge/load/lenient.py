@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from jsonschema.exceptions import best_match
 
@@ -194,15 +195,21 @@ class _Values:
 _NESTED_REPEAT = re.compile(r"\([^()]*[+*}][^()]*\)[+*{]")
 
 
+# Text this short takes even a nested repeat a few thousand steps at most.
+_SHORT = 16
+
+
 def _guarded(cls: Any) -> Any:
-    """``cls`` whose ``pattern`` keyword passes a pattern with a nested repeat unchecked:
-    a default or example is then judged by everything else (generation took 20 minutes)."""
+    """``cls`` whose ``pattern`` keyword passes a pattern with a nested repeat unchecked on
+    text longer than ``_SHORT``: a default or example is then judged by everything else
+    (generation took 20 minutes). Short text is checked (image-charts.com's `''` default)."""
     import jsonschema
 
     strict = cls.VALIDATORS["pattern"]
 
     def pattern(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
-        if isinstance(value, str) and _NESTED_REPEAT.search(value):
+        long = not isinstance(instance, str) or len(instance) > _SHORT
+        if isinstance(value, str) and _NESTED_REPEAT.search(value) and long:
             return
         yield from strict(validator, value, instance, schema)
 
@@ -514,6 +521,38 @@ def _query_key(path: str, query: str, taken: Collection[str]) -> str:
 
 
 def _renamed(document: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
-    """A shallow copy of ``document`` with the path keys ``paths`` names renamed, in place."""
+    """A shallow copy of ``document`` with the path keys ``paths`` names renamed, in place,
+    and every ``$ref`` into a renamed path item following it (opensuse.org's parameters
+    refer to ``#/paths/~1request?view=collection/get/parameters/6``)."""
     renamed = {paths.get(key, key): item for key, item in document["paths"].items()}
-    return {**document, "paths": renamed}
+    moves = {f"#/paths/{escape(old)}": f"#/paths/{escape(new)}" for old, new in paths.items()}
+    moved: dict[str, Any] = _moved_refs({**document, "paths": renamed}, moves)
+    return moved
+
+
+def _moved_refs(node: Any, moves: dict[str, str]) -> Any:
+    """``node`` with each ``$ref`` that starts with a key of ``moves`` starting with its
+    value instead; only the containers on the way to a changed reference are copied."""
+    if isinstance(node, dict):
+        out: dict[str, Any] | None = None
+        for key, value in node.items():
+            new = _moved_ref(value, moves) if key == "$ref" else _moved_refs(value, moves)
+            if new is not value:
+                out = dict(node) if out is None else out
+                out[key] = new
+        return node if out is None else out
+    if isinstance(node, list):
+        items = [_moved_refs(item, moves) for item in node]
+        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+    return node
+
+
+def _moved_ref(ref: Any, moves: dict[str, str]) -> Any:
+    """A reference moved, read as a URI fragment (``%7Bid%7D`` is ``{id}``)."""
+    if not isinstance(ref, str) or not ref.startswith("#/paths/"):
+        return ref
+    text = unquote(ref)
+    for old, new in moves.items():
+        if text == old or text.startswith(old + "/"):
+            return new + text[len(old) :]
+    return ref
