@@ -214,7 +214,8 @@ class Session:
             "#" in path for path in document.get("paths") or {}
         )
         ranged = _json_beside_ranges(document)
-        if not base and not fragments and not queries and not ranged:
+        colons = _without_colon_names(document)
+        if not base and not fragments and not queries and not ranged and not colons:
             return self.spec
         # A path written with its query string (weatherbit.io's /alerts?lat={lat}) is served
         # as apiforge reads it: the bare path, what the string names in the query.
@@ -687,6 +688,27 @@ def _routed(path: str) -> str:
     return f"{bare.rstrip('/')}/apiforge-fragment-{fragment}" if mark else path
 
 
+def _without_colon_names(document: dict[str, Any]) -> bool:
+    """Path template names holding ``:`` renamed without it, in the keys and in their
+    operations' path parameters, in place (rapidapi.com's ``/data/insights/{insight_id:}``:
+    Prism's path reader drops the colon, then finds no parameter of that name). What
+    travels is the same; apiforge reads such names by OpenAPI's braces. Whether any was."""
+    renamed = False
+    for key in list(document.get("paths") or {}):
+        if not re.search(r"\{[^{}]*:[^{}]*\}", key):
+            continue
+        item = document["paths"].pop(key)
+        document["paths"][
+            re.sub(r"\{([^{}]*)\}", lambda m: "{" + m[1].replace(":", "") + "}", key)
+        ] = item
+        for holder in [item, *(v for v in item.values() if isinstance(v, dict))]:
+            for param in holder.get("parameters") or [] if isinstance(holder, dict) else []:
+                if isinstance(param, dict) and param.get("in") == "path":
+                    param["name"] = str(param.get("name", "")).replace(":", "")
+        renamed = True
+    return renamed
+
+
 def _rebase_refs(node: Any, paths: str) -> None:
     """Point every ``$ref`` into ``#/paths/...`` at the path renamed with its base."""
     if isinstance(node, dict):
@@ -1066,7 +1088,10 @@ def main(argv: list[str] | None = None) -> int:
                 request = response.request
                 print(f"> {request.method} {request.url}\n> {_sent(request)[:2000]!r}")
                 print(f"< {response.status_code} {dict(response.headers)}")
-                print(f"< {response.content[:2000]!r}")
+                try:
+                    print(f"< {response.content[:2000]!r}")
+                except httpx.ResponseNotRead:  # the client stopped before the body
+                    print("< (body not read)")
     print(f"{call.outcome}: {call.detail}")
     return 0 if call.outcome in GOOD else 1
 

@@ -100,3 +100,19 @@ def test_exploded_properties_named_like_other_parameters_are_no_valid_request() 
 
 _PATH = SimpleNamespace(value="path")
 _QUERY = SimpleNamespace(value="query")
+
+
+def test_prisms_copy_names_path_templates_without_colons() -> None:
+    document: dict[str, Any] = {
+        "paths": {
+            "/insights/{insight_id:}/query": {
+                "get": {"parameters": [{"name": "insight_id:", "in": "path"}]},
+            },
+            "/plain/{id}": {"get": {}},
+        }
+    }
+    assert contract._without_colon_names(document)
+    assert list(document["paths"]) == ["/plain/{id}", "/insights/{insight_id}/query"]
+    get = document["paths"]["/insights/{insight_id}/query"]["get"]
+    assert get["parameters"] == [{"name": "insight_id", "in": "path"}]
+    assert not contract._without_colon_names(document)  # nothing left to rename
