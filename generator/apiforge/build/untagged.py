@@ -134,10 +134,12 @@ def _flat(options: Sequence[ir.TypeRef]) -> Iterator[ir.TypeRef]:
 def native(options: Sequence[ir.TypeRef]) -> bool:
     """Whether msgspec decodes a union of ``options`` by itself, as an annotation."""
     flat = list(_flat(options))
-    if ir.PrimitiveType(ir.Primitive.ANY) in flat:
-        return not any(_decodes_to_class(t) for t in flat)  # Any takes everything else
+    anything = ir.PrimitiveType(ir.Primitive.ANY)
+    if anything in flat and any(_decodes_to_class(t) for t in flat):
+        return False  # Any would take the objects meant for the class
     slots: dict[str, set[object]] = {}
-    for t in flat:
+    # Beside Any, msgspec still refuses what shares a slot (gsmtasks.com: two str enums).
+    for t in (t for t in flat if t != anything):
         slot = _slot(t)
         if slot is None:
             return False
