@@ -119,3 +119,23 @@ def test_a_path_item_that_refers_to_another_has_its_operations(tmp_path: Path) -
         ("get_ip_address", "/ip-address"),
         ("get_support_ip_address", "/support/ip-address"),
     ]
+
+
+def test_a_json_range_is_sent_as_json_and_a_star_inside_a_subtype_is_kept(
+    tmp_path: Path,
+) -> None:
+    # configcat.com lists ASP.NET's application/*+json first; `*` is also a token character,
+    # so application/a*b+json is a media type of its own, sent as written.
+    def post(*media: str) -> dict[str, Any]:
+        content = {m: {"schema": {"type": "object"}} for m in media}
+        body = {"required": True, "content": content}
+        return {"post": {"requestBody": body, "responses": {"204": {"description": "ok"}}}}
+
+    paths = {
+        "/a": post("application/*+json", "text/json", "application/json"),
+        "/b": post("application/*+json"),
+        "/c": post("application/a*b+json"),
+    }
+    api = built(tmp_path, paths)
+    sent = [op.body.media_type for op in api.operations if op.body is not None]
+    assert sent == ["application/json", "application/json", "application/a*b+json"]

@@ -239,11 +239,18 @@ def parameters(
     )
 
 
+def _wildcard(media_type: str) -> bool:
+    """Whether a media type is a range: ``*/*``, ``application/*`` or ASP.NET's
+    ``application/*+json`` (a ``*`` inside a subtype, ``a*b+json``, is a plain token)."""
+    kind, _, subtype = media_type.split(";")[0].strip().partition("/")
+    return kind == "*" or subtype.startswith("*")
+
+
 def _pick_media(content: dict[str, Any]) -> str:
     """JSON first (``application/json`` before other JSON types, and a range such as
     ASP.NET's ``application/*+json`` last), then multipart, then a urlencoded form, then
     the first declared type."""
-    concrete = [m for m in content if "*" not in m]
+    concrete = [m for m in content if not _wildcard(m)]
     for test in (
         lambda m: m.split(";")[0].strip().lower() == JSON,
         lambda m: is_json(m) and m in concrete,
@@ -303,7 +310,7 @@ def request_body(
     name = names.unique([*taken, wanted])[-1]
     if is_range(media) and structured(ctx, schema, schema_at):
         media = JSON  # an object or array under */* travels as JSON: see api._ranged_json
-    elif is_json(media) and "*" in media:
+    elif is_json(media) and _wildcard(media):
         media = JSON  # a range is no Content-Type: `application/*+json` alone is sent as JSON
     if is_json(media):
         kind_type = schemas.type_of(schema, schema_at, hint)
