@@ -135,7 +135,13 @@ def test_a_json_range_is_sent_as_json_and_a_star_inside_a_subtype_is_kept(
         "/a": post("application/*+json", "text/json", "application/json"),
         "/b": post("application/*+json"),
         "/c": post("application/a*b+json"),
+        "/d": post("application/*3#4+json"),
     }
     api = built(tmp_path, paths)
     sent = [op.body.media_type for op in api.operations if op.body is not None]
-    assert sent == ["application/json", "application/json", "application/a*b+json"]
+    assert sent == [
+        "application/json",
+        "application/json",
+        "application/a*b+json",
+        "application/*3#4+json",
+    ]

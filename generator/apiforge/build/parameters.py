@@ -241,9 +241,10 @@ def parameters(
 
 def _wildcard(media_type: str) -> bool:
     """Whether a media type is a range: ``*/*``, ``application/*`` or ASP.NET's
-    ``application/*+json`` (a ``*`` inside a subtype, ``a*b+json``, is a plain token)."""
+    ``application/*+json`` (any other ``*`` in a subtype, ``a*b+json`` or ``*3+json``, is a
+    plain token character)."""
     kind, _, subtype = media_type.split(";")[0].strip().partition("/")
-    return kind == "*" or subtype.startswith("*")
+    return kind == "*" or subtype == "*" or subtype.startswith("*+")
 
 
 def _pick_media(content: dict[str, Any]) -> str:
