@@ -367,7 +367,7 @@ def path_segment(value: str, name: str = "") -> str:
     (``..`` and ``.`` are encoded too: URL normalisation would resolve them). An empty
     value is refused: ``/projects//evaluations`` reaches some other route, or none."""
     if name and not value:
-        raise ValueError(f"{name} is empty: a path parameter needs a value")
+        raise _empty_path(name)
     if value in (".", ".."):
         return value.replace(".", "%2E")
     return quote(value, safe="")
@@ -382,8 +382,12 @@ def path_object(value: Any, explode: bool, name: str) -> str:
         for k, v in _items(value)
     )
     if not written:
-        raise ValueError(f"{name} is empty: a path parameter needs a value")
+        raise _empty_path(name)
     return written
+
+
+def _empty_path(name: str) -> ValueError:
+    return ValueError(f"{name} is empty: a path parameter needs a value")
 
 
 def query_string(pairs: Sequence[tuple[str, str]]) -> str:

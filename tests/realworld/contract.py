@@ -368,7 +368,7 @@ class Session:
             return end("prism-error", f"Prism reads form fields as text: {refusal}")
         if refusal and _query_objects_as_json(response.request, refusal):
             return end("prism-error", f"Prism reads no JSON in a query: {refusal}")
-        schemas = _parameters(self.document, op.pointer)
+        schemas = _parameters(self.document, op.pointer) if refusal else {}
         if refusal and _exploded_properties_sent(response.request, refusal, schemas, self.document):
             return end("prism-error", f"Prism misses exploded object properties: {refusal}")
         if refusal and self._routed_elsewhere(op, refusal):
@@ -415,41 +415,35 @@ class Session:
         body = values.flat(self.document, _at(self.document, op.pointer).get("requestBody"))
         encoding = ((body.get("content") or {}).get(media) or {}).get("encoding") or {}
         sent = _form_sent(request, media)
-        reasons = _reasons(refusal)
-        for reason in reasons:
-            match = _UNREAD_FIELD.search(reason)
-            if match is None or "style" in (encoding.get(match["name"]) or {}):
-                return False
-            if not _sent_as_openapi_says(sent, match["name"], match["kind"], media):
-                return False
-        return bool(reasons)
+        return _every_reason(
+            refusal,
+            _UNREAD_FIELD,
+            lambda m: (
+                "style" not in (encoding.get(m["name"]) or {})
+                and _sent_as_openapi_says(sent, m["name"], m["kind"], media)
+            ),
+        )
 
     def _routed_elsewhere(self, op: Any, refusal: str) -> bool:
         """Whether Prism wants path parameters ``op`` has none of: it matched the request
         to another path template (googleapis.com's ``/v1/{entityType}:exportFeatureValues``
         taken for ``/v1/{name}:export``)."""
         own = {p.wire_name.lower() for p in op.parameters if p.location.value == "path"}
-        reasons = _reasons(refusal)
-        for reason in reasons:
-            match = _PATH_PROPERTY.search(reason)
-            if match is None or match["name"].lower() in own:
-                return False
-        return bool(reasons)
+        return _every_reason(refusal, _PATH_PROPERTY, lambda m: m["name"].lower() not in own)
 
     def _untyped_enums_only(self, op: Any, refusal: str) -> bool:
         """Whether Prism refused only parameters whose schema is an ``enum`` of booleans or
         numbers without a ``type`` (nexmo.com's ``delivered: {enum: [true, false, 0, 1]}``):
         the client sends ``true``, and Prism compares that text with the value ``true``."""
         schemas = _parameters(self.document, op.pointer)
-        reasons = _reasons(refusal)
-        for reason in reasons:
-            match = _ENUM_REFUSAL.search(reason)
-            schema = schemas.get((match["in"], match["name"].lower()), {}) if match else None
+
+        def untyped(match: re.Match[str]) -> bool:
+            schema = schemas.get((match["in"], match["name"].lower()), {})
             if not isinstance(schema, dict) or "type" in schema:
                 return False
-            if all(isinstance(v, str) for v in schema.get("enum") or ["text"]):
-                return False
-        return bool(reasons)
+            return not all(isinstance(v, str) for v in schema.get("enum") or ["text"])
+
+        return _every_reason(refusal, _ENUM_REFUSAL, untyped)
 
     def _why(self, refusal: str) -> str:
         if not self.unfit:
@@ -910,19 +904,15 @@ def _query_objects_as_json(request: httpx.Request, refusal: str) -> bool:
     as one JSON text. OpenAPI leaves such a value undefined; apiforge sends JSON (what
     Box's own SDK sends for ``mdfilters``), and Prism reads only ``name[0][key]=``."""
     query = parse_qsl(request.url.query.decode(), keep_blank_values=True)
-    reasons = _reasons(refusal)
-    for reason in reasons:
-        match = _QUERY_OBJECT.search(reason)
-        if match is None:
-            return False
+
+    def one_json_list(match: re.Match[str]) -> bool:
         sent = [v for k, v in query if k.lower() == match["name"].lower()]  # Prism: lower
         try:
-            ok = len(sent) == 1 and all(isinstance(i, dict) for i in json.loads(sent[0]))
+            return len(sent) == 1 and all(isinstance(i, dict) for i in json.loads(sent[0]))
         except (ValueError, TypeError):
-            ok = False
-        if not ok:
             return False
-    return bool(reasons)  # a refusal without reasons (no route, say) is none of these
+
+    return _every_reason(refusal, _QUERY_OBJECT, one_json_list)
 
 
 _MISSING_PROPERTY = re.compile(
@@ -940,16 +930,13 @@ def _exploded_properties_sent(
     ``LogRoleArn=...&LogGroupName=...``), so a property named in mixed case is never
     found; and it reads an object nobody sent as ``{}``, which lacks what it requires."""
     sent = {k for k, _ in parse_qsl(request.url.query.decode(), keep_blank_values=True)}
-    reasons = _reasons(refusal)
-    for reason in reasons:
-        match = _MISSING_PROPERTY.search(reason)
-        if match is None:
-            return False
+
+    def sent_or_absent(match: re.Match[str]) -> bool:
         schema = values.flat(document, schemas.get(("query", match["name"].lower()), {}))
         absent = not (set(schema.get("properties") or {}) & sent)
-        if match["property"] not in sent and not absent:
-            return False
-    return bool(reasons)
+        return match["property"] in sent or absent
+
+    return _every_reason(refusal, _MISSING_PROPERTY, sent_or_absent)
 
 
 _PATH_PROPERTY = re.compile(r"Request path must have required property '(?P<name>[^']+)'$")
@@ -961,14 +948,22 @@ def _one_item_nullable_arrays(request: httpx.Request, refusal: str) -> bool:
     sends as one item (``ids=1``): exploded form style, which Prism reads as an array
     when the name repeats and as text when it does not (jellyfin.local, sinao.app)."""
     query = parse_qsl(request.url.query.decode(), keep_blank_values=True)
+    return _every_reason(
+        refusal,
+        _NULLABLE_ARRAY,
+        lambda m: sum(k.lower() == m["name"].lower() for k, _ in query) == 1,
+    )
+
+
+def _every_reason(
+    refusal: str, pattern: re.Pattern[str], holds: Callable[[re.Match[str]], bool]
+) -> bool:
+    """Whether the refusal gives reasons (one without, no route say, is none of Prism's
+    known gaps), each matching ``pattern`` with ``holds`` true of the match."""
     reasons = _reasons(refusal)
-    for reason in reasons:
-        match = _NULLABLE_ARRAY.search(reason)
-        if match is None:
-            return False
-        if sum(k.lower() == match["name"].lower() for k, _ in query) != 1:
-            return False
-    return bool(reasons)
+    return bool(reasons) and all(
+        (match := pattern.search(reason)) is not None and holds(match) for reason in reasons
+    )
 
 
 def _reasons(refusal: str) -> list[str]:

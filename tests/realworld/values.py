@@ -89,17 +89,13 @@ class Maker:
         target = resolve(self.document, ref) if isinstance(ref, str) else None
         if not isinstance(target, dict) or "oneOf" in target or "anyOf" in target:
             return None
-        tag = target.get("discriminator")
-        tag = tag.get("propertyName") if isinstance(tag, dict) else tag
+        disc = target.get("discriminator")
+        tag = disc.get("propertyName") if isinstance(disc, dict) else disc  # 2.0: a string
         kinds = self._extensions().get(str(ref), [])
         if not isinstance(tag, str) or not kinds:
             return None
-        mapping = (
-            (target.get("discriminator") or {})
-            if isinstance(target.get("discriminator"), dict)
-            else {}
-        )
-        by_ref = {v: k for k, v in (mapping.get("mapping") or {}).items() if isinstance(v, str)}
+        mapping = (disc.get("mapping") or {}) if isinstance(disc, dict) else {}
+        by_ref = {v: k for k, v in mapping.items() if isinstance(v, str)}
         name, sub = self.random.choice(kinds)
         value = (
             by_ref.get(sub) or resolve(self.document, sub).get("x-ms-discriminator-value") or name

@@ -251,10 +251,9 @@ def _pick_media(content: dict[str, Any]) -> str:
     """JSON first (``application/json`` before other JSON types, and a range such as
     ASP.NET's ``application/*+json`` last), then multipart, then a urlencoded form, then
     the first declared type."""
-    concrete = [m for m in content if not _wildcard(m)]
     for test in (
         lambda m: m.split(";")[0].strip().lower() == JSON,
-        lambda m: is_json(m) and m in concrete,
+        lambda m: is_json(m) and not _wildcard(m),
         is_json,
         lambda m: m == _MULTIPART,
         lambda m: m == _FORM,

@@ -29,14 +29,13 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, NamedTuple
-from urllib.parse import unquote
 
 from jsonschema.exceptions import best_match
 
 from .. import urlpath
 from ..diagnostics import Diagnostic, Severity
 from . import ecma, objects
-from .document import LoadedSpec, escape, unescape
+from .document import LoadedSpec, escape, ref_pointer, unescape
 
 # Values that are data, never schemas or keywords.
 _DATA = frozenset({"example", "examples", "default", "enum", "const"})
@@ -525,14 +524,14 @@ def _renamed(document: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
     and every ``$ref`` into a renamed path item following it (opensuse.org's parameters
     refer to ``#/paths/~1request?view=collection/get/parameters/6``)."""
     renamed = {paths.get(key, key): item for key, item in document["paths"].items()}
-    moves = {f"#/paths/{escape(old)}": f"#/paths/{escape(new)}" for old, new in paths.items()}
+    moves = {f"/paths/{escape(old)}": f"#/paths/{escape(new)}" for old, new in paths.items()}
     moved: dict[str, Any] = _moved_refs({**document, "paths": renamed}, moves)
     return moved
 
 
 def _moved_refs(node: Any, moves: dict[str, str]) -> Any:
-    """``node`` with each ``$ref`` that starts with a key of ``moves`` starting with its
-    value instead; only the containers on the way to a changed reference are copied."""
+    """``node`` with each ``$ref`` whose pointer starts with a key of ``moves`` starting
+    with its value instead; only the containers on the way to a changed one are copied."""
     if isinstance(node, dict):
         out: dict[str, Any] | None = None
         for key, value in node.items():
@@ -551,8 +550,8 @@ def _moved_ref(ref: Any, moves: dict[str, str]) -> Any:
     """A reference moved, read as a URI fragment (``%7Bid%7D`` is ``{id}``)."""
     if not isinstance(ref, str) or not ref.startswith("#/paths/"):
         return ref
-    text = unquote(ref)
+    pointer = ref_pointer(ref)
     for old, new in moves.items():
-        if text == old or text.startswith(old + "/"):
-            return new + text[len(old) :]
+        if pointer == old or pointer.startswith(old + "/"):
+            return new + pointer[len(old) :]
     return ref
