@@ -65,9 +65,11 @@ def render_files(
 ) -> Rendered:
     """Load (unless ``spec`` is the spec already read), build, render and format: the
     package's files in memory, any warnings, and the client's class name."""
+    from .load import verdict
     from .stack import run_deep
 
     path = _spec_path(config)
+    verdict.prepare()  # on this thread: the validator's port must outlive the one below
     return run_deep(lambda: _render_files(config, spec, on_stage), str(path))
 
 

@@ -8,6 +8,7 @@ errors: ``tests/hostile/`` and ``test_hostile_specs.py``.
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 import subprocess
@@ -113,3 +114,19 @@ def test_the_command_prints_them_and_strict_refuses(tmp_path: Path, cli: Cli) ->
     assert strict.stderr.rstrip().endswith("nothing was written")
     assert "Traceback" not in lenient.stderr + strict.stderr
     assert not (tmp_path / "o2").exists()
+
+
+def test_reading_leniently_leaves_the_document_as_read() -> None:
+    # The edits copy only the containers on their way (shown and kept share the rest with
+    # the document as read), so each must land in a copy, never in what it shares.
+    from apiforge import load
+    from apiforge.load import bundle, lenient
+
+    edited = 0
+    for spec in CASES:
+        document = bundle.follow(load.read(spec), None)[0]
+        before = copy.deepcopy(document.document)
+        reading = lenient.read(document)
+        assert document.document == before, spec.name
+        edited += reading.shown is not document.document or reading.kept is not document.document
+    assert edited >= 10, "the cases hardly edit: the check means little"

@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from .. import urlpath
 from ..diagnostics import Diagnostic
-from . import bundle, lenient, located
+from . import bundle, lenient, located, verdict
 from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
 from .objects import refs
 
@@ -90,18 +90,21 @@ def check_path_templates(spec: LoadedSpec) -> list[Diagnostic]:
     return problems
 
 
-def _validator_for(spec: LoadedSpec) -> Any:
-    """The openapi-spec-validator class for the document's version, or None."""
-    import openapi_spec_validator as osv  # costly import, paid only when validating
-
+def _version_of(spec: LoadedSpec) -> str | None:
+    """The document's version as the validators name it (``2.0``, ``3.0``, ``3.1``), or
+    None for one apiforge does not read."""
     if "swagger" in spec.document:
-        return osv.OpenAPIV2SpecValidator if str(spec.document["swagger"]) == "2.0" else None
+        return "2.0" if str(spec.document["swagger"]) == "2.0" else None
     version = str(spec.document.get("openapi", ""))
-    if version.startswith("3.0."):
-        return osv.OpenAPIV30SpecValidator
-    if version.startswith("3.1."):
-        return osv.OpenAPIV31SpecValidator
-    return None
+    return next((v for v in ("3.0", "3.1") if version.startswith(v + ".")), None)
+
+
+def _validator_for(version: str) -> Any:
+    """The reference validator's class for ``version``."""
+    import openapi_spec_validator as osv  # costly (0.5 s): imported only when it must run
+
+    classes = {"2.0": "OpenAPIV2SpecValidator", "3.0": "OpenAPIV30SpecValidator"}
+    return getattr(osv, classes.get(version, "OpenAPIV31SpecValidator"))
 
 
 def _is_not_a_ref(error: ValidationError) -> bool:
@@ -228,10 +231,10 @@ class _Complaint(NamedTuple):
     unknown: tuple[str, ...]  # pointers of the keys no OpenAPI object defines, if only those
 
 
-def _complaints(shown: dict[str, Any], validator_cls: Any) -> Iterator[_Complaint]:
-    """The validator's complaints; those the build reads leniently (duplicate operationIds,
-    required names no property defines) are left out."""
-    for error in located.complaints(shown, validator_cls):
+def _complaints(shown: dict[str, Any], version: str) -> Iterator[_Complaint]:
+    """The reference validator's complaints; those the build reads leniently (duplicate
+    operationIds, required names no property defines) are left out."""
+    for error in located.complaints(shown, _validator_for(version)):
         if located.read_by_build(error):
             continue
         path, message, deepest = _deepest(error)
@@ -245,15 +248,15 @@ def _complaints(shown: dict[str, Any], validator_cls: Any) -> Iterator[_Complain
             yield _Complaint(_through_refs(shown, [*where, *path]), message, True, ())
 
 
-def _judged(
-    reading: lenient.Reading, validator_cls: Any
-) -> tuple[list[_Complaint], frozenset[str]]:
+def _judged(reading: lenient.Reading, version: str) -> tuple[list[_Complaint], frozenset[str]]:
     """The validator's complaints about the document read leniently, and the pointers (in
     the file) of the keys no OpenAPI object defines, if some complaint is about only those."""
     found: list[_Complaint] = []
     shown = _as_validated(reading.shown)
+    if verdict.clean(shown, version):  # the slow reference is needed only to say what
+        return found, frozenset()
     try:
-        found.extend(_complaints(shown, validator_cls))
+        found.extend(_complaints(shown, version))
     except Exception as exc:  # the validator's own crash must not become our traceback
         message = f"the spec could not be validated: {type(exc).__name__}: {exc}"
         found.append(_Complaint("", message, False, ()))
@@ -279,20 +282,20 @@ def _once(found: list[_Complaint]) -> list[tuple[str, str]]:
     return kept
 
 
-def _version(spec: LoadedSpec) -> tuple[Any, list[Diagnostic]]:
-    """The validator class for the document's version, or why there is none."""
+def _version(spec: LoadedSpec) -> tuple[str, list[Diagnostic]]:
+    """The document's version (``2.0``, ``3.0``, ``3.1``), or why apiforge cannot read it."""
     if "openapi" not in spec.document and "swagger" not in spec.document:
         hint = "apiforge reads Swagger 2.0 and OpenAPI 3.0 and 3.1 documents"
         message = "not an OpenAPI document: no 'openapi' or 'swagger' field"
-        return None, [spec.error("", message, hint)]
-    validator_cls = _validator_for(spec)
-    if validator_cls is None:
+        return "", [spec.error("", message, hint)]
+    version = _version_of(spec)
+    if version is None:
         key = "swagger" if "swagger" in spec.document else "openapi"
-        version = spec.document.get(key)
         hint = "supported: swagger 2.0, openapi 3.0.x and 3.1.x"
         kind = "Swagger" if key == "swagger" else "OpenAPI"
-        return None, [spec.error(f"/{key}", f"unsupported {kind} version {version!r}", hint)]
-    return validator_cls, []
+        written = spec.document.get(key)
+        return "", [spec.error(f"/{key}", f"unsupported {kind} version {written!r}", hint)]
+    return version, []
 
 
 _UNKNOWN_PASSES = 3  # validations more, at most, for keys no OpenAPI object defines
@@ -302,7 +305,7 @@ def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, l
     """Validate ``spec``, the files it refers to followed (within ``ref_root``, by default
     the spec's folder): its located errors and warnings, and the spec as it is to be
     built, in one document, with the mistakes read leniently (``lenient``) set right."""
-    validator_cls, problems = _version(spec)
+    version, problems = _version(spec)
     if problems:
         return spec, problems
     spec, problems = bundle.follow(spec, ref_root)
@@ -315,7 +318,7 @@ def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, l
     if problems:
         return spec, problems
     reading = lenient.read(spec)
-    found, unknown = _judged(reading, validator_cls)
+    found, unknown = _judged(reading, version)
     ignored: frozenset[str] = frozenset()
     # Keys no OpenAPI object defines are ignored with a warning, and the rest judged again:
     # a complaint about one may have stood for others in the same object ("one of these").
@@ -324,7 +327,7 @@ def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, l
             break
         ignored |= unknown
         reading = lenient.read(spec, ignored)
-        found, unknown = _judged(reading, validator_cls)
+        found, unknown = _judged(reading, version)
     errors = [spec.error(_moved(p, reading.moved), m) for p, m in _once(found)]
     # Build diagnostics in a renamed path find their place in the file through ``origins``.
     origins = {**spec.origins, **reading.moved}
@@ -335,3 +338,21 @@ def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, l
 def validate(spec: LoadedSpec, ref_root: Path | None = None) -> list[Diagnostic]:
     """Check the document against the OpenAPI schema; its located errors and warnings."""
     return check(spec, ref_root)[1]
+
+
+def verdicts(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[bool, bool] | None:
+    """Whether openapi-spec-validator-rs and the reference validator each find nothing
+    (but what the build reads) in the document as ``check`` first shows it to them: the
+    differential test's question. None when the document does not get that far."""
+    version, problems = _version(spec)
+    if problems:
+        return None
+    spec, problems = bundle.follow(spec, ref_root)
+    if problems or check_refs(spec) or check_path_templates(spec):
+        return None
+    shown = _as_validated(lenient.read(spec).shown)
+    try:
+        reference = next(iter(_complaints(shown, version)), None) is None
+    except Exception:  # a crash of the reference is a complaint, as in _judged
+        reference = False
+    return verdict.clean(shown, version), reference
