@@ -21,7 +21,7 @@ import yaml
 
 from ..cache import MAX_SPEC_BYTES
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import syntax
+from . import jsonplaces, syntax
 
 Positions = Mapping[str, tuple[int, int]]
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -279,10 +279,17 @@ def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
     except UnicodeDecodeError as exc:
         message = f"{what} is not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
         raise _failure(display, message) from None
-    json_data = None
+    json_data, duplicated = None, False
     if path.suffix == ".json":
+
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            nonlocal duplicated
+            mapping = dict(items)
+            duplicated = duplicated or len(mapping) < len(items)
+            return mapping
+
         try:
-            json_data = json.loads(text)  # JSON's own grammar: YAML accepts more.
+            json_data = json.loads(text, object_pairs_hook=pairs)  # JSON's own grammar
         except (json.JSONDecodeError, RecursionError) as exc:
             # Nesting past the json module's recursion shows as either; say which it was.
             deep = syntax.too_deep(display, text, MAX_DEPTH)
@@ -290,9 +297,33 @@ def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
                 deep = syntax.json_error(exc, display, text)
             fallback = Diagnostic(Severity.ERROR, Location(display), "nested too deeply to read")
             raise GenerationError([deep or fallback]) from None
-    document, positions, keys = _parse(text, display, budget, json_data=json_data)
+    count, depth = _measured(json_data) if json_data is not None else (0, 0)
+    fits = depth <= MAX_DEPTH and count <= budget.values
+    if json_data is not None and fits and not duplicated:
+        # Within the budgets: the places are found only if a diagnostic needs one.
+        budget.spend_values(count)
+        places = jsonplaces.Places(text, count)
+        document = json_data
+        positions: Positions = jsonplaces.PlaceMap(places, False)
+        keys: Positions = jsonplaces.PlaceMap(places, True)
+    else:  # composed as YAML, which says where a duplicate key or a budget is
+        document, positions, keys = _parse(text, display, budget, json_data=json_data)
     digest = hashlib.sha256(raw).hexdigest()
     return Part(path, display, document, positions, keys, digest)
+
+
+def _measured(document: Any) -> tuple[int, int]:
+    """How many values ``document`` holds, and how deep its containers nest (the root 0)."""
+    count, deepest = 0, 0
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        count += 1
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return count, deepest
 
 
 def read(path: Path, display: str | None = None, budget: Budget | None = None) -> LoadedSpec:
