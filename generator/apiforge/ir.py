@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import cached_property
 
 from .names import ClassName, ConstantName, PythonIdentifier
 
@@ -598,3 +599,27 @@ class Api:
     def client_param(self, wire_name: str) -> Parameter:
         """The constructor argument carrying client-level parameter ``wire_name``."""
         return next(p for p in self.client_params if p.wire_name == wire_name)
+
+    @cached_property
+    def _named(self) -> dict[tuple[str, str], Model | Enum | Union]:
+        # Built once: renders look names up per field (thousands of models on big specs).
+        named: dict[tuple[str, str], Model | Enum | Union] = {}
+        for model in reversed(self.models):  # the first of a name wins, as next() found it
+            named[("model", model.name)] = model
+        for values in reversed(self.enums):
+            named[("enum", values.name)] = values
+        for union in reversed(self.unions):
+            named[("union", union.name)] = union
+        return named
+
+    def model(self, name: str) -> Model | None:
+        found = self._named.get(("model", name))
+        return found if isinstance(found, Model) else None
+
+    def enum(self, name: str) -> Enum | None:
+        found = self._named.get(("enum", name))
+        return found if isinstance(found, Enum) else None
+
+    def union(self, name: str) -> Union | None:
+        found = self._named.get(("union", name))
+        return found if isinstance(found, Union) else None

@@ -302,3 +302,38 @@ def test_the_template_check_catches_unquoted_text(source: str, leaks: list[str])
 
 def test_header_value_is_visible_ascii() -> None:
     assert quote.header_value("3.3 beta\r\nX-Evil: 1 ü") == "3.3_beta__X-Evil:_1__"
+
+
+def _escaped_one_by_one(text: str) -> str:
+    return "".join(quote._escape_char(c) for c in text)
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_escaping_only_the_unusual_characters_escapes_as_each_one_alone(text: str) -> None:
+    # The fast path leaves printable ASCII alone: exactly what _escape_char does with it.
+    assert quote._escaped(text) == _escaped_one_by_one(text)
+    assert quote.comment(text) == _escaped_one_by_one(text.replace("\n", "\\n"))
+
+
+def _wrapped_by_textwrap(line: str, width: int, lead: int) -> list[str]:
+    import textwrap
+
+    first = " " * lead
+    options = {"break_long_words": False, "break_on_hyphens": False}
+    wrapped = textwrap.wrap(line, width, initial_indent=first, **options) or [""]  # type: ignore[arg-type]
+    return [wrapped[0][len(first) :], *wrapped[1:]]
+
+
+@settings(max_examples=300)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab -é.,\u00a0")), max_size=120),
+    st.integers(min_value=10, max_value=84),
+    st.integers(min_value=0, max_value=20),
+)
+def test_a_line_that_fits_is_wrapped_as_textwrap_wraps_it(line: str, width: int, lead: int) -> None:
+    line = line.rstrip()  # as _paragraphs gives it
+    assert quote._wrap_block(["1. " + line], width, lead) == [
+        *_wrapped_by_textwrap("1. " + line, width, lead)
+    ]
+    assert quote._wrap_block([line], width, lead) == _wrapped_by_textwrap(line.strip(), width, lead)

@@ -212,13 +212,13 @@ class Values:
             case ir.ModelRef():
                 return self.model(t.name)
             case ir.EnumRef():
-                found = next((e for e in self.api.enums if e.name == t.name), None)
+                found = self.api.enum(t.name)
                 if found is None or not found.members:
                     return None
                 self.needed.add(Import(self.package, t.name))
                 return f"{t.name}.{found.members[0].name}"
             case ir.UnionRef():
-                union = next((u for u in self.api.unions if u.name == t.name), None)
+                union = self.api.union(t.name)
                 if union is None:
                     return None
                 tag = union.discriminator  # each variant is built with its own tag
@@ -291,12 +291,11 @@ class Values:
 
 def _fields(api: ir.Api, name: str) -> list[ir.Field] | None:
     """A model's fields, its bases' first; None for a model that does not exist."""
-    by_name: dict[str, ir.Model] = {m.name: m for m in api.models}
     chain: list[ir.Model] = []
-    current = by_name.get(name)
+    current = api.model(name)
     while current is not None and current not in chain:
         chain.insert(0, current)
-        current = by_name.get(current.base) if current.base else None
+        current = api.model(current.base) if current.base else None
     fields = {f.name: f for model in chain for f in model.fields}
     return list(fields.values()) if chain else None
 

@@ -49,9 +49,18 @@ def _escape_char(char: str) -> str:
     )
 
 
+# What ``_escape_char`` may change: all but printable ASCII (most text, passed as it is).
+_UNUSUAL = re.compile(r"[^\x20-\x7e]")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with ``_escape_char`` applied to every character."""
+    return _UNUSUAL.sub(lambda m: _escape_char(m.group()), text)
+
+
 def comment(text: str) -> str:
     """Spec text made safe on one ``#`` comment line."""
-    return "".join("\\n" if c == "\n" else _escape_char(c) for c in text)
+    return _escaped(text.replace("\n", "\\n"))
 
 
 def _paragraphs(text: str) -> list[list[str]]:
@@ -74,6 +83,9 @@ def _wrap_block(block: list[str], width: int, lead: int = 0) -> list[str]:
     out: list[str] = []
     for line in lines:
         first = " " * lead if not out else ""
+        if len(first) + len(line) <= width and line.strip() and line == line.rstrip():
+            out.append(line)  # what textwrap gives a line that fits, only sooner
+            continue
         wrapped = textwrap.wrap(
             line,
             width,
@@ -92,7 +104,7 @@ def docstring(text: str, indent: int = 0, first: int | None = None) -> str:
     Lines after the first start at ``indent``; the first starts at column ``first``
     (default ``indent``), as after ``name: `` in an ``Args:`` entry.
     """
-    safe = "".join(_escape_char(c) for c in text.replace("\r\n", "\n").replace("\\", "\\\\"))
+    safe = _escaped(text.replace("\r\n", "\n").replace("\\", "\\\\"))
     safe = safe.strip()
     if safe.endswith('"'):  # it would merge with the closing quotes
         safe = safe[:-1] + '\\"'
