@@ -59,7 +59,15 @@ $(BENCH_STAMP): pyproject.toml benchmarks/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e .
 	@touch $@
 
-bench: $(BENCH_STAMP)
+# GitHub's REST description, the big spec of the generation table (benchmarks/package.json).
+BENCH_NPM := .bench/npm/node_modules/.package-lock.json
+
+$(BENCH_NPM): benchmarks/package.json benchmarks/package-lock.json
+	mkdir -p .bench/npm
+	cp benchmarks/package.json benchmarks/package-lock.json .bench/npm/
+	cd .bench/npm && npm ci --no-audit --no-fund --loglevel=error
+
+bench: $(BENCH_STAMP) $(BENCH_NPM)
 	$(BENCH_VENV)/bin/python -m benchmarks $(BENCH_ARGS)
 
 # The real-world corpus: apiforge over every spec of APIs-guru's OpenAPI directory (the npm

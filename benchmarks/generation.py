@@ -6,7 +6,9 @@ Three documents:
 (b) Microsoft's upstream Custom Vision Training v3.3 document (Swagger 2.0). apiforge reads
     it as published; the peers, which need OpenAPI 3, read its 3.0 conversion, made by
     apiforge's own ``apiforge.load.swagger2.upgrade()`` after stripping ``x-ms-examples``;
-(c) ``benchmarks/synth.py``'s 1,000 operations and 1,000 schemas.
+(c) ``benchmarks/synth.py``'s 1,000 operations and 1,000 schemas;
+(g) GitHub's REST description (npm ``@octokit/openapi``, pinned in benchmarks/package.json:
+    13 MB, 1,223 operations), the big real spec; datamodel-code-generator is left out.
 
 Each generation is a fresh process (``apiforge generate``, ``openapi-python-client
 generate``, ``datamodel-codegen``) into an emptied directory, timed on the wall clock; its
@@ -27,6 +29,7 @@ import math
 import re
 import shutil
 import statistics
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +42,12 @@ MAX_RUNS = 5
 COLD_BUDGET = 30.0  # seconds of cold generation per tool and document
 FOLLOW_BUDGET = 12.0  # seconds per no-op / --check / changed measurement
 UPSTREAM = harness.ROOT / "tests" / "upstream" / "customvision-training-v3.3.json"
+GITHUB = harness.ROOT / ".bench/npm/node_modules/@octokit/openapi/generated/api.github.com.json"
 OURS = "apiforge"
 OPC = "openapi-python-client"
 DMCG = "datamodel-code-generator"
 TOOLS = (OURS, OPC, DMCG)
+GROWTH = ("a", "b", "h", "c")  # the documents of the growth table: one generator, sizes apart
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 _WRITTEN = re.compile(rb"(\d+) written")
 Mode = Literal["cold", "empty", "again"]
@@ -60,6 +65,7 @@ class Doc:
     schemas: int
     base_text: str | None = None  # for the one-schema change: the document as written
     changed_text: str | None = None  # ... and with one schema changed
+    tools: tuple[str, ...] = (OURS, OPC, DMCG)
 
     @property
     def units(self) -> int:
@@ -138,7 +144,24 @@ def documents(work: Path) -> list[Doc]:
         spec_c.read_text(encoding="utf-8"),
         json.dumps(edited, indent=1) + "\n",
     )
-    return [a, b, h, c]
+    return [a, b, h, c, _edited_doc(work, "g", "(g) GitHub REST", GITHUB, (OURS, OPC))]
+
+
+def _edited_doc(work: Path, key: str, title: str, source: Path, tools: tuple[str, ...]) -> Doc:
+    """A JSON OpenAPI 3 document as published, copied into the work folder (the one-schema
+    change edits the copy), with a mid-document model changed."""
+    path = work / key / source.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = source.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    document = json.loads(text)
+    ops, schemas = _count(document)
+    names = [n for n, s in document["components"]["schemas"].items() if "properties" in s]
+    middle = names[len(names) // 2]
+    document["components"]["schemas"][middle] = _note(document["components"]["schemas"][middle])
+    changed = json.dumps(document, indent=2) + "\n"
+    title = f"{title} {ops:,} ops / {schemas:,} schemas"
+    return Doc(key, title, path, path, ops, schemas, text, changed, tools)
 
 
 def _argv(tool: str, doc: Doc, out: Path) -> list[str | Path]:
@@ -219,10 +242,11 @@ def _repeat(fn: Callable[[], ChildRun], budget: float) -> list[ChildRun]:
 
 
 def _cold(runner: Runner, budget: float) -> dict[str, list[ChildRun]]:
-    runs: dict[str, list[ChildRun]] = {t: [] for t in TOOLS}
-    want = dict.fromkeys(TOOLS, MAX_RUNS)
-    while any(len(runs[t]) < want[t] for t in TOOLS):
-        for tool in TOOLS:
+    tools = runner.doc.tools
+    runs: dict[str, list[ChildRun]] = {t: [] for t in tools}
+    want = dict.fromkeys(tools, MAX_RUNS)
+    while any(len(runs[t]) < want[t] for t in tools):
+        for tool in tools:
             if len(runs[tool]) >= want[tool]:
                 continue
             result = runner.run(tool, mode="cold", expect=lambda _: True)
@@ -301,10 +325,10 @@ def run() -> list[Check]:
         if doc.key != "h":  # the half-size document is there only to measure growth
             follow[doc.key] = _follow_ups(runner)
     by_key = {d.key: d for d in docs}
-    t = {d.key: {tool: _wall(cold[d.key][tool]).median for tool in TOOLS} for d in docs}
+    t = {d.key: {tool: _wall(cold[d.key][tool]).median for tool in d.tools} for d in docs}
     results = Results()
     _cold_table(docs, cold, t)
-    for key, need in (("a", 1.5), ("b", 1.0), ("c", 1.0)):
+    for key, need in (("a", 1.5), ("b", 1.0), ("c", 2.0), ("g", 2.0)):
         results.add(
             Check(
                 f"cold generation ({key}): faster than openapi-python-client by",
@@ -314,7 +338,16 @@ def run() -> list[Check]:
                 detail=f"{t[key][OPC]:.2f} s vs {t[key][OURS]:.2f} s",
             )
         )
-    exponent, ratio = _growth_table(by_key, t)
+    results.add(
+        Check(
+            "validation alone of (g), reading excluded",
+            _validation_seconds(by_key["g"], frozen),
+            "<=",
+            1.0,
+            unit=" s",
+        )
+    )
+    exponent, ratio = _growth_table({k: by_key[k] for k in GROWTH}, t)
     results.add(
         Check(
             "growth (a)→(c): apiforge time exponent (c/2)→(c), 1 linear, 2 quadratic",
@@ -326,7 +359,7 @@ def run() -> list[Check]:
         )
     )
     _regen_table([d for d in docs if d.key in follow], follow, t)
-    for key in ("a", "b", "c"):
+    for key in ("a", "b", "c", "g"):
         theirs = t[key][OPC]
         for mode in ("no-op regeneration", "--check (up to date)"):
             mine = _wall(follow[key][mode]).median
@@ -339,7 +372,7 @@ def run() -> list[Check]:
                     detail=f"{theirs:.2f} s vs {mine:.2f} s",
                 )
             )
-    for key in ("b", "c"):
+    for key in ("b", "c", "g"):
         mine = _wall(follow[key]["one schema changed"]).median
         results.add(
             Check(
@@ -351,6 +384,36 @@ def run() -> list[Check]:
             )
         )
     return results.checks
+
+
+_VALIDATE = """
+import sys, time
+from pathlib import Path
+from apiforge import load, stack
+from apiforge.load import verdict
+spec = load.read(Path(sys.argv[1]))
+verdict.prepare()
+started = time.perf_counter()
+stack.run_deep(lambda: load.ready(spec), sys.argv[1])
+print(f"validated in {time.perf_counter() - started:.4f}")
+"""
+
+
+def _validation_seconds(doc: Doc, frozen: Path) -> float:
+    """apiforge's validation stage alone (``load.ready``: references followed and
+    checked, the lenient reading, the validator's verdict) on ``doc``, in a fresh process,
+    median of 3; the reading of the file is not counted."""
+    env = harness.child_env([frozen / "generator"])
+    found = []
+    for _ in range(3):
+        done = subprocess.run(
+            [BIN / "python", "-c", _VALIDATE, doc.ours], env=env, capture_output=True, text=True
+        )
+        match = re.search(r"validated in ([0-9.]+)", done.stdout)
+        if done.returncode != 0 or match is None:
+            raise RuntimeError(f"validating {doc.title} failed:\n{done.stderr[-2000:]}")
+        found.append(float(match.group(1)))
+    return statistics.median(found)
 
 
 def _cold_table(
@@ -381,7 +444,7 @@ def _cold_table(
         ),
     )
     for doc in docs:
-        for tool in TOOLS:
+        for tool in doc.tools:
             runs = cold[doc.key][tool]
             s = _wall(runs)
             table.add(
