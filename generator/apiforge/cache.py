@@ -33,20 +33,31 @@ TEMPLATE_SUFFIXES = (".jinja", ".py", ".pyi")
 
 
 @cache
-def black_version() -> str:
-    """The installed black's version, without importing black (or importlib.metadata,
-    which costs more than the whole no-op run): read off its dist-info directory."""
+def dist_version(name: str) -> str:
+    """The installed version of distribution ``name``, without importing it (or
+    importlib.metadata, which costs more than the whole no-op run): read off its dist-info
+    directory."""
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")
         except OSError:
             continue
-        for name in names:
-            if name.startswith("black-") and name.endswith(".dist-info"):
-                return name[len("black-") : -len(".dist-info")]
+        for found in names:
+            if found.startswith(f"{name}-") and found.endswith(".dist-info"):
+                return found[len(name) + 1 : -len(".dist-info")]
     from importlib import metadata
 
-    return metadata.version("black")
+    return metadata.version(name)
+
+
+def black_version() -> str:
+    """The installed black's version."""
+    return dist_version("black")
+
+
+def ruff_version() -> str:
+    """The installed ruff's version (the fast formatter black judges: output/format.py)."""
+    return dist_version("ruff")
 
 
 def _tree_digest(directory: Path, digest: hashlib._Hash, suffixes: tuple[str, ...]) -> None:
@@ -77,7 +88,8 @@ def inputs_key(
     """One SHA-256 over every input of a generation; ``spec_files``: each file of the spec
     (its path relative to the spec's folder, the SHA-256 of its bytes), in sorted order."""
     digest = hashlib.sha256()
-    for part in (version, black_version(), generator_digest(templates), package):
+    formatters = f"black {black_version()} ruff {ruff_version()}"
+    for part in (version, formatters, generator_digest(templates), package):
         digest.update(part.encode() + b"\0")
     for name, sha in spec_files:
         digest.update(f"{name}\0{sha}\0".encode())

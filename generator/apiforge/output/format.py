@@ -1,11 +1,15 @@
-"""Stage 4: format rendered modules with black, in process, block by block.
+"""Stage 4: format rendered modules as black does, block by block.
 
-black spends about half a millisecond per line, which dominates on big specs. A module is
-cut into its top-level blocks (the imports, each class, each function, each run of simple
-statements); each block is formatted alone, cached by content (``cache.ChunkCache``),
-and the blocks are joined with the two blank lines black puts between top-level blocks.
-New blocks are formatted on every core. The result is byte-identical to formatting the
-whole module, which the test suite checks on every generated package.
+black spends about half a millisecond per line, which dominated on big specs (GitHub's
+client, 300,000 lines, took black minutes). A module is cut into its top-level blocks (the
+imports, each class, each function, each run of simple statements); each block is
+formatted alone, cached by content (``cache.ChunkCache``), and the blocks are joined with
+the two blank lines black puts between top-level blocks. New blocks go to ruff's
+formatter first, all in one run (about 35 times faster): it makes what black makes of
+them, but where a line stays over the limit (black parenthesizes a long annotation, ruff
+leaves it), and black formats those blocks itself, on every core. black stays the judge:
+the test suite checks on every generated package that the result is byte-identical to
+black formatting whole modules. Without ruff, black formats everything.
 
 The worker processes never outlive the generator: each watches its parent and exits when
 it is gone, however it ended (``SIGKILL`` included, which leaves no chance to clean up).
@@ -17,6 +21,7 @@ import ast
 import itertools
 import multiprocessing
 import os
+import subprocess
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -91,7 +96,8 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
     other files untouched."""
     skipped = frozenset(skip)
     root = cache.cache_root()
-    salt = f"black {cache.black_version()} py311 {_LINE_LENGTH}"
+    tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
+    salt = f"{tools} py311 {_LINE_LENGTH} {_SHARE}"
     store = cache.ChunkCache(root / "black" if root else None, salt)
     pieces: dict[str, list[str]] = {}
     for path, text in files.items():
@@ -103,8 +109,11 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
     every = {c for cs in pieces.values() for c in cs}
     done = {c: f for c in every if (f := store.get(c)) is not None}
     todo = sorted(every - set(done))
+    # black and ruff space the statements after imports differently: the blocks that hold
+    # a module's imports (its first) are black's alone.
+    firsts = {cs[0] for cs in pieces.values() if cs}
     try:
-        done.update(zip(todo, _format_all(todo), strict=True))
+        done.update(zip(todo, _format_all(todo, firsts), strict=True))
     except Exception as exc:  # black's InvalidInput: our templates made broken Python
         raise _invalid("generated module", exc) from None
     for source in todo:
@@ -115,7 +124,49 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
     return out
 
 
-def _format_all(sources: list[str]) -> list[str]:
+# Which blocks ruff formats and which black does; part of the cache's key, as the versions.
+_SHARE = "ruff unless a line stays long; imports black's"
+# Between two blocks sent to ruff in one text: a comment, kept as it is written.
+_SEPARATOR = "# apiforge: block boundary\n"
+
+
+def _ruff(sources: list[str]) -> list[str | None]:
+    """ruff's formatting of each of ``sources``, in one run; None for any it could not
+    format as black would be sure to (a line left too long), or all when ruff is missing
+    or fails (black then formats them)."""
+    if not sources:
+        return []
+    try:
+        from ruff import find_ruff_bin  # type: ignore[import-untyped]
+
+        command = [find_ruff_bin(), "format", "--isolated", "--line-length", str(_LINE_LENGTH)]
+        command += ["--target-version", "py311", "--stdin-filename", "generated.py", "-"]
+        text = f"\n\n{_SEPARATOR}\n\n".join(s.strip("\n") + "\n" for s in sources)
+        done = subprocess.run(command, input=text, capture_output=True, text=True, check=False)
+    except (ImportError, OSError):
+        return [None] * len(sources)
+    parts = done.stdout.split(_SEPARATOR)
+    if done.returncode != 0 or len(parts) != len(sources):
+        return [None] * len(sources)
+    found: list[str | None] = []
+    for part in parts:
+        lines = part.strip("\n").splitlines()
+        found.append(None if any(len(line) > _LINE_LENGTH for line in lines) else part)
+    return found
+
+
+def _format_all(sources: list[str], black_only: Iterable[str] = ()) -> list[str]:
+    """``sources`` formatted: by ruff where it is sure to agree with black, by black
+    elsewhere and for ``black_only`` (spread over the cores when there is enough)."""
+    kept = frozenset(black_only)
+    sure = _ruff([s for s in sources if s not in kept])
+    ruffed = [None if s in kept else sure.pop(0) for s in sources]
+    rest = [s for s, r in zip(sources, ruffed, strict=True) if r is None]
+    blacked = iter(_black_all(rest))
+    return [r if r is not None else next(blacked) for r in ruffed]
+
+
+def _black_all(sources: list[str]) -> list[str]:
     """black over ``sources``, spread over the cores when there is enough work."""
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2 or sum(s.count("\n") for s in sources) < _PARALLEL_LINES:
