@@ -247,3 +247,28 @@ def test_noop_run_imports_no_heavy_stage(tmp_path: Path) -> None:
         json.loads((tmp_path / "o" / "pkg" / "apiforge-manifest.json").read_text())["package"]
         == "pkg"
     )
+
+
+LONG = "x" * 90
+
+
+@pytest.mark.parametrize(
+    ("formatted", "may_part"),
+    [
+        ("def f():\n    return 1\n", False),
+        (f'class A:\n    """{LONG}\n    more\n    """\n', False),  # a docstring's first line
+        (f'class A:\n    """Doc.\n\n    {LONG}\n    """\n', False),  # its text
+        (f'class A:\n    """Doc.\n\n    {LONG}"""\n', True),  # the line that closes it
+        (f'class A:\n    """{LONG}"""\n', False),  # a docstring on one line
+        (f"X = [\n    {LONG},\n]\n", False),  # an atom
+        (f"# {LONG}\n", False),
+        (f"call_something_{LONG}(\n    1\n)\n", False),  # the bracket's items follow
+        (f"value = build_{LONG}()\n", True),  # black parenthesizes the right-hand side
+        (f"class A:\n    name: Kind_{LONG} = 1\n", True),  # and a long annotation
+        ("def f(\n    a: int\n    | None = None,\n) -> None: ...\n", True),  # a split type
+        # Triple quotes inside a literal open no docstring: the long line after is judged.
+        (f'X = \'"""\'\nvalue = build_{LONG}()\n', True),
+    ],
+)
+def test_which_of_ruffs_blocks_black_redoes(formatted: str, may_part: bool) -> None:
+    assert format._may_part(formatted) is may_part

@@ -126,7 +126,7 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
 
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = "ruff unless _may_part (3); imports black's"
+_SHARE = "ruff unless _may_part (4); imports black's"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
 _SEPARATOR = "# apiforge: block boundary\n"
 
@@ -160,33 +160,33 @@ _ATOM = re.compile(r"""(?:[\w.]+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[,)\]]*""")
 
 def _may_part(formatted: str) -> bool:
     """Whether black could lay out ``formatted`` (ruff's output) otherwise: it splits a
-    type at its ``|``s, or it has a line over the limit that annotates a name or is none
-    of: one atom, a
-    comment, a line that ends opening a bracket whose items follow, text inside a
-    docstring (where black leaves a long line as it is, but for the line that closes
-    it), a docstring on one line. What they lay out alike was measured on GitHub's
-    client, and black judges it in the tests."""
-    inside = False  # in a docstring: the templates write triple quotes for nothing else
+    type at its ``|``s (black puts the type in parentheses), or it has a line over the
+    limit that is none of: one atom, a comment, a line ending in the bracket whose items
+    follow, a docstring's text or first line, a docstring on one line (where black leaves
+    a long line as ruff does; the line that closes a docstring it may break). What the two
+    lay out alike was measured on GitHub's client; black judges it in the tests."""
+    inside = False  # in a docstring, which the templates start on a line of its own
     for line in formatted.splitlines():
-        quotes = line.count('"""')
-        opened = inside
-        inside = inside != (quotes % 2 == 1)
-        if not inside and not opened and line.lstrip().startswith("| "):
-            return True  # a type split at its |s, which black puts in parentheses instead
+        text = line.strip()
+        if inside:
+            inside = not text.endswith('"""')
+            if len(line) > _LINE_LENGTH and not inside:
+                return True  # black may put the closing quotes on a line of their own
+            continue
+        if text.startswith('"""'):
+            one_line = len(text) >= 6 and text.endswith('"""')
+            inside = not one_line
+            if one_line and len(line) > _LINE_LENGTH and text.endswith('\\""""'):
+                return True
+            continue
+        if text.startswith("| "):
+            return True
         if len(line) <= _LINE_LENGTH:
             continue
-        if opened and inside and quotes == 0:
-            continue  # a line of a docstring's text
-        if not opened and inside and quotes == 1:
-            continue  # a docstring's first line: its quotes open it, none close it
-        text = line.strip()
         if _ANNOTATED.match(text):
             return True  # black puts a long annotation in parentheses, ruff does not
-        if _ATOM.fullmatch(text) or text.startswith("#") or text.endswith(("(", "[", "{")):
-            continue  # nothing to split; a comment; what follows the bracket is split
-        if quotes == 2 and text.startswith('"""') and not text.endswith('\\""""'):
-            continue  # a docstring on one line, which black closes on it as ruff does
-        return True
+        if not (_ATOM.fullmatch(text) or text.startswith("#") or text.endswith(("(", "[", "{"))):
+            return True
     return False
 
 
@@ -194,8 +194,8 @@ def _format_all(sources: list[str], black_only: Iterable[str] = ()) -> list[str]
     """``sources`` formatted: by ruff where it is sure to agree with black, by black
     elsewhere and for ``black_only`` (spread over the cores when there is enough)."""
     kept = frozenset(black_only)
-    sure = _ruff([s for s in sources if s not in kept])
-    ruffed = [None if s in kept else sure.pop(0) for s in sources]
+    sure = iter(_ruff([s for s in sources if s not in kept]))
+    ruffed = [None if s in kept else next(sure) for s in sources]
     rest = [s for s, r in zip(sources, ruffed, strict=True) if r is None]
     blacked = iter(_black_all(rest))
     return [r if r is not None else next(blacked) for r in ruffed]
