@@ -143,9 +143,13 @@ def _rendered(spec: Path) -> dict[str, str]:
 JUDGED = [UPSTREAM_SPEC, *sorted(SPECS.glob("*/openapi-3.1.yaml"))[:12]]
 
 
-def test_ruff_formats_as_black_would_or_leaves_the_block_to_black() -> None:
-    # black is the judge: the package formatted block by block, mostly by ruff, is what
-    # black makes of each whole module.
+@pytest.mark.parametrize("split", [format.SPLIT_LINES, 0], ids=["as-is", "every-class-split"])
+def test_ruff_formats_as_black_would_or_leaves_the_block_to_black(
+    monkeypatch: pytest.MonkeyPatch, split: int
+) -> None:
+    # black is the judge: the package formatted block by block, mostly by ruff, and long
+    # classes method by method (here: every class), is what black makes of whole modules.
+    monkeypatch.setattr(format, "SPLIT_LINES", split)
     for spec in JUDGED:
         for module, text in _rendered(spec).items():
             formatted = format.format_package({module: text})[module]
@@ -272,3 +276,12 @@ LONG = "x" * 90
 )
 def test_which_of_ruffs_blocks_black_redoes(formatted: str, may_part: bool) -> None:
     assert format._may_part(formatted) is may_part
+
+
+def test_two_blank_lines_after_imports_are_black_s_to_space() -> None:
+    # black leaves one blank line between imports and a statement; ruff keeps two.
+    spaced = "import os\n\n\nX = os.sep\n"
+    assert format._spaced_after_imports(spaced)
+    assert not format._spaced_after_imports("import os\n\nX = os.sep\n")
+    assert not format._spaced_after_imports("import os\n\n\nclass A:\n    pass\n")
+    assert format._format_all([spaced]) == [black.format_str(spaced, mode=MODE)]

@@ -86,6 +86,47 @@ def chunks(source: str) -> list[str]:
     return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds) if a < b]
 
 
+# A class longer than this is formatted in parts: its header, and each method on its own
+# (GitHub's client classes are 60,000 lines: one long line sent all of it to black).
+SPLIT_LINES = 400
+_WRAPPER = "class _:\n"  # what each part after the header is formatted inside
+
+
+def _units(chunk: str) -> list[str] | None:
+    """A long class cut into its header (the class line and what comes before its first
+    method) and each of its methods, or of its runs of other statements, each of those
+    inside ``_WRAPPER``; None to format ``chunk`` whole."""
+    if chunk.count("\n") <= SPLIT_LINES:
+        return None
+    tree = ast.parse(chunk)
+    if len(tree.body) != 1 or not isinstance(cls := tree.body[0], ast.ClassDef):
+        return None
+    if isinstance(cls.body[0], ast.FunctionDef | ast.AsyncFunctionDef) or cls.decorator_list:
+        return None  # no header to format alone
+    lines = chunk.splitlines(keepends=True)
+    starts: list[int] = []
+    previous_def, previous_end = False, cls.body[0].lineno - 1
+    for node in cls.body:
+        is_def = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        while first - 1 > previous_end and lines[first - 2].lstrip().startswith("#"):
+            first -= 1  # comment lines above a statement go with it, as black keeps them
+        if is_def or previous_def:
+            starts.append(first - 1)
+        previous_def, previous_end = is_def, node.end_lineno or node.lineno
+    bounds = [0, *starts, len(lines)]
+    parts = ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds) if a < b]
+    return [parts[0], *(_WRAPPER + part for part in parts[1:])]
+
+
+def _joined(done: dict[str, str], units: list[str]) -> str:
+    """A class formatted in parts, put back together: one blank line between them, as
+    black puts between the methods of a class."""
+    header, *rest = (done[u] for u in units)
+    inner = [part.strip("\n").removeprefix(_WRAPPER).strip("\n") for part in rest]
+    return "\n\n".join([header.strip("\n"), *inner])
+
+
 def _invalid(path: str, exc: Exception) -> GenerationError:
     message = f"internal error: the templates produced invalid Python: {exc}"
     hint = "please report this with the spec that caused it"
@@ -107,26 +148,25 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
                 pieces[path] = chunks(text)
             except SyntaxError as exc:
                 raise _invalid(path, exc) from None
-    every = {c for cs in pieces.values() for c in cs}
+    units = {c: _units(c) for cs in pieces.values() for c in cs}
+    every = {u for c, us in units.items() for u in (us or [c])}
     done = {c: f for c in every if (f := store.get(c)) is not None}
     todo = sorted(every - set(done))
-    # black and ruff space the statements after imports differently: the blocks that hold
-    # a module's imports (its first) are black's alone.
-    firsts = {cs[0] for cs in pieces.values() if cs}
     try:
-        done.update(zip(todo, _format_all(todo, firsts), strict=True))
+        done.update(zip(todo, _format_all(todo), strict=True))
     except Exception as exc:  # black's InvalidInput: our templates made broken Python
         raise _invalid("generated module", exc) from None
     for source in todo:
         store.put(source, done[source])
     out = dict(files)
     for path, cs in pieces.items():
-        out[path] = "\n\n\n".join(done[c].strip("\n") for c in cs if done[c].strip()) + "\n"
+        blocks = [_joined(done, us) if (us := units[c]) else done[c].strip("\n") for c in cs]
+        out[path] = "\n\n\n".join(b for b in blocks if b.strip()) + "\n"
     return out
 
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = "ruff unless _may_part (4); imports black's"
+_SHARE = "ruff unless _may_part (4) or _spaced_after_imports; classes split"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
 _SEPARATOR = "# apiforge: block boundary\n"
 
@@ -149,7 +189,7 @@ def _ruff(sources: list[str]) -> list[str | None]:
     parts = done.stdout.split(_SEPARATOR)
     if done.returncode != 0 or len(parts) != len(sources):
         return [None] * len(sources)
-    return [None if _may_part(part) else part for part in parts]
+    return [None if _may_part(part) or _spaced_after_imports(part) else part for part in parts]
 
 
 # A name with its annotation: a field, a parameter.
@@ -190,12 +230,27 @@ def _may_part(formatted: str) -> bool:
     return False
 
 
-def _format_all(sources: list[str], black_only: Iterable[str] = ()) -> list[str]:
+def _spaced_after_imports(formatted: str) -> bool:
+    """Whether two blank lines follow the imports before a statement that is no class or
+    function: black makes them one, ruff keeps them."""
+    if "import " not in formatted:
+        return False
+    body = ast.parse(formatted).body
+    lines = formatted.splitlines()
+    for node, after in itertools.pairwise(body):
+        if isinstance(node, ast.Import | ast.ImportFrom) and not isinstance(
+            after, ast.Import | ast.ImportFrom | ast.ClassDef | ast.FunctionDef
+        ):
+            end = node.end_lineno or node.lineno
+            if lines[end : end + 2] == ["", ""]:
+                return True
+    return False
+
+
+def _format_all(sources: list[str]) -> list[str]:
     """``sources`` formatted: by ruff where it is sure to agree with black, by black
-    elsewhere and for ``black_only`` (spread over the cores when there is enough)."""
-    kept = frozenset(black_only)
-    sure = iter(_ruff([s for s in sources if s not in kept]))
-    ruffed = [None if s in kept else next(sure) for s in sources]
+    elsewhere (spread over the cores when there is enough)."""
+    ruffed = _ruff(sources)
     rest = [s for s, r in zip(sources, ruffed, strict=True) if r is None]
     blacked = iter(_black_all(rest))
     return [r if r is not None else next(blacked) for r in ruffed]
