@@ -264,6 +264,8 @@ LONG = "x" * 90
         (f'class A:\n    """Doc.\n\n    {LONG}\n    """\n', False),  # its text
         (f'class A:\n    """Doc.\n\n    {LONG}"""\n', True),  # the line that closes it
         (f'class A:\n    """{LONG}"""\n', False),  # a docstring on one line
+        ('class A:\n    """Says "where?\\""""\n', True),  # black: "where?\" """
+        ('class A:\n    """Doc.\n\n    Says "where?\\""""\n', True),
         (f"X = [\n    {LONG},\n]\n", False),  # an atom
         (f"# {LONG}\n", False),
         (f"call_something_{LONG}(\n    1\n)\n", False),  # the bracket's items follow
@@ -285,3 +287,9 @@ def test_two_blank_lines_after_imports_are_black_s_to_space() -> None:
     assert not format._spaced_after_imports("import os\n\nX = os.sep\n")
     assert not format._spaced_after_imports("import os\n\n\nclass A:\n    pass\n")
     assert format._format_all([spaced]) == [black.format_str(spaced, mode=MODE)]
+
+
+def test_a_docstring_ending_in_an_escaped_quote_is_black_s() -> None:
+    # GitHub's OrganizationRoleSource: black spaces \" from the closing quotes, ruff not.
+    block = 'class A:\n    """Says "where did this come from?\\""""\n'
+    assert format._format_all([block]) == [black.format_str(block, mode=MODE)]

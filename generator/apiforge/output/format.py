@@ -166,7 +166,7 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
 
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = "ruff unless _may_part (4) or _spaced_after_imports; classes split"
+_SHARE = "ruff unless _may_part (5) or _spaced_after_imports; classes split"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
 _SEPARATOR = "# apiforge: block boundary\n"
 
@@ -203,21 +203,22 @@ def _may_part(formatted: str) -> bool:
     type at its ``|``s (black puts the type in parentheses), or it has a line over the
     limit that is none of: one atom, a comment, a line ending in the bracket whose items
     follow, a docstring's text or first line, a docstring on one line (where black leaves
-    a long line as ruff does; the line that closes a docstring it may break). What the two
-    lay out alike was measured on GitHub's client; black judges it in the tests."""
+    a long line as ruff does; the line that closes a docstring it may break), or it ends
+    a docstring with an escaped quote (black spaces it from the closing quotes). What the
+    two lay out alike was measured on GitHub's client; black judges it in the tests."""
     inside = False  # in a docstring, which the templates start on a line of its own
     for line in formatted.splitlines():
         text = line.strip()
         if inside:
             inside = not text.endswith('"""')
-            if len(line) > _LINE_LENGTH and not inside:
-                return True  # black may put the closing quotes on a line of their own
+            if not inside and (len(line) > _LINE_LENGTH or text.endswith('\\""""')):
+                return True  # black may move the closing quotes, or space them from \"
             continue
         if text.startswith('"""'):
             one_line = len(text) >= 6 and text.endswith('"""')
             inside = not one_line
-            if one_line and len(line) > _LINE_LENGTH and text.endswith('\\""""'):
-                return True
+            if one_line and text.endswith('\\""""'):
+                return True  # black writes \" """, ruff \""""
             continue
         if text.startswith("| "):
             return True
