@@ -336,4 +336,6 @@ def test_a_line_that_fits_is_wrapped_as_textwrap_wraps_it(line: str, width: int,
     assert quote._wrap_block(["1. " + line], width, lead) == [
         *_wrapped_by_textwrap("1. " + line, width, lead)
     ]
-    assert quote._wrap_block([line], width, lead) == _wrapped_by_textwrap(line.strip(), width, lead)
+    # A line that looks like a list item keeps its indentation; any other is stripped.
+    alone = line if quote._LIST_ITEM.match(line) else line.strip()
+    assert quote._wrap_block([line], width, lead) == _wrapped_by_textwrap(alone, width, lead)
