@@ -156,9 +156,21 @@ def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def bigger_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # ruff formats 6,500 lines in some 50 ms, too soon to be seen; eight times as many
+    # take it long enough.
+    path = tmp_path_factory.mktemp("bigger") / "things.json"
+    path.write_text(json.dumps(big_spec(RESOURCES * 8), indent=1), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_killed_run_leaves_no_process(point: str, spec: Path, tmp_path: Path) -> None:
+def test_killed_run_leaves_no_process(
+    point: str, spec: Path, bigger_spec: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "out"
+    spec = bigger_spec if point == "ruff" else spec
     command = [sys.executable, "-P", "-m", "apiforge", "generate", str(spec)]
     command += ["--output", str(output), "--package", PACKAGE]
     # No cache, so that every run formats; a pause after each staged file, so that the
