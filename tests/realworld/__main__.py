@@ -14,7 +14,6 @@ import datetime
 import json
 import os
 import platform
-import random
 import shutil
 import signal
 import subprocess
@@ -32,7 +31,6 @@ sys.path.insert(0, str(SOURCE))
 from . import directory, report, runner
 
 OUT = REPO_ROOT / ".corpus"
-RANDOM_SEED = 2639  # the directory's size when the corpus was pinned
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -193,10 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.summarize:
         return _summarize(args.out)
-    names = [p.name for p in directory.sample()] if args.sample else directory.every_spec()
-    names = directory.select(names, args.only)
-    if args.random is not None:  # a fixed seed: a run repeats, and runs compare
-        names = sorted(random.Random(RANDOM_SEED).sample(names, min(args.random, len(names))))
+    names = directory.chosen(args.sample, args.only, args.random)
     if not names:
         raise SystemExit(f"no spec matches {args.only}")
     options = _options(args, names)

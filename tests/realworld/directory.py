@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,6 +82,19 @@ def select(names: Iterable[str], patterns: Iterable[str]) -> list[str]:
     """The names matching any of the glob ``patterns`` (all names when there are none)."""
     chosen = list(patterns)
     return [n for n in names if not chosen or any(fnmatch.fnmatch(n, p) for p in chosen)]
+
+
+RANDOM_SEED = 2639  # the directory's size when the corpus was pinned
+
+
+def chosen(fixed: bool, patterns: Iterable[str], draw: int | None) -> list[str]:
+    """The specs a run takes: the fixed sample (``fixed``) or every spec, those matching
+    ``patterns``,
+    and of them ``draw`` drawn at random with a fixed seed (a run repeats, runs compare)."""
+    names = select([p.name for p in sample()] if fixed else every_spec(), patterns)
+    if draw is not None:
+        names = sorted(random.Random(RANDOM_SEED).sample(names, min(draw, len(names))))
+    return names
 
 
 def operations(document: Any) -> int:

@@ -11,7 +11,6 @@ does not: each such spec is listed, and the exit status is 1.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
 from collections import Counter
@@ -20,7 +19,6 @@ from pathlib import Path
 from realworld import directory, pool
 
 TIMEOUT = 900.0  # CPU seconds for the reference validator on one spec (minutes on the largest)
-RANDOM_SEED = 13
 
 
 def judge(path: str) -> str:
@@ -51,10 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", metavar="PATTERN")
     parser.add_argument("--random", type=int, metavar="N")
     args = parser.parse_args(argv)
-    names = [p.name for p in directory.sample()] if args.sample else directory.every_spec()
-    names = directory.select(names, args.only or [])
-    if args.random is not None:
-        names = sorted(random.Random(RANDOM_SEED).sample(names, min(args.random, len(names))))
+    names = directory.chosen(args.sample, args.only or [], args.random)
     tasks = [(name, judge, (str(directory.API / name),)) for name in names]
     tally: Counter[str] = Counter()
     missed: list[str] = []

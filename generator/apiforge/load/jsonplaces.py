@@ -21,10 +21,6 @@ _LITERAL = {"t": 4, "f": 5, "n": 4, "N": 3, "I": 8}
 _BREAK = re.compile(r"\r\n?|\n")
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def _skip(text: str, at: int) -> int:
     """The offset of the first character from ``at`` on that is not JSON whitespace."""
     match = _SPACE.match(text, at)
@@ -35,6 +31,8 @@ def offsets(text: str) -> tuple[dict[str, int], dict[str, int]]:
     """The offset of each value, and of each key's opening quote, by JSON pointer, in
     ``text``, which ``json.loads`` has read (so it is well-formed). Iterative: nesting
     costs no Python stack."""
+    from .document import escape  # document imports this module: here, not at the top
+
     values: dict[str, int] = {}
     keys: dict[str, int] = {}
     skip, scanstring = _skip, json.decoder.scanstring  # type: ignore[attr-defined]
@@ -48,7 +46,7 @@ def offsets(text: str) -> tuple[dict[str, int], dict[str, int]]:
             if char == "{":
                 key, end = scanstring(text, i + 1)
                 stack.append((True, pointer, 0))
-                keys[pointer := f"{pointer}/{_escape(key)}"] = i
+                keys[pointer := f"{pointer}/{escape(key)}"] = i
                 i = skip(text, skip(text, end) + 1)  # past the colon
             else:
                 stack.append((False, pointer, 0))
@@ -75,7 +73,7 @@ def offsets(text: str) -> tuple[dict[str, int], dict[str, int]]:
             i = skip(text, i + 1)
             if is_object:
                 key, end = scanstring(text, i + 1)
-                keys[pointer := f"{parent}/{_escape(key)}"] = i
+                keys[pointer := f"{parent}/{escape(key)}"] = i
                 i = skip(text, skip(text, end) + 1)
             else:
                 stack[-1] = (False, parent, index + 1)

@@ -301,20 +301,27 @@ def _version(spec: LoadedSpec) -> tuple[str, list[Diagnostic]]:
 _UNKNOWN_PASSES = 3  # validations more, at most, for keys no OpenAPI object defines
 
 
-def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
-    """Validate ``spec``, the files it refers to followed (within ``ref_root``, by default
-    the spec's folder): its located errors and warnings, and the spec as it is to be
-    built, in one document, with the mistakes read leniently (``lenient``) set right."""
+def _followed(spec: LoadedSpec, ref_root: Path | None) -> tuple[str, LoadedSpec, list[Diagnostic]]:
+    """The document's version, the spec with its other files followed, and what stops it
+    before the validator: an unknown version, files that cannot be followed, broken
+    ``$ref``s and path templates."""
     version, problems = _version(spec)
     if problems:
-        return spec, problems
+        return version, spec, problems
     spec, problems = bundle.follow(spec, ref_root)
     if problems:  # with the root's own, in the order they are written
         in_root = [d for d in problems if d.location.file == spec.display]
         elsewhere = [d for d in problems if d.location.file != spec.display]
         ordered = sorted(in_root + check_refs(spec, local=True), key=lambda d: d.location[1:3])
-        return spec, ordered + elsewhere
-    problems = check_refs(spec) + check_path_templates(spec)
+        return version, spec, ordered + elsewhere
+    return version, spec, check_refs(spec) + check_path_templates(spec)
+
+
+def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
+    """Validate ``spec``, the files it refers to followed (within ``ref_root``, by default
+    the spec's folder): its located errors and warnings, and the spec as it is to be
+    built, in one document, with the mistakes read leniently (``lenient``) set right."""
+    version, spec, problems = _followed(spec, ref_root)
     if problems:
         return spec, problems
     reading = lenient.read(spec)
@@ -344,15 +351,12 @@ def verdicts(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[bool, bool
     """Whether openapi-spec-validator-rs and the reference validator each find nothing
     (but what the build reads) in the document as ``check`` first shows it to them: the
     differential test's question. None when the document does not get that far."""
-    version, problems = _version(spec)
+    version, spec, problems = _followed(spec, ref_root)
     if problems:
-        return None
-    spec, problems = bundle.follow(spec, ref_root)
-    if problems or check_refs(spec) or check_path_templates(spec):
         return None
     shown = _as_validated(lenient.read(spec).shown)
     try:
-        reference = next(iter(_complaints(shown, version)), None) is None
+        reference = next(_complaints(shown, version), None) is None
     except Exception:  # a crash of the reference is a complaint, as in _judged
         reference = False
     return verdict.clean(shown, version), reference

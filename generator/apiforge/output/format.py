@@ -2,14 +2,14 @@
 
 black spends about half a millisecond per line, which dominated on big specs (GitHub's
 client, 300,000 lines, took black minutes). A module is cut into its top-level blocks (the
-imports, each class, each function, each run of simple statements); each block is
-formatted alone, cached by content (``cache.ChunkCache``), and the blocks are joined with
-the two blank lines black puts between top-level blocks. New blocks go to ruff's
-formatter first, all in one run (about 35 times faster): it makes what black makes of
-them, but where a line stays over the limit (black parenthesizes a long annotation, ruff
-leaves it), and black formats those blocks itself, on every core. black stays the judge:
-the test suite checks on every generated package that the result is byte-identical to
-black formatting whole modules. Without ruff, black formats everything.
+imports, each class, each function, each run of simple statements), a class of more than
+``SPLIT_LINES`` lines further into its header and its methods; each is formatted alone,
+cached by content (``cache.ChunkCache``), and they are joined with the blank lines black
+puts between them. New blocks go to ruff's formatter first, all in one run (about 35
+times faster), and ruff's output is kept where it is sure to be black's; where it could
+part from black (``_may_part``, ``_spaced_after_imports``) black formats the block itself,
+on every core. black stays the judge: the test suite checks that the result is
+byte-identical to black formatting whole modules. Without ruff, black formats everything.
 
 The worker processes never outlive the generator: each watches its parent and exits when
 it is gone, however it ended (``SIGKILL`` included, which leaves no chance to clean up).
@@ -18,13 +18,14 @@ it is gone, however it ended (``SIGKILL`` included, which leaves no chance to cl
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
 import multiprocessing
 import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 
 from .. import cache
@@ -66,24 +67,37 @@ def _is_block(node: ast.stmt) -> bool:
     return isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | ast.If)
 
 
-def chunks(source: str) -> list[str]:
-    """``source`` cut before every top-level class, function or ``if`` and after each."""
-    tree = ast.parse(source)
-    lines = source.splitlines(keepends=True)
-    starts: list[int] = [0]
-    previous_block, previous_end = False, 0
-    for node in tree.body:
+def _is_member(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+
+
+def _starts(
+    lines: list[str],
+    nodes: list[ast.stmt],
+    is_block: Callable[[ast.stmt], bool],
+    indent: str,
+    after: int,
+) -> list[int]:
+    """The line indexes to cut ``lines`` at: before each of ``nodes`` that ``is_block``
+    and after each (``after``: the line the statement before the first ends on)."""
+    starts: list[int] = []
+    previous_block, previous_end = False, after
+    for node in nodes:
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         # Comment lines right above a statement belong to it, as black keeps them; lines
         # after the previous statement's end cannot be inside one of its strings.
-        while first - 1 > previous_end and lines[first - 2].startswith("#"):
+        while first - 1 > previous_end and lines[first - 2].startswith(indent + "#"):
             first -= 1
-        block = _is_block(node)
-        if (block or previous_block) and first - 1 > starts[-1]:
+        block = is_block(node)
+        if (block or previous_block) and first - 1 > (starts[-1] if starts else 0):
             starts.append(first - 1)
         previous_block, previous_end = block, node.end_lineno or node.lineno
-    bounds = [*starts, len(lines)]
-    return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds) if a < b]
+    return starts
+
+
+def chunks(source: str) -> list[str]:
+    """``source`` cut before every top-level class, function or ``if`` and after each."""
+    return [text for text, _ in _blocks(source)]
 
 
 # A class longer than this is formatted in parts: its header, and each method on its own
@@ -92,30 +106,39 @@ SPLIT_LINES = 400
 _WRAPPER = "class _:\n"  # what each part after the header is formatted inside
 
 
-def _units(chunk: str) -> list[str] | None:
-    """A long class cut into its header (the class line and what comes before its first
-    method) and each of its methods, or of its runs of other statements, each of those
-    inside ``_WRAPPER``; None to format ``chunk`` whole."""
-    if chunk.count("\n") <= SPLIT_LINES:
+def _blocks(source: str) -> list[tuple[str, list[str] | None]]:
+    """``chunks`` of ``source``, each with its units when it is a long class: its header
+    (the class line and what comes before its first method) and each of its methods, or
+    of its runs of other statements, each of those inside ``_WRAPPER``; else None."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    bounds = [0, *_starts(lines, tree.body, _is_block, "", 0), len(lines)]
+    found: list[tuple[str, list[str] | None]] = []
+    spans = itertools.pairwise(bounds)
+    for (a, b), node in zip(spans, _one_node_each(tree.body, bounds), strict=True):
+        if a < b:
+            found.append(("".join(lines[a:b]), _units(lines, a, b, node)))
+    return found
+
+
+def _one_node_each(nodes: list[ast.stmt], bounds: list[int]) -> list[ast.stmt | None]:
+    """For each span of ``bounds``, its statement when it holds exactly one."""
+    spans: list[list[ast.stmt]] = [[] for _ in bounds[1:]]
+    for node in nodes:
+        spans[bisect.bisect_right(bounds, node.lineno - 1) - 1].append(node)
+    return [span[0] if len(span) == 1 else None for span in spans]
+
+
+def _units(lines: list[str], a: int, b: int, node: ast.stmt | None) -> list[str] | None:
+    """The units of the class ``node`` spanning ``lines[a:b]``, if it is long enough to
+    format in parts (and has a header to format alone); None to format it whole."""
+    if b - a <= SPLIT_LINES or not isinstance(node, ast.ClassDef) or node.decorator_list:
         return None
-    tree = ast.parse(chunk)
-    if len(tree.body) != 1 or not isinstance(cls := tree.body[0], ast.ClassDef):
-        return None
-    if isinstance(cls.body[0], ast.FunctionDef | ast.AsyncFunctionDef) or cls.decorator_list:
+    if _is_member(node.body[0]):
         return None  # no header to format alone
-    lines = chunk.splitlines(keepends=True)
-    starts: list[int] = []
-    previous_def, previous_end = False, cls.body[0].lineno - 1
-    for node in cls.body:
-        is_def = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        while first - 1 > previous_end and lines[first - 2].lstrip().startswith("#"):
-            first -= 1  # comment lines above a statement go with it, as black keeps them
-        if is_def or previous_def:
-            starts.append(first - 1)
-        previous_def, previous_end = is_def, node.end_lineno or node.lineno
-    bounds = [0, *starts, len(lines)]
-    parts = ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds) if a < b]
+    after = node.body[0].lineno - 1
+    cuts = [a, *_starts(lines, node.body, _is_member, "    ", after), b]
+    parts = ["".join(lines[x:y]) for x, y in itertools.pairwise(cuts) if x < y]
     return [parts[0], *(_WRAPPER + part for part in parts[1:])]
 
 
@@ -141,15 +164,14 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
     salt = f"{tools} py311 {_LINE_LENGTH} {_SHARE}"
     store = cache.ChunkCache(root / "black" if root else None, salt)
-    pieces: dict[str, list[str]] = {}
+    pieces: dict[str, list[tuple[str, list[str] | None]]] = {}
     for path, text in files.items():
         if path.endswith(".py") and path not in skipped:
             try:
-                pieces[path] = chunks(text)
+                pieces[path] = _blocks(text)
             except SyntaxError as exc:
                 raise _invalid(path, exc) from None
-    units = {c: _units(c) for cs in pieces.values() for c in cs}
-    every = {u for c, us in units.items() for u in (us or [c])}
+    every = {u for bs in pieces.values() for c, us in bs for u in (us or [c])}
     done = {c: f for c in every if (f := store.get(c)) is not None}
     todo = sorted(every - set(done))
     try:
@@ -159,8 +181,8 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
     for source in todo:
         store.put(source, done[source])
     out = dict(files)
-    for path, cs in pieces.items():
-        blocks = [_joined(done, us) if (us := units[c]) else done[c].strip("\n") for c in cs]
+    for path, bs in pieces.items():
+        blocks = [_joined(done, us) if us else done[c].strip("\n") for c, us in bs]
         out[path] = "\n\n\n".join(b for b in blocks if b.strip()) + "\n"
     return out
 
