@@ -51,6 +51,14 @@ class Rendered(NamedTuple):
     client: str
 
 
+class Unchanged(NamedTuple):
+    """An output folder as the last run with the same inputs left it."""
+
+    files: list[str]
+    client: str
+    warnings: list[Diagnostic]  # what that run warned of, to be said again
+
+
 def _spec_path(config: Config) -> Path:
     """The spec to read; a located error when none was given."""
     if config.spec is None:
@@ -183,10 +191,10 @@ def _key(config: Config, spec_files: list[tuple[str, str]]) -> str:
     )
 
 
-def _unchanged(config: Config, key: str, owned: Manifest | None) -> tuple[list[str], str] | None:
-    """The package's files and client class when the last run into it had these same
-    inputs and nothing was touched since; None otherwise. Imports nothing heavy: this is
-    the everyday no-op."""
+def _unchanged(config: Config, key: str, owned: Manifest | None) -> Unchanged | None:
+    """The package's files, client class and the last run's warnings when that run had
+    these same inputs and nothing was touched since; None otherwise. Imports nothing heavy:
+    this is the everyday no-op."""
     from . import cache
     from .output import manifest
 
@@ -194,16 +202,18 @@ def _unchanged(config: Config, key: str, owned: Manifest | None) -> tuple[list[s
     if any(target.parent.glob(f".{target.name}.apiforge-*")):
         return None  # an interrupted run left something to clean: take the full path
     recorded = cache.recorded_run(target)
-    if not key or recorded is None or owned is None or recorded[0] != key:
+    if not key or recorded is None or owned is None or recorded.key != key:
         return None
+    if recorded.warnings and recorded.spec != str(_spec_path(config)):
+        return None  # its warnings name the spec as it was named then: say them anew
     current = manifest.existing(target)
-    if manifest.sha256(current.get(manifest.NAME, b"")) != recorded[1]:
+    if manifest.sha256(current.get(manifest.NAME, b"")) != recorded.manifest_sha:
         return None
     if set(current) != set(owned.files) | {manifest.NAME}:
         return None
     if any(manifest.sha256(current[p]) != digest for p, digest in owned.files.items()):
         return None
-    return sorted(current), owned.client
+    return Unchanged(sorted(current), owned.client, list(recorded.warnings))
 
 
 def generate(config: Config, on_stage: OnStage = _silent) -> Report:
@@ -222,7 +232,11 @@ def generate(config: Config, on_stage: OnStage = _silent) -> Report:
         key = _inputs_key(config, owned.spec_files if owned else ())
         same = _unchanged(config, key, owned)
         if same is not None:
-            report.unchanged, report.client = same
+            report.unchanged, report.client = same.files, same.client
+            if config.strict:  # warnings are errors: the run fails as the full one would
+                report.diagnostics = [w._replace(severity=Severity.ERROR) for w in same.warnings]
+            else:
+                report.diagnostics = same.warnings
             return report
         from .output import write  # past the no-op path, which must stay light
 
@@ -244,9 +258,10 @@ def generate(config: Config, on_stage: OnStage = _silent) -> Report:
                 report.written = write.write(files, target, force=config.force)
             report.unchanged = sorted(set(files) - set(report.written))
         made = manifest.parse(files[manifest.NAME])
-        if made is not None and not report.stale and not warnings:
+        if made is not None and not report.stale:
             key = _key(config, sorted(made.spec_files.items()))  # the bytes this run read
-            cache.record_run(target, key, files[manifest.NAME])
+            said = report.diagnostics
+            cache.record_run(target, key, files[manifest.NAME], str(config.spec), said)
     except GenerationError as exc:
         found = exc.diagnostics
         if config.strict:

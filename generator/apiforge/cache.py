@@ -19,10 +19,12 @@ import contextlib
 import hashlib
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any, NamedTuple
+
+from .diagnostics import Diagnostic, Location, Severity
 
 _GENERATOR_DIR = Path(__file__).resolve().parent
 # The largest spec read at all (load refuses bigger ones before parsing); here so that the
@@ -117,6 +119,8 @@ def cache_root() -> Path | None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    import tempfile  # only when writing: the no-op run reads
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -130,23 +134,81 @@ def _run_record(target: Path) -> Path | None:
     return root / "runs" / name if root is not None else None
 
 
-def recorded_run(target: Path) -> tuple[str, str] | None:
-    """(inputs key, manifest SHA-256) of the last generation into ``target``, or None."""
+class Recorded(NamedTuple):
+    """The last generation into an output folder: its inputs key, its manifest's SHA-256,
+    the spec as it was named (its warnings say that name) and the warnings it printed."""
+
+    key: str
+    manifest_sha: str
+    spec: str = ""
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def recorded_run(target: Path) -> Recorded | None:
+    """The last generation into ``target``, or None."""
     record = _run_record(target)
     try:
-        key, manifest_sha = record.read_text(encoding="utf-8").split() if record else ("", "")
-    except (OSError, ValueError):
+        first, _, rest = record.read_text(encoding="utf-8").partition("\n") if record else ("",) * 3
+        key, manifest_sha = first.split()
+        if not rest.strip():
+            return Recorded(key, manifest_sha)
+        import json
+
+        said = json.loads(rest)
+        warnings = tuple(
+            Diagnostic(Severity(w[0]), Location(w[1], w[2], w[3], w[4]), w[5], w[6])
+            for w in said["warnings"]
+        )
+        return Recorded(key, manifest_sha, said["spec"], warnings)
+    except (OSError, ValueError, LookupError, TypeError):
         return None
-    return (key, manifest_sha) if key else None
 
 
-def record_run(target: Path, key: str, manifest_bytes: bytes) -> None:
-    """Remember that ``target`` holds the output of inputs ``key``."""
+def record_run(
+    target: Path, key: str, manifest_bytes: bytes, spec: str, warnings: Sequence[Diagnostic]
+) -> None:
+    """Remember that ``target`` holds the output of inputs ``key``, and what the run said
+    (replayed by a run that finds the output up to date)."""
     record = _run_record(target)
     if record is None:
         return
+    text = f"{key} {hashlib.sha256(manifest_bytes).hexdigest()}\n"
+    if warnings:
+        import json
+
+        said = [[w.severity.value, *w.location, w.message, w.hint] for w in warnings]
+        text += json.dumps({"spec": spec, "warnings": said}, ensure_ascii=False) + "\n"
     with contextlib.suppress(OSError):
-        _write_atomic(record, f"{key} {hashlib.sha256(manifest_bytes).hexdigest()}\n")
+        _write_atomic(record, text)
+
+
+def _table_entry(pyproject: bytes) -> Path | None:
+    root = cache_root()
+    return root / "config" / f"{hashlib.sha256(pyproject).hexdigest()}.json" if root else None
+
+
+def parsed_table(pyproject: bytes) -> dict[str, Any] | None:
+    """The ``[tool.apiforge]`` table of a pyproject.toml with these bytes, as a run read it
+    before (JSON is cheaper to load than tomllib to import); None when not known."""
+    import json
+
+    entry = _table_entry(pyproject)
+    try:
+        table = json.loads(entry.read_bytes()) if entry else None
+    except (OSError, ValueError):
+        return None
+    return table if isinstance(table, dict) else None
+
+
+def keep_table(pyproject: bytes, table: dict[str, Any]) -> None:
+    """Remember ``table`` for ``parsed_table``; one TOML alone can hold (a date) is not kept."""
+    import json
+
+    entry = _table_entry(pyproject)
+    if entry is None:
+        return
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        _write_atomic(entry, json.dumps(table, sort_keys=True))
 
 
 class ChunkCache:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -161,16 +160,21 @@ class _Progress:
         self.started = time.perf_counter()
         self.stage = ""
         self.shown = ""
+        if not enabled:
+            return
+        import threading  # only on a terminal: the no-op run elsewhere never starts one
+
         self.lock = threading.Lock()
         self.timer = threading.Timer(self.after, self._show)
         self.timer.daemon = True
-        if enabled:
-            self.timer.start()
+        self.timer.start()
 
     def __call__(self, stage: str) -> None:
+        if not self.enabled:
+            return
         with self.lock:
             self.stage = stage
-        if self.enabled and time.perf_counter() - self.started >= self.after:
+        if time.perf_counter() - self.started >= self.after:
             self._show()
 
     def _show(self) -> None:
@@ -180,7 +184,8 @@ class _Progress:
                 print(f"apiforge: {self.stage}...", file=sys.stderr, flush=True)
 
     def close(self) -> None:
-        self.timer.cancel()
+        if self.enabled:
+            self.timer.cancel()
 
 
 def _seconds(text: str | None, default: float) -> float:

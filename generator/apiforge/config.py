@@ -6,7 +6,6 @@ entries, each with a ``name``. Paths in the file are relative to the file.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -56,14 +55,24 @@ def find_pyproject(start: Path) -> Path | None:
 
 def _table(pyproject: Path) -> dict[str, Any]:
     """The ``[tool.apiforge]`` table, or an empty one."""
+    text = pyproject.read_bytes()
+    if b"apiforge" not in text:  # not ours to read (nor to judge)
+        return {}
+    from . import cache
+
+    known = cache.parsed_table(text)
+    if known is not None:
+        return known
+    import tomllib  # a tenth of the no-op run: only when the cache does not have the table
+
     try:
-        with pyproject.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{pyproject}: {exc}") from None
     table = data.get("tool", {}).get("apiforge", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.apiforge] must be a table")
+    cache.keep_table(text, table)
     return table
 
 

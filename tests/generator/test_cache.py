@@ -11,7 +11,7 @@ from pathlib import Path
 
 import black
 import pytest
-from apiforge import Config, cache, generate
+from apiforge import Config, Severity, cache, generate
 from apiforge.output import format
 from black.mode import Mode, TargetVersion
 from support.corpus import RUNTIME, RUNTIME_MODULES
@@ -105,6 +105,48 @@ def test_noop_path_notices_every_change(tmp_path: Path) -> None:
     assert "_errors.py" in run(spec, out, templates=override)
     assert run(spec, out, templates=override) == []
     assert "_errors.py" in run(spec, out)  # and taking it away again
+
+
+WARNED = """\
+openapi: 3.0.3
+info: {title: Warned, version: "1"}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      colour: blue
+      responses:
+        "200": {description: ok}
+"""
+
+
+def test_a_run_that_warned_is_a_no_op_that_warns_again(tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    spec.write_text(WARNED, encoding="utf-8")
+    out = tmp_path / "out"
+    first = generate(Config(spec=spec, output=out, package="pkg"))
+    assert first.written and not first.errors
+    said = [d.format() for d in first.diagnostics]
+    assert len(said) == 1 and "'colour' is not a field" in said[0], said
+    again = generate(Config(spec=spec, output=out, package="pkg"))
+    assert again.written == [] and [d.format() for d in again.diagnostics] == said
+    checked = generate(Config(spec=spec, output=out, package="pkg", check=True))
+    assert not checked.stale and [d.format() for d in checked.diagnostics] == said
+    # --strict makes the replayed warning an error, as the full run would.
+    strict = generate(Config(spec=spec, output=out, package="pkg", strict=True))
+    assert [d.severity for d in strict.diagnostics] == [Severity.ERROR]
+    assert strict.diagnostics[0].message == first.diagnostics[0].message
+    # The spec named another way: its warning names it that way, from a full run.
+    other = tmp_path / "sub" / ".." / "api.yaml"
+    (tmp_path / "sub").mkdir()
+    named = generate(Config(spec=other, output=out, package="pkg"))
+    assert [d.location.file for d in named.diagnostics] == [str(other)]
+    # A recorded run whose warnings cannot be read is no record: the full path again.
+    record = next((tmp_path / "cache" / "runs").iterdir())
+    record.write_text(record.read_text(encoding="utf-8")[:-5] + "\n", encoding="utf-8")
+    assert cache.recorded_run(out / "pkg") is None
+    torn = generate(Config(spec=other, output=out, package="pkg"))
+    assert [d.format() for d in torn.diagnostics] == [d.format() for d in named.diagnostics]
 
 
 @pytest.mark.parametrize("tool", ["black_version", "ruff_version"])
@@ -254,6 +296,7 @@ def test_noop_run_imports_no_heavy_stage(tmp_path: Path) -> None:
 
 
 LONG = "x" * 90
+UNION = "        Pet\n        | list[Pet]\n        | None\n"
 
 
 @pytest.mark.parametrize(
@@ -272,6 +315,10 @@ LONG = "x" * 90
         (f"value = build_{LONG}()\n", True),  # black parenthesizes the right-hand side
         (f"class A:\n    name: Kind_{LONG} = 1\n", True),  # and a long annotation
         ("def f(\n    a: int\n    | None = None,\n) -> None: ...\n", True),  # a split type
+        # ...which ruff put in parentheses of its own, an operand a line: black's layout.
+        (f"class A:\n    a: (\n{UNION}    ) = None\n", False),
+        ("class A:\n    a: (\n        x: Pet\n        | None\n    ) = None\n", True),
+        (f"class A:\n    a: (\n{UNION}    ) = None\n    b: int\n    | None\n", True),
         # Triple quotes inside a literal open no docstring: the long line after is judged.
         (f'X = \'"""\'\nvalue = build_{LONG}()\n', True),
     ],
@@ -293,3 +340,37 @@ def test_a_docstring_ending_in_an_escaped_quote_is_black_s() -> None:
     # GitHub's OrganizationRoleSource: black spaces \" from the closing quotes, ruff not.
     block = 'class A:\n    """Says "where did this come from?\\""""\n'
     assert format._format_all([block]) == [black.format_str(block, mode=MODE)]
+
+
+def test_pyproject_tables_are_kept_by_content(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apiforge import config
+
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.apiforge]\nspec = "a.yaml"\npackage = "pkg"\n', encoding="utf-8")
+    assert config.load(tmp_path).package == "pkg"
+    assert len(list((private_cache / "config").iterdir())) == 1
+    # The same bytes: the table as kept, TOML not read (its parser would fail here).
+    import tomllib
+
+    def refuse(_text: str) -> None:
+        raise AssertionError("pyproject.toml parsed again")
+
+    monkeypatch.setattr(tomllib, "loads", refuse)
+    assert config.load(tmp_path).spec == tmp_path / "a.yaml"
+    monkeypatch.undo()
+    monkeypatch.setenv("APIFORGE_CACHE_DIR", str(private_cache))
+    # Other bytes: read again; broken, refused as before.
+    pyproject.write_text('[tool.apiforge]\nspec = "b.yaml"\n', encoding="utf-8")
+    assert config.load(tmp_path).spec == tmp_path / "b.yaml"
+    pyproject.write_text("[tool.apiforge\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError):
+        config.load(tmp_path)
+    # A table TOML alone can hold (a date) is read every time, never lost.
+    pyproject.write_text('[tool.apiforge]\nspec = "c.yaml"\nwhen = 2026-12-01\n', encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="unknown setting 'when'"):
+        config.load(tmp_path)
+    # A pyproject.toml that never names apiforge is not ours to read, nor to judge.
+    pyproject.write_text("[project\nname = 'x'\n", encoding="utf-8")
+    assert config.load(tmp_path).spec is None

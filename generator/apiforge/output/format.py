@@ -188,7 +188,7 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
 
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = "ruff unless _may_part (5) or _spaced_after_imports; classes split"
+_SHARE = "ruff unless _may_part (6) or _spaced_after_imports; classes split"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
 _SEPARATOR = "# apiforge: block boundary\n"
 
@@ -233,7 +233,8 @@ def _may_part(formatted: str) -> bool:
     a docstring with an escaped quote (black spaces it from the closing quotes). What the
     two lay out alike was measured on GitHub's client; black judges it in the tests."""
     inside = False  # in a docstring, which the templates start on a line of its own
-    for line in formatted.splitlines():
+    lines = formatted.splitlines()
+    for at, line in enumerate(lines):
         text = line.strip()
         if inside:
             inside = not text.endswith('"""')
@@ -246,7 +247,7 @@ def _may_part(formatted: str) -> bool:
             if one_line and text.endswith('\\""""'):
                 return True  # black writes \" """, ruff \""""
             continue
-        if text.startswith("| "):
+        if text.startswith("| ") and not _parenthesized_union(lines, at):
             return True
         if len(line) <= _LINE_LENGTH:
             continue
@@ -255,6 +256,37 @@ def _may_part(formatted: str) -> bool:
         if not (_ATOM.fullmatch(text) or text.startswith("#") or text.endswith(("(", "[", "{"))):
             return True
     return False
+
+
+# One operand of a type union: a name, maybe subscripted (``list[Pet]``), nothing else.
+_OPERAND = re.compile(r"[\w.]+(?:\[[\w.\[\], ]*\])?")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _parenthesized_union(lines: list[str], at: int) -> bool:
+    """Whether the ``| ...`` line ``lines[at]`` belongs to a union ruff has put in
+    parentheses of its own, an operand a line: black lays those out alike. A union split
+    without them (a parameter's ``a: int`` then ``| None``) black puts in parentheses."""
+    first = at
+    while first > 0 and lines[first].lstrip().startswith("| "):
+        first -= 1
+    last = at
+    while last + 1 < len(lines) and lines[last + 1].lstrip().startswith("| "):
+        last += 1
+    if first == 0 or last + 1 == len(lines):
+        return False
+    opener, closer, indent = lines[first - 1], lines[last + 1], _indent(lines[first])
+    return (
+        opener.endswith("(")
+        and _indent(opener) + 4 == indent
+        and closer.lstrip().startswith(")")
+        and _indent(closer) == _indent(opener)
+        and _OPERAND.fullmatch(lines[first].strip()) is not None
+        and all(_indent(line) == indent for line in lines[first : last + 1])
+    )
 
 
 def _spaced_after_imports(formatted: str) -> bool:
