@@ -108,3 +108,34 @@ def test_what_a_scan_cannot_say_is_still_said_where_it_is(
     (problem,) = info.value.diagnostics
     assert message in problem.message
     assert problem.location.line == 1 and problem.location.column > 1
+
+
+def _walked(text: str, asked: list[str]) -> list[object]:
+    """What a fresh ``Places`` answers for each of ``asked``, in that order: walked."""
+    places = jsonplaces.Places(text, 0)
+    values, keys = jsonplaces.PlaceMap(places, False), jsonplaces.PlaceMap(places, True)
+    return [(p in values, values.get(p), p in keys, keys.get(p)) for p in asked]
+
+
+@pytest.mark.parametrize("text", TEXTS.values(), ids=list(TEXTS))
+def test_a_pointer_walked_to_is_where_the_full_scan_puts_it(text: str) -> None:
+    scanned, _ = _both(text)
+    values, keys = scanned
+    missing = ["/zz", "/a/zz", "/a/b/99", "/d/0/0/0", "/n/x", "/e/"]
+    asked = [*values, *missing]
+    expected = [(p in values, values.get(p), p in keys, keys.get(p)) for p in asked]
+    assert _walked(text, asked) == expected
+    assert _walked(text, asked[::-1]) == expected[::-1]  # any order: containers resumed
+
+
+def test_walked_places_on_the_sample_equal_the_scan() -> None:
+    import random
+
+    paths = [directory.API / p.name for p in directory.sample() if not p.heavy][:12]
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        values, keys = jsonplaces.offsets(text)
+        asked = random.Random(path.name).sample(sorted(values), min(200, len(values)))
+        places = jsonplaces.Places(text, 0)
+        walked = [places.place(p) for p in asked]
+        assert walked == [(keys.get(p, -1), values[p]) for p in asked], path

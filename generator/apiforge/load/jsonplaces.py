@@ -2,23 +2,23 @@
 
 ``json.loads`` reads GitHub's 13 MB description in 0.2 s; composing it as YAML to learn
 every node's place took 7 s, spent on every run though most runs print no diagnostic.
-So a JSON spec's places are a ``Places`` that scans the text (values located by JSON
-pointer, as offsets) the first time a diagnostic asks, in about a second for that file,
-and turns an offset into a line and column only for the pointers asked about.
+So a JSON spec's places are a ``Places`` that finds the place of a pointer a diagnostic
+asks about by walking the text along its path only (each container read as far as
+needed, once), and turns an offset into a line and column only for those pointers.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import json.scanner
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 # true, false, null, and what json.loads reads beyond JSON: NaN, Infinity, -Infinity
 _LITERAL = {"t": 4, "f": 5, "n": 4, "N": 3, "I": 8}
-_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _skip(text: str, at: int) -> int:
@@ -83,28 +83,101 @@ def offsets(text: str) -> tuple[dict[str, int], dict[str, int]]:
             return values, keys
 
 
+class _Members:
+    """The members of one object or array found so far, by pointer token: (the offset of
+    the key's opening quote, -1 for an array's item; the offset of the value)."""
+
+    def __init__(self, at: int, text: str) -> None:
+        self.found: dict[str, tuple[int, int]] = {}
+        self.is_object = text[at] == "{"
+        # Where the next member is looked for; -1 once the container ends (or is no
+        # container: a scalar has no members).
+        self.at = at + 1 if text[at] in "{[" else -1
+        self.first = True
+
+    def find(self, token: str, text: str, scan: _Scan) -> tuple[int, int] | None:
+        from .document import escape  # document imports this module: here, not at the top
+
+        if token in self.found:
+            return self.found[token]
+        while self.at >= 0:
+            i = _skip(text, self.at)
+            if not self.first:
+                if text[i] != ",":
+                    self.at = -1
+                    break
+                i = _skip(text, i + 1)
+            elif text[i] in "}]":
+                self.at = -1
+                break
+            self.first = False
+            if self.is_object:
+                key, end = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                name, key_at, i = escape(key), i, _skip(text, _skip(text, end) + 1)
+            else:
+                name, key_at = str(len(self.found)), -1
+            self.found[name] = (key_at, i)
+            self.at = scan(text, i)[1]  # past the value, parsed in C
+            if name == token:
+                return key_at, i
+        return None
+
+
+_Scan = Callable[[str, int], tuple[object, int]]
+
+
 class Places:
-    """The places of one JSON text's values and keys, scanned on first use."""
+    """The places of one JSON text's values and keys. A pointer asked about is found by
+    walking its path only, each container read as far as needed, the values passed over
+    parsed by json's C scanner (GitHub's description: a few diagnostics cost as much as
+    reading it once); every place is scanned only when all of them are asked for."""
 
     def __init__(self, text: str, values: int) -> None:
-        self._text: str | None = text
+        self._text = text
         self.count = values  # how many values the text holds, known without scanning
         self._found: tuple[dict[str, int], dict[str, int]] | None = None
-        self._breaks: list[int] = []  # the offset after each line break
+        self._members: dict[str, _Members] = {}
+        self._scan: _Scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+        # Offsets whose line is known; those lines, and where they start.
+        self._anchors, self._lines, self._starts = [0], [0], [0]
 
     def found(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Every value's and key's offset."""
         if self._found is None:
-            assert self._text is not None
             self._found = offsets(self._text)
-            self._breaks = [m.end() for m in _BREAK.finditer(self._text)]
-            self._text = None  # what was needed of it is kept
         return self._found
 
+    def place(self, pointer: str) -> tuple[int, int] | None:
+        """(The offset of the key naming ``pointer``'s value, -1 when none does; the
+        value's offset), or None when the text has no such value."""
+        if self._found is not None:
+            values, keys = self._found
+            return (keys.get(pointer, -1), values[pointer]) if pointer in values else None
+        text, at, key_at, path = self._text, _skip(self._text, 0), -1, ""
+        for token in pointer.split("/")[1:] if pointer else ():
+            members = self._members.get(path)
+            if members is None:
+                members = self._members[path] = _Members(at, text)
+            hit = members.find(token, text, self._scan)
+            if hit is None:
+                return None
+            (key_at, at), path = hit, f"{path}/{token}"
+        return key_at, at
+
     def line_column(self, offset: int) -> tuple[int, int]:
-        """The 1-based line and column of ``offset``."""
-        line = bisect.bisect_right(self._breaks, offset)
-        start = self._breaks[line - 1] if line else 0
-        return line + 1, offset - start + 1
+        """The 1-based line and column of ``offset``: the line breaks counted from the
+        nearest offset before it whose line is known."""
+        text = self._text
+        nearest = bisect.bisect_right(self._anchors, offset) - 1
+        start = self._anchors[nearest]
+        breaks = text.count("\n", start, offset) + text.count("\r", start, offset)
+        line = self._lines[nearest] + breaks - text.count("\r\n", start, offset)
+        line_start = max(text.rfind("\n", start, offset), text.rfind("\r", start, offset)) + 1
+        line_start = line_start or self._starts[nearest]  # no break since the anchor
+        self._anchors.insert(nearest + 1, offset)
+        self._lines.insert(nearest + 1, line)
+        self._starts.insert(nearest + 1, line_start)
+        return line + 1, offset - line_start + 1
 
 
 class PlaceMap(Mapping[str, tuple[int, int]]):
@@ -113,18 +186,25 @@ class PlaceMap(Mapping[str, tuple[int, int]]):
     def __init__(self, places: Places, keys: bool) -> None:
         self._places, self._keys = places, keys
 
-    def _offsets(self) -> dict[str, int]:
-        return self._places.found()[1 if self._keys else 0]
+    def _offset(self, pointer: str) -> int:
+        found = self._places.place(pointer)
+        offset = -1 if found is None else found[0] if self._keys else found[1]
+        if offset < 0:
+            raise KeyError(pointer)
+        return offset
 
     def __getitem__(self, pointer: str) -> tuple[int, int]:
-        return self._places.line_column(self._offsets()[pointer])
+        return self._places.line_column(self._offset(pointer))
 
     def __contains__(self, pointer: object) -> bool:
-        return pointer in self._offsets()
+        try:
+            return isinstance(pointer, str) and self._offset(pointer) >= 0
+        except KeyError:
+            return False
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._offsets())
+        return iter(self._places.found()[1 if self._keys else 0])
 
     def __len__(self) -> int:
         # The values are counted while the document is read; keys only once scanned.
-        return len(self._offsets()) if self._keys else self._places.count
+        return len(self._places.found()[1]) if self._keys else self._places.count
