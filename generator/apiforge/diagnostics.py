@@ -64,6 +64,10 @@ class GenerationError(Exception):
         super().__init__("\n".join(d.format() for d in diagnostics))
         self.diagnostics = diagnostics
 
+    def __reduce__(self) -> tuple[type[GenerationError], tuple[list[Diagnostic]]]:
+        # Raised in a worker process, it crosses back pickled: with its diagnostics.
+        return GenerationError, (self.diagnostics,)
+
 
 class Report:
     """What one ``generate()`` call did: diagnostics, files written or stale, and the diff."""

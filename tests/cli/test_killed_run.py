@@ -29,7 +29,7 @@ import pytest
 from support.cli import clean_env
 
 PACKAGE = "things"
-RESOURCES = 12  # about 6,500 lines of package: some 3 s of CPU in black
+RESOURCES = 12  # about 6,500 lines of package: some 3 s of CPU when black formats it all
 TICKS = os.sysconf("SC_CLK_TCK")  # /proc counts CPU time in these
 # How long the killed run's processes may take to go. Generous: a shared machine.
 GONE_WITHIN = 30.0
@@ -126,8 +126,11 @@ def staged(output: Path) -> int:
 
 
 def ruff_running(pid: int) -> bool:
-    """Whether ``pid`` has a child running ruff (the formatter most blocks go to)."""
-    for child in children(pid):
+    """Whether a process of ``pid``'s session runs ruff (the formatter most blocks go to;
+    started by the run, or by its workers when they format a module each)."""
+    for child in session(pid):
+        if child == pid:
+            continue
         with contextlib.suppress(OSError):
             if b"ruff" in Path(f"/proc/{child}/cmdline").read_bytes():
                 return True

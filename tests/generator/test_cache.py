@@ -12,6 +12,7 @@ from pathlib import Path
 import black
 import pytest
 from apiforge import Config, Severity, cache, generate
+from apiforge.diagnostics import GenerationError
 from apiforge.output import format
 from black.mode import Mode, TargetVersion
 from support.corpus import RUNTIME, RUNTIME_MODULES
@@ -374,3 +375,20 @@ def test_pyproject_tables_are_kept_by_content(
     # A pyproject.toml that never names apiforge is not ours to read, nor to judge.
     pyproject.write_text("[project\nname = 'x'\n", encoding="utf-8")
     assert config.load(tmp_path).spec is None
+
+
+def test_modules_formatted_on_every_core_are_formatted_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rendered = sorted(p for p in GOLDEN.glob("*.py") if p.name not in RUNTIME_MODULES)
+    modules = {p.name: p.read_text(encoding="utf-8") for p in rendered}
+    unformatted = {name: text.replace("\n\n\n", "\n\n") for name, text in modules.items()}
+    alone = format.format_package(unformatted)
+    assert alone == modules  # the golden package is black's, whichever way it is cut
+    monkeypatch.setattr(format, "_PARALLEL_MODULE_LINES", 0)
+    monkeypatch.setattr(format.os, "cpu_count", lambda: 2)
+    assert format.format_package(unformatted) == alone
+    # A module the templates broke is named, from a worker as from this process.
+    with pytest.raises(GenerationError) as raised:
+        format.format_package({**unformatted, "_broken.py": "def f(:\n"})
+    assert raised.value.diagnostics[0].location.file == "_broken.py"

@@ -653,3 +653,37 @@ def test_an_unresolved_path_parameter_is_located_at_its_operation(tmp_path: Path
     (problem,) = problems(tmp_path, text)
     assert "Path parameter 'id'" in problem.message
     assert (problem.location.line, problem.location.pointer) == (8, "/paths/~1items~1{id}/get")
+
+
+def _refs_recursively(value: Any, pointer: str, named: bool = False) -> list[tuple[str, Any]]:
+    """``objects.refs`` as it was first written: recursion, one call per value."""
+    from apiforge.load import objects
+
+    found: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        ref = None if named else value.get("$ref")
+        if ref is not None:
+            found.append((pointer, ref))
+        for key, item in value.items():
+            if named or objects.followed(key):
+                inner = not named and key in objects.NAMED
+                found += _refs_recursively(item, f"{pointer}/{document.escape(key)}", inner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _refs_recursively(item, f"{pointer}/{index}")
+    return found
+
+
+def test_refs_are_found_in_document_order_as_by_recursion() -> None:
+    from apiforge.load import objects
+    from realworld import directory
+
+    compared = 0
+    for path in [directory.API / p.name for p in directory.sample() if not p.heavy]:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        expected = _refs_recursively(spec, "")
+        assert list(objects.refs(spec, "")) == expected, path
+        compared += bool(expected)
+    assert compared >= 30
+    odd = {"a": [{"$ref": "#/x"}, 1, [{"$ref": 2}]], "x-no": {"$ref": "#/y"}, "$ref": "#/z"}
+    assert list(objects.refs(odd, "")) == _refs_recursively(odd, "")

@@ -106,7 +106,11 @@ SPLIT_LINES = 400
 _WRAPPER = "class _:\n"  # what each part after the header is formatted inside
 
 
-def _blocks(source: str) -> list[tuple[str, list[str] | None]]:
+# A module cut: each block's text, and its units when it is a long class.
+_Blocks = list[tuple[str, list[str] | None]]
+
+
+def _blocks(source: str) -> _Blocks:
     """``chunks`` of ``source``, each with its units when it is a long class: its header
     (the class line and what comes before its first method) and each of its methods, or
     of its runs of other statements, each of those inside ``_WRAPPER``; else None."""
@@ -156,31 +160,55 @@ def _invalid(path: str, exc: Exception) -> GenerationError:
     return GenerationError([Diagnostic(Severity.ERROR, Location(path), message, hint)])
 
 
+# Past this many lines, each module is formatted whole (cut, ruff, black) in a worker of
+# its own, the biggest first, on every core: on GitHub's client (290,000 lines) parsing to
+# cut takes Python about 3 s on one core, and black a few seconds more on a few blocks.
+_PARALLEL_MODULE_LINES = 40_000
+
+
 def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str, str]:
     """Every module of a package formatted, but those in ``skip`` (already formatted);
     other files untouched."""
     skipped = frozenset(skip)
     root = cache.cache_root()
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
-    salt = f"{tools} py311 {_LINE_LENGTH} {_SHARE}"
-    store = cache.ChunkCache(root / "black" if root else None, salt)
-    pieces: dict[str, list[tuple[str, list[str] | None]]] = {}
-    for path, text in files.items():
-        if path.endswith(".py") and path not in skipped:
-            try:
-                pieces[path] = _blocks(text)
-            except SyntaxError as exc:
-                raise _invalid(path, exc) from None
+    store = cache.ChunkCache(root / "black" if root else None, f"{tools} {_SALT}")
+    modules = {p: t for p, t in files.items() if p.endswith(".py") and p not in skipped}
+    order = sorted(modules, key=lambda p: -len(modules[p]))
+    workers = min(os.cpu_count() or 1, 4, len(order))
+    if workers < 2 or sum(t.count("\n") for t in modules.values()) < _PARALLEL_MODULE_LINES:
+        return {**files, **_format_modules(modules, store, black_workers=True)}
+    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
+        done = pool.map(_format_module, order, [modules[p] for p in order], [store] * len(order))
+        return {**files, **dict(zip(order, done, strict=True))}
+
+
+def _format_module(path: str, text: str, store: cache.ChunkCache) -> str:
+    """One module formatted, in a worker (black in it, not in workers of its own)."""
+    return _format_modules({path: text}, store, black_workers=False)[path]
+
+
+def _format_modules(
+    modules: dict[str, str], store: cache.ChunkCache, black_workers: bool
+) -> dict[str, str]:
+    """``modules`` formatted: cut into blocks, each block not in ``store`` formatted (all
+    of them by ruff in one run, black where it must), then joined again."""
+    pieces: dict[str, _Blocks] = {}
+    for path, text in modules.items():
+        try:
+            pieces[path] = _blocks(text)
+        except SyntaxError as exc:
+            raise _invalid(path, exc) from None
     every = {u for bs in pieces.values() for c, us in bs for u in (us or [c])}
     done = {c: f for c in every if (f := store.get(c)) is not None}
     todo = sorted(every - set(done))
     try:
-        done.update(zip(todo, _format_all(todo), strict=True))
+        done.update(zip(todo, _format_all(todo, black_workers), strict=True))
     except Exception as exc:  # black's InvalidInput: our templates made broken Python
         raise _invalid("generated module", exc) from None
     for source in todo:
         store.put(source, done[source])
-    out = dict(files)
+    out = {}
     for path, bs in pieces.items():
         blocks = [_joined(done, us) if us else done[c].strip("\n") for c, us in bs]
         out[path] = "\n\n\n".join(b for b in blocks if b.strip()) + "\n"
@@ -189,6 +217,8 @@ def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str,
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
 _SHARE = "ruff unless _may_part (6) or _spaced_after_imports; classes split"
+# What else decides a block's formatting: part of the cache's key.
+_SALT = f"py311 {_LINE_LENGTH} {_SHARE}"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
 _SEPARATOR = "# apiforge: block boundary\n"
 
@@ -232,8 +262,11 @@ def _may_part(formatted: str) -> bool:
     a long line as ruff does; the line that closes a docstring it may break), or it ends
     a docstring with an escaped quote (black spaces it from the closing quotes). What the
     two lay out alike was measured on GitHub's client; black judges it in the tests."""
-    inside = False  # in a docstring, which the templates start on a line of its own
     lines = formatted.splitlines()
+    quiet = '\\"""' not in formatted and "| " not in formatted
+    if quiet and max(map(len, lines), default=0) <= _LINE_LENGTH:
+        return False  # nothing below can apply: most blocks, decided in C
+    inside = False  # in a docstring, which the templates start on a line of its own
     for at, line in enumerate(lines):
         text = line.strip()
         if inside:
@@ -306,12 +339,13 @@ def _spaced_after_imports(formatted: str) -> bool:
     return False
 
 
-def _format_all(sources: list[str]) -> list[str]:
+def _format_all(sources: list[str], black_workers: bool = True) -> list[str]:
     """``sources`` formatted: by ruff where it is sure to agree with black, by black
-    elsewhere (spread over the cores when there is enough)."""
+    elsewhere (spread over the cores when there is enough, unless ``black_workers`` is
+    False: in a worker already)."""
     ruffed = _ruff(sources)
     rest = [s for s, r in zip(sources, ruffed, strict=True) if r is None]
-    blacked = iter(_black_all(rest))
+    blacked = iter(_black_all(rest) if black_workers else [_black(s) for s in rest])
     return [r if r is not None else next(blacked) for r in ruffed]
 
 
