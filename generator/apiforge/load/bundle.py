@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -54,11 +55,15 @@ _POINTER_SAFE = "/~!$&'()*+,;=:@"
 Target = tuple[Part, str, Any]  # the file, the pointer in it, the value there
 
 
-def follow(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
+def follow(
+    spec: LoadedSpec, ref_root: Path | None = None, known: Iterable[tuple[str, Any]] | None = None
+) -> tuple[LoadedSpec, list[Diagnostic]]:
     """``spec`` with every file it refers to in its document (the ``$ref``s to them made
-    local), and the problems found on the way, located in the file they are in."""
+    local), and the problems found on the way, located in the file they are in; ``known``:
+    its document's ``objects.refs``, when known."""
     files = ((spec.path.name, spec.sha256),)
-    if not any(_is_external(ref) for _, ref in objects.refs(spec.document, "")):
+    known = objects.refs(spec.document, "") if known is None else known
+    if not any(_is_external(ref) for _, ref in known):
         return dataclasses.replace(spec, files=files), []
     home = spec.path.resolve().parent  # where the spec really is
     bundler = _Bundler(spec, (ref_root or home).resolve(), ref_root is not None)

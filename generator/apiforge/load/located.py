@@ -10,9 +10,10 @@ complaints carry the path of the part it was handed: ``where`` reads it back.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # jsonschema is imported only when the reference validator runs
+    from jsonschema.exceptions import ValidationError
 
 from .. import urlpath
 

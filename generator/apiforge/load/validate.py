@@ -15,9 +15,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import urlpath
 from ..diagnostics import Diagnostic
@@ -25,14 +23,20 @@ from . import bundle, lenient, located, verdict
 from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
 from .objects import refs
 
+if TYPE_CHECKING:  # jsonschema is imported only when the reference validator runs
+    from jsonschema.exceptions import ValidationError
 
-def check_refs(spec: LoadedSpec, local: bool = False) -> list[Diagnostic]:
+
+def check_refs(
+    spec: LoadedSpec, local: bool = False, found: list[tuple[str, Any]] | None = None
+) -> list[Diagnostic]:
     """Refuse unresolved references and ``$ref`` cycles before the validator trips over
     them; references to other files were followed by ``bundle`` already (``local``: they
-    could not be, and are left to its diagnostics)."""
+    could not be, and are left to its diagnostics). ``found``: the document's ``refs``,
+    when known."""
     problems = []
     cycles: set[frozenset[str]] = set()
-    for pointer, ref in refs(spec.document, ""):
+    for pointer, ref in refs(spec.document, "") if found is None else found:
         where = f"{pointer}/$ref"
         if not isinstance(ref, str):
             problems.append(spec.error(where, "$ref must be a string"))
@@ -141,6 +145,8 @@ def _deepest(error: ValidationError) -> tuple[list[Any], str, ValidationError]:
             allowed = [v for e in furthest for v in _as_list(e.validator_value)]
             message = f"{furthest[0].instance!r} is not one of {allowed!r}"
             return list(furthest[0].absolute_path), message, furthest[0]
+        from jsonschema.exceptions import best_match
+
         match = best_match(furthest)
         if match is None:
             break
@@ -308,13 +314,16 @@ def _followed(spec: LoadedSpec, ref_root: Path | None) -> tuple[str, LoadedSpec,
     version, problems = _version(spec)
     if problems:
         return version, spec, problems
-    spec, problems = bundle.follow(spec, ref_root)
+    document, found = spec.document, list(refs(spec.document, ""))  # walked once for both
+    spec, problems = bundle.follow(spec, ref_root, found)
+    if spec.document is not document:
+        found = list(refs(spec.document, ""))  # with the other files' references
     if problems:  # with the root's own, in the order they are written
         in_root = [d for d in problems if d.location.file == spec.display]
         elsewhere = [d for d in problems if d.location.file != spec.display]
         ordered = sorted(in_root + check_refs(spec, local=True), key=lambda d: d.location[1:3])
         return version, spec, ordered + elsewhere
-    return version, spec, check_refs(spec) + check_path_templates(spec)
+    return version, spec, check_refs(spec, found=found) + check_path_templates(spec)
 
 
 def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
