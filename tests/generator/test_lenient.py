@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 import yaml
 from apiforge import Config, build, generate, load
 from apiforge.diagnostics import Severity
-from apiforge.load import ecma, lenient, validate
+from apiforge.load import document, ecma, lenient, validate
+from support.paths import UPSTREAM_SPEC
 
 # -- ECMA-262 patterns -------------------------------------------------------------------------
 
@@ -388,3 +390,71 @@ def test_a_value_plainly_of_its_type_is_one_the_validator_takes(
     assert len(plain) >= 1000
     monkeypatch.setattr(lenient, "plainly_matches", lambda schema, value: False)
     assert [v.mismatch(s, value) for v, s, value in plain] == [""] * len(plain)
+
+
+# schema_nodes as it was first written (nested generators), the reference for the loop.
+def _nodes_recursively(document: dict[str, Any]) -> Iterator[lenient.Node]:
+    """Every schema of the document, in document order, where it is written ($refs are
+    not followed, so each is found once)."""
+    yield from _outside_r(document, "", "swagger" in document, named=False)
+
+
+def _outside_r(value: Any, pointer: str, swagger: bool, named: bool) -> Iterator[lenient.Node]:
+    """Schemas under a value that is not itself a schema."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _outside_r(item, f"{pointer}/{index}", swagger, named=False)
+        return
+    if not isinstance(value, dict):
+        return
+    if swagger and not named and value.get("in") in lenient._SIMPLE_IN and "type" in value:
+        yield from _schema_r(value, pointer, simple=True)
+        return
+    for key, item in value.items():
+        child = f"{pointer}/{document.escape(str(key))}"
+        if named:
+            yield from _outside_r(item, child, swagger, named=False)
+        elif key in lenient._DATA or str(key).startswith("x-"):
+            continue
+        elif key == "schema":
+            yield from _schema_r(item, child, simple=False)
+        elif (key, pointer) in (("definitions", ""), ("schemas", "/components")):
+            for name, schema in item.items() if isinstance(item, dict) else ():
+                yield from _schema_r(schema, f"{child}/{document.escape(str(name))}", simple=False)
+        elif key == "headers" and swagger and isinstance(item, dict):
+            for name, header in item.items():
+                yield from _schema_r(header, f"{child}/{document.escape(str(name))}", simple=True)
+        else:
+            yield from _outside_r(item, child, swagger, named=key in lenient._NAMED)
+
+
+def _schema_r(value: Any, pointer: str, simple: bool) -> Iterator[lenient.Node]:
+    """A schema and its subschemas."""
+    if not isinstance(value, dict):
+        return
+    yield lenient.Node(pointer, value, simple)
+    for key, item in value.items():
+        child = f"{pointer}/{document.escape(str(key))}"
+        if key in lenient._ONE and isinstance(item, list):  # draft 4's tuple form of items
+            for index, part in enumerate(item):
+                yield from _schema_r(part, f"{child}/{index}", simple)
+        elif key in lenient._ONE or (key in lenient._MAPS and not isinstance(item, dict)):
+            yield from _schema_r(item, child, simple)
+        elif key in lenient._LISTS and isinstance(item, list):
+            for index, part in enumerate(item):
+                yield from _schema_r(part, f"{child}/{index}", simple)
+        elif key in lenient._MAPS:
+            for name, part in item.items():
+                yield from _schema_r(part, f"{child}/{document.escape(str(name))}", simple)
+
+
+def test_schema_nodes_are_found_in_document_order_as_by_recursion() -> None:
+    from realworld import directory
+
+    paths = [directory.API / p.name for p in directory.sample() if not p.heavy]
+    paths += [UPSTREAM_SPEC]
+    for path in paths:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        walked = [(n.pointer, id(n.value), n.simple) for n in lenient.schema_nodes(spec)]
+        expected = [(n.pointer, id(n.value), n.simple) for n in _nodes_recursively(spec)]
+        assert walked == expected, path

@@ -83,59 +83,77 @@ class Node(NamedTuple):
     simple: bool
 
 
+# What is left to walk: (a schema?, the value, its pointer, named: a map of names /
+# simple: a Swagger 2.0 parameter or header).
+_Task = tuple[bool, Any, str, bool]
+
+
 def schema_nodes(document: dict[str, Any]) -> Iterator[Node]:
     """Every schema of the document, in document order, where it is written ($refs are
-    not followed, so each is found once)."""
-    yield from _outside(document, "", "swagger" in document, named=False)
+    not followed, so each is found once). A loop over a stack of what is left to walk
+    (nested generators cost GitHub's description a second)."""
+    swagger = "swagger" in document
+    stack: list[_Task] = [(False, document, "", False)]
+    while stack:
+        is_schema, value, pointer, flag = stack.pop()
+        inner = (
+            _in_schema(value, pointer, flag)
+            if is_schema
+            else _outside(value, pointer, swagger, flag)
+        )
+        if is_schema and isinstance(value, dict):
+            yield Node(pointer, value, flag)
+        stack.extend(reversed(inner))
 
 
-def _outside(value: Any, pointer: str, swagger: bool, named: bool) -> Iterator[Node]:
-    """Schemas under a value that is not itself a schema."""
+def _outside(value: Any, pointer: str, swagger: bool, named: bool) -> list[_Task]:
+    """What to walk under a value that is not itself a schema."""
     if isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _outside(item, f"{pointer}/{index}", swagger, named=False)
-        return
+        return [(False, item, f"{pointer}/{i}", False) for i, item in enumerate(value)]
     if not isinstance(value, dict):
-        return
+        return []
     if swagger and not named and value.get("in") in _SIMPLE_IN and "type" in value:
-        yield from _schema(value, pointer, simple=True)
-        return
+        return [(True, value, pointer, True)]
+    found: list[_Task] = []
     for key, item in value.items():
+        if not isinstance(item, dict | list):
+            continue
         child = f"{pointer}/{escape(str(key))}"
         if named:
-            yield from _outside(item, child, swagger, named=False)
+            found.append((False, item, child, False))
         elif key in _DATA or str(key).startswith("x-"):
             continue
         elif key == "schema":
-            yield from _schema(item, child, simple=False)
+            found.append((True, item, child, False))
         elif (key, pointer) in (("definitions", ""), ("schemas", "/components")):
             for name, schema in item.items() if isinstance(item, dict) else ():
-                yield from _schema(schema, f"{child}/{escape(str(name))}", simple=False)
+                found.append((True, schema, f"{child}/{escape(str(name))}", False))
         elif key == "headers" and swagger and isinstance(item, dict):
             for name, header in item.items():
-                yield from _schema(header, f"{child}/{escape(str(name))}", simple=True)
+                found.append((True, header, f"{child}/{escape(str(name))}", True))
         else:
-            yield from _outside(item, child, swagger, named=key in _NAMED)
+            found.append((False, item, child, key in _NAMED))
+    return found
 
 
-def _schema(value: Any, pointer: str, simple: bool) -> Iterator[Node]:
-    """A schema and its subschemas."""
+def _in_schema(value: Any, pointer: str, simple: bool) -> list[_Task]:
+    """The subschemas of a schema, to walk."""
     if not isinstance(value, dict):
-        return
-    yield Node(pointer, value, simple)
+        return []
+    found: list[_Task] = []
     for key, item in value.items():
+        if not isinstance(item, dict | list):
+            continue
         child = f"{pointer}/{escape(str(key))}"
         if key in _ONE and isinstance(item, list):  # draft 4's tuple form of items
-            for index, part in enumerate(item):
-                yield from _schema(part, f"{child}/{index}", simple)
+            found += [(True, part, f"{child}/{i}", simple) for i, part in enumerate(item)]
         elif key in _ONE or (key in _MAPS and not isinstance(item, dict)):
-            yield from _schema(item, child, simple)
+            found.append((True, item, child, simple))
         elif key in _LISTS and isinstance(item, list):
-            for index, part in enumerate(item):
-                yield from _schema(part, f"{child}/{index}", simple)
-        elif key in _MAPS:
-            for name, part in item.items():
-                yield from _schema(part, f"{child}/{escape(str(name))}", simple)
+            found += [(True, part, f"{child}/{i}", simple) for i, part in enumerate(item)]
+        elif key in _MAPS and isinstance(item, dict):
+            found += [(True, p, f"{child}/{escape(str(n))}", simple) for n, p in item.items()]
+    return found
 
 
 class Reading(NamedTuple):
