@@ -94,10 +94,9 @@ def _render_files(config: Config, spec: LoadedSpec | None, on_stage: OnStage) ->
     on_stage("building the model")
     api, warnings = build.build(spec, config.group_by, config.pagination or {})
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
-    on_stage("rendering")
-    rendered = render.package(api, meta, config.package)
-    on_stage("formatting")
-    formatted = format.format_package(rendered, skip=render.RUNTIME_MODULES)
+    on_stage("rendering and formatting")
+    rendered = render.stream(api, meta, config.package)  # formatted as it is rendered
+    formatted = dict(sorted(format.format_package(rendered, render.RUNTIME_MODULES).items()))
     files = {path: text.encode("utf-8") for path, text in formatted.items()}
     files[manifest.NAME] = manifest.render(
         files,

@@ -18,8 +18,7 @@ STAGES = [
     "apiforge: reading the spec...",
     "apiforge: validating...",
     "apiforge: building the model...",
-    "apiforge: rendering...",
-    "apiforge: formatting...",
+    "apiforge: rendering and formatting...",
 ]
 
 

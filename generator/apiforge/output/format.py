@@ -26,7 +26,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from .. import cache
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
@@ -166,21 +166,42 @@ def _invalid(path: str, exc: Exception) -> GenerationError:
 _PARALLEL_MODULE_LINES = 40_000
 
 
-def format_package(files: dict[str, str], skip: Iterable[str] = ()) -> dict[str, str]:
+def format_package(
+    files: dict[str, str] | Iterable[tuple[str, str]], skip: Iterable[str] = ()
+) -> dict[str, str]:
     """Every module of a package formatted, but those in ``skip`` (already formatted);
-    other files untouched."""
+    other files untouched. ``files``: by path, or (path, text) pairs as they are rendered:
+    once they add up to enough to format in workers, each module is handed to one as it
+    comes, and formatted while the rest are rendered."""
     skipped = frozenset(skip)
     root = cache.cache_root()
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
     store = cache.ChunkCache(root / "black" if root else None, f"{tools} {_SALT}")
-    modules = {p: t for p, t in files.items() if p.endswith(".py") and p not in skipped}
-    order = sorted(modules, key=lambda p: -len(modules[p]))
-    workers = min(os.cpu_count() or 1, 4, len(order))
-    if workers < 2 or sum(t.count("\n") for t in modules.values()) < _PARALLEL_MODULE_LINES:
-        return {**files, **_format_modules(modules, store, black_workers=True)}
-    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
-        done = pool.map(_format_module, order, [modules[p] for p in order], [store] * len(order))
-        return {**files, **dict(zip(order, done, strict=True))}
+    workers = min(os.cpu_count() or 1, 4)
+    out: dict[str, str] = {}
+    modules: dict[str, str] = {}
+    pool: ProcessPoolExecutor | None = None
+    formatting: dict[str, Future[str]] = {}
+    try:
+        for path, text in files.items() if isinstance(files, dict) else files:
+            out[path] = text
+            if not path.endswith(".py") or path in skipped:
+                continue
+            modules[path] = text
+            lines = sum(t.count("\n") for t in modules.values())
+            if pool is None and workers >= 2 and lines >= _PARALLEL_MODULE_LINES:
+                pool = ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent)
+            if pool is not None:
+                for waiting in [p for p in modules if p not in formatting]:
+                    formatting[waiting] = pool.submit(
+                        _format_module, waiting, modules[waiting], store
+                    )
+        if pool is None:
+            return {**out, **_format_modules(modules, store, black_workers=True)}
+        return {**out, **{path: done.result() for path, done in formatting.items()}}
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _format_module(path: str, text: str, store: cache.ChunkCache) -> str:

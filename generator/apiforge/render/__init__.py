@@ -7,6 +7,6 @@ statements in Python so the templates only lay them out; ``imports`` are data.
 
 from __future__ import annotations
 
-from .files import RUNTIME_MODULES, Meta, package
+from .files import RUNTIME_MODULES, Meta, package, stream
 
-__all__ = ["RUNTIME_MODULES", "Meta", "package"]
+__all__ = ["RUNTIME_MODULES", "Meta", "package", "stream"]

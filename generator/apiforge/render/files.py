@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -394,21 +395,26 @@ def package_init(api: ir.Api, meta: Meta) -> str:
     return _render("__init__.py.jinja", meta=meta, api=api, imports=lines, exports=sorted(public))
 
 
-def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
-    """Every file of the generated package, by relative path, unformatted."""
-    files = {
-        "__init__.py": package_init(api, meta),
-        "_async_client.py": client(api, meta, is_async=True),
-        "_client.py": client(api, meta, is_async=False),
-        "_enums.py": enums(api, meta),
-        "_models.py": models(api, meta),
-        "_operations.py": operations(api, meta, package_name),
-        "py.typed": "",
-    }
+def stream(api: ir.Api, meta: Meta, package_name: str) -> Iterator[tuple[str, str]]:
+    """Every file of the generated package, by relative path, unformatted, each as soon as
+    it is rendered: the models first, whose formatting takes longest (the formatting stage
+    starts on what is rendered while the rest is)."""
+    yield "_models.py", models(api, meta)
+    yield "_client.py", client(api, meta, is_async=False)
+    yield "_async_client.py", client(api, meta, is_async=True)
+    yield "_operations.py", operations(api, meta, package_name)
+    yield "_enums.py", enums(api, meta)
+    yield "__init__.py", package_init(api, meta)
+    yield "py.typed", ""
     for name in RUNTIME_MODULES:
         if name != "_unions.py" or api.unions or api.untagged:
-            files[name] = runtime_module(name, meta)
-    files["README.md"] = _render(
-        "README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums
+            yield name, runtime_module(name, meta)
+    yield (
+        "README.md",
+        _render("README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums),
     )
-    return dict(sorted(files.items()))
+
+
+def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
+    """Every file of the generated package, by relative path, unformatted."""
+    return dict(sorted(stream(api, meta, package_name)))
