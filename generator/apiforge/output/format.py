@@ -30,6 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from .. import cache
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
+from . import slim
 
 _LINE_LENGTH = 88
 # Below this many new lines, starting worker processes costs more than it saves.
@@ -237,7 +238,7 @@ def _format_modules(
 
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = "ruff unless _may_part (6) or _spaced_after_imports; classes split"
+_SHARE = "ruff unless _may_part (6) or _spaced_after_imports; classes split; slimmed"
 # What else decides a block's formatting: part of the cache's key.
 _SALT = f"py311 {_LINE_LENGTH} {_SHARE}"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
@@ -366,7 +367,13 @@ def _format_all(sources: list[str], black_workers: bool = True) -> list[str]:
     False: in a worker already)."""
     ruffed = _ruff(sources)
     rest = [s for s, r in zip(sources, ruffed, strict=True) if r is None]
-    blacked = iter(_black_all(rest) if black_workers else [_black(s) for s in rest])
+    slimmed = slim.slim_all(rest, _ruff)  # black sees only what it must lay out
+    shown = [s.source for s in slimmed]
+    done = iter(_black_all(shown) if black_workers else [_black(s) for s in shown])
+    blacked = iter(
+        slim.filled(b, s) or _black(source)
+        for b, s, source in zip(done, slimmed, rest, strict=True)
+    )
     return [r if r is not None else next(blacked) for r in ruffed]
 
 
