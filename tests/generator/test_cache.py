@@ -211,7 +211,7 @@ def test_a_block_ruff_leaves_too_long_is_black_s() -> None:
 
 def test_without_ruff_black_formats_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     text = _rendered(UPSTREAM_SPEC)["_models.py"]
-    monkeypatch.setattr(format, "_ruff", lambda sources: [None] * len(sources))
+    monkeypatch.setattr(format, "_ruff", lambda sources, *_: [None] * len(sources))
     assert format.format_package({"_models.py": text})["_models.py"] == black.format_str(
         text, mode=MODE
     )

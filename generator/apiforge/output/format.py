@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from .. import cache
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import slim
+from . import scan, slim
 
 _LINE_LENGTH = 88
 # Below this many new lines, starting worker processes costs more than it saves.
@@ -111,16 +112,22 @@ _WRAPPER = "class _:\n"  # what each part after the header is formatted inside
 _Blocks = list[tuple[str, list[str] | None]]
 
 
-def _blocks(source: str) -> _Blocks:
+def _blocks(source: str, parse: bool = True) -> _Blocks:
     """``chunks`` of ``source``, each with its units when it is a long class: its header
     (the class line and what comes before its first method) and each of its methods, or
-    of its runs of other statements, each of those inside ``_WRAPPER``; else None."""
-    tree = ast.parse(source)
+    of its runs of other statements, each of those inside ``_WRAPPER``; else None. The
+    statements found by the parser, or (``parse`` False) from the lines (``scan``)."""
     lines = source.splitlines(keepends=True)
-    bounds = [0, *_starts(lines, tree.body, _is_block, "", 0), len(lines)]
+    body = None
+    if not parse:
+        with contextlib.suppress(ValueError):
+            body = scan.statements(lines, 0, len(lines), "", SPLIT_LINES)
+    if body is None:
+        body = ast.parse(source).body
+    bounds = [0, *_starts(lines, body, _is_block, "", 0), len(lines)]
     found: list[tuple[str, list[str] | None]] = []
     spans = itertools.pairwise(bounds)
-    for (a, b), node in zip(spans, _one_node_each(tree.body, bounds), strict=True):
+    for (a, b), node in zip(spans, _one_node_each(body, bounds), strict=True):
         if a < b:
             found.append(("".join(lines[a:b]), _units(lines, a, b, node)))
     return found
@@ -214,20 +221,38 @@ def _format_modules(
     modules: dict[str, str], store: cache.ChunkCache, black_workers: bool
 ) -> dict[str, str]:
     """``modules`` formatted: cut into blocks, each block not in ``store`` formatted (all
-    of them by ruff in one run, black where it must), then joined again."""
+    of them by ruff in one run, black where it must), then joined again. Cut from their
+    lines (``scan``) first; by the parser when a block so cut is no Python."""
+    try:
+        return _format_cut(modules, store, black_workers, parse=False)
+    except _Unreadable:
+        return _format_cut(modules, store, black_workers, parse=True)
+
+
+class _Unreadable(Exception):
+    """A block cut from the lines alone is no Python (``scan``): cut by the parser."""
+
+
+def _format_cut(
+    modules: dict[str, str], store: cache.ChunkCache, black_workers: bool, parse: bool
+) -> dict[str, str]:
     pieces: dict[str, _Blocks] = {}
     for path, text in modules.items():
         try:
-            pieces[path] = _blocks(text)
+            pieces[path] = _blocks(text, parse)
         except SyntaxError as exc:
             raise _invalid(path, exc) from None
     every = {u for bs in pieces.values() for c, us in bs for u in (us or [c])}
     done = {c: f for c in every if (f := store.get(c)) is not None}
     todo = sorted(every - set(done))
     try:
-        done.update(zip(todo, _format_all(todo, black_workers), strict=True))
-    except Exception as exc:  # black's InvalidInput: our templates made broken Python
-        raise _invalid("generated module", exc) from None
+        done.update(zip(todo, _format_all(todo, black_workers, not parse), strict=True))
+    except _Unreadable:
+        raise
+    except Exception as exc:  # black's InvalidInput: a block that is no Python
+        if not parse:
+            raise _Unreadable from None  # maybe the cut's: cut by the parser
+        raise _invalid("generated module", exc) from None  # the templates'
     for source in todo:
         store.put(source, done[source])
     out = {}
@@ -238,18 +263,25 @@ def _format_modules(
 
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = "ruff unless _may_part (6) or _spaced_after_imports; classes split; slimmed"
+_SHARE = (
+    "ruff unless _may_part (6) or _spaced_after_imports; classes split; slimmed; scanned, checked"
+)
 # What else decides a block's formatting: part of the cache's key.
 _SALT = f"py311 {_LINE_LENGTH} {_SHARE}"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
 _SEPARATOR = "# apiforge: block boundary\n"
+# The boundary as written: ruff spaces a comment's "#" from its text, so one found
+# unspaced after it was inside a string, and one indented was inside brackets: a cut
+# there (``scan``) made a block that is no Python.
+_WRITTEN_SEPARATOR = "#apiforge: block boundary\n"
+_INSIDE = re.compile(r"^[ \t]+# apiforge: block boundary$|#apiforge: block boundary", re.M)
 
 
 # Test hook: black formats everything (the kill test watches black's worker processes).
 _BLACK_ONLY_ENV = "APIFORGE_TEST_BLACK_ONLY"
 
 
-def _ruff(sources: list[str]) -> list[str | None]:
+def _ruff(sources: list[str], cut_from_lines: bool = False) -> list[str | None]:
     """ruff's formatting of each of ``sources``, in one run; None for any it could not
     format as black would be sure to (a line left too long), or all when ruff is missing
     or fails (black then formats them)."""
@@ -260,10 +292,12 @@ def _ruff(sources: list[str]) -> list[str | None]:
 
         command = [find_ruff_bin(), "format", "--isolated", "--line-length", str(_LINE_LENGTH)]
         command += ["--target-version", "py311", "--stdin-filename", "generated.py", "-"]
-        text = f"\n\n{_SEPARATOR}\n\n".join(s.strip("\n") + "\n" for s in sources)
+        text = f"\n\n{_WRITTEN_SEPARATOR}\n\n".join(s.strip("\n") + "\n" for s in sources)
         done = subprocess.run(command, input=text, capture_output=True, text=True, check=False)
     except (ImportError, OSError):
         return [None] * len(sources)
+    if cut_from_lines and (done.returncode != 0 or _INSIDE.search(done.stdout)):
+        raise _Unreadable  # a block the lines cut is no Python: cut by the parser
     parts = done.stdout.split(_SEPARATOR)
     if done.returncode != 0 or len(parts) != len(sources):
         return [None] * len(sources)
@@ -361,11 +395,13 @@ def _spaced_after_imports(formatted: str) -> bool:
     return False
 
 
-def _format_all(sources: list[str], black_workers: bool = True) -> list[str]:
+def _format_all(
+    sources: list[str], black_workers: bool = True, cut_from_lines: bool = False
+) -> list[str]:
     """``sources`` formatted: by ruff where it is sure to agree with black, by black
     elsewhere (spread over the cores when there is enough, unless ``black_workers`` is
     False: in a worker already)."""
-    ruffed = _ruff(sources)
+    ruffed = _ruff(sources, cut_from_lines)
     rest = [s for s, r in zip(sources, ruffed, strict=True) if r is None]
     slimmed = slim.slim_all(rest, _ruff)  # black sees only what it must lay out
     shown = [s.source for s in slimmed]
