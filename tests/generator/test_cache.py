@@ -13,7 +13,7 @@ import black
 import pytest
 from apiforge import Config, Severity, cache, generate
 from apiforge.diagnostics import GenerationError
-from apiforge.output import format
+from apiforge.output import cut, format
 from black.mode import Mode, TargetVersion
 from support.corpus import RUNTIME, RUNTIME_MODULES
 from support.paths import GOLDEN, SOURCE, SPEC, SPECS, UPSTREAM_SPEC
@@ -186,13 +186,13 @@ def _rendered(spec: Path) -> dict[str, str]:
 JUDGED = [UPSTREAM_SPEC, *sorted(SPECS.glob("*/openapi-3.1.yaml"))[:12]]
 
 
-@pytest.mark.parametrize("split", [format.SPLIT_LINES, 0], ids=["as-is", "every-class-split"])
+@pytest.mark.parametrize("split", [cut.SPLIT_LINES, 0], ids=["as-is", "every-class-split"])
 def test_ruff_formats_as_black_would_or_leaves_the_block_to_black(
     monkeypatch: pytest.MonkeyPatch, split: int
 ) -> None:
     # black is the judge: the package formatted block by block, mostly by ruff, and long
     # classes method by method (here: every class), is what black makes of whole modules.
-    monkeypatch.setattr(format, "SPLIT_LINES", split)
+    monkeypatch.setattr(cut, "SPLIT_LINES", split)
     for spec in JUDGED:
         for module, text in _rendered(spec).items():
             formatted = format.format_package({module: text})[module]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import black
 import pytest
-from apiforge.output import format, scan
+from apiforge.output import cut, format, scan
 from black.mode import Mode, TargetVersion
 from support.paths import GOLDEN, REPO_ROOT, SPECS
 
@@ -24,16 +24,16 @@ def _modules() -> list[Path]:
     return sorted([*GOLDEN.glob("*.py"), *SPECS.glob("*/expected/**/*.py")])
 
 
-@pytest.mark.parametrize("split", [format.SPLIT_LINES, 0], ids=["as-is", "every-class-split"])
+@pytest.mark.parametrize("split", [cut.SPLIT_LINES, 0], ids=["as-is", "every-class-split"])
 def test_lines_cut_a_module_where_the_parser_does(
     split: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(format, "SPLIT_LINES", split)
+    monkeypatch.setattr(cut, "SPLIT_LINES", split)
     modules = _modules()
     assert len(modules) > 300
     for path in modules:
         text = path.read_text(encoding="utf-8")
-        assert format._blocks(text, parse=False) == format._blocks(text, parse=True), path
+        assert cut.blocks(text, parse=False) == cut.blocks(text, parse=True), path
 
 
 MISLEADING = {
@@ -75,4 +75,4 @@ def test_the_lines_that_cannot_be_read_leave_it_to_the_parser() -> None:
         scan.statements(["X = 1\n", "@decorator\n"], 0, 2, "", 400)
     source = "X = 1\n@decorator\n"  # not Python: the parser says so
     with pytest.raises(SyntaxError):
-        format._blocks(source, parse=False)
+        cut.blocks(source, parse=False)
