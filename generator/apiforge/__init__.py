@@ -215,6 +215,13 @@ def _unchanged(config: Config, key: str, owned: Manifest | None) -> Unchanged | 
     return Unchanged(sorted(current), owned.client, list(recorded.warnings))
 
 
+def _strict(config: Config, found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` as this run reports it: every warning an error with ``--strict``."""
+    if not config.strict:
+        return found
+    return [d._replace(severity=Severity.ERROR) for d in found]
+
+
 def generate(config: Config, on_stage: OnStage = _silent) -> Report:
     """Generate (or with ``config.check``, compare) the package; problems go in the report.
     ``on_stage`` is told each stage the run enters."""
@@ -232,17 +239,12 @@ def generate(config: Config, on_stage: OnStage = _silent) -> Report:
         same = _unchanged(config, key, owned)
         if same is not None:
             report.unchanged, report.client = same.files, same.client
-            if config.strict:  # warnings are errors: the run fails as the full one would
-                report.diagnostics = [w._replace(severity=Severity.ERROR) for w in same.warnings]
-            else:
-                report.diagnostics = same.warnings
+            report.diagnostics = _strict(config, same.warnings)  # as the full run would say
             return report
         from .output import write  # past the no-op path, which must stay light
 
         files, warnings, report.client = render_files(config, spec, on_stage)
-        if config.strict:
-            warnings = [w._replace(severity=Severity.ERROR) for w in warnings]
-        report.diagnostics.extend(once(warnings))
+        report.diagnostics.extend(once(_strict(config, warnings)))
         if report.errors:
             return report
         target = config.target
@@ -259,13 +261,10 @@ def generate(config: Config, on_stage: OnStage = _silent) -> Report:
         made = manifest.parse(files[manifest.NAME])
         if made is not None and not report.stale:
             key = _key(config, sorted(made.spec_files.items()))  # the bytes this run read
-            said = report.diagnostics
-            cache.record_run(target, key, files[manifest.NAME], str(config.spec), said)
+            spec_named = str(_spec_path(config))
+            cache.record_run(target, key, files[manifest.NAME], spec_named, report.diagnostics)
     except GenerationError as exc:
-        found = exc.diagnostics
-        if config.strict:
-            found = [d._replace(severity=Severity.ERROR) for d in found]
-        report.diagnostics.extend(once(found))
+        report.diagnostics.extend(once(_strict(config, exc.diagnostics)))
     except OSError as exc:
         where = Location(exc.filename or str(config.target))
         message = f"cannot write output: {exc.strerror or exc}"

@@ -368,7 +368,7 @@ def test_pyproject_tables_are_kept_by_content(
     pyproject.write_text("[tool.apiforge\n", encoding="utf-8")
     with pytest.raises(config.ConfigError):
         config.load(tmp_path)
-    # A table TOML alone can hold (a date) is read every time, never lost.
+    # A table TOML alone can hold (a date) is not kept as JSON: it is read, and judged.
     pyproject.write_text('[tool.apiforge]\nspec = "c.yaml"\nwhen = 2026-12-01\n', encoding="utf-8")
     with pytest.raises(config.ConfigError, match="unknown setting 'when'"):
         config.load(tmp_path)

@@ -198,8 +198,6 @@ class _Values:
             schema = {**schema, "nullable": True}
         if value is None and schema.get("nullable") is True:
             return ""
-        if plainly_matches(schema, value):
-            return ""
         try:
             validator = self.cls(schema, _resolver=self.resolver, format_checker=self.formats)
             error = self.best_match(validator.iter_errors(value))

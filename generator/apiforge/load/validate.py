@@ -321,7 +321,7 @@ def _followed(spec: LoadedSpec, ref_root: Path | None) -> tuple[str, LoadedSpec,
     if problems:  # with the root's own, in the order they are written
         in_root = [d for d in problems if d.location.file == spec.display]
         elsewhere = [d for d in problems if d.location.file != spec.display]
-        ordered = sorted(in_root + check_refs(spec, local=True), key=lambda d: d.location[1:3])
+        ordered = sorted(in_root + check_refs(spec, True, found), key=lambda d: d.location[1:3])
         return version, spec, ordered + elsewhere
     return version, spec, check_refs(spec, found=found) + check_path_templates(spec)
 

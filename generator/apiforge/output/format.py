@@ -31,6 +31,13 @@ from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import cut, slim
 
 _LINE_LENGTH = 88
+
+
+def _cores() -> int:
+    """How many worker processes formatting may start: every core, up to 4."""
+    return min(os.cpu_count() or 1, 4)
+
+
 # Below this many new lines, starting worker processes costs more than it saves.
 _PARALLEL_LINES = 3000
 
@@ -85,7 +92,7 @@ def format_package(
     root = cache.cache_root()
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
     store = cache.ChunkCache(root / "black" if root else None, f"{tools} {_SALT}")
-    workers = min(os.cpu_count() or 1, 4)
+    workers, lines = _cores(), 0
     out: dict[str, str] = {}
     modules: dict[str, str] = {}
     pool: ProcessPoolExecutor | None = None
@@ -96,7 +103,7 @@ def format_package(
             if not path.endswith(".py") or path in skipped:
                 continue
             modules[path] = text
-            lines = sum(t.count("\n") for t in modules.values())
+            lines += text.count("\n")
             if pool is None and workers >= 2 and lines >= _PARALLEL_MODULE_LINES:
                 pool = ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent)
             if pool is not None:
@@ -163,9 +170,7 @@ def _format_cut(
 
 
 # Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = (
-    "ruff unless _may_part (6) or _spaced_after_imports; classes split; slimmed; scanned, checked"
-)
+_SHARE = "ruff unless _may_part (6), _spaced_after_imports; classes split; slimmed; scanned"
 # What else decides a block's formatting: part of the cache's key.
 _SALT = f"py311 {_LINE_LENGTH} {_SHARE}"
 # Between two blocks sent to ruff in one text: a comment, kept as it is written.
@@ -315,7 +320,7 @@ def _format_all(
 
 def _black_all(sources: list[str]) -> list[str]:
     """black over ``sources``, spread over the cores when there is enough work."""
-    workers = min(os.cpu_count() or 1, 4)
+    workers = _cores()
     if workers < 2 or sum(s.count("\n") for s in sources) < _PARALLEL_LINES:
         return [_black(s) for s in sources]
     with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:

@@ -21,6 +21,7 @@ import ast
 import re
 
 _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
+_DEF = re.compile(r"(?:async\s+)?def\b")
 _NOT_A_START = frozenset(" \t\r\n#)]}")
 
 
@@ -38,7 +39,7 @@ def _kind(text: str) -> type[ast.stmt] | None:
         return None
     if text.startswith("class") and not text[5:6].isidentifier():
         return ast.ClassDef
-    if text.startswith(("def", "async")) and re.match(r"(?:async\s+)?def\b", text):
+    if text.startswith(("def", "async")) and _DEF.match(text):
         return ast.FunctionDef
     if text.startswith("if") and not (text[2:3].isidentifier() or text[2:3].isdigit()):
         return ast.If

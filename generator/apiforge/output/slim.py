@@ -89,11 +89,9 @@ def filled(blacked: str, slimmed: Slimmed) -> str | None:
     """black's output of a slimmed block with ruff's layouts in the placeholders' places;
     None when a placeholder is not found exactly once (black formats the block whole)."""
     lines = blacked.split("\n")
-    places = {line: i for i, line in enumerate(lines) if line in slimmed.fills}
-    if len(places) != len(slimmed.fills) or sum(line in slimmed.fills for line in lines) != len(
-        places
-    ):
+    places = [at for at, line in enumerate(lines) if line in slimmed.fills]
+    if sorted(lines[at] for at in places) != sorted(slimmed.fills):
         return None
-    for line, at in places.items():
-        lines[at] = slimmed.fills[line]
+    for at in places:
+        lines[at] = slimmed.fills[lines[at]]
     return "\n".join(lines)
