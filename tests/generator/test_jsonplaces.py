@@ -139,3 +139,41 @@ def test_walked_places_on_the_sample_equal_the_scan() -> None:
         places = jsonplaces.Places(text, 0)
         walked = [places.place(p) for p in asked]
         assert walked == [(keys.get(p, -1), values[p]) for p in asked], path
+
+
+def _hook(items: list[tuple[str, object]]) -> dict[str, object]:
+    return dict(items)
+
+
+@pytest.mark.parametrize("text", TEXTS.values(), ids=list(TEXTS))
+def test_an_object_read_with_its_outer_members_placed_is_what_json_reads(text: str) -> None:
+    read = jsonplaces.indexed(text, _hook)
+    assert read is not None
+    value, placed = read
+    assert value == json.loads(text)
+    assert "" in placed  # the root's members, at least
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[1, 2]", '"text"', '{"a": 1,}', '{"a": 1} {}', '\ufeff{"a": 1}', '{"a" 1}', '{"a": 1', "{"],
+)
+def test_what_is_no_one_well_formed_object_is_left_to_json(text: str) -> None:
+    assert jsonplaces.indexed(text, _hook) is None
+
+
+def test_places_of_members_placed_while_read_equal_the_scan() -> None:
+    import random
+
+    paths = [directory.API / p.name for p in directory.sample() if not p.heavy][:12]
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        read = jsonplaces.indexed(text, _hook)
+        assert read is not None and read[0] == json.loads(text)
+        values, keys = jsonplaces.offsets(text)
+        asked = random.Random(path.name).sample(sorted(values), min(200, len(values)))
+        asked += ["/zz", "/paths/zz", "/components/schemas/zz/x"]
+        places = jsonplaces.Places(text, 0, read[1])
+        walked = [places.place(p) for p in asked]
+        expected = [(keys.get(p, -1), values[p]) if p in values else None for p in asked]
+        assert walked == expected, path

@@ -288,8 +288,11 @@ def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
             duplicated = duplicated or len(mapping) < len(items)
             return mapping
 
+        read = jsonplaces.indexed(text, pairs)  # JSON's own grammar, outer members placed
+        json_data, placed = read if read is not None else (None, {})
         try:
-            json_data = json.loads(text, object_pairs_hook=pairs)  # JSON's own grammar
+            if read is None:  # not one object, or not well-formed: json.loads says
+                json_data = json.loads(text, object_pairs_hook=pairs)
         except (json.JSONDecodeError, RecursionError) as exc:
             # Nesting past the json module's recursion shows as either; say which it was.
             deep = syntax.too_deep(display, text, MAX_DEPTH)
@@ -302,7 +305,7 @@ def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
     if json_data is not None and fits and not duplicated:
         # Within the budgets: the places are found only if a diagnostic needs one.
         budget.spend_values(count)
-        places = jsonplaces.Places(text, count)
+        places = jsonplaces.Places(text, count, placed)
         document = json_data
         positions: Positions = jsonplaces.PlaceMap(places, False)
         keys: Positions = jsonplaces.PlaceMap(places, True)
@@ -342,8 +345,12 @@ def ref_pointer(ref: str) -> str:
     return "/".join(unquote(token) for token in ref[1:].split("/"))
 
 
-def resolve_pointer(document: Any, ref: str) -> Any:
-    """The value a local ``#/...`` reference names; ``KeyError`` when there is none."""
+_RAISE = object()
+
+
+def resolve_pointer(document: Any, ref: str, missing: Any = _RAISE) -> Any:
+    """The value a local ``#/...`` reference names; ``missing`` when there is none, if
+    given, else ``KeyError``."""
     node = document
     for token in ref[2:].split("/") if ref != "#" else []:
         # A fragment may be percent-encoded (RFC 6901 section 6) before its ~ escapes.
@@ -352,6 +359,8 @@ def resolve_pointer(document: Any, ref: str) -> Any:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
+        elif missing is not _RAISE:
+            return missing
         else:
             raise KeyError(ref)
     return node

@@ -14,6 +14,7 @@ import json
 import json.scanner
 import re
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
@@ -124,6 +125,70 @@ class _Members:
 
 
 _Scan = Callable[[str, int], tuple[object, int]]
+Pairs = Callable[[list[tuple[str, Any]]], dict[str, Any]]
+# How many levels of objects ``indexed`` places the members of as it reads them: enough
+# that a diagnostic's walk starts in one operation or one schema (/paths/{path}/{method},
+# /components/schemas/{name}), never scanning whole sections again.
+INDEXED_LEVELS = 3
+
+
+def indexed(text: str, pairs: Pairs) -> tuple[Any, dict[str, _Members]] | None:
+    """``json.loads(text, object_pairs_hook=pairs)`` of a text that is one object, with
+    the members of its objects ``INDEXED_LEVELS`` deep placed on the way: the value, and
+    those members by the object's pointer. None for any other text (json.loads then reads
+    it, or says what is wrong)."""
+    scan: _Scan = json.scanner.make_scanner(json.JSONDecoder(object_pairs_hook=pairs))  # type: ignore[arg-type]
+    start = _skip(text, 0)
+    if not text.startswith("{", start):
+        return None
+    placed: dict[str, _Members] = {}
+    try:
+        value, end = _object(text, start, "", 1, scan, pairs, placed)
+    except (ValueError, StopIteration, IndexError, RecursionError):
+        return None
+    return (value, placed) if _skip(text, end) == len(text) else None
+
+
+def _object(
+    text: str,
+    at: int,
+    pointer: str,
+    level: int,
+    scan: _Scan,
+    pairs: Pairs,
+    placed: dict[str, _Members],
+) -> tuple[dict[str, Any], int]:
+    """The object at ``at`` and the offset past it, its members (and theirs, ``level``
+    counting down to ``INDEXED_LEVELS``) placed."""
+    from .document import escape  # document imports this module: here, not at the top
+
+    scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+    members, items = _Members(at, text), list[tuple[str, Any]]()
+    i = _skip(text, at + 1)
+    while text[i] != "}" or items:
+        if text[i] != '"':
+            raise ValueError("a key expected")
+        key, end = scanstring(text, i + 1)
+        key_at, i = i, _skip(text, end)
+        if text[i] != ":":
+            raise ValueError("a colon expected")
+        i = _skip(text, i + 1)
+        name, value = escape(key), object()
+        if text[i] == "{" and level < INDEXED_LEVELS:
+            value, end = _object(text, i, f"{pointer}/{name}", level + 1, scan, pairs, placed)
+        else:  # parsed in C
+            value, end = scan(text, i)
+        members.found.setdefault(name, (key_at, i))  # a duplicate key: read as YAML instead
+        items.append((key, value))
+        i = _skip(text, end)
+        if text[i] == "}":
+            break
+        if text[i] != ",":
+            raise ValueError("a comma expected")
+        i = _skip(text, i + 1)
+    members.at = -1  # every member found
+    placed[pointer] = members
+    return pairs(items), i + 1
 
 
 class Places:
@@ -132,11 +197,11 @@ class Places:
     parsed by json's C scanner (GitHub's description: a few diagnostics cost as much as
     reading it once); every place is scanned only when all of them are asked for."""
 
-    def __init__(self, text: str, values: int) -> None:
+    def __init__(self, text: str, values: int, placed: dict[str, _Members] | None = None) -> None:
         self._text = text
         self.count = values  # how many values the text holds, known without scanning
         self._found: tuple[dict[str, int], dict[str, int]] | None = None
-        self._members: dict[str, _Members] = {}
+        self._members: dict[str, _Members] = placed or {}  # some placed while read
         self._scan: _Scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
         # Offsets whose line is known; those lines, and where they start.
         self._anchors, self._lines, self._starts = [0], [0], [0]

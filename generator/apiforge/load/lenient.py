@@ -26,12 +26,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from .. import urlpath
 from ..diagnostics import Diagnostic, Severity
-from . import ecma, edits, objects
+from . import ecma, edits, objects, values
 from .document import LoadedSpec, escape, unescape
 
 # Values that are data, never schemas or keywords.
@@ -165,164 +165,6 @@ class Reading(NamedTuple):
     warnings: list[Diagnostic]
 
 
-class _Values:
-    """Checks a value against a schema as openapi-spec-validator checks defaults."""
-
-    def __init__(self, document: dict[str, Any]) -> None:
-        from jsonschema.exceptions import best_match
-        from openapi_schema_validator import (  # the validator's own; paid for only when used
-            OAS30Validator,
-            OAS31Validator,
-            oas30_format_checker,
-            oas31_format_checker,
-        )
-        from referencing import Registry
-        from referencing.jsonschema import DRAFT4, DRAFT202012
-
-        self.best_match = best_match
-        self.swagger = "swagger" in document
-        if str(document.get("openapi", "")).startswith("3.1."):
-            self.cls: Any = _guarded(OAS31Validator)
-            self.formats: Any = oas31_format_checker
-            root = DRAFT202012.create_resource(document)
-        else:
-            self.cls, self.formats = _guarded(OAS30Validator), oas30_format_checker
-            contents = _nullable_spelled(document) if self.swagger else document
-            root = DRAFT4.create_resource(contents)
-        # Every value is checked from the document's root, where its "#/..." $refs start.
-        self.resolver = Registry().with_resource("", root).resolver()
-
-    def mismatch(self, schema: dict[str, Any], value: Any) -> str:
-        """Why ``value`` does not match ``schema``, or '' (also when that cannot be told)."""
-        if self.swagger and schema.get("x-nullable") is True:
-            schema = {**schema, "nullable": True}
-        if value is None and schema.get("nullable") is True:
-            return ""
-        try:
-            validator = self.cls(schema, _resolver=self.resolver, format_checker=self.formats)
-            error = self.best_match(validator.iter_errors(value))
-        except Exception:  # a schema too broken to check against: the validator judges it
-            return ""
-        return "" if error is None else str(error.message)
-
-
-# Keywords that say nothing of which values a schema allows (besides extensions), and the
-# fields of a Swagger 2.0 parameter or header that carry schema keywords.
-_ANNOTATIONS = frozenset(
-    {"type", "title", "description", "default", "example", "examples", "nullable"}
-    | {"readOnly", "writeOnly", "deprecated", "externalDocs", "xml", "$comment"}
-    | {"name", "in", "required", "collectionFormat", "allowEmptyValue"}
-)
-_OF_TYPE: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-}
-# Formats some format checker of the validator checks (with optional packages, more):
-# any other constrains nothing. Of these, what a value certainly passes, conservatively
-# (a date's day up to 28, an int32 short of its ends); the rest goes to the validator.
-_CHECKED_FORMATS = frozenset(
-    {"binary", "byte", "date", "date-time", "double", "email", "float", "idn-email"}
-    | {"idn-hostname", "int32", "int64", "ipv4", "ipv6", "password", "regex", "time", "uuid"}
-    | {"hostname", "uri", "uri-reference", "iri", "iri-reference", "uri-template", "color"}
-    | {"json-pointer", "relative-json-pointer", "duration"}
-)
-_DATE = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
-
-
-def _written_as(pattern: str) -> Callable[[Any], bool]:
-    """A format check: text written as ``pattern`` passes, as anything not text does."""
-    compiled = re.compile(pattern)
-    return lambda v: not isinstance(v, str) or compiled.fullmatch(v) is not None
-
-
-_PASSING: dict[str, Callable[[Any], bool]] = {
-    "int32": lambda v: not isinstance(v, int) or -(2**31) < v < 2**31 - 1,
-    "int64": lambda v: not isinstance(v, int) or -(2**63) < v < 2**63 - 1,
-    "uuid": _written_as("[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"),
-    "date": _written_as(_DATE),
-    "date-time": _written_as(
-        f"{_DATE}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.][0-9]+)?"
-        "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-    ),
-}
-
-
-def _plain_number(bound: Any) -> bool:
-    return isinstance(bound, int | float) and not isinstance(bound, bool)
-
-
-def _passes(key: str, bound: Any, value: Any) -> bool:
-    """Whether ``value`` certainly passes keyword ``key`` of its schema (of its type)."""
-    if key in _ANNOTATIONS or key.startswith("x-"):
-        return True
-    if key == "format":
-        passing = _PASSING.get(bound) if isinstance(bound, str) else None
-        return bound not in _CHECKED_FORMATS or bool(passing and passing(value))
-    if key == "enum" and isinstance(value, str | int) and not isinstance(value, bool):
-        same = str if isinstance(value, str) else int
-        return isinstance(bound, list) and any(
-            type(e) is same and e == value
-            for e in bound  # no 1 == True, no 1 == 1.0
-        )
-    if key in ("minimum", "maximum") and _plain_number(bound) and _plain_number(value):
-        return bool(bound <= value if key == "minimum" else value <= bound)
-    if key in ("minLength", "maxLength") and isinstance(value, str) and _plain_number(bound):
-        return bool(bound <= len(value) if key == "minLength" else len(value) <= bound)
-    return False
-
-
-def plainly_matches(schema: dict[str, Any], value: Any) -> bool:
-    """Whether ``value`` certainly matches ``schema``: of its one type, within its bounds,
-    lengths, enum and a format told without the validator, nothing else constraining
-    (no pattern, $ref, exclusive bound...). False says nothing: the validator decides,
-    which most specs then never import (a third of a second)."""
-    kind = schema.get("type")
-    of_type = _OF_TYPE.get(kind) if isinstance(kind, str) else None
-    if of_type is None or not of_type(value):
-        return False
-    return all(_passes(key, bound, value) for key, bound in schema.items())
-
-
-# A group that repeats and holds a repeat (``([\w .-]*)*``, beezup.com's URL pattern) can
-# take Python's backtracking ``re`` exponential time on a value it does not match.
-_NESTED_REPEAT = re.compile(r"\([^()]*[+*}][^()]*\)[+*{]")
-
-
-# Text this short takes even a nested repeat a few thousand steps at most.
-_SHORT = 16
-
-
-def _guarded(cls: Any) -> Any:
-    """``cls`` whose ``pattern`` keyword passes a pattern with a nested repeat unchecked on
-    text longer than ``_SHORT``: a default or example is then judged by everything else
-    (generation took 20 minutes). Short text is checked (image-charts.com's `''` default)."""
-    import jsonschema
-
-    strict = cls.VALIDATORS["pattern"]
-
-    def pattern(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
-        long = not isinstance(instance, str) or len(instance) > _SHORT
-        if isinstance(value, str) and _NESTED_REPEAT.search(value) and long:
-            return
-        yield from strict(validator, value, instance, schema)
-
-    return jsonschema.validators.extend(cls, {"pattern": pattern})  # type: ignore[no-untyped-call]
-
-
-def _nullable_spelled(value: Any) -> Any:
-    """A copy with Swagger 2.0's ``x-nullable: true`` also spelled ``nullable: true``."""
-    if isinstance(value, list):
-        return [_nullable_spelled(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {k: _nullable_spelled(v) for k, v in value.items()}
-    if out.get("x-nullable") is True:
-        out["nullable"] = True
-    return out
-
-
 class _Finder:
     """Finds the relaxed mistakes of one document and the edits that read them."""
 
@@ -330,7 +172,7 @@ class _Finder:
         self.spec = spec
         self.swagger = "swagger" in spec.document
         self.v31 = str(spec.document.get("openapi", "")).startswith("3.1.")
-        self.values: _Values | None = None
+        self.values: values.Judge | None = None
         self.warnings: list[Diagnostic] = []
         self.dropped: list[tuple[str, str]] = []  # (schema pointer, key) not built
         self.hidden: list[tuple[str, str]] = []  # ... and not shown to the validator
@@ -483,10 +325,8 @@ class _Finder:
 
     def check_value(self, node: Node, key: str) -> None:
         """A default or example that breaks its schema is dropped."""
-        if plainly_matches(node.value, node.value[key]):
-            return  # most values: the validator is not even imported
         if self.values is None:
-            self.values = _Values(self.spec.document)
+            self.values = values.Judge(self.spec.document)
         reason = self.values.mismatch(node.value, node.value[key])
         if reason:
             self.drop(node.pointer, key, f"{key} does not match its schema ({reason}); dropped")
