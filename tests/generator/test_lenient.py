@@ -8,7 +8,7 @@ import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -341,14 +341,20 @@ def test_the_client_checks_no_pattern(tmp_path: Path) -> None:
     assert "QX" not in sources and "QY" not in sources
 
 
+class _Found(NamedTuple):
+    pointer: str
+    value: dict[str, Any]
+    simple: bool
+
+
 # schema_nodes as it was first written (nested generators), the reference for the loop.
-def _nodes_recursively(document: dict[str, Any]) -> Iterator[lenient.Node]:
+def _nodes_recursively(document: dict[str, Any]) -> Iterator[_Found]:
     """Every schema of the document, in document order, where it is written ($refs are
     not followed, so each is found once)."""
     yield from _outside_r(document, "", "swagger" in document, named=False)
 
 
-def _outside_r(value: Any, pointer: str, swagger: bool, named: bool) -> Iterator[lenient.Node]:
+def _outside_r(value: Any, pointer: str, swagger: bool, named: bool) -> Iterator[_Found]:
     """Schemas under a value that is not itself a schema."""
     if isinstance(value, list):
         for index, item in enumerate(value):
@@ -377,11 +383,11 @@ def _outside_r(value: Any, pointer: str, swagger: bool, named: bool) -> Iterator
             yield from _outside_r(item, child, swagger, named=key in lenient._NAMED)
 
 
-def _schema_r(value: Any, pointer: str, simple: bool) -> Iterator[lenient.Node]:
+def _schema_r(value: Any, pointer: str, simple: bool) -> Iterator[_Found]:
     """A schema and its subschemas."""
     if not isinstance(value, dict):
         return
-    yield lenient.Node(pointer, value, simple)
+    yield _Found(pointer, value, simple)
     for key, item in value.items():
         child = f"{pointer}/{document.escape(str(key))}"
         if key in lenient._ONE and isinstance(item, list):  # draft 4's tuple form of items

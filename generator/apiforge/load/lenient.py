@@ -74,18 +74,38 @@ _OPENAPI3_LATER = frozenset({"not", "writeOnly", "deprecated"})
 _SIMPLE_IN = ("query", "header", "path", "formData")  # Swagger 2.0 parameters without a schema
 
 
-class Node(NamedTuple):
+# Where a value is: None for the document, else (where its parent is, its key or index).
+_Where = tuple["_Where", str | int] | None
+
+
+class Node:
     """A schema found in the document; ``simple``: a Swagger 2.0 parameter, header or their
-    ``items``, which carry schema keywords without being Schema Objects."""
+    ``items``, which carry schema keywords without being Schema Objects. Its pointer is
+    spelled out only when asked for (a warning, an edit): most never are."""
 
-    pointer: str
-    value: dict[str, Any]
-    simple: bool
+    __slots__ = ("_pointer", "_where", "simple", "value")
+
+    def __init__(self, where: _Where, value: dict[str, Any], simple: bool) -> None:
+        self._where, self.value, self.simple = where, value, simple
+        self._pointer: str | None = None
+
+    @property
+    def pointer(self) -> str:
+        if self._pointer is None:
+            tokens: list[str] = []
+            where = self._where
+            while where is not None:
+                where, token = where
+                tokens.append(escape(str(token)))
+            self._pointer = "".join(f"/{t}" for t in reversed(tokens))
+        return self._pointer
 
 
-# What is left to walk: (a schema?, the value, its pointer, named: a map of names /
+# What is left to walk: (a schema?, the value, where it is, named: a map of names /
 # simple: a Swagger 2.0 parameter or header).
-_Task = tuple[bool, Any, str, bool]
+_Task = tuple[bool, Any, _Where, bool]
+_CONTAINERS = (dict, list)
+_COMPONENTS = (None, "components")
 
 
 def schema_nodes(document: dict[str, Any]) -> Iterator[Node]:
@@ -93,66 +113,66 @@ def schema_nodes(document: dict[str, Any]) -> Iterator[Node]:
     not followed, so each is found once). A loop over a stack of what is left to walk
     (nested generators cost GitHub's description a second)."""
     swagger = "swagger" in document
-    stack: list[_Task] = [(False, document, "", False)]
+    stack: list[_Task] = [(False, document, None, False)]
     while stack:
-        is_schema, value, pointer, flag = stack.pop()
+        is_schema, value, where, flag = stack.pop()
         inner = (
-            _in_schema(value, pointer, flag)
-            if is_schema
-            else _outside(value, pointer, swagger, flag)
+            _in_schema(value, where, flag) if is_schema else _outside(value, where, swagger, flag)
         )
         if is_schema and isinstance(value, dict):
-            yield Node(pointer, value, flag)
+            yield Node(where, value, flag)
         stack.extend(reversed(inner))
 
 
-def _outside(value: Any, pointer: str, swagger: bool, named: bool) -> list[_Task]:
+def _outside(value: Any, where: _Where, swagger: bool, named: bool) -> list[_Task]:
     """What to walk under a value that is not itself a schema."""
     if isinstance(value, list):
-        return [(False, item, f"{pointer}/{i}", False) for i, item in enumerate(value)]
+        return [(False, item, (where, i), False) for i, item in enumerate(value)]
     if not isinstance(value, dict):
         return []
     if swagger and not named and value.get("in") in _SIMPLE_IN and "type" in value:
-        return [(True, value, pointer, True)]
+        return [(True, value, where, True)]
     found: list[_Task] = []
     for key, item in value.items():
-        if not isinstance(item, dict | list):
+        if not isinstance(item, _CONTAINERS):
             continue
-        child = f"{pointer}/{escape(str(key))}"
+        child = (where, key)
         if named:
             found.append((False, item, child, False))
         elif key in _DATA or str(key).startswith("x-"):
             continue
         elif key == "schema":
             found.append((True, item, child, False))
-        elif (key, pointer) in (("definitions", ""), ("schemas", "/components")):
+        elif (key == "definitions" and where is None) or (
+            key == "schemas" and where == _COMPONENTS
+        ):
             for name, schema in item.items() if isinstance(item, dict) else ():
-                found.append((True, schema, f"{child}/{escape(str(name))}", False))
+                found.append((True, schema, (child, name), False))
         elif key == "headers" and swagger and isinstance(item, dict):
             for name, header in item.items():
-                found.append((True, header, f"{child}/{escape(str(name))}", True))
+                found.append((True, header, (child, name), True))
         else:
             found.append((False, item, child, key in _NAMED))
     return found
 
 
-def _in_schema(value: Any, pointer: str, simple: bool) -> list[_Task]:
+def _in_schema(value: Any, where: _Where, simple: bool) -> list[_Task]:
     """The subschemas of a schema, to walk."""
     if not isinstance(value, dict):
         return []
     found: list[_Task] = []
     for key, item in value.items():
-        if not isinstance(item, dict | list):
+        if not isinstance(item, _CONTAINERS):
             continue
-        child = f"{pointer}/{escape(str(key))}"
+        child = (where, key)
         if key in _ONE and isinstance(item, list):  # draft 4's tuple form of items
-            found += [(True, part, f"{child}/{i}", simple) for i, part in enumerate(item)]
+            found += [(True, part, (child, i), simple) for i, part in enumerate(item)]
         elif key in _ONE or (key in _MAPS and not isinstance(item, dict)):
             found.append((True, item, child, simple))
         elif key in _LISTS and isinstance(item, list):
-            found += [(True, part, f"{child}/{i}", simple) for i, part in enumerate(item)]
+            found += [(True, part, (child, i), simple) for i, part in enumerate(item)]
         elif key in _MAPS and isinstance(item, dict):
-            found += [(True, p, f"{child}/{escape(str(n))}", simple) for n, p in item.items()]
+            found += [(True, part, (child, n), simple) for n, part in item.items()]
     return found
 
 
@@ -313,6 +333,8 @@ class _Finder:
 
     def check_enum(self, node: Node, values: list[Any]) -> None:
         """An enum that lists a value twice lists it once (JSON equality: 1 is not true)."""
+        if all(type(value) is str for value in values) and len(set(values)) == len(values):
+            return  # most enums: text, each listed once
         spelled = [json.dumps(value, sort_keys=True) for value in values]
         twice = sorted(k for k, n in Counter(spelled).items() if n > 1)
         if twice:
@@ -373,10 +395,10 @@ def read(spec: LoadedSpec, unknown: Collection[str] = ()) -> Reading:
     ``unknown``: pointers of keys the validator found in objects that do not define them."""
     finder = _Finder(spec)
     finder.check_paths()
-    schemas: set[str] = set()
+    schemas: set[str] = set()  # their pointers, needed only to tell where unknown keys are
     for node in schema_nodes(spec.document):
         finder.check(node)
-        if not node.simple:
+        if unknown and not node.simple:
             schemas.add(node.pointer)
     for pointer in sorted(unknown, key=lambda p: spec.locate(p)[1:3]):  # as written
         finder.ignore(pointer, schemas)
