@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import heap
 from .config import Config
 from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity, once
 
@@ -82,6 +83,13 @@ def render_files(
 
 
 def _render_files(config: Config, spec: LoadedSpec | None, on_stage: OnStage) -> Rendered:
+    with heap.kept() as keep:
+        return _rendered(config, spec, on_stage, keep)
+
+
+def _rendered(
+    config: Config, spec: LoadedSpec | None, on_stage: OnStage, keep: Callable[[], None]
+) -> Rendered:
     from . import build, load, render
     from .output import format, manifest
 
@@ -91,8 +99,10 @@ def _render_files(config: Config, spec: LoadedSpec | None, on_stage: OnStage) ->
         spec = load.read(path, display=str(path))
     on_stage("validating")
     spec, read_leniently = load.ready(spec, config.ref_root)
+    keep()  # the document as read and as built from
     on_stage("building the model")
     api, warnings = build.build(spec, config.group_by, config.pagination or {})
+    keep()  # the model
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     on_stage("rendering and formatting")
     rendered = render.stream(api, meta, config.package)  # formatted as it is rendered

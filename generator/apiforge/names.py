@@ -11,6 +11,7 @@ import keyword
 import re
 import sys
 import unicodedata
+from functools import lru_cache
 from typing import TypeVar
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -61,11 +62,13 @@ def _safe(name: str, fallback: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1 << 15)  # asked again and again for the same spellings
 def snake(name: str) -> PythonIdentifier:
     """``tagIds`` → ``tag_ids``; ``class`` → ``class_``; ``2xx`` → ``value_2_xx``."""
     return PythonIdentifier(_safe("_".join(w.lower() for w in words(name)), "value"))
 
 
+@lru_cache(maxsize=1 << 15)  # asked again and again for the same spellings
 def class_name(name: str) -> ClassName:
     """``image performance`` → ``ImagePerformance``; keeps existing inner capitals."""
     joined = "".join(w[:1].upper() + w[1:] for w in words(name))
@@ -95,6 +98,7 @@ def package_name(*candidates: str) -> PythonIdentifier:
     return PythonIdentifier("api_client")
 
 
+@lru_cache(maxsize=1 << 15)  # asked again and again for the same spellings
 def constant(name: str) -> ConstantName:
     """``GeneralProduct`` → ``GENERAL_PRODUCT``."""
     return ConstantName(_safe("_".join(w.upper() for w in words(name)), "VALUE"))

@@ -33,11 +33,14 @@ def _section(module: str) -> int:
     return 1 if module.split(".")[0] in sys.stdlib_module_names else 2
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def _member_key(name: str) -> tuple[int, list[tuple[int, str]], str]:
     """ruff's order of imported names: CONSTANTS, then Classes, then the rest, with
     numbers compared by value (``Tag2`` before ``Tag10``)."""
     rank = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
-    parts = [(int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"(\d+)", name.lower())]
+    parts = [(int(p), "") if p.isdigit() else (-1, p) for p in _DIGITS.split(name.lower())]
     return rank, parts, name
 
 
