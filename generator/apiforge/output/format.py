@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import ast
 import itertools
-import multiprocessing
 import os
 import re
 import subprocess
-import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # worker processes are started (and these imported) for big packages only
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 from .. import cache
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
@@ -58,6 +59,9 @@ def _exit_with_parent() -> None:
     the parent holds (and workers forked after this one, which exit the same way first):
     it reaches end-of-file when the parent dies, on every start method and platform.
     """
+    import multiprocessing
+    import threading
+
     parent = multiprocessing.parent_process()
     if parent is None:
         return
@@ -67,6 +71,13 @@ def _exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="apiforge-parent-watch", daemon=True).start()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes that exit with this one."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent)
 
 
 def _invalid(path: str, exc: Exception) -> GenerationError:
@@ -105,7 +116,7 @@ def format_package(
             modules[path] = text
             lines += text.count("\n")
             if pool is None and workers >= 2 and lines >= _PARALLEL_MODULE_LINES:
-                pool = ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent)
+                pool = _pool(workers)
             if pool is not None:
                 for waiting in [p for p in modules if p not in formatting]:
                     formatting[waiting] = pool.submit(
@@ -323,5 +334,5 @@ def _black_all(sources: list[str]) -> list[str]:
     workers = _cores()
     if workers < 2 or sum(s.count("\n") for s in sources) < _PARALLEL_LINES:
         return [_black(s) for s in sources]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
+    with _pool(workers) as pool:
         return list(pool.map(_black, sources, chunksize=max(1, len(sources) // (workers * 4))))
