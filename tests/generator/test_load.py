@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -656,7 +657,8 @@ def test_an_unresolved_path_parameter_is_located_at_its_operation(tmp_path: Path
 
 
 def _refs_recursively(value: Any, pointer: str, named: bool = False) -> list[tuple[str, Any]]:
-    """``objects.refs`` as it was first written: recursion, one call per value."""
+    """``objects.ref_places`` as it was first written: recursion, one call per value,
+    every pointer spelled out."""
     from apiforge.load import objects
 
     found: list[tuple[str, Any]] = []
@@ -674,6 +676,12 @@ def _refs_recursively(value: Any, pointer: str, named: bool = False) -> list[tup
     return found
 
 
+def _spelled(found: Iterable[tuple[Any, Any]]) -> list[tuple[str, Any]]:
+    from apiforge.load import objects
+
+    return [(objects.spelled("", where), ref) for where, ref in found]
+
+
 def test_refs_are_found_in_document_order_as_by_recursion() -> None:
     from apiforge.load import objects
     from realworld import directory
@@ -682,8 +690,8 @@ def test_refs_are_found_in_document_order_as_by_recursion() -> None:
     for path in [directory.API / p.name for p in directory.sample() if not p.heavy]:
         spec = json.loads(path.read_text(encoding="utf-8"))
         expected = _refs_recursively(spec, "")
-        assert list(objects.refs(spec, "")) == expected, path
+        assert _spelled(objects.ref_places(spec)) == expected, path
         compared += bool(expected)
     assert compared >= 30
     odd = {"a": [{"$ref": "#/x"}, 1, [{"$ref": 2}]], "x-no": {"$ref": "#/y"}, "$ref": "#/z"}
-    assert list(objects.refs(odd, "")) == _refs_recursively(odd, "")
+    assert _spelled(objects.ref_places(odd)) == _refs_recursively(odd, "")

@@ -56,13 +56,13 @@ Target = tuple[Part, str, Any]  # the file, the pointer in it, the value there
 
 
 def follow(
-    spec: LoadedSpec, ref_root: Path | None = None, known: Iterable[tuple[str, Any]] | None = None
+    spec: LoadedSpec, ref_root: Path | None = None, known: Iterable[tuple[Any, Any]] | None = None
 ) -> tuple[LoadedSpec, list[Diagnostic]]:
     """``spec`` with every file it refers to in its document (the ``$ref``s to them made
     local), and the problems found on the way, located in the file they are in; ``known``:
-    its document's ``objects.refs``, when known."""
+    its document's ``objects.ref_places`` (or ``refs``), when known."""
     files = ((spec.path.name, spec.sha256),)
-    known = objects.refs(spec.document, "") if known is None else known
+    known = objects.ref_places(spec.document) if known is None else known
     if not any(_is_external(ref) for _, ref in known):
         return dataclasses.replace(spec, files=files), []
     home = spec.path.resolve().parent  # where the spec really is

@@ -132,10 +132,11 @@ def followed(key: str) -> bool:
 
 # Where a container is: None for the walk's start, else (where its parent is, its key or
 # index there).
-_Where = tuple["_Where", str | int] | None
+Where = tuple["Where", str | int] | None
 
 
-def _pointer(start: str, where: _Where) -> str:
+def spelled(start: str, where: Where) -> str:
+    """The pointer of what is at ``where``, below ``start``."""
     tokens: list[str] = []
     while where is not None:
         where, token = where
@@ -143,19 +144,20 @@ def _pointer(start: str, where: _Where) -> str:
     return start + "".join(f"/{t}" for t in reversed(tokens))
 
 
-def refs(value: Any, pointer: str, named: bool = False) -> Iterator[tuple[str, Any]]:
-    """Every ``$ref`` the generator follows, with the pointer of the object holding it,
-    in document order; ``named``: ``value`` maps spec-chosen names to objects. A loop over
-    containers only, their pointers spelled out only for those that hold a ``$ref``
-    (GitHub's description: 150,000 containers, 9,000 references)."""
-    stack: list[tuple[Any, _Where, bool]] = [(value, None, named)]
+def ref_places(value: Any, named: bool = False) -> Iterator[tuple[Where, Any]]:
+    """Every ``$ref`` the generator follows, with where the object holding it is
+    (``spelled`` makes that a pointer), in document order; ``named``: ``value`` maps
+    spec-chosen names to objects. A loop over containers only, no pointer spelled out
+    unless a caller needs one (GitHub's description: 150,000 containers, 9,000 references,
+    a handful of pointers needed)."""
+    stack: list[tuple[Any, Where, bool]] = [(value, None, named)]
     while stack:
         value, where, named = stack.pop()
-        inner: list[tuple[Any, _Where, bool]] = []
+        inner: list[tuple[Any, Where, bool]] = []
         if isinstance(value, dict):
             ref = None if named else value.get("$ref")
             if ref is not None:
-                yield _pointer(pointer, where), ref
+                yield where, ref
             for key, item in value.items():
                 if isinstance(item, dict | list) and (named or followed(key)):
                     inner.append((item, (where, key), not named and key in NAMED))

@@ -21,48 +21,52 @@ from .. import urlpath
 from ..diagnostics import Diagnostic
 from . import bundle, lenient, located, verdict
 from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
-from .objects import refs
+from .objects import Where, ref_places, spelled
 
 if TYPE_CHECKING:  # jsonschema is imported only when the reference validator runs
     from jsonschema.exceptions import ValidationError
 
 
 def check_refs(
-    spec: LoadedSpec, local: bool = False, found: list[tuple[str, Any]] | None = None
+    spec: LoadedSpec, local: bool = False, found: list[tuple[Where, Any]] | None = None
 ) -> list[Diagnostic]:
     """Refuse unresolved references and ``$ref`` cycles before the validator trips over
     them; references to other files were followed by ``bundle`` already (``local``: they
-    could not be, and are left to its diagnostics). ``found``: the document's ``refs``,
-    when known."""
+    could not be, and are left to its diagnostics). ``found``: the document's
+    ``ref_places``, when known."""
     problems = []
     cycles: set[frozenset[str]] = set()
     targets: dict[str, Any] = {}  # each reference resolved once (GitHub's: 9,000, 1,500 apart)
-    for pointer, ref in refs(spec.document, "") if found is None else found:
-        where = f"{pointer}/$ref"
+    for place, ref in ref_places(spec.document) if found is None else found:
         if not isinstance(ref, str):
-            problems.append(spec.error(where, "$ref must be a string"))
+            problems.append(spec.error(_at(place), "$ref must be a string"))
         elif not ref.startswith("#"):
             if not local:
-                problems.append(spec.error(where, f"unresolved reference {ref!r}"))
+                problems.append(spec.error(_at(place), f"unresolved reference {ref!r}"))
         else:
             if ref not in targets:
                 targets[ref] = resolve_pointer(spec.document, ref, _MISSING)
             if targets[ref] is _MISSING:
-                problems.append(spec.error(where, f"unresolved reference {ref!r}"))
+                problems.append(spec.error(_at(place), f"unresolved reference {ref!r}"))
                 continue
             if not isinstance(targets[ref], dict) or "$ref" not in targets[ref]:
                 continue  # a reference to what is no reference: in no cycle
-            members = _ref_cycle(spec.document, "#" + pointer, ref)
+            members = _ref_cycle(spec.document, "#" + spelled("", place), ref)
             if members and members not in cycles:  # each cycle once, at its first $ref
                 cycles.add(members)
                 shown = sorted(_written(spec, m) for m in members)
                 message = f"$ref cycle: {', '.join(shown)} refer only to each other"
                 hint = "a schema must say what it is somewhere"
-                problems.append(spec.error(where, message, hint))
+                problems.append(spec.error(_at(place), message, hint))
     return problems
 
 
 _MISSING = object()
+
+
+def _at(place: Where) -> str:
+    """The pointer of the ``$ref`` held by the object at ``place``."""
+    return f"{spelled('', place)}/$ref"
 
 
 def _written(spec: LoadedSpec, ref: str) -> str:
@@ -320,10 +324,10 @@ def _followed(spec: LoadedSpec, ref_root: Path | None) -> tuple[str, LoadedSpec,
     version, problems = _version(spec)
     if problems:
         return version, spec, problems
-    document, found = spec.document, list(refs(spec.document, ""))  # walked once for both
+    document, found = spec.document, list(ref_places(spec.document))  # walked once for both
     spec, problems = bundle.follow(spec, ref_root, found)
     if spec.document is not document:
-        found = list(refs(spec.document, ""))  # with the other files' references
+        found = list(ref_places(spec.document))  # with the other files' references
     if problems:  # with the root's own, in the order they are written
         in_root = [d for d in problems if d.location.file == spec.display]
         elsewhere = [d for d in problems if d.location.file != spec.display]
