@@ -161,7 +161,7 @@ def test_null_is_read_in_each_dialect() -> None:
 def test_a_value_of_another_type_is_told_in_the_validators_words(
     schema: dict[str, Any], value: Any, told: str
 ) -> None:
-    assert plain.Plain({}).told(schema, value) == told
+    assert (values.Judge({}).certain(schema, value) or "") == told
 
 
 _V30 = {

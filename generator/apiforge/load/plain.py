@@ -231,12 +231,6 @@ class Plain:
         """Whether ``value`` certainly matches ``schema``. False says nothing."""
         return self.errors(schema, value) == []
 
-    def told(self, schema: Any, value: Any) -> str:
-        """The validator's reason when ``value`` certainly fails ``schema`` for one reason
-        alone (the one it would name); '' otherwise."""
-        found = self.errors(schema, value)
-        return found[0] if found is not None and len(found) == 1 else ""
-
     def errors(self, schema: Any, value: Any, depth: int = 0) -> Errors:
         """Why ``value`` fails ``schema``: [] when it matches, None when not certain."""
         if not isinstance(schema, dict) or depth > _DEPTH:
