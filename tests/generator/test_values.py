@@ -130,6 +130,16 @@ def test_refs_are_followed_in_the_document(schema: Any, value: Any, plainly: boo
     assert plain.Plain(_DOC).matches(schema, value) is plainly
 
 
+@pytest.mark.parametrize(
+    "text", ["2007-10-29T02:42:39Z\n", "2007-10-29t02:42:39z", "2007-02-30T02:42:39Z"]
+)
+def test_a_date_time_a_checker_may_take_is_never_told_failing(text: str) -> None:
+    judge = values.Judge(_V30)
+    schema = {"type": "string", "format": "date-time"}
+    assert judge.certain(schema, text) is None  # left to the validator
+    assert judge.mismatch(schema, text) == judge.by_validator(schema, text)
+
+
 def test_null_is_read_in_each_dialect() -> None:
     swagger = plain.Plain({"swagger": "2.0"})
     assert swagger.matches({"type": "string", "x-nullable": True}, None)

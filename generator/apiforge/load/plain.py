@@ -106,8 +106,9 @@ _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"
 # Text no checker of the format takes (each a superset of what its checkers take).
 _NEVER: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    # rfc3339-validator reads the text upper-cased, and with ``$``, which passes a last newline
     "date-time": re.compile(
-        r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})"
+        r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})\n?"
     ),
     "email": re.compile(r".*@.*", re.DOTALL),
     "idn-email": re.compile(r".*@.*", re.DOTALL),
