@@ -56,11 +56,13 @@ Target = tuple[Part, str, Any]  # the file, the pointer in it, the value there
 
 
 def follow(
-    spec: LoadedSpec, ref_root: Path | None = None, known: Iterable[tuple[Any, Any]] | None = None
+    spec: LoadedSpec,
+    ref_root: Path | None = None,
+    known: Iterable[tuple[objects.Where, Any]] | None = None,
 ) -> tuple[LoadedSpec, list[Diagnostic]]:
     """``spec`` with every file it refers to in its document (the ``$ref``s to them made
     local), and the problems found on the way, located in the file they are in; ``known``:
-    its document's ``objects.ref_places`` (or ``refs``), when known."""
+    its document's ``objects.ref_places``, when known."""
     files = ((spec.path.name, spec.sha256),)
     known = objects.ref_places(spec.document) if known is None else known
     if not any(_is_external(ref) for _, ref in known):

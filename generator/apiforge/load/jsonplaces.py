@@ -173,7 +173,8 @@ def _object(
         if text[i] != ":":
             raise ValueError("a colon expected")
         i = _skip(text, i + 1)
-        name, value = escape(key), object()
+        name = escape(key)
+        value: Any
         if text[i] == "{" and level < INDEXED_LEVELS:
             value, end = _object(text, i, f"{pointer}/{name}", level + 1, scan, pairs, placed)
         else:  # parsed in C

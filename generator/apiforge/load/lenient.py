@@ -74,10 +74,6 @@ _OPENAPI3_LATER = frozenset({"not", "writeOnly", "deprecated"})
 _SIMPLE_IN = ("query", "header", "path", "formData")  # Swagger 2.0 parameters without a schema
 
 
-# Where a value is: None for the document, else (where its parent is, its key or index).
-_Where = tuple["_Where", str | int] | None
-
-
 class Node:
     """A schema found in the document; ``simple``: a Swagger 2.0 parameter, header or their
     ``items``, which carry schema keywords without being Schema Objects. Its pointer is
@@ -85,25 +81,20 @@ class Node:
 
     __slots__ = ("_pointer", "_where", "simple", "value")
 
-    def __init__(self, where: _Where, value: dict[str, Any], simple: bool) -> None:
+    def __init__(self, where: objects.Where, value: dict[str, Any], simple: bool) -> None:
         self._where, self.value, self.simple = where, value, simple
         self._pointer: str | None = None
 
     @property
     def pointer(self) -> str:
         if self._pointer is None:
-            tokens: list[str] = []
-            where = self._where
-            while where is not None:
-                where, token = where
-                tokens.append(escape(str(token)))
-            self._pointer = "".join(f"/{t}" for t in reversed(tokens))
+            self._pointer = objects.spelled("", self._where)
         return self._pointer
 
 
 # What is left to walk: (a schema?, the value, where it is, named: a map of names /
 # simple: a Swagger 2.0 parameter or header).
-_Task = tuple[bool, Any, _Where, bool]
+_Task = tuple[bool, Any, objects.Where, bool]
 _CONTAINERS = (dict, list)
 _COMPONENTS = (None, "components")
 
@@ -124,7 +115,7 @@ def schema_nodes(document: dict[str, Any]) -> Iterator[Node]:
         stack.extend(reversed(inner))
 
 
-def _outside(value: Any, where: _Where, swagger: bool, named: bool) -> list[_Task]:
+def _outside(value: Any, where: objects.Where, swagger: bool, named: bool) -> list[_Task]:
     """What to walk under a value that is not itself a schema."""
     if isinstance(value, list):
         return [(False, item, (where, i), False) for i, item in enumerate(value)]
@@ -156,7 +147,7 @@ def _outside(value: Any, where: _Where, swagger: bool, named: bool) -> list[_Tas
     return found
 
 
-def _in_schema(value: Any, where: _Where, simple: bool) -> list[_Task]:
+def _in_schema(value: Any, where: objects.Where, simple: bool) -> list[_Task]:
     """The subschemas of a schema, to walk."""
     if not isinstance(value, dict):
         return []

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from .document import resolve_pointer
+
 # The verdict on a value: [] it matches, else the validator's reasons; None: not certain.
 Errors = list[str] | None
 
@@ -96,7 +98,6 @@ _HOUR = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 _TIME = rf"{_HOUR}:[0-5][0-9](?:[.][0-9]+)?(?:Z|[+-]{_HOUR})"
 # RFC 3986's URI: what every URI checker takes, and every IRI checker (an IRI widens it).
 _PCHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
-_PATH = rf"{_PCHAR}*(?:/{_PCHAR}*)*"
 _URI = (
     rf"[A-Za-z][A-Za-z0-9+.-]*:(?://(?:[A-Za-z0-9._~!$&'()*+,;=:-]*@)?[A-Za-z0-9._~!$&'()*+,;=-]*"
     rf"(?::[0-9]*)?(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
@@ -290,14 +291,15 @@ class Plain:
             return None  # a type the validator may not know: it decides
         if value is None and not self.v31:
             # OpenAPI 3.0's type keyword gives two reasons; the validator names the first
-            return [] if self._nullable(schema) else ["None for not nullable"]
+            return [] if self.nullable(schema) else ["None for not nullable"]
         if any(_OF_TYPE[k](value) if k != "null" else value is None for k in listed):
             return []
         if isinstance(value, float) and value.is_integer() and "integer" in listed:
             return None  # 1.0 is an integer to some dialects
         return [f"{value!r} is not of type {', '.join(repr(k) for k in listed)}"]
 
-    def _nullable(self, schema: dict[str, Any]) -> bool:
+    def nullable(self, schema: dict[str, Any]) -> bool:
+        """``nullable: true``, or in Swagger 2.0 ``x-nullable: true``."""
         return schema.get("nullable") is True or (self.swagger and schema.get("x-nullable") is True)
 
     def _of_type(
@@ -376,17 +378,8 @@ class Plain:
     def _target(self, ref: Any) -> Any:
         """What a ``#/...`` $ref points to in the document, or None."""
         if not isinstance(ref, str) or not ref.startswith("#") or "%" in ref:
-            return None
-        found: Any = self.root
-        for part in ref[1:].split("/")[1:] if ref != "#" else []:
-            key = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(found, dict) and key in found:
-                found = found[key]
-            elif isinstance(found, list) and key.isdigit() and int(key) < len(found):
-                found = found[int(key)]
-            else:
-                return None
-        return found
+            return None  # percent-encoded: left to the validator's reading of it
+        return resolve_pointer(self.root, ref, None)
 
 
 def _enum_errors(bound: Any, value: Any) -> Errors:

@@ -28,7 +28,7 @@ class Judge:
     def certain(self, schema: dict[str, Any], value: Any) -> str | None:
         """The verdict without the validator: '' when ``value`` matches, why it does not,
         or None when that is not certain (or which reason the validator would name)."""
-        if value is None and (schema.get("nullable") is True or _x_nullable(self.plain, schema)):
+        if value is None and self.plain.nullable(schema):
             return ""  # the validator's own shortcut
         found = self.plain.errors(schema, value)
         if found is None or len(found) > 1:
@@ -40,10 +40,6 @@ class Judge:
         if self._validator is None:
             self._validator = _Validator(self.document)
         return self._validator.mismatch(schema, value)
-
-
-def _x_nullable(plain: Plain, schema: dict[str, Any]) -> bool:
-    return plain.swagger and schema.get("x-nullable") is True
 
 
 class _Validator:
