@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from apiforge import load
 from apiforge.diagnostics import GenerationError
-from apiforge.load import document, jsonplaces
+from apiforge.load import document, jsonplaces, yamlplaces
 from realworld import directory
 from support.paths import TESTS
 
@@ -20,7 +20,7 @@ Places = dict[str, tuple[int, int]]
 def _both(text: str) -> tuple[tuple[Places, ...], tuple[Places, ...]]:
     """(values, keys) as scanned, and as composed as YAML."""
     data = json.loads(text)
-    _, values, keys = document._parse(text, "spec.json", document.Budget(), json_data=data)
+    _, values, keys = yamlplaces.parse(text, "spec.json", document.Budget(), json_data=data)
     places = jsonplaces.Places(text, 0)
     scanned = jsonplaces.PlaceMap(places, False), jsonplaces.PlaceMap(places, True)
     return tuple(dict(m.items()) for m in scanned), (dict(values), dict(keys))

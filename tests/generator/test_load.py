@@ -11,7 +11,7 @@ import pytest
 import yaml
 from apiforge import load
 from apiforge.diagnostics import Diagnostic, GenerationError, Location, Severity
-from apiforge.load import document, validate
+from apiforge.load import document, validate, yamlplaces
 
 POSITIONS_YAML = """\
 openapi: 3.0.3
@@ -274,8 +274,8 @@ def test_yaml_error_names_what_was_left_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, loader: str
 ) -> None:
     if loader == "python":  # the same places without libyaml, whose messages differ
-        monkeypatch.setattr(document, "_BaseLoader", yaml.SafeLoader)
-        monkeypatch.setattr(document, "_Loader", yaml.SafeLoader)  # enough to parse
+        monkeypatch.setattr(yamlplaces, "_BaseLoader", yaml.SafeLoader)
+        monkeypatch.setattr(yamlplaces, "_Loader", yaml.SafeLoader)  # enough to parse
     text, expected = UNCLOSED_YAML[case]
     formatted = read_error(write(tmp_path, text)).format()
     if loader == "python" and "YAML syntax error" in expected:

@@ -11,18 +11,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-
-import yaml
+from functools import cache
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 
-Loader = type[yaml.SafeLoader]  # the C loader when PyYAML has libyaml, else the pure one
+if TYPE_CHECKING:  # imported where a YAML error is explained: JSON specs do without PyYAML
+    import yaml
+
+    Loader = type[yaml.SafeLoader]  # the C loader when PyYAML has libyaml, else the pure one
 
 
 def yaml_error(
-    exc: yaml.YAMLError, display: str, text: str, loader: Loader = yaml.SafeLoader
+    exc: yaml.YAMLError, display: str, text: str, loader: Loader | None = None
 ) -> GenerationError:
-    """A located diagnostic for a YAML error, where the user can mend it."""
+    """A located diagnostic for a YAML error, where the user can mend it; ``loader``
+    scans the text again (the pure-Python one when not given)."""
+    import yaml
+
+    loader = loader or yaml.SafeLoader
     if isinstance(exc, yaml.MarkedYAMLError):
         return GenerationError([_marked_error(exc, display, text, loader)])
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
@@ -44,15 +51,21 @@ _Point = tuple[int, int]  # 1-based line and column
 _Bracket = tuple[str, _Point]  # "[", "]", "{", "}" (or a quote) and where it is
 _CLOSER = {"[": "]", "{": "}"}
 _OPENER = {"]": "[", "}": "{"}
-_FLOW_TOKENS: dict[type[yaml.Token], str] = {
-    yaml.FlowSequenceStartToken: "[",
-    yaml.FlowSequenceEndToken: "]",
-    yaml.FlowMappingStartToken: "{",
-    yaml.FlowMappingEndToken: "}",
-}
 _QUOTE_LEFT_OPEN = ("found unexpected end of stream", "found unexpected document")
 _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _CONTEXT = re.compile(r"^while (?:parsing|scanning) an? (.+)$")
+
+
+@cache
+def _flow_tokens() -> dict[type[yaml.Token], str]:
+    import yaml
+
+    return {
+        yaml.FlowSequenceStartToken: "[",
+        yaml.FlowSequenceEndToken: "]",
+        yaml.FlowMappingStartToken: "{",
+        yaml.FlowMappingEndToken: "}",
+    }
 
 
 def _point(mark: yaml.Mark) -> _Point:
@@ -108,9 +121,12 @@ def _bracket_error(display: str, found: tuple[_Bracket | None, _Bracket | None])
 
 def _yaml_brackets(text: str, loader: Loader) -> Iterator[_Bracket]:
     """The flow brackets of ``text`` in order, up to its end or the first scanner error."""
+    import yaml
+
+    flow = _flow_tokens()
     try:
         for token in yaml.scan(text, Loader=loader):
-            char = _FLOW_TOKENS.get(type(token))
+            char = flow.get(type(token))
             if char:
                 yield char, _point(token.start_mark)
     except yaml.YAMLError:
@@ -123,6 +139,8 @@ def _runaway_quote(text: str, at: _Point, display: str, loader: Loader) -> Diagn
     Its closing quote is the one meant to open a later string, so the error PyYAML
     reports is on that later line, after the string.
     """
+    import yaml
+
     previous = None
     try:
         for token in yaml.scan(text, Loader=loader):
@@ -149,6 +167,8 @@ def _char_at(text: str, mark: yaml.Mark) -> str:
 
 def _marked_error(exc: yaml.MarkedYAMLError, display: str, text: str, loader: Loader) -> Diagnostic:
     """A YAML error at the bracket or quote left open, else where PyYAML stopped."""
+    import yaml
+
     problem, context = exc.problem or "", exc.context or ""
     problem_mark, context_mark = exc.problem_mark, exc.context_mark
     if isinstance(exc, yaml.parser.ParserError) and problem_mark:
