@@ -695,3 +695,35 @@ def test_refs_are_found_in_document_order_as_by_recursion() -> None:
     assert compared >= 30
     odd = {"a": [{"$ref": "#/x"}, 1, [{"$ref": 2}]], "x-no": {"$ref": "#/y"}, "$ref": "#/z"}
     assert _spelled(objects.ref_places(odd)) == _refs_recursively(odd, "")
+
+
+def _measured_recursively(value: Any, depth: int = 0) -> tuple[int, int]:
+    """What ``document._measured`` answers, by plain recursion: values held, deepest
+    container (the root 0)."""
+    if not isinstance(value, dict | list):
+        return 1, 0
+    count, deepest = 1, depth
+    for item in value.values() if isinstance(value, dict) else value:
+        inner, at = _measured_recursively(item, depth + 1)
+        count, deepest = count + inner, max(deepest, at)
+    return count, deepest
+
+
+def test_values_are_counted_and_depth_measured_as_by_recursion() -> None:
+    from realworld import directory
+
+    odd: list[Any] = [
+        None,
+        "text",
+        [],
+        {},
+        [[]],
+        [[[[]]]],
+        {"a": [1, {"b": None}], "c": {"d": {"e": [[], {}]}}},
+        [1, [2, [3, [4]]], {"k": [True, False]}],
+    ]
+    for value in odd:
+        assert document._measured(value) == _measured_recursively(value), value
+    for path in [directory.API / p.name for p in directory.sample() if not p.heavy][:40]:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        assert document._measured(spec) == _measured_recursively(spec), path
