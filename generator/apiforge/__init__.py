@@ -106,7 +106,9 @@ def _rendered(
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     on_stage("rendering and formatting")
     rendered = render.stream(api, meta, config.package)  # formatted as it is rendered
-    formatted = dict(sorted(format.format_package(rendered, render.RUNTIME_MODULES).items()))
+    slot = str(config.target.resolve())
+    modules = format.format_package(rendered, render.RUNTIME_MODULES, slot, spec.sha256)
+    formatted = dict(sorted(modules.items()))
     files = {path: text.encode("utf-8") for path, text in formatted.items()}
     files[manifest.NAME] = manifest.render(
         files,

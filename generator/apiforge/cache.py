@@ -27,6 +27,10 @@ from typing import Any, NamedTuple
 from .diagnostics import Diagnostic, Location, Severity
 
 _GENERATOR_DIR = Path(__file__).resolve().parent
+# How a module's header names the spec's SHA-256 (templates/macros.jinja), and what
+# stands in for it in ``ModuleSlots``: as long, and as plain to a formatter.
+SPEC_STAMP = "# spec sha256: "
+_STAMP_STANDIN = SPEC_STAMP + "0" * 64
 # The largest spec read at all (load refuses bigger ones before parsing); here so that the
 # light no-op path can honour it without importing load.
 MAX_SPEC_BYTES = 16 * 1024 * 1024
@@ -237,3 +241,67 @@ class ChunkCache:
             return
         with contextlib.suppress(OSError):
             _write_atomic(self.directory / self.key(source), formatted)
+
+
+class ModuleSlots:
+    """The last formatting of each module generated into one output folder (``slot``),
+    kept with the SHA-256 of the source it was formatted from: after one schema changes,
+    the modules that did not change are taken whole instead of being cut into blocks and
+    looked up block by block (GitHub's package: 13,000 blocks). One entry per module and
+    folder, replaced each run, so the cache does not grow with every edit; every failure
+    to read or write is a miss.
+
+    Every module's header names the spec's SHA-256 (``stamp``), which changes with any
+    edit: it is kept as a stand-in of the same length and characters. A comment (or text
+    in a string) is formatted as it is written, so the formatting of the rest cannot
+    depend on which digest it names; a module whose stamps did not come through
+    formatting as they went in is not kept."""
+
+    def __init__(self, directory: Path | None, salt: str, slot: str, stamp: str = "") -> None:
+        self.directory = directory
+        self.salt = salt.encode()
+        self.slot = slot
+        self.stamp = stamp
+        self.standin = _STAMP_STANDIN if stamp.startswith(SPEC_STAMP) else ""
+
+    def _entry(self, path: str) -> Path | None:
+        if self.directory is None:
+            return None
+        name = hashlib.sha256(f"{self.slot}\0{path}".encode()).hexdigest()
+        return self.directory / name
+
+    def _general(self, source: str) -> str | None:
+        """``source`` with its stamps stood in for; None when it holds the stand-in itself."""
+        if not self.standin:
+            return source
+        return None if self.standin in source else source.replace(self.stamp, self.standin)
+
+    def _digest(self, general: str) -> str:
+        return hashlib.sha256(self.salt + b"\0" + general.encode()).hexdigest()
+
+    def get(self, path: str, source: str) -> str | None:
+        """Module ``path`` formatted, when the last one kept was formatted from ``source``
+        (its stamps aside)."""
+        entry, general = self._entry(path), self._general(source)
+        if entry is None or general is None:
+            return None
+        try:
+            kept = entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        digest, _, formatted = kept.partition("\n")
+        if not kept or digest != self._digest(general):
+            return None
+        return formatted.replace(self.standin, self.stamp) if self.standin else formatted
+
+    def put(self, path: str, source: str, formatted: str) -> None:
+        """Keep ``formatted`` as module ``path``'s, formatted from ``source``."""
+        entry, general = self._entry(path), self._general(source)
+        if entry is None or general is None:
+            return
+        if self.standin:
+            if formatted.count(self.stamp) != source.count(self.stamp) or self.standin in formatted:
+                return
+            formatted = formatted.replace(self.stamp, self.standin)
+        with contextlib.suppress(OSError):
+            _write_atomic(entry, f"{self._digest(general)}\n{formatted}")

@@ -392,3 +392,65 @@ def test_modules_formatted_on_every_core_are_formatted_alike(
     with pytest.raises(GenerationError) as raised:
         format.format_package({**unformatted, "_broken.py": "def f(:\n"})
     assert raised.value.diagnostics[0].location.file == "_broken.py"
+
+
+STAMPED = '# spec sha256: {sha}\n\nx = {{"a":1}}\n\n\nclass A:\n    """{doc}"""\n'
+
+
+def test_a_module_rendered_as_before_is_taken_from_its_folder_s_slot(private_cache: Path) -> None:
+    first, second = "a" * 64, "b" * 64
+    source = STAMPED.format(sha=first, doc="A model.")
+    formatted = format.format_package({"m.py": source}, slot="out", spec_sha=first)["m.py"]
+    assert formatted == black.format_str(source, mode=MODE)
+    # Poison the slot: if it is read, the poison shows in the output.
+    (entry,) = (private_cache / "modules").iterdir()
+    entry.write_text(entry.read_text(encoding="utf-8") + "# slot\n", encoding="utf-8")
+    again = format.format_package({"m.py": source}, slot="out", spec_sha=first)["m.py"]
+    assert again == formatted + "# slot\n"
+    # Another spec renders the same module but for its SHA-256 in the header.
+    other = STAMPED.format(sha=second, doc="A model.")
+    taken = format.format_package({"m.py": other}, slot="out", spec_sha=second)["m.py"]
+    assert taken == black.format_str(other, mode=MODE) + "# slot\n"
+    assert first not in taken
+    # Where the digest is written other than as the header's stamp, the module is another.
+    named = STAMPED.format(sha=second, doc=f"Made from {second}.")
+    fresh = format.format_package({"m.py": named}, slot="out", spec_sha=second)["m.py"]
+    assert fresh == black.format_str(named, mode=MODE)
+    # Another folder does not read that slot.
+    elsewhere = format.format_package({"m.py": source}, slot="other", spec_sha=first)["m.py"]
+    assert elsewhere == formatted
+
+
+def test_a_module_is_not_kept_when_its_stamps_are_not_plain(private_cache: Path) -> None:
+    sha = "c" * 64
+    slots = cache.ModuleSlots(private_cache / "modules", "salt", "out", cache.SPEC_STAMP + sha)
+    stamped = STAMPED.format(sha=sha, doc="A model.")
+    # Formatting that did not keep every stamp as written is not kept.
+    slots.put("m.py", stamped, stamped.replace(cache.SPEC_STAMP + sha, "# spec"))
+    assert slots.get("m.py", stamped) is None
+    # A module holding the stand-in itself is never generalised.
+    standin = cache.SPEC_STAMP + "0" * 64
+    slots.put("m.py", stamped + standin + "\n", stamped)
+    assert slots.get("m.py", stamped + standin + "\n") is None
+    slots.put("m.py", stamped, stamped)
+    assert slots.get("m.py", stamped) == stamped
+
+
+def test_after_one_schema_changed_the_package_is_what_a_cold_run_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "api.json"
+    shutil.copy(UPSTREAM_SPEC, spec)
+    out = tmp_path / "out"
+    assert run(spec, out)
+    document = json.loads(spec.read_text(encoding="utf-8"))
+    tag = document["definitions"]["Tag"]
+    tag["properties"]["note"] = {"type": "string", "description": "Added."}
+    spec.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    written = run(spec, out)
+    assert "_models.py" in written and "_client.py" in written  # its header's digest
+    monkeypatch.setenv("APIFORGE_CACHE_DIR", str(tmp_path / "empty-cache"))
+    cold = tmp_path / "cold"
+    run(spec, cold)
+    made = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert made == {p.relative_to(cold): p.read_bytes() for p in cold.rglob("*") if p.is_file()}

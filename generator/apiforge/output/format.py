@@ -93,16 +93,25 @@ _PARALLEL_MODULE_LINES = 40_000
 
 
 def format_package(
-    files: dict[str, str] | Iterable[tuple[str, str]], skip: Iterable[str] = ()
+    files: dict[str, str] | Iterable[tuple[str, str]],
+    skip: Iterable[str] = (),
+    slot: str = "",
+    spec_sha: str = "",
 ) -> dict[str, str]:
     """Every module of a package formatted, but those in ``skip`` (already formatted);
     other files untouched. ``files``: by path, or (path, text) pairs as they are rendered:
     once they add up to enough to format in workers, each module is handed to one as it
-    comes, and formatted while the rest are rendered."""
+    comes, and formatted while the rest are rendered. ``slot`` names the output folder:
+    a module rendered as it was the last time there (but for the spec's SHA-256,
+    ``spec_sha``, in its header) is taken as it was formatted then."""
     skipped = frozenset(skip)
     root = cache.cache_root()
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
     store = cache.ChunkCache(root / "black" if root else None, f"{tools} {_SALT}")
+    stamp = cache.SPEC_STAMP + spec_sha if len(spec_sha) == 64 else ""
+    slots = cache.ModuleSlots(
+        root / "modules" if root and slot else None, store.salt.decode(), slot, stamp
+    )
     workers, lines = _cores(), 0
     out: dict[str, str] = {}
     modules: dict[str, str] = {}
@@ -112,6 +121,9 @@ def format_package(
         for path, text in files.items() if isinstance(files, dict) else files:
             out[path] = text
             if not path.endswith(".py") or path in skipped:
+                continue
+            if (kept := slots.get(path, text)) is not None:
+                out[path] = kept
                 continue
             modules[path] = text
             lines += text.count("\n")
@@ -123,8 +135,12 @@ def format_package(
                         _format_module, waiting, modules[waiting], store
                     )
         if pool is None:
-            return {**out, **_format_modules(modules, store, black_workers=True)}
-        return {**out, **{path: done.result() for path, done in formatting.items()}}
+            formatted = _format_modules(modules, store, black_workers=True)
+        else:
+            formatted = {path: done.result() for path, done in formatting.items()}
+        for path, text in formatted.items():
+            slots.put(path, modules[path], text)
+        return {**out, **formatted}
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import assert_never
 
 from .. import ir
@@ -24,6 +25,7 @@ MODELS = "._models"
 ENUMS = "._enums"
 
 
+@cache
 def _section(module: str) -> int:
     """isort's order: future, standard library, third party, this package."""
     if module == "__future__":
@@ -36,6 +38,7 @@ def _section(module: str) -> int:
 _DIGITS = re.compile(r"(\d+)")
 
 
+@cache  # the same model names are imported by four modules of a package
 def _member_key(name: str) -> tuple[int, list[tuple[int, str]], str]:
     """ruff's order of imported names: CONSTANTS, then Classes, then the rest, with
     numbers compared by value (``Tag2`` before ``Tag10``)."""
@@ -46,18 +49,20 @@ def _member_key(name: str) -> tuple[int, list[tuple[int, str]], str]:
 
 def render(imports: Iterable[Import]) -> list[str]:
     """Import lines grouped by section, plain imports before ``from`` imports, names merged."""
+    plain: list[set[str]] = [set() for _ in range(4)]
+    froms: list[dict[str, set[str]]] = [{} for _ in range(4)]
+    for i in set(imports):
+        section = _section(i.module)
+        if i.name:
+            froms[section].setdefault(i.module, set()).add(i.name)
+        else:
+            plain[section].add(i.module)
     lines: list[str] = []
-    unique = set(imports)
     for section in range(4):
-        plain = sorted({i.module for i in unique if not i.name and _section(i.module) == section})
-        froms: dict[str, set[str]] = {}
-        for i in unique:
-            if i.name and _section(i.module) == section:
-                froms.setdefault(i.module, set()).add(i.name)
-        block = [f"import {module}" for module in plain]
+        block = [f"import {module}" for module in sorted(plain[section])]
         # Relative imports sort by module with the dots ignored, as ruff does.
-        for module in sorted(froms, key=lambda m: (m.lstrip("."), m)):
-            names = ", ".join(sorted(froms[module], key=_member_key))
+        for module in sorted(froms[section], key=lambda m: (m.lstrip("."), m)):
+            names = ", ".join(sorted(froms[section][module], key=_member_key))
             block.append(f"from {module} import {names}")
         if block:
             if lines:
