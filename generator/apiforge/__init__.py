@@ -105,8 +105,8 @@ def _rendered(
     keep()  # the model
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     on_stage("rendering and formatting")
-    rendered = render.stream(api, meta, config.package)  # formatted as it is rendered
-    slot = str(config.target.resolve())
+    slot = str(config.target.resolve())  # what is kept of this folder's last run
+    rendered = render.stream(api, meta, config.package, slot)  # formatted as it is rendered
     modules = format.format_package(rendered, render.RUNTIME_MODULES, slot, spec.sha256)
     formatted = dict(sorted(modules.items()))
     files = {path: text.encode("utf-8") for path, text in formatted.items()}

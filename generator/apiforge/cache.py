@@ -122,7 +122,9 @@ def cache_root() -> Path | None:
     return Path(base) / "apiforge"
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (its folder made if missing): readers
+    never see half an entry."""
     import tempfile  # only when writing: the no-op run reads
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,7 +185,7 @@ def record_run(
         said = [[w.severity.value, *w.location, w.message, w.hint] for w in warnings]
         text += json.dumps({"spec": spec, "warnings": said}, ensure_ascii=False) + "\n"
     with contextlib.suppress(OSError):
-        _write_atomic(record, text)
+        write_atomic(record, text)
 
 
 def _table_entry(pyproject: bytes) -> Path | None:
@@ -212,7 +214,7 @@ def keep_table(pyproject: bytes, table: dict[str, Any]) -> None:
     if entry is None:
         return
     with contextlib.suppress(OSError, TypeError, ValueError):
-        _write_atomic(entry, json.dumps(table, sort_keys=True))
+        write_atomic(entry, json.dumps(table, sort_keys=True))
 
 
 class ChunkCache:
@@ -240,7 +242,7 @@ class ChunkCache:
         if self.directory is None:
             return
         with contextlib.suppress(OSError):
-            _write_atomic(self.directory / self.key(source), formatted)
+            write_atomic(self.directory / self.key(source), formatted)
 
 
 class ModuleSlots:
@@ -304,4 +306,4 @@ class ModuleSlots:
                 return
             formatted = formatted.replace(self.stamp, self.standin)
         with contextlib.suppress(OSError):
-            _write_atomic(entry, f"{self._digest(general)}\n{formatted}")
+            write_atomic(entry, f"{self._digest(general)}\n{formatted}")

@@ -8,10 +8,11 @@ and the imports from ``imports``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, assert_never
 
@@ -20,7 +21,7 @@ import jinja2
 from .. import ir
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import emit, example, imports, methods, paging, quote, security
+from . import emit, example, imports, memo, methods, paging, quote, security
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
@@ -320,12 +321,15 @@ def _signature_imports(api: ir.Api) -> set[Import]:
     return needed
 
 
-def operations(api: ir.Api, meta: Meta, package: str) -> str:
-    """``_operations.py``."""
+def operations(api: ir.Api, meta: Meta, package: str, has_unions: bool | None = None) -> str:
+    """``_operations.py``; ``has_unions``: whether the whole model has unions, when ``api``
+    is a view of it."""
+    if has_unions is None:
+        has_unions = bool(api.unions or api.untagged)
     needed = {Import("httpx"), Import(".", "_runtime")} | _signature_imports(api)
     if any(methods.decoders(op) for op in api.operations):
         needed.add(Import("msgspec"))
-        if api.unions or api.untagged:
+        if has_unions:
             needed.add(Import(".", "_unions"))
     for op in api.operations:
         if op.error and op.error.type:
@@ -341,7 +345,7 @@ def operations(api: ir.Api, meta: Meta, package: str) -> str:
         user_agent=quote.literal(_user_agent(api, meta, package)),
         operations=api.operations,
         imports=lines,
-        has_unions=bool(api.unions or api.untagged),
+        has_unions=has_unions,
     )
 
 
@@ -398,23 +402,46 @@ def exports(api: ir.Api) -> dict[str, str]:
     return names
 
 
-def package_init(api: ir.Api, meta: Meta) -> str:
-    """``__init__.py``: the public facade."""
-    public = exports(api)
+def package_init(api: ir.Api, meta: Meta, public: dict[str, str] | None = None) -> str:
+    """``__init__.py``: the public facade (``public``: ``exports`` of the whole model, when
+    ``api`` is a view of it)."""
+    public = exports(api) if public is None else public
     lines = imports.render(Import(module, name) for name, module in public.items())
     return _render("__init__.py.jinja", meta=meta, api=api, imports=lines, exports=sorted(public))
 
 
-def stream(api: ir.Api, meta: Meta, package_name: str) -> Iterator[tuple[str, str]]:
+def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterator[tuple[str, str]]:
     """Every file of the generated package, by relative path, unformatted, each as soon as
     it is rendered: the models first, whose formatting takes longest (the formatting stage
-    starts on what is rendered while the rest is)."""
+    starts on what is rendered while the rest is). ``slot`` names the output folder: the
+    modules rendered from a view of the model are kept there (``memo``)."""
+    kept = memo.Memo(slot, meta)
     yield "_models.py", models(api, meta)
-    yield "_client.py", client(api, meta, is_async=False)
-    yield "_async_client.py", client(api, meta, is_async=True)
-    yield "_operations.py", operations(api, meta, package_name)
-    yield "_enums.py", enums(api, meta)
-    yield "__init__.py", package_init(api, meta)
+    view = kept.view(api)
+    seen = kept.digest(tuple(getattr(view, f.name) for f in dataclasses.fields(view)))
+    for path, is_async in (("_client.py", False), ("_async_client.py", True)):
+        yield (
+            path,
+            kept.module(path, (seen, is_async), meta, partial(client, view, is_async=is_async)),
+        )
+    has_unions = bool(api.unions or api.untagged)
+    yield (
+        "_operations.py",
+        kept.module(
+            "_operations.py",
+            (seen, package_name, has_unions),
+            meta,
+            partial(operations, view, package=package_name, has_unions=has_unions),
+        ),
+    )
+    yield "_enums.py", kept.module("_enums.py", api.enums, meta, partial(enums, api))
+    public = exports(api)
+    yield (
+        "__init__.py",
+        kept.module(
+            "__init__.py", (seen, public), meta, partial(package_init, view, public=public)
+        ),
+    )
     yield "py.typed", ""
     for name in RUNTIME_MODULES:
         if name != "_unions.py" or api.unions or api.untagged:

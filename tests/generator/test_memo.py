@@ -1,0 +1,136 @@
+"""Modules rendered from a view of the model are kept per output folder (``render/memo.py``):
+what is kept is read, is what rendering makes, and is never used with template overrides."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from apiforge import Config, __version__, build, generate, load, render, stack
+from apiforge.load import verdict
+from apiforge.render import files, memo
+from support.paths import SPECS, UPSTREAM_SPEC
+
+KEPT = ("_client.py", "_async_client.py", "_operations.py", "_enums.py", "__init__.py")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("APIFORGE_CACHE_DIR", str(root))
+    return root
+
+
+def _edit_tag(spec: Path, note: str) -> None:
+    """One schema changed: a property added to Custom Vision's Tag."""
+    document = json.loads(spec.read_text(encoding="utf-8"))
+    document["definitions"]["Tag"]["properties"]["note"] = {"type": "string", "description": note}
+    spec.write_text(json.dumps(document, indent=2), encoding="utf-8")
+
+
+def _run(spec: Path, out: Path, **kw: object) -> None:
+    config = Config(spec=spec, output=out, package="pkg", **kw)  # type: ignore[arg-type]
+    report = generate(config)
+    assert not report.errors, [d.format() for d in report.errors]
+
+
+def test_a_kept_module_is_read_after_one_schema_changed(
+    tmp_path: Path, private_cache: Path
+) -> None:
+    spec, out = tmp_path / "api.json", tmp_path / "out"
+    shutil.copy(UPSTREAM_SPEC, spec)
+    _run(spec, out)
+    entries = sorted((private_cache / "rendered").iterdir())
+    assert len(entries) == len(KEPT)
+    # Poison what is kept: if it is read, the poison shows in the package.
+    for entry in entries:
+        entry.write_text(entry.read_text(encoding="utf-8") + "# kept\n", encoding="utf-8")
+    _edit_tag(spec, "Added.")
+    _run(spec, out)
+    digest = load.read(spec).sha256
+    for name in KEPT:
+        text = (out / "pkg" / name).read_text(encoding="utf-8")
+        assert text.endswith("# kept\n"), name
+        assert f"# spec sha256: {digest}\n" in text, name  # the header names the new spec
+    assert "# kept" not in (out / "pkg" / "_models.py").read_text(encoding="utf-8")
+    # The same spec under another name: each header names it, so nothing kept is read.
+    renamed = spec.rename(tmp_path / "renamed.json")
+    _run(renamed, out)
+    for name in KEPT:
+        text = (out / "pkg" / name).read_text(encoding="utf-8")
+        assert "# kept" not in text and "from renamed.json\n" in text, name
+
+
+def test_another_folder_does_not_read_what_was_kept(tmp_path: Path, private_cache: Path) -> None:
+    spec = tmp_path / "api.json"
+    shutil.copy(UPSTREAM_SPEC, spec)
+    _run(spec, tmp_path / "one")
+    for entry in (private_cache / "rendered").iterdir():
+        entry.write_text(entry.read_text(encoding="utf-8") + "# kept\n", encoding="utf-8")
+    _run(spec, tmp_path / "two")
+    for name in KEPT:
+        assert "# kept" not in (tmp_path / "two" / "pkg" / name).read_text(encoding="utf-8")
+
+
+def test_with_template_overrides_nothing_is_kept_and_the_whole_model_is_seen(
+    tmp_path: Path, private_cache: Path
+) -> None:
+    override = tmp_path / "override"
+    override.mkdir()
+    source = (files.templates_dir() / "_client.py.jinja").read_text(encoding="utf-8")
+    marker = "{{ m.header(meta) }}\n"
+    assert marker in source
+    counted = source.replace(marker, marker + "# models: {{ api.models | length }}\n", 1)
+    (override / "_client.py.jinja").write_text(counted, encoding="utf-8")
+    spec = tmp_path / "api.json"
+    shutil.copy(UPSTREAM_SPEC, spec)
+    _run(spec, tmp_path / "out", templates=override)
+    client = (tmp_path / "out" / "pkg" / "_client.py").read_text(encoding="utf-8")
+    models = len(build.build(load.ready(load.read(spec))[0], "none", {})[0].models)
+    assert models > 0 and f"# models: {models}\n" in client
+    assert not (private_cache / "rendered").exists()
+
+
+def _both(spec: Path, slot: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The package rendered from the whole model, and through what is kept (twice)."""
+    verdict.prepare()
+
+    def rendered() -> tuple[dict[str, str], dict[str, str]]:
+        loaded, _ = load.ready(load.read(spec))
+        api, _ = build.build(loaded, "tag", {})
+        meta = render.Meta(__version__, spec.name, loaded.sha256, None)
+        whole = {
+            "_client.py": files.client(api, meta, is_async=False),
+            "_async_client.py": files.client(api, meta, is_async=True),
+            "_operations.py": files.operations(api, meta, "pkg"),
+            "_enums.py": files.enums(api, meta),
+            "__init__.py": files.package_init(api, meta),
+        }
+        dict(files.stream(api, meta, "pkg", slot))  # kept
+        viewed = {p: t for p, t in files.stream(api, meta, "pkg", slot) if p in whole}
+        return whole, viewed
+
+    return stack.run_deep(rendered, str(spec))
+
+
+@pytest.mark.parametrize("version", ["openapi-3.1.yaml", "swagger-2.0.yaml"])
+def test_what_is_kept_is_what_the_whole_model_renders(version: str, private_cache: Path) -> None:
+    # Every construct of the corpus: the view leaves out nothing these modules print.
+    compared = 0
+    for spec in sorted(SPECS.glob(f"*/{version}")):
+        whole, viewed = _both(spec, f"slot-{spec.parent.name}")
+        assert viewed == whole, spec
+        compared += 1
+    assert compared >= 30
+    assert len(list((private_cache / "rendered").iterdir())) == compared * len(KEPT)
+
+
+def test_the_stand_in_digest_is_the_header_s_only() -> None:
+    meta = render.Meta(__version__, "x.json", "f" * 64, None)
+    kept = memo.Memo("slot", meta)
+    twice = kept.module(
+        "m.py", (), meta, lambda m: f"# spec sha256: {m.spec_sha256}\n# {m.spec_sha256}\n"
+    )
+    assert twice == f"# spec sha256: {'f' * 64}\n# {'f' * 64}\n"  # rendered with the real one
