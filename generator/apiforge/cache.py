@@ -9,6 +9,8 @@
 * ``ChunkCache``: black's output for one top-level block of a module, by the SHA-256 of
   the block and of black's version and mode, on disk. After one schema changes, only its
   class is formatted again.
+* ``ModuleSlots``: each output folder's last formatting of each module, taken whole when
+  the module is rendered as before (``render/memo.py`` keeps the rendering the same way).
 
 Nothing here imports jinja2, yaml, black or openapi-spec-validator.
 """
