@@ -312,6 +312,20 @@ def test_the_operation_chosen() -> None:
     assert chosen(api()) is None
 
 
+def test_the_search_that_stops_at_the_best_rank_chooses_as_the_full_one() -> None:
+    # ``choose`` stops at the first operation with the best rank there is; the minimum
+    # over every operation (the first among equals) must be the same one.
+    compared = 0
+    for case in corpus.cases():
+        demo = samples.api_of(case.spellings[0])
+        built = (example.arguments(demo, op, "pkg") for op in demo.operations)
+        every = [c for c in built if c is not None]
+        expected = min(every, key=lambda c: c.rank) if every else None
+        assert example.choose(demo, "pkg") == expected, case.name
+        compared += expected is not None
+    assert compared >= 40
+
+
 def test_optional_arguments_and_those_with_defaults_are_left_out() -> None:
     op = operation(
         "search",

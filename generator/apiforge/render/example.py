@@ -373,12 +373,21 @@ def arguments(api: ir.Api, op: ir.Operation, package: str) -> Choice | None:
     return Choice(op, tuple(given), frozenset(values.needed), credentials_for(api, op))
 
 
+_BEST = (False, False, False, False)  # the best ``Choice.rank`` there is
+
+
 def choose(api: ir.Api, package: str) -> Choice | None:
     """The operation the example calls: the best ``Choice.rank``, the first in the
-    document among equals; None when no operation's arguments can be built."""
-    built = (arguments(api, op, package) for op in api.operations)
-    choices = [c for c in built if c is not None]
-    return min(choices, key=lambda c: c.rank) if choices else None
+    document among equals; None when no operation's arguments can be built. The first
+    with the best rank there is ends the search (GitHub's first operation is one)."""
+    best: Choice | None = None
+    for op in api.operations:
+        choice = arguments(api, op, package)
+        if choice is not None and (best is None or choice.rank < best.rank):
+            best = choice
+            if best.rank == _BEST:
+                break
+    return best
 
 
 # -- the client --------------------------------------------------------------------------
