@@ -1,7 +1,5 @@
 """``python -m apiforge``: the same as the ``apiforge`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

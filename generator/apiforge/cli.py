@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from . import __version__, check_package_name, config, generate, name_package
 from .diagnostics import GenerationError, Report, Severity
@@ -362,5 +362,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def run() -> NoReturn:
+    """The ``apiforge`` command: ``main``, then exit without tearing down the heap.
+
+    A run over a big spec leaves millions of objects that Python would free one by one on
+    the way out (GitHub's description: 0.1-0.2 s, a tenth of a regeneration on small specs)
+    for nothing: every file is written and closed by then, worker processes have ended.
+    What is still buffered on stdout and stderr is flushed first; if that fails (a closed
+    pipe), the exit is Python's usual one."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

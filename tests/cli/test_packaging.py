@@ -265,7 +265,7 @@ def test_the_licence_is_mit() -> None:
 def test_the_console_script_is_declared(checkout_wheel: Path) -> None:
     entry_points = configparser.ConfigParser()
     entry_points.read_string(_members(checkout_wheel)[f"{DIST_INFO}/entry_points.txt"].decode())
-    assert dict(entry_points["console_scripts"]) == {"apiforge": "apiforge.cli:main"}
+    assert dict(entry_points["console_scripts"]) == {"apiforge": "apiforge.cli:run"}
 
 
 def test_sdist_holds_what_building_needs_and_no_more(sdist_names: list[str]) -> None:

@@ -116,7 +116,7 @@ def test_wheel_ships_every_template_and_module(wheel: Path, repo_root: Path) -> 
     # The import name is apiforge only: nothing else at the top of site-packages.
     tops = {n.split("/", 1)[0] for n in names if ".dist-info/" not in n}
     assert tops == {"apiforge"}, tops
-    assert "apiforge = apiforge.cli:main" in scripts
+    assert "apiforge = apiforge.cli:run" in scripts
 
 
 def test_unpacked_wheel_is_what_gets_imported(
