@@ -405,3 +405,12 @@ def test_the_reserved_list_names_every_base_attribute() -> None:
     from apiforge.build import api as build_api
 
     assert _base_attributes() <= set(build_api.BASE_ATTRIBUTES)
+
+
+def test_the_wire_names_msgspec_refuses_are_quotes_backslashes_and_controls() -> None:
+    from apiforge.build import schemas
+
+    for code in range(0x3000):
+        char = chr(code)
+        refused = char in '"\\' or code < 0x20
+        assert bool(schemas._UNMAPPABLE.search(f"a{char}b")) == refused, hex(code)

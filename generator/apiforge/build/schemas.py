@@ -11,6 +11,7 @@ of a union without a discriminator apart. The same code reads Swagger 2.0 (after
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .. import ir, names
@@ -27,6 +28,8 @@ _STRING_FORMATS = {
 }
 _SCALARS = {"integer": ir.Primitive.INT, "number": ir.Primitive.FLOAT, "boolean": ir.Primitive.BOOL}
 _ANY = ir.PrimitiveType(ir.Primitive.ANY)
+# What msgspec refuses in a field's wire name: a quote, a backslash, a control character.
+_UNMAPPABLE = re.compile(r'["\\\x00-\x1f]')
 
 
 class SchemaBuilder:
@@ -265,7 +268,7 @@ class SchemaBuilder:
     def mappable(self, wire: str, at: str) -> bool:
         """Whether msgspec can name a field ``wire``; it refuses quotes, backslashes and
         control characters, which real specs hold only by mistake (``'calls"'``)."""
-        if any(c in wire for c in '"\\') or any(ord(c) < 0x20 for c in wire):
+        if _UNMAPPABLE.search(wire):
             self.ctx.warn(
                 at,
                 f"property name {wire!r} holds a quote, backslash or control character,"
