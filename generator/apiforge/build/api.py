@@ -435,7 +435,8 @@ def _with_pagination(
                 paging = None
             else:
                 taken.add(paging.name)
-        result.append(dataclasses.replace(op, pagination=paging))
+        unchanged = paging is None and op.pagination is None  # most: no copy needed
+        result.append(op if unchanged else dataclasses.replace(op, pagination=paging))
     return result
 
 
