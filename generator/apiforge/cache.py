@@ -136,6 +136,34 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+# How many entries ``ModuleSlots`` and ``render/memo.py`` each keep (one per module and
+# output folder, five or six a folder): those written longest ago go first, so folders
+# made and thrown away (a test suite's) do not make the cache grow without end.
+KEPT_ENTRIES = 256
+
+
+def prune(directory: Path | None, keep: int | None = None) -> None:
+    """Delete all but the ``keep`` (default ``KEPT_ENTRIES``) entries of ``directory``
+    written last; every failure is ignored."""
+    keep = KEPT_ENTRIES if keep is None else keep
+    if directory is None:
+        return
+    try:
+        entries = [
+            (entry.stat().st_mtime_ns, entry.path)
+            for entry in os.scandir(directory)
+            if entry.is_file() and not entry.name.startswith(".tmp-")
+        ]
+    except OSError:
+        return
+    if len(entries) <= keep:
+        return
+    entries.sort(reverse=True)
+    for _, path in entries[keep:]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 def _run_record(target: Path) -> Path | None:
     root = cache_root()
     name = hashlib.sha256(str(target.resolve()).encode()).hexdigest()
@@ -253,7 +281,7 @@ class ModuleSlots:
     the modules that did not change are taken whole instead of being cut into blocks and
     looked up block by block (GitHub's package: 13,000 blocks). One entry per module and
     folder, replaced each run, so the cache does not grow with every edit; every failure
-    to read or write is a miss.
+    to read or write is a miss; at most ``KEPT_ENTRIES`` are kept.
 
     Every module's header names the spec's SHA-256 (``stamp``), which changes with any
     edit: it is kept as a stand-in of the same length and characters. A comment (or text
@@ -266,6 +294,7 @@ class ModuleSlots:
         self.salt = salt.encode()
         self.slot = slot
         self.stamp = stamp
+        prune(directory)
         self.standin = _STAMP_STANDIN if stamp.startswith(SPEC_STAMP) else ""
 
     def _entry(self, path: str) -> Path | None:

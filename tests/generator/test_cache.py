@@ -4,6 +4,7 @@ cache, and proof that block-by-block formatting equals formatting whole modules.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -454,3 +455,35 @@ def test_after_one_schema_changed_the_package_is_what_a_cold_run_makes(
     run(spec, cold)
     made = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert made == {p.relative_to(cold): p.read_bytes() for p in cold.rglob("*") if p.is_file()}
+
+
+def test_the_entries_written_longest_ago_are_pruned(tmp_path: Path) -> None:
+    folder = tmp_path / "entries"
+    folder.mkdir()
+    for age in range(10):
+        entry = folder / f"e{age}"
+        entry.write_text("x", encoding="utf-8")
+        os.utime(entry, ns=(10**18 - age * 10**9, 10**18 - age * 10**9))  # e0 the newest
+    (folder / ".tmp-being-written").write_text("x", encoding="utf-8")
+    cache.prune(folder, keep=4)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".tmp-being-written",
+        "e0",
+        "e1",
+        "e2",
+        "e3",
+    ]
+    cache.prune(tmp_path / "missing", keep=1)  # nothing there: nothing to do
+
+
+def test_module_slots_and_kept_renders_stay_within_their_bound(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "KEPT_ENTRIES", 8)
+    spec = tmp_path / "api.json"
+    shutil.copy(UPSTREAM_SPEC, spec)
+    for folder in ("one", "two", "three", "four"):
+        run(spec, tmp_path / folder)
+        for kind in ("modules", "rendered"):
+            # Pruned to the bound as a run starts; that run adds one entry per module.
+            assert len(list((private_cache / kind).iterdir())) <= 8 + 6, (folder, kind)

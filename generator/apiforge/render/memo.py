@@ -33,6 +33,7 @@ from ..cache import (
     cache_root,
     dist_version,
     generator_digest,
+    prune,
     write_atomic,
 )
 
@@ -50,6 +51,7 @@ class Memo:
         kept = root is not None and slot and meta.templates is None
         self.directory = root / "rendered" if kept and root else None
         self.slot = slot
+        prune(self.directory)  # at most KEPT_ENTRIES, the last written
         code = f"{meta.generator_version} {generator_digest(builtin_templates())}"
         self.salt = f"{code} jinja2 {dist_version('jinja2')}".encode()
 
