@@ -8,11 +8,9 @@ and the imports from ``imports``.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
 from typing import Any, assert_never
 
@@ -21,7 +19,7 @@ import jinja2
 from .. import ir
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import emit, example, imports, memo, methods, paging, quote, security
+from . import emit, example, imports, methods, paging, quote, security
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
@@ -410,48 +408,6 @@ def package_init(api: ir.Api, meta: Meta, public: dict[str, str] | None = None) 
     return _render("__init__.py.jinja", meta=meta, api=api, imports=lines, exports=sorted(public))
 
 
-def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterator[tuple[str, str]]:
-    """Every file of the generated package, by relative path, unformatted, each as soon as
-    it is rendered: the models first, whose formatting takes longest (the formatting stage
-    starts on what is rendered while the rest is). ``slot`` names the output folder: the
-    modules rendered from a view of the model are kept there (``memo``)."""
-    kept = memo.Memo(slot, meta)
-    yield "_models.py", models(api, meta)
-    view = kept.view(api)
-    seen = kept.digest(tuple(getattr(view, f.name) for f in dataclasses.fields(view)))
-    for path, is_async in (("_client.py", False), ("_async_client.py", True)):
-        yield (
-            path,
-            kept.module(path, (seen, is_async), meta, partial(client, view, is_async=is_async)),
-        )
-    has_unions = bool(api.unions or api.untagged)
-    yield (
-        "_operations.py",
-        kept.module(
-            "_operations.py",
-            (seen, package_name, has_unions),
-            meta,
-            partial(operations, view, package=package_name, has_unions=has_unions),
-        ),
-    )
-    yield "_enums.py", kept.module("_enums.py", api.enums, meta, partial(enums, api))
-    public = exports(api)
-    yield (
-        "__init__.py",
-        kept.module(
-            "__init__.py", (seen, public), meta, partial(package_init, view, public=public)
-        ),
-    )
-    yield "py.typed", ""
-    for name in RUNTIME_MODULES:
-        if name != "_unions.py" or api.unions or api.untagged:
-            yield name, runtime_module(name, meta)
-    yield (
-        "README.md",
-        _render("README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums),
-    )
-
-
-def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
-    """Every file of the generated package, by relative path, unformatted."""
-    return dict(sorted(stream(api, meta, package_name)))
+def readme(api: ir.Api, meta: Meta, package_name: str) -> str:
+    """``README.md``."""
+    return _render("README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums)

@@ -1,0 +1,59 @@
+"""The package's files in the order they are rendered, each module rendered by ``files``
+or, when its inputs are as the last run into the same output folder left them, taken
+from what that run kept (``memo``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from functools import partial
+
+from .. import ir
+from . import files, memo
+from .files import Meta
+
+
+def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterator[tuple[str, str]]:
+    """Every file of the generated package, by relative path, unformatted, each as soon as
+    it is rendered: the models first, whose formatting takes longest (the formatting stage
+    starts on what is rendered while the rest is). ``slot`` names the output folder: the
+    modules rendered from a view of the model are kept there (``memo``)."""
+    kept = memo.Memo(slot, meta)
+    yield "_models.py", files.models(api, meta)
+    view = kept.view(api)
+    seen = kept.digest(tuple(getattr(view, f.name) for f in dataclasses.fields(view)))
+    for path, is_async in (("_client.py", False), ("_async_client.py", True)):
+        yield (
+            path,
+            kept.module(
+                path, (seen, is_async), meta, partial(files.client, view, is_async=is_async)
+            ),
+        )
+    has_unions = bool(api.unions or api.untagged)
+    yield (
+        "_operations.py",
+        kept.module(
+            "_operations.py",
+            (seen, package_name, has_unions),
+            meta,
+            partial(files.operations, view, package=package_name, has_unions=has_unions),
+        ),
+    )
+    yield "_enums.py", kept.module("_enums.py", api.enums, meta, partial(files.enums, api))
+    public = files.exports(api)
+    yield (
+        "__init__.py",
+        kept.module(
+            "__init__.py", (seen, public), meta, partial(files.package_init, view, public=public)
+        ),
+    )
+    yield "py.typed", ""
+    for name in files.RUNTIME_MODULES:
+        if name != "_unions.py" or api.unions or api.untagged:
+            yield name, files.runtime_module(name, meta)
+    yield "README.md", files.readme(api, meta, package_name)
+
+
+def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
+    """Every file of the generated package, by relative path, unformatted."""
+    return dict(sorted(stream(api, meta, package_name)))
