@@ -30,9 +30,11 @@ from .diagnostics import Diagnostic, Location, Severity
 
 _GENERATOR_DIR = Path(__file__).resolve().parent
 # How a module's header names the spec's SHA-256 (templates/macros.jinja), and what
-# stands in for it in ``ModuleSlots``: as long, and as plain to a formatter.
+# stands in for it while a module is kept (``ModuleSlots``, ``render/memo.py``): as long,
+# and as plain to a formatter.
 SPEC_STAMP = "# spec sha256: "
-_STAMP_STANDIN = SPEC_STAMP + "0" * 64
+STANDIN_SHA = "0" * 64
+STAMP_STANDIN = SPEC_STAMP + STANDIN_SHA
 # The largest spec read at all (load refuses bigger ones before parsing); here so that the
 # light no-op path can honour it without importing load.
 MAX_SPEC_BYTES = 16 * 1024 * 1024
@@ -275,13 +277,45 @@ class ChunkCache:
             write_atomic(self.directory / self.key(source), formatted)
 
 
+class Slots:
+    """One entry per module of one output folder (``slot``) in ``directory``: a key line,
+    then the module's text, replaced each run, so the cache does not grow with every
+    edit; at most ``KEPT_ENTRIES`` are kept, pruned as a run opens them. Every failure to
+    read or write is a miss. ``directory`` None keeps nothing."""
+
+    def __init__(self, directory: Path | None, slot: str) -> None:
+        self.directory = directory
+        self.slot = slot
+        prune(directory)
+
+    def _entry(self, path: str) -> Path | None:
+        if self.directory is None:
+            return None
+        return self.directory / hashlib.sha256(f"{self.slot}\0{path}".encode()).hexdigest()
+
+    def read(self, path: str, key: str) -> str | None:
+        """Module ``path``'s text, when it was kept under ``key``."""
+        entry = self._entry(path)
+        try:
+            kept = entry.read_text(encoding="utf-8") if entry else ""
+        except (OSError, UnicodeDecodeError):
+            return None
+        found, _, text = kept.partition("\n")
+        return text if kept and found == key else None
+
+    def write(self, path: str, key: str, text: str) -> None:
+        """Keep ``text`` as module ``path``'s, under ``key``."""
+        entry = self._entry(path)
+        if entry is not None:
+            with contextlib.suppress(OSError):
+                write_atomic(entry, f"{key}\n{text}")
+
+
 class ModuleSlots:
     """The last formatting of each module generated into one output folder (``slot``),
-    kept with the SHA-256 of the source it was formatted from: after one schema changes,
-    the modules that did not change are taken whole instead of being cut into blocks and
-    looked up block by block (GitHub's package: 13,000 blocks). One entry per module and
-    folder, replaced each run, so the cache does not grow with every edit; every failure
-    to read or write is a miss; at most ``KEPT_ENTRIES`` are kept.
+    kept with the SHA-256 of the source it was formatted from (``Slots``): after one
+    schema changes, the modules that did not change are taken whole instead of being cut
+    into blocks and looked up block by block (GitHub's package: 13,000 blocks).
 
     Every module's header names the spec's SHA-256 (``stamp``), which changes with any
     edit: it is kept as a stand-in of the same length and characters. A comment (or text
@@ -290,51 +324,41 @@ class ModuleSlots:
     formatting as they went in is not kept."""
 
     def __init__(self, directory: Path | None, salt: str, slot: str, stamp: str = "") -> None:
-        self.directory = directory
+        self.slots = Slots(directory, slot)
         self.salt = salt.encode()
-        self.slot = slot
         self.stamp = stamp
-        prune(directory)
-        self.standin = _STAMP_STANDIN if stamp.startswith(SPEC_STAMP) else ""
+        self.standin = STAMP_STANDIN if stamp.startswith(SPEC_STAMP) else ""
+        # By path, the source ``get`` was given and its key: ``put`` of that same source
+        # (a module that missed) does not scan and hash it again.
+        self._keys: dict[str, tuple[str, str]] = {}
 
-    def _entry(self, path: str) -> Path | None:
-        if self.directory is None:
+    def _key(self, path: str, source: str) -> str | None:
+        """The digest of ``source`` with its stamps stood in for; None when it holds the
+        stand-in itself (or nothing is kept)."""
+        if self.slots.directory is None or (self.standin and self.standin in source):
             return None
-        name = hashlib.sha256(f"{self.slot}\0{path}".encode()).hexdigest()
-        return self.directory / name
-
-    def _general(self, source: str) -> str | None:
-        """``source`` with its stamps stood in for; None when it holds the stand-in itself."""
-        if not self.standin:
-            return source
-        return None if self.standin in source else source.replace(self.stamp, self.standin)
-
-    def _digest(self, general: str) -> str:
-        return hashlib.sha256(self.salt + b"\0" + general.encode()).hexdigest()
+        general = source.replace(self.stamp, self.standin) if self.standin else source
+        key = hashlib.sha256(self.salt + b"\0" + general.encode()).hexdigest()
+        self._keys[path] = (source, key)
+        return key
 
     def get(self, path: str, source: str) -> str | None:
         """Module ``path`` formatted, when the last one kept was formatted from ``source``
         (its stamps aside)."""
-        entry, general = self._entry(path), self._general(source)
-        if entry is None or general is None:
-            return None
-        try:
-            kept = entry.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        digest, _, formatted = kept.partition("\n")
-        if not kept or digest != self._digest(general):
-            return None
-        return formatted.replace(self.standin, self.stamp) if self.standin else formatted
+        key = self._key(path, source)
+        formatted = self.slots.read(path, key) if key else None
+        if formatted is None or not self.standin:
+            return formatted
+        return formatted.replace(self.standin, self.stamp)
 
     def put(self, path: str, source: str, formatted: str) -> None:
         """Keep ``formatted`` as module ``path``'s, formatted from ``source``."""
-        entry, general = self._entry(path), self._general(source)
-        if entry is None or general is None:
+        asked, key = self._keys.get(path, (None, None))
+        key = key if asked is source else self._key(path, source)
+        if key is None:
             return
         if self.standin:
             if formatted.count(self.stamp) != source.count(self.stamp) or self.standin in formatted:
                 return
             formatted = formatted.replace(self.stamp, self.standin)
-        with contextlib.suppress(OSError):
-            write_atomic(entry, f"{self._digest(general)}\n{formatted}")
+        self.slots.write(path, key, formatted)

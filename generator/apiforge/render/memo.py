@@ -6,7 +6,7 @@ unions (which they name, never read), so what they are made of is known and smal
 to hash. Each such module (and the enums module and ``__init__.py``, from what they
 print) is kept in the cache with the SHA-256 of its inputs: the view, the other
 arguments and the header's facts, pickled; the generator's code and templates, Jinja's
-version. One entry per module and output folder, replaced each run; a run whose inputs
+version. One entry per module and output folder (``cache.Slots``); a run whose inputs
 match takes the text instead of rendering it.
 
 The spec's SHA-256 in each module's header would make every module new after any edit:
@@ -18,29 +18,26 @@ kept and the templates see the whole model.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import pickle
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import ir
 from ..cache import (
     SPEC_STAMP,
+    STAMP_STANDIN,
+    STANDIN_SHA,
+    Slots,
     builtin_templates,
     cache_root,
     dist_version,
     generator_digest,
-    prune,
-    write_atomic,
 )
 
 if TYPE_CHECKING:
     from .files import Meta
-
-_STANDIN_SHA = "0" * 64
 
 
 class Memo:
@@ -49,48 +46,41 @@ class Memo:
     def __init__(self, slot: str, meta: Meta) -> None:
         root = cache_root()
         kept = root is not None and slot and meta.templates is None
-        self.directory = root / "rendered" if kept and root else None
-        self.slot = slot
-        prune(self.directory)  # at most KEPT_ENTRIES, the last written
+        self.slots = Slots(root / "rendered" if kept and root else None, slot)
         code = f"{meta.generator_version} {generator_digest(builtin_templates())}"
         self.salt = f"{code} jinja2 {dist_version('jinja2')}".encode()
 
+    @property
+    def keeps(self) -> bool:
+        """Whether anything is kept (no template overrides, a cache, an output folder)."""
+        return self.slots.directory is not None
+
     def view(self, api: ir.Api) -> ir.Api:
         """What the clients and the operations module are rendered from: ``api`` without
-        its models, enums and unions (all of it with template overrides)."""
-        if self.directory is None:
+        its models, enums and unions (all of it when nothing is kept)."""
+        if not self.keeps:
             return api
         return dataclasses.replace(api, models=(), enums=(), unions=(), untagged=())
 
     def digest(self, value: object) -> str:
         """The SHA-256 of ``value`` pickled ('' when nothing is kept)."""
-        if self.directory is None:
+        if not self.keeps:
             return ""
         return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
 
     def module(self, path: str, inputs: object, meta: Meta, make: Callable[[Meta], str]) -> str:
         """Module ``path``: ``make(meta)``, or the text it made the last time ``inputs``
         (pickled) were the same."""
-        entry = self._entry(path)
-        if entry is None:
+        if not self.keeps:
             return make(meta)
         real = SPEC_STAMP + meta.spec_sha256
-        standin = SPEC_STAMP + _STANDIN_SHA
-        general = dataclasses.replace(meta, spec_sha256=_STANDIN_SHA)
+        general = dataclasses.replace(meta, spec_sha256=STANDIN_SHA)
         made_of = pickle.dumps((path, inputs, general), 5)
-        digest = hashlib.sha256(self.salt + b"\0" + made_of).hexdigest()
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            key, _, text = entry.read_text(encoding="utf-8").partition("\n")
-            if key == digest:
-                return text.replace(standin, real)
-        text = make(general)
-        if text.count(_STANDIN_SHA) != 1 or standin not in text:  # not the header's alone
-            return make(meta)
-        with contextlib.suppress(OSError):
-            write_atomic(entry, f"{digest}\n{text}")
-        return text.replace(standin, real)
-
-    def _entry(self, path: str) -> Path | None:
-        if self.directory is None:
-            return None
-        return self.directory / hashlib.sha256(f"{self.slot}\0{path}".encode()).hexdigest()
+        key = hashlib.sha256(self.salt + b"\0" + made_of).hexdigest()
+        text = self.slots.read(path, key)
+        if text is None:
+            text = make(general)
+            if text.count(STANDIN_SHA) != 1 or STAMP_STANDIN not in text:  # not the header's alone
+                return make(meta)
+            self.slots.write(path, key, text)
+        return text.replace(STAMP_STANDIN, real)
