@@ -317,17 +317,17 @@ class ModuleSlots:
     schema changes, the modules that did not change are taken whole instead of being cut
     into blocks and looked up block by block (GitHub's package: 13,000 blocks).
 
-    Every module's header names the spec's SHA-256 (``stamp``), which changes with any
+    Every module's header names the spec's SHA-256 (``spec_sha``), which changes with any
     edit: it is kept as a stand-in of the same length and characters. A comment (or text
     in a string) is formatted as it is written, so the formatting of the rest cannot
     depend on which digest it names; a module whose stamps did not come through
     formatting as they went in is not kept."""
 
-    def __init__(self, directory: Path | None, salt: str, slot: str, stamp: str = "") -> None:
+    def __init__(self, directory: Path | None, salt: str, slot: str, spec_sha: str = "") -> None:
         self.slots = Slots(directory, slot)
         self.salt = salt.encode()
-        self.stamp = stamp
-        self.standin = STAMP_STANDIN if stamp.startswith(SPEC_STAMP) else ""
+        self.stamp = SPEC_STAMP + spec_sha if spec_sha else ""
+        self.standin = STAMP_STANDIN if spec_sha else ""
         # By path, the source ``get`` was given and its key: ``put`` of that same source
         # (a module that missed) does not scan and hash it again.
         self._keys: dict[str, tuple[str, str]] = {}

@@ -424,7 +424,7 @@ def test_a_module_rendered_as_before_is_taken_from_its_folder_s_slot(private_cac
 
 def test_a_module_is_not_kept_when_its_stamps_are_not_plain(private_cache: Path) -> None:
     sha = "c" * 64
-    slots = cache.ModuleSlots(private_cache / "modules", "salt", "out", cache.SPEC_STAMP + sha)
+    slots = cache.ModuleSlots(private_cache / "modules", "salt", "out", sha)
     stamped = STAMPED.format(sha=sha, doc="A model.")
     # Formatting that did not keep every stamp as written is not kept.
     slots.put("m.py", stamped, stamped.replace(cache.SPEC_STAMP + sha, "# spec"))

@@ -108,9 +108,8 @@ def format_package(
     root = cache.cache_root()
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
     store = cache.ChunkCache(root / "black" if root else None, f"{tools} {_SALT}")
-    stamp = cache.SPEC_STAMP + spec_sha if len(spec_sha) == 64 else ""
     slots = cache.ModuleSlots(
-        root / "modules" if root and slot else None, store.salt.decode(), slot, stamp
+        root / "modules" if root and slot else None, store.salt.decode(), slot, spec_sha
     )
     workers, lines = _cores(), 0
     out: dict[str, str] = {}
