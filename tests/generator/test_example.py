@@ -20,9 +20,9 @@ import black
 import pytest
 from apiforge import ir
 from apiforge.names import ClassName, ConstantName, PythonIdentifier
-from apiforge.render import example
-from apiforge.render.example import Brackets, call, display, lay_out, string
+from apiforge.render import example, layout
 from apiforge.render.imports import Import
+from apiforge.render.layout import Brackets, call, display, lay_out, string
 from black.mode import Mode, TargetVersion
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -146,7 +146,7 @@ def value(
     """The placeholder of ``t`` on one line, and what it imports."""
     values = example.Values(demo or api(), "pkg")
     found = values.value(t, "name", argument=argument, limits=limits)
-    return (None if found is None else example.flat(found)), values.needed
+    return (None if found is None else layout.flat(found)), values.needed
 
 
 # -- each kind ---------------------------------------------------------------------------
