@@ -9,6 +9,7 @@ the templates only lay them out; ``imports`` are data.
 from __future__ import annotations
 
 from .assemble import package, stream
-from .files import RUNTIME_MODULES, Meta
+from .environment import Meta
+from .files import RUNTIME_MODULES
 
 __all__ = ["RUNTIME_MODULES", "Meta", "package", "stream"]

@@ -10,7 +10,7 @@ from functools import partial
 
 from .. import ir
 from . import files, memo
-from .files import Meta
+from .environment import Meta
 
 
 def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterator[tuple[str, str]]:

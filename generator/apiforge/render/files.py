@@ -7,19 +7,11 @@ and the imports from ``imports``.
 
 from __future__ import annotations
 
-import contextlib
-import traceback
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from typing import Any, assert_never
-
-import jinja2
+from typing import assert_never
 
 from .. import ir
-from ..cache import builtin_templates, cache_root
-from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import emit, example, imports, methods, paging, quote, security
+from . import emit, imports, methods, paging, quote, security
+from .environment import Meta, environment, render_template, templates_dir
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
@@ -44,121 +36,6 @@ ERROR_CLASSES = (
     "ResponseDecodeError",
     "TokenError",
 )
-
-
-@dataclass(frozen=True)
-class Meta:
-    """What every file header states."""
-
-    generator_version: str
-    spec_name: str
-    spec_sha256: str
-    templates: Path | None = None  # a directory whose templates override the built-in ones
-
-
-def templates_dir() -> Path:
-    """The built-in templates: inside the installed package, or beside it in a checkout."""
-    return builtin_templates()
-
-
-class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """A bytecode cache whose every failure is a miss, never an error."""
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError, ValueError, EOFError):
-            super().load_bytecode(bucket)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    root = cache_root()
-    if root is None:
-        return None
-    try:
-        (root / "jinja").mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return _QuietBytecodeCache(str(root / "jinja"))
-
-
-@cache
-def environment(directory: Path, override: Path | None = None) -> jinja2.Environment:
-    """One strict, deterministic environment per template directory (and override)."""
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(directory)]
-    if override is not None:
-        # A file in the override directory replaces the built-in one of the same name.
-        loaders.insert(0, jinja2.FileSystemLoader(override))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        bytecode_cache=_bytecode_cache(),  # compiled templates, checked against their source
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # the output is Python: escaping is emit's job, not HTML's
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(
-        doc=quote.docstring,
-        literal=quote.literal,
-        annotation=emit.annotation,
-        field_annotation=emit.field_annotation,
-        field_default=emit.field_default,
-        untagged_alias=emit.untagged_alias,
-        alternative=emit.alternative,
-        param_signature=emit.param_signature,
-        arguments=methods.arguments,
-        signature_lines=methods.signature,
-        builder_call=methods.builder_call,
-        paged_arguments=paging.paged_arguments,
-        page_values=paging.page_values,
-        stream_annotation=methods.stream_annotation,
-        stream_decoder=methods.stream_decoder,
-        items_expression=paging.items_expression,
-        next_expression=paging.next_expression,
-        builder_arguments=methods.builder_arguments,
-        body_local=methods.body_local,
-        body_statements=methods.body_statements,
-        result_annotation=methods.result_annotation,
-        decoders=methods.decoders,
-        decoder_declarations=methods.decoder_declarations,
-        success_statements=methods.success_statements,
-        enum_base=emit.enum_base,
-        md=quote.markdown,
-        check_calls=emit.check_calls,
-        send_statements=emit.send_statements,
-        path_expression=emit.path_expression,
-        usage_example=example.example,
-        describe_credential=security.describe,
-        credential_signature=security.signature,
-        credential_runtime=security.runtime,
-        security_requirements=security.requirements,
-    )
-    env.filters["comment"] = quote.comment
-    return env
-
-
-def _template_line(exc: Exception, template: str) -> int:
-    """The template line a render-time error happened on: Jinja rewrites its traceback
-    frames to template files and lines."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return next((f.lineno or 0 for f in reversed(frames) if Path(f.filename).name == template), 0)
-
-
-def _render(template: str, *, meta: Meta, **context: Any) -> str:
-    """One template rendered; a template mistake is reported, never a traceback."""
-    env = environment(templates_dir(), meta.templates)
-    try:
-        return env.get_template(template).render(meta=meta, **context)
-    except jinja2.TemplateError as exc:
-        line = getattr(exc, "lineno", 0) or _template_line(exc, template)
-        folder = meta.templates if meta.templates and (meta.templates / template).exists() else None
-        shown = str(folder / template) if folder else f"templates/{template}"
-        where = Location(shown, line, 1 if line else 0)
-        message = f"template error: {type(exc).__name__}: {exc}"
-        raise GenerationError([Diagnostic(Severity.ERROR, where, message)]) from None
 
 
 def _error_model(api: ir.Api) -> str:
@@ -268,7 +145,7 @@ def models(api: ir.Api, meta: Meta) -> str:
         ]
         for m in ordered
     }
-    return _render(
+    return render_template(
         "_models.py.jinja",
         meta=meta,
         models=ordered,
@@ -283,7 +160,7 @@ def models(api: ir.Api, meta: Meta) -> str:
 
 def enums(api: ir.Api, meta: Meta) -> str:
     """``_enums.py``."""
-    return _render("_enums.py.jinja", meta=meta, enums=api.enums)
+    return render_template("_enums.py.jinja", meta=meta, enums=api.enums)
 
 
 def runtime_module(name: str, meta: Meta) -> str:
@@ -292,7 +169,7 @@ def runtime_module(name: str, meta: Meta) -> str:
     env = environment(templates_dir(), meta.templates)
     assert env.loader is not None
     source, _, _ = env.loader.get_source(env, f"runtime/{name}")
-    return _render("runtime.py.jinja", meta=meta, source=source.rstrip("\n"))
+    return render_template("runtime.py.jinja", meta=meta, source=source.rstrip("\n"))
 
 
 def _user_agent(api: ir.Api, meta: Meta, package: str) -> str:
@@ -337,7 +214,7 @@ def operations(api: ir.Api, meta: Meta, package: str, has_unions: bool | None = 
         if any(p.json for p in op.parameters):
             needed.add(Import("msgspec"))
     lines = imports.render(needed)
-    return _render(
+    return render_template(
         "_operations.py.jinja",
         meta=meta,
         user_agent=quote.literal(_user_agent(api, meta, package)),
@@ -377,7 +254,7 @@ def client(api: ir.Api, meta: Meta, *, is_async: bool) -> str:
     needed |= security.imports(api, is_async)
     lines = imports.render(needed | _signature_imports(api))
     name = f"Async{api.client_name}" if is_async else api.client_name
-    return _render(
+    return render_template(
         "_client.py.jinja", meta=meta, api=api, imports=lines, is_async=is_async, class_name=name
     )
 
@@ -405,9 +282,13 @@ def package_init(api: ir.Api, meta: Meta, public: dict[str, str] | None = None) 
     ``api`` is a view of it)."""
     public = exports(api) if public is None else public
     lines = imports.render(Import(module, name) for name, module in public.items())
-    return _render("__init__.py.jinja", meta=meta, api=api, imports=lines, exports=sorted(public))
+    return render_template(
+        "__init__.py.jinja", meta=meta, api=api, imports=lines, exports=sorted(public)
+    )
 
 
 def readme(api: ir.Api, meta: Meta, package_name: str) -> str:
     """``README.md``."""
-    return _render("README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums)
+    return render_template(
+        "README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums
+    )

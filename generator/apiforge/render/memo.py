@@ -37,7 +37,7 @@ from ..cache import (
 )
 
 if TYPE_CHECKING:
-    from .files import Meta
+    from .environment import Meta
 
 
 class Memo:
