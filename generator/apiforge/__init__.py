@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity
 
 if TYPE_CHECKING:
     from .load import LoadedSpec
+    from .load.verdict import Judge
     from .output.manifest import Manifest
 
 __version__ = "0.1.0"
@@ -79,26 +80,49 @@ def render_files(
 
     path = _spec_path(config)
     verdict.prepare()  # on this thread: the validator's port must outlive the one below
-    return run_deep(lambda: _render_files(config, spec, on_stage), str(path))
+    judge = verdict.Judge.start()  # on this thread too: the judge ends with it
+    try:
+        return run_deep(lambda: _render_files(config, spec, on_stage, judge), str(path))
+    finally:
+        if judge is not None:
+            judge.close()
 
 
-def _render_files(config: Config, spec: LoadedSpec | None, on_stage: OnStage) -> Rendered:
+def _render_files(
+    config: Config, spec: LoadedSpec | None, on_stage: OnStage, judge: Judge | None
+) -> Rendered:
+    from . import load
+
     with heap.kept() as keep:
-        return _rendered(config, spec, on_stage, keep)
+        if spec is None:
+            on_stage("reading the spec")
+            spec = load.read(_spec_path(config), display=str(_spec_path(config)))
+        try:
+            rendered = _rendered(config, spec, on_stage, keep, judge)
+        except Exception:
+            if judge is None or not judge.asked or judge.clean():
+                raise
+        else:
+            if judge is None or not judge.asked or judge.clean():
+                return rendered
+        # The validator finds more than the judge could tell: what was built from the
+        # document counts for nothing, and the stages run again to say what is wrong.
+        return _rendered(config, spec, on_stage, keep, None)
 
 
 def _rendered(
-    config: Config, spec: LoadedSpec | None, on_stage: OnStage, keep: Callable[[], None]
+    config: Config,
+    spec: LoadedSpec,
+    on_stage: OnStage,
+    keep: Callable[[], None],
+    judge: Judge | None,
 ) -> Rendered:
     from . import build, load, render
     from .output import format, manifest
 
     path = _spec_path(config)
-    if spec is None:
-        on_stage("reading the spec")
-        spec = load.read(path, display=str(path))
     on_stage("validating")
-    spec, read_leniently = load.ready(spec, config.ref_root)
+    spec, read_leniently = load.ready(spec, config.ref_root, judge)
     keep()  # the document as read and as built from
     on_stage("building the model")
     api, warnings = build.build(spec, config.group_by, config.pagination or {})

@@ -112,9 +112,22 @@ def session(sid: int) -> dict[int, list[str]]:
     return found
 
 
+def command_line(pid: int) -> bytes:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    return b""
+
+
+def judging(pid: int) -> bool:
+    """Whether the run's judge (the validator's port in a process of its own) is alive."""
+    return any(b"verdict_child" in command_line(p) for p in session(pid) if p != pid)
+
+
 def children(pid: int) -> dict[int, list[str]]:
-    """The live processes of ``pid``'s session whose parent is ``pid``."""
-    return {p: f for p, f in session(pid).items() if int(f[1]) == pid}
+    """The live processes of ``pid``'s session whose parent is ``pid``, but its judge:
+    the formatting workers."""
+    found = {p: f for p, f in session(pid).items() if int(f[1]) == pid}
+    return {p: f for p, f in found.items() if b"verdict_child" not in command_line(p)}
 
 
 def cpu_seconds(fields: list[str]) -> float:
@@ -128,21 +141,18 @@ def staged(output: Path) -> int:
 def ruff_running(pid: int) -> bool:
     """Whether a process of ``pid``'s session runs ruff (the formatter most blocks go to;
     started by the run, or by its workers when they format a module each)."""
-    for child in session(pid):
-        if child == pid:
-            continue
-        with contextlib.suppress(OSError):
-            if b"ruff" in Path(f"/proc/{child}/cmdline").read_bytes():
-                return True
-    return False
+    return any(b"ruff" in command_line(child) for child in session(pid) if child != pid)
 
 
-# When to kill, as what must be seen first: the run's process; its first worker (the pool
-# is starting); its workers with a second of CPU spent between them (formatting); ruff
-# formatting (in a run of its own: the others have black format everything, so that its
-# worker pool starts); a file in the staging directory (formatting done, writing).
+# When to kill, as what must be seen first: the run's process; its judge judging while the
+# package is formatted (the judge told to pause, so that it is still there); its first
+# worker (the pool is starting); its workers with a second of CPU spent between them
+# (formatting); ruff formatting (in a run of its own: the others have black format
+# everything, so that its worker pool starts); a file in the staging directory
+# (formatting done, writing).
 KILL_POINTS: dict[str, Callable[[int, Path], bool]] = {
     "at-start": lambda pid, output: True,
+    "judging": lambda pid, output: judging(pid) and len(children(pid)) >= 1,
     "first-worker": lambda pid, output: len(children(pid)) >= 1,
     "formatting": lambda pid, output: (
         len(children(pid)) >= 2 and sum(map(cpu_seconds, children(pid).values())) >= 1.0
@@ -179,6 +189,8 @@ def test_killed_run_leaves_no_process(
     # No cache, so that every run formats; a pause after each staged file, so that the
     # run is still there when one is seen.
     env = clean_env(APIFORGE_CACHE_DIR="", APIFORGE_TEST_PAUSE_WRITE="0.2")
+    if point == "judging":
+        env["APIFORGE_TEST_PAUSE_JUDGE"] = "60"
     if point != "ruff":
         env["APIFORGE_TEST_BLACK_ONLY"] = "1"
     proc = subprocess.Popen(

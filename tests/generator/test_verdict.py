@@ -11,13 +11,14 @@ fallback) every broken spec the other tests write, whose errors they check;
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from apiforge import load
+from apiforge import Config, load, render_files
 from apiforge.diagnostics import GenerationError
 from apiforge.load import validate, verdict
 from realworld import directory
@@ -111,3 +112,143 @@ print("port" if "openapi_spec_validator_rs._core" in sys.modules else "none")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["port"]
+
+
+# -- the judge: the port's verdict from a process of its own, beside the build ----------
+
+SPEC = TESTS / "specs" / "additional-properties" / "openapi-3.0.yaml"
+
+
+def _shown(path: Path) -> tuple[load.LoadedSpec, dict[str, object], str] | None:
+    """The spec, the document ``check`` first shows the validator, and its version."""
+    try:
+        spec = load.read(path)
+        version, spec, problems = validate._followed(spec, None)
+    except (GenerationError, RecursionError):
+        return None
+    if problems:
+        return None
+    return spec, validate._as_validated(validate.lenient.read(spec).shown), version
+
+
+def _judge(shown: dict[str, object], version: str, spec: load.LoadedSpec) -> tuple[str, bool]:
+    judge = verdict.Judge.start()
+    assert judge is not None, "the port is installed: the judge must start"
+    try:
+        assert judge.give(shown, version, spec.as_read)
+        form = "json" if spec.as_read is not None and spec.as_read.document is shown else "pickle"
+        return form, judge.clean()
+    finally:
+        judge.close()
+
+
+def test_the_judge_gives_the_ports_verdict_in_either_form(tmp_path: Path) -> None:
+    # Every fifth document of the tests (valid and broken ones, nearly all YAML: pickled)
+    # and two JSON ones (handed over as their text), a valid one and a broken one.
+    valid = tmp_path / "valid.json"
+    valid.write_text(json.dumps(yaml.safe_load(SPEC.read_text(encoding="utf-8"))), "utf-8")
+    seen: set[tuple[str, bool]] = set()
+    for path in [*_documents()[::5], valid, _broken(tmp_path)]:
+        found = _shown(path)
+        if found is None:
+            continue
+        spec, shown, version = found
+        form, clean = _judge(shown, version, spec)
+        assert clean == verdict.clean(shown, version), path
+        seen.add((form, clean))
+    assert seen == {("json", True), ("json", False), ("pickle", True), ("pickle", False)}
+
+
+def test_the_json_text_handed_over_is_the_document() -> None:
+    # The judge parses the text again: it must be the document the generator read, for
+    # every JSON spec of the real-world sample and of the tests.
+    paths = [directory.API / name for name in SAMPLE]
+    paths += [p for p in _documents() if p.suffix == ".json"]
+    texts = 0
+    for path in paths:
+        try:
+            spec = load.read(path)
+        except GenerationError:
+            continue
+        if spec.as_read is not None:
+            assert spec.as_read.document is spec.document
+            assert json.loads(spec.as_read.text) == spec.document, path
+            texts += 1
+    assert texts >= 40
+
+
+def _config(spec: Path, tmp_path: Path) -> Config:
+    return Config(spec=spec, output=tmp_path / "out", package="judged")
+
+
+def test_a_run_leaves_the_verdict_to_the_judge(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    given: list[str] = []
+    give = verdict.Judge.give
+
+    def spy(self: verdict.Judge, shown: dict[str, object], *args: object) -> bool:
+        given.append(str(shown.get("openapi")))
+        return give(self, shown, *args)  # type: ignore[arg-type]
+
+    def refuse(*args: object) -> bool:
+        raise AssertionError("the port ran in the generator's own process")
+
+    monkeypatch.setattr(verdict.Judge, "give", spy)
+    monkeypatch.setattr(verdict, "clean", refuse)
+    rendered = render_files(_config(SPEC, tmp_path))
+    assert given == ["3.0.3"] and rendered.files
+
+
+def _broken(tmp_path: Path) -> Path:
+    """A spec the port and the reference validator both refuse, in two places."""
+    document = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    document["paths"]["/broken"] = {"get": {"responses": {"200": {}}}}
+    document["info"]["version"] = 3
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return path
+
+
+def _errors(config: Config) -> list[str]:
+    with pytest.raises(GenerationError) as raised:
+        render_files(config)
+    return [str(d) for d in raised.value.diagnostics]
+
+
+def test_a_spec_the_judge_refuses_is_reported_as_judging_first_would(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = _config(_broken(tmp_path), tmp_path)
+    asked: list[bool] = []
+    clean = verdict.Judge.clean
+
+    def spy(self: verdict.Judge) -> bool:
+        asked.append(clean(self))
+        return asked[-1]
+
+    monkeypatch.setattr(verdict.Judge, "clean", spy)
+    with_judge = _errors(config)
+    assert asked and not any(asked), "the judge was asked, and found the spec broken"
+    monkeypatch.setattr(verdict.Judge, "start", classmethod(lambda cls: None))
+    assert with_judge == _errors(config) and len(with_judge) == 2
+
+
+@pytest.mark.parametrize("child", ["exit 3", "answer garbage", "never answer"])
+def test_a_judge_that_cannot_judge_changes_nothing(
+    child: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A child that dies, answers nonsense or nothing: the generator judges on its own.
+    script = tmp_path / "child.py"
+    body = {
+        "exit 3": "raise SystemExit(3)",
+        "answer garbage": "import sys; sys.stdin.buffer.read(); print('{not json')",
+        "never answer": "import sys; sys.stdin.buffer.read()",
+    }[child]
+    script.write_text(body + "\n", encoding="utf-8")
+    monkeypatch.setattr(verdict, "_CHILD", script)
+    judged = render_files(_config(SPEC, tmp_path))
+    broken = _errors(_config(_broken(tmp_path), tmp_path))
+    monkeypatch.setattr(verdict.Judge, "start", classmethod(lambda cls: None))
+    assert judged.files == render_files(_config(SPEC, tmp_path)).files
+    assert broken == _errors(_config(_broken(tmp_path), tmp_path))

@@ -49,6 +49,17 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class AsRead:
+    """A document and the JSON text it was parsed from, as ``json.loads`` parses it: what
+    another process needs to have the same document (``verdict.Judge``). Copies of a spec
+    keep it whatever their document: it stands for ``document`` only where that is the
+    very object."""
+
+    text: str
+    document: Any
+
+
+@dataclass(frozen=True)
 class Part:
     """One file as read: any JSON value, where each value and key is written, its digest."""
 
@@ -58,6 +69,7 @@ class Part:
     positions: Positions
     keys: Positions
     sha256: str
+    as_read: AsRead | None = None  # for a JSON file within the budgets, without duplicates
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class LoadedSpec:
     parts: Mapping[str, Part] = field(default_factory=dict)
     redirects: Mapping[Source, Source] = field(default_factory=dict)
     files: tuple[tuple[str, str], ...] = ()
+    as_read: AsRead | None = None  # the root's text, when it is JSON (see ``AsRead``)
 
     def original(self, pointer: str) -> str:
         """The pointer in the file that ``pointer`` (of the document) came from."""
@@ -197,14 +210,16 @@ def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
         budget.spend_values(count)
         places = jsonplaces.Places(text, count, placed)
         document = json_data
+        as_read = AsRead(text, document)
         positions: Positions = jsonplaces.PlaceMap(places, False)
         keys: Positions = jsonplaces.PlaceMap(places, True)
     else:  # composed as YAML, which says where a duplicate key or a budget is
         from . import yamlplaces  # only here: JSON specs do without PyYAML
 
         document, positions, keys = yamlplaces.parse(text, display, budget, json_data=json_data)
+        as_read = None
     digest = hashlib.sha256(raw).hexdigest()
-    return Part(path, display, document, positions, keys, digest)
+    return Part(path, display, document, positions, keys, digest, as_read)
 
 
 def _members(container: dict[str, Any] | list[Any]) -> Iterable[Any]:
@@ -234,7 +249,15 @@ def read(path: Path, display: str | None = None, budget: Budget | None = None) -
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}, not a mapping"
         raise _failure(part.display, f"spec is {kind}", at_start=True)
-    return LoadedSpec(path, part.display, document, part.positions, part.sha256, keys=part.keys)
+    return LoadedSpec(
+        path,
+        part.display,
+        document,
+        part.positions,
+        part.sha256,
+        keys=part.keys,
+        as_read=part.as_read,
+    )
 
 
 def ref_pointer(ref: str) -> str:

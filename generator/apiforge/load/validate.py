@@ -264,11 +264,16 @@ def _complaints(shown: dict[str, Any], version: str) -> Iterator[_Complaint]:
             yield _Complaint(_through_refs(shown, [*where, *path]), message, True, ())
 
 
-def _judged(reading: lenient.Reading, version: str) -> tuple[list[_Complaint], frozenset[str]]:
+def _judged(
+    reading: lenient.Reading, version: str, spec: LoadedSpec, judge: verdict.Judge | None = None
+) -> tuple[list[_Complaint], frozenset[str]]:
     """The validator's complaints about the document read leniently, and the pointers (in
-    the file) of the keys no OpenAPI object defines, if some complaint is about only those."""
+    the file) of the keys no OpenAPI object defines, if some complaint is about only those.
+    None found when ``judge`` takes the document: its verdict is asked for later."""
     found: list[_Complaint] = []
     shown = _as_validated(reading.shown)
+    if judge is not None and judge.give(shown, version, spec.as_read):
+        return found, frozenset()
     if verdict.clean(shown, version):  # the slow reference is needed only to say what
         return found, frozenset()
     try:
@@ -336,15 +341,18 @@ def _followed(spec: LoadedSpec, ref_root: Path | None) -> tuple[str, LoadedSpec,
     return version, spec, check_refs(spec, found=found) + check_path_templates(spec)
 
 
-def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, list[Diagnostic]]:
+def check(
+    spec: LoadedSpec, ref_root: Path | None = None, judge: verdict.Judge | None = None
+) -> tuple[LoadedSpec, list[Diagnostic]]:
     """Validate ``spec``, the files it refers to followed (within ``ref_root``, by default
     the spec's folder): its located errors and warnings, and the spec as it is to be
-    built, in one document, with the mistakes read leniently (``lenient``) set right."""
+    built, in one document, with the mistakes read leniently (``lenient``) set right.
+    With ``judge``, the validator's verdict may be left to it (``Judge.clean`` says it)."""
     version, spec, problems = _followed(spec, ref_root)
     if problems:
         return spec, problems
     reading = lenient.read(spec)
-    found, unknown = _judged(reading, version)
+    found, unknown = _judged(reading, version, spec, judge)
     ignored: frozenset[str] = frozenset()
     # Keys no OpenAPI object defines are ignored with a warning, and the rest judged again:
     # a complaint about one may have stood for others in the same object ("one of these").
@@ -353,7 +361,7 @@ def check(spec: LoadedSpec, ref_root: Path | None = None) -> tuple[LoadedSpec, l
             break
         ignored |= unknown
         reading = lenient.read(spec, ignored)
-        found, unknown = _judged(reading, version)
+        found, unknown = _judged(reading, version, spec)
     errors = [spec.error(_moved(p, reading.moved), m) for p, m in _once(found)]
     # Build diagnostics in a renamed path find their place in the file through ``origins``.
     origins = {**spec.origins, **reading.moved}

@@ -16,17 +16,29 @@ APIs-guru directory (docs/performance.md has the last figures).
 The port (0.2.3) crashes the interpreter when it is used after the thread that first
 imported it has ended, so it is imported on the main thread (``prepare``, before the
 pipeline's thread starts) and not used when that did not happen.
+
+``Judge`` gives the port's verdict from a process of its own (``verdict_child``), while
+the generator builds and renders: it is handed the document once lenient reading has
+shown it and asked for the verdict only before anything is written. A verdict that is
+not clean, or none, makes the generator run the stage again on its own, the reference
+validator saying what is wrong; what it reports is always what judging first would have.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import json
+import os
+import pickle
+import subprocess
 import sys
 import threading
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from . import located
+from .document import AsRead
 
 _MODULE = "openapi_spec_validator_rs._core"
 _BASE = "file:///apiforge/spec.json"  # references to other files were followed already
@@ -60,3 +72,93 @@ def clean(document: dict[str, Any], version: str) -> bool:
     except Exception:  # the reference validator judges what the port cannot
         return False
     return all(error.kind in located.READ_BY_BUILD for error in errors)
+
+
+_CHILD = Path(__file__).with_name("verdict_child.py")
+
+
+class Judge:
+    """The port judging a document in a child process, beside the build."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self._sender: threading.Thread | None = None
+        self._verdict: bool | None = None
+
+    @classmethod
+    def start(cls) -> Judge | None:
+        """A child process ready to judge, or None when the port cannot run in one."""
+        if _MODULE not in sys.modules or not sys.executable:
+            return None
+        command = [sys.executable, "-P", str(_CHILD), str(os.getpid())]
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            return None
+        return cls(process)
+
+    @property
+    def asked(self) -> bool:
+        """Whether the judge was given a document."""
+        return self._sender is not None
+
+    def give(self, shown: dict[str, Any], version: str, as_read: AsRead | None) -> bool:
+        """Hand ``shown`` over to be judged as OpenAPI ``version``: as the text it was read
+        from when it is the document as read, else pickled. False when it cannot be."""
+        if self.asked:
+            return False
+        if as_read is not None and as_read.document is shown:
+            form, data = b"json", as_read.text.encode("utf-8")
+        else:
+            try:
+                form, data = b"pickle", pickle.dumps(shown, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # not plain data: judged here, as before
+                return False
+        header = b"%s %s %d\n" % (version.encode(), form, len(data))
+        stdin = self._process.stdin
+        assert stdin is not None
+        # Written from a thread: the pipe holds 64 KiB, the build goes on meanwhile.
+        self._sender = threading.Thread(target=_send, args=(stdin, header, data), daemon=True)
+        self._sender.start()
+        return True
+
+    def clean(self) -> bool:
+        """The verdict, waited for: whether the port found nothing but what the build reads.
+        False when it could not judge."""
+        if self._verdict is None:
+            stdout = self._process.stdout
+            answer = stdout.read() if stdout is not None else b""
+            if self._sender is not None:
+                self._sender.join()
+            self._process.wait()
+            try:
+                kinds = json.loads(answer)
+            except ValueError:
+                kinds = None
+            self._verdict = isinstance(kinds, list) and all(
+                kind in located.READ_BY_BUILD for kind in kinds
+            )
+        return self._verdict
+
+    def close(self) -> None:
+        """End the child, judged or not."""
+        if self._process.poll() is None:
+            self._process.kill()
+        with contextlib.suppress(OSError):
+            if self._process.stdin is not None and self._sender is None:
+                self._process.stdin.close()
+        self._process.wait()
+        if self._sender is not None:
+            self._sender.join()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+
+def _send(stdin: IO[bytes], header: bytes, data: bytes) -> None:
+    with contextlib.suppress(OSError):  # the child gone (killed by ``close``): no verdict
+        stdin.write(header)
+        stdin.write(data)
+    with contextlib.suppress(OSError):
+        stdin.close()
