@@ -80,12 +80,22 @@ def render_files(
 
     path = _spec_path(config)
     verdict.prepare()  # on this thread: the validator's port must outlive the one below
-    judge = verdict.Judge.start()  # on this thread too: the judge ends with it
+    judge = verdict.Judge.start(_size(spec, path))  # on this thread too: it ends with it
     try:
         return run_deep(lambda: _render_files(config, spec, on_stage, judge), str(path))
     finally:
         if judge is not None:
             judge.close()
+
+
+def _size(spec: LoadedSpec | None, path: Path) -> int:
+    """How big the spec's root file is, in bytes (0 when that cannot be told)."""
+    if spec is not None and spec.as_read is not None:
+        return len(spec.as_read.text)
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _render_files(

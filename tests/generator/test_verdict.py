@@ -119,6 +119,25 @@ print("port" if "openapi_spec_validator_rs._core" in sys.modules else "none")
 SPEC = TESTS / "specs" / "additional-properties" / "openapi-3.0.yaml"
 
 
+@pytest.fixture
+def beside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every spec judged beside the build, however small, the port ready here or not."""
+    monkeypatch.setattr(verdict, "BESIDE_BYTES", 0)
+
+
+def test_a_judge_starts_where_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not ready, the port spends its first verdict readying its rules: a judge does that
+    # beside the build. Ready, it is started for big specs only.
+    monkeypatch.setattr(verdict, "_ready", set())
+    for ready, size, starts in [(False, 1, True), (True, 1, False), (True, 1 << 20, True)]:
+        if ready:
+            verdict._ready.add("3.0")
+        judge = verdict.Judge.start(size)
+        assert (judge is not None) == starts, (ready, size)
+        if judge is not None:
+            judge.close()
+
+
 def _shown(path: Path) -> tuple[load.LoadedSpec, dict[str, object], str] | None:
     """The spec, the document ``check`` first shows the validator, and its version."""
     try:
@@ -132,7 +151,7 @@ def _shown(path: Path) -> tuple[load.LoadedSpec, dict[str, object], str] | None:
 
 
 def _judge(shown: dict[str, object], version: str, spec: load.LoadedSpec) -> tuple[str, bool]:
-    judge = verdict.Judge.start()
+    judge = verdict.Judge.start(verdict.BESIDE_BYTES)
     assert judge is not None, "the port is installed: the judge must start"
     try:
         assert judge.give(shown, version, spec.as_read)
@@ -182,7 +201,7 @@ def _config(spec: Path, tmp_path: Path) -> Config:
 
 
 def test_a_run_leaves_the_verdict_to_the_judge(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, beside: None
 ) -> None:
     given: list[str] = []
     give = verdict.Judge.give
@@ -217,7 +236,7 @@ def _errors(config: Config) -> list[str]:
 
 
 def test_a_spec_the_judge_refuses_is_reported_as_judging_first_would(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, beside: None
 ) -> None:
     config = _config(_broken(tmp_path), tmp_path)
     asked: list[bool] = []
@@ -230,13 +249,13 @@ def test_a_spec_the_judge_refuses_is_reported_as_judging_first_would(
     monkeypatch.setattr(verdict.Judge, "clean", spy)
     with_judge = _errors(config)
     assert asked and not any(asked), "the judge was asked, and found the spec broken"
-    monkeypatch.setattr(verdict.Judge, "start", classmethod(lambda cls: None))
+    monkeypatch.setattr(verdict.Judge, "start", classmethod(lambda cls, size: None))
     assert with_judge == _errors(config) and len(with_judge) == 2
 
 
 @pytest.mark.parametrize("child", ["exit 3", "answer garbage", "never answer"])
 def test_a_judge_that_cannot_judge_changes_nothing(
-    child: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    child: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, beside: None
 ) -> None:
     # A child that dies, answers nonsense or nothing: the generator judges on its own.
     script = tmp_path / "child.py"
@@ -249,6 +268,6 @@ def test_a_judge_that_cannot_judge_changes_nothing(
     monkeypatch.setattr(verdict, "_CHILD", script)
     judged = render_files(_config(SPEC, tmp_path))
     broken = _errors(_config(_broken(tmp_path), tmp_path))
-    monkeypatch.setattr(verdict.Judge, "start", classmethod(lambda cls: None))
+    monkeypatch.setattr(verdict.Judge, "start", classmethod(lambda cls, size: None))
     assert judged.files == render_files(_config(SPEC, tmp_path)).files
     assert broken == _errors(_config(_broken(tmp_path), tmp_path))
