@@ -13,7 +13,12 @@ from apiforge.load import verdict
 from apiforge.render import assemble, files, memo
 from support.paths import SPECS, UPSTREAM_SPEC
 
-KEPT = ("_client.py", "_async_client.py", "_operations.py", "_enums.py", "__init__.py")
+KEPT = ("_client.py", "_async_client.py", "_operations.py", "_enums.py", "__init__.py", "README.md")
+
+
+def _stamp(name: str, digest: str) -> str:
+    """How the header of ``name`` names the spec's digest."""
+    return f"(spec sha256 {digest})" if name == "README.md" else f"# spec sha256: {digest}\n"
 
 
 @pytest.fixture(autouse=True)
@@ -53,14 +58,14 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     for name in KEPT:
         text = (out / "pkg" / name).read_text(encoding="utf-8")
         assert text.endswith("# kept\n"), name
-        assert f"# spec sha256: {digest}\n" in text, name  # the header names the new spec
+        assert _stamp(name, digest) in text, name  # the header names the new spec
     assert "# kept" not in (out / "pkg" / "_models.py").read_text(encoding="utf-8")
     # The same spec under another name: each header names it, so nothing kept is read.
     renamed = spec.rename(tmp_path / "renamed.json")
     _run(renamed, out)
     for name in KEPT:
         text = (out / "pkg" / name).read_text(encoding="utf-8")
-        assert "# kept" not in text and "from renamed.json\n" in text, name
+        assert "# kept" not in text and "from renamed.json" in text, name
 
 
 def test_another_folder_does_not_read_what_was_kept(tmp_path: Path, private_cache: Path) -> None:
@@ -107,6 +112,7 @@ def _both(spec: Path, slot: str) -> tuple[dict[str, str], dict[str, str]]:
             "_operations.py": files.operations(api, meta, "pkg"),
             "_enums.py": files.enums(api, meta),
             "__init__.py": files.package_init(api, meta),
+            "README.md": files.readme(api, meta, "pkg"),
         }
         dict(assemble.stream(api, meta, "pkg", slot))  # kept
         viewed = {p: t for p, t in assemble.stream(api, meta, "pkg", slot) if p in whole}

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from functools import partial
 
 from .. import ir
-from . import files, memo
+from . import example, files, memo
 from .environment import Meta
+
+README_STAMP = "(spec sha256 "  # what precedes the spec's digest in the README's header
 
 
 def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterator[tuple[str, str]]:
@@ -39,7 +41,8 @@ def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterat
             partial(files.operations, view, package=package_name, has_unions=has_unions),
         ),
     )
-    yield "_enums.py", kept.module("_enums.py", api.enums, meta, partial(files.enums, api))
+    enums = kept.digest(api.enums)
+    yield "_enums.py", kept.module("_enums.py", enums, meta, partial(files.enums, api))
     public = files.exports(api)
     yield (
         "__init__.py",
@@ -51,7 +54,12 @@ def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterat
     for name in files.RUNTIME_MODULES:
         if name != "_unions.py" or api.unions or api.untagged:
             yield name, files.runtime_module(name, meta)
-    yield "README.md", files.readme(api, meta, package_name)
+    usage, listed = example.example(api, package_name), files.models_listed(api)
+    readme = partial(
+        files.readme, view, package_name=package_name, usage=usage, listed=listed, enums=api.enums
+    )
+    made_of = (seen, enums, package_name, usage, listed)
+    yield "README.md", kept.module("README.md", made_of, meta, readme, README_STAMP)
 
 
 def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:

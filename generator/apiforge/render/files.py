@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from .. import ir
-from . import emit, imports, methods, paging, quote, security
+from . import emit, example, imports, methods, paging, quote, security
 from .environment import Meta, environment, render_template, templates_dir
 from .imports import Import
 
@@ -287,8 +287,30 @@ def package_init(api: ir.Api, meta: Meta, public: dict[str, str] | None = None) 
     )
 
 
-def readme(api: ir.Api, meta: Meta, package_name: str) -> str:
-    """``README.md``."""
+def readme(
+    api: ir.Api,
+    meta: Meta,
+    package_name: str,
+    usage: example.Example | None = None,
+    listed: tuple[tuple[str, str | None], ...] | None = None,
+    enums: tuple[ir.Enum, ...] | None = None,
+) -> str:
+    """``README.md`` (``usage``: the example, ``listed``: ``models_listed`` and ``enums``
+    those of the whole model, when ``api`` is a view of it)."""
     return render_template(
-        "README.md.jinja", meta=meta, api=api, package=package_name, enums=api.enums
+        "README.md.jinja",
+        meta=meta,
+        api=api,
+        package=package_name,
+        example=usage if usage is not None else example.example(api, package_name),
+        models=listed if listed is not None else models_listed(api),
+        enums=api.enums if enums is None else enums,
+    )
+
+
+def models_listed(api: ir.Api) -> tuple[tuple[str, str | None], ...]:
+    """What the README says of each model: its name and its description's first line
+    (None without a description)."""
+    return tuple(
+        (m.name, m.description.split("\n")[0] if m.description else None) for m in api.models
     )

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 from .. import ir
 from ..cache import (
     SPEC_STAMP,
-    STAMP_STANDIN,
     STANDIN_SHA,
     Slots,
     builtin_templates,
@@ -68,19 +67,26 @@ class Memo:
             return ""
         return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
 
-    def module(self, path: str, inputs: object, meta: Meta, make: Callable[[Meta], str]) -> str:
+    def module(
+        self,
+        path: str,
+        inputs: object,
+        meta: Meta,
+        make: Callable[[Meta], str],
+        stamp: str = SPEC_STAMP,
+    ) -> str:
         """Module ``path``: ``make(meta)``, or the text it made the last time ``inputs``
-        (pickled) were the same."""
+        (pickled) were the same. ``stamp``: what precedes the spec's digest in its header."""
         if not self.keeps:
             return make(meta)
-        real = SPEC_STAMP + meta.spec_sha256
+        real, standin = stamp + meta.spec_sha256, stamp + STANDIN_SHA
         general = dataclasses.replace(meta, spec_sha256=STANDIN_SHA)
         made_of = pickle.dumps((path, inputs, general), 5)
         key = hashlib.sha256(self.salt + b"\0" + made_of).hexdigest()
         text = self.slots.read(path, key)
         if text is None:
             text = make(general)
-            if text.count(STANDIN_SHA) != 1 or STAMP_STANDIN not in text:  # not the header's alone
+            if text.count(STANDIN_SHA) != 1 or standin not in text:  # not the header's alone
                 return make(meta)
             self.slots.write(path, key, text)
-        return text.replace(STAMP_STANDIN, real)
+        return text.replace(standin, real)
