@@ -271,3 +271,22 @@ def test_a_judge_that_cannot_judge_changes_nothing(
     monkeypatch.setattr(verdict.Judge, "start", classmethod(lambda cls, size: None))
     assert judged.files == render_files(_config(SPEC, tmp_path)).files
     assert broken == _errors(_config(_broken(tmp_path), tmp_path))
+
+
+def test_a_2_0_file_response_is_shown_as_binary_without_copying_the_rest() -> None:
+    file = {"description": "a file", "schema": {"type": "file"}}
+    other = {"get": {"responses": {"200": {"description": "OK", "schema": {"type": "string"}}}}}
+    document = {
+        "swagger": "2.0",
+        "paths": {"/download": {"get": {"responses": {"200": file}}}, "/other": other},
+    }
+    shown = validate._as_validated(document)
+    download = shown["paths"]["/download"]["get"]["responses"]["200"]
+    assert download["schema"] == {"type": "string", "format": "binary"}
+    assert file["schema"] == {"type": "file"}, "the document itself is left as it was"
+    assert shown["paths"]["/other"] is other
+    # Without a file response, the document itself (a judge is handed the text it was
+    # read from); without paths, empty ones, as before.
+    del document["paths"]["/download"]
+    assert validate._as_validated(document) is document
+    assert validate._as_validated({"swagger": "2.0"}) == {"swagger": "2.0", "paths": {}}

@@ -10,7 +10,6 @@ only the mistakes ``lenient`` reads with a warning are kept from the validator.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator
@@ -193,16 +192,31 @@ def _as_validated(document: dict[str, Any]) -> dict[str, Any]:
         document = {**document, "paths": paths}
     if "swagger" not in document:
         return document
-    shown = copy.copy(document)
-    shown["paths"] = copy.deepcopy(document.get("paths", {}))
-    for item in shown["paths"].values():
-        for op in item.values() if isinstance(item, dict) else ():
-            responses = op.get("responses", {}) if isinstance(op, dict) else {}
-            for response in responses.values():
+    if "paths" not in document:
+        return {**document, "paths": {}}
+    files = list(_file_responses(document["paths"]))
+    if not files:
+        return document  # the very object: a judge can be handed the text it was read from
+    # Copied only on the way to what changes: the rest is the document's own.
+    shown = {**document, "paths": dict(document["paths"])}
+    for path, method, status in files:
+        item = shown["paths"][path] = dict(shown["paths"][path])
+        op = item[method] = dict(item[method])
+        responses = op["responses"] = dict(op["responses"])
+        response = responses[status] = dict(responses[status])
+        response["schema"] = {**response["schema"], "type": "string", "format": "binary"}
+    return shown
+
+
+def _file_responses(paths: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """Where a 2.0 response's schema is ``type: file``: path, method and status."""
+    for path, item in paths.items() if isinstance(paths, dict) else ():
+        for method, op in item.items() if isinstance(item, dict) else ():
+            responses = op.get("responses") if isinstance(op, dict) else None
+            for status, response in responses.items() if isinstance(responses, dict) else ():
                 schema = response.get("schema") if isinstance(response, dict) else None
                 if isinstance(schema, dict) and schema.get("type") == "file":
-                    response["schema"] = {**schema, "type": "string", "format": "binary"}
-    return shown
+                    yield path, method, status
 
 
 def _through_refs(document: Any, parts: list[Any]) -> str:
