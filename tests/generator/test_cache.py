@@ -422,6 +422,23 @@ def test_a_module_rendered_as_before_is_taken_from_its_folder_s_slot(private_cac
     assert elsewhere == formatted
 
 
+def test_a_changed_module_finds_its_other_blocks_in_one_piece(private_cache: Path) -> None:
+    source = "class A:\n    x: int\n\n\nclass B:\n    pass\n"
+    first = format.format_package({"m.py": source}, slot="out")["m.py"]
+    # Poison the module's pack, and drop the block-by-block cache: only the pack can give
+    # the poison back.
+    (pack,) = (private_cache / "blocks").iterdir()
+    poisoned = pack.read_text(encoding="utf-8").replace("pass", "pass  # packed")
+    pack.write_text(poisoned, encoding="utf-8")
+    shutil.rmtree(private_cache / "black")
+    changed = source.replace("x: int", "x: str")
+    second = format.format_package({"m.py": changed}, slot="out")["m.py"]
+    assert second == first.replace("x: int", "x: str").replace("pass", "pass  # packed")
+    # Another folder does not read that pack.
+    elsewhere = format.format_package({"m.py": changed}, slot="other")["m.py"]
+    assert "# packed" not in elsewhere and elsewhere == black.format_str(changed, mode=MODE)
+
+
 def test_a_module_is_not_kept_when_its_stamps_are_not_plain(private_cache: Path) -> None:
     sha = "c" * 64
     slots = cache.ModuleSlots(private_cache / "modules", "salt", "out", sha)
@@ -484,6 +501,6 @@ def test_module_slots_and_kept_renders_stay_within_their_bound(
     shutil.copy(UPSTREAM_SPEC, spec)
     for folder in ("one", "two", "three", "four"):
         run(spec, tmp_path / folder)
-        for kind in ("modules", "rendered"):
+        for kind in ("modules", "rendered", "blocks"):
             # Pruned to the bound as a run starts; that run adds one entry per module.
             assert len(list((private_cache / kind).iterdir())) <= 8 + 6, (folder, kind)

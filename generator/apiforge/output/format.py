@@ -22,7 +22,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # worker processes are started (and these imported) for big packages only
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -109,13 +109,17 @@ def format_package(
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
     store = cache.ChunkCache(root / "black" if root else None, f"{tools} {_SALT}")
     slots = cache.ModuleSlots(
-        root / "modules" if root and slot else None, store.salt.decode(), slot, spec_sha
+        root / "modules" if root and slot else None,
+        store.salt.decode(),
+        slot,
+        spec_sha,
+        root / "blocks" if root and slot else None,
     )
     workers, lines = _cores(), 0
     out: dict[str, str] = {}
     modules: dict[str, str] = {}
     pool: ProcessPoolExecutor | None = None
-    formatting: dict[str, Future[str]] = {}
+    formatting: dict[str, Future[Formatted]] = {}
     try:
         for path, text in files.items() if isinstance(files, dict) else files:
             out[path] = text
@@ -124,6 +128,7 @@ def format_package(
             if (kept := slots.get(path, text)) is not None:
                 out[path] = kept
                 continue
+            store.known.update(slots.blocks(path))  # before a worker is handed the store
             modules[path] = text
             lines += text.count("\n")
             if pool is None and workers >= 2 and lines >= _PARALLEL_MODULE_LINES:
@@ -137,22 +142,30 @@ def format_package(
             formatted = _format_modules(modules, store, black_workers=True)
         else:
             formatted = {path: done.result() for path, done in formatting.items()}
-        for path, text in formatted.items():
-            slots.put(path, modules[path], text)
-        return {**out, **formatted}
+        for path, done in formatted.items():
+            slots.put(path, modules[path], done.text)
+            slots.put_blocks(path, done.blocks)
+        return {**out, **{path: done.text for path, done in formatted.items()}}
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
 
 
-def _format_module(path: str, text: str, store: cache.ChunkCache) -> str:
+class Formatted(NamedTuple):
+    """A module formatted, and the formatting of each of its blocks by its cache key."""
+
+    text: str
+    blocks: dict[str, str]
+
+
+def _format_module(path: str, text: str, store: cache.ChunkCache) -> Formatted:
     """One module formatted, in a worker (black in it, not in workers of its own)."""
     return _format_modules({path: text}, store, black_workers=False)[path]
 
 
 def _format_modules(
     modules: dict[str, str], store: cache.ChunkCache, black_workers: bool
-) -> dict[str, str]:
+) -> dict[str, Formatted]:
     """``modules`` formatted: cut into blocks, each block not in ``store`` formatted (all
     of them by ruff in one run, black where it must), then joined again. Cut from their
     lines (``scan``) first; by the parser when a block so cut is no Python."""
@@ -168,15 +181,16 @@ class _Unreadable(Exception):
 
 def _format_cut(
     modules: dict[str, str], store: cache.ChunkCache, black_workers: bool, parse: bool
-) -> dict[str, str]:
+) -> dict[str, Formatted]:
     pieces: dict[str, cut.Blocks] = {}
     for path, text in modules.items():
         try:
             pieces[path] = cut.blocks(text, parse)
         except SyntaxError as exc:
             raise _invalid(path, exc) from None
-    every = {u for bs in pieces.values() for c, us in bs for u in (us or [c])}
-    done = {c: f for c in every if (f := store.get(c)) is not None}
+    keys = {u: store.key(u) for bs in pieces.values() for c, us in bs for u in (us or [c])}
+    done = {c: f for c, key in keys.items() if (f := store.get_key(key)) is not None}
+    every = set(keys)
     todo = sorted(every - set(done))
     try:
         done.update(zip(todo, _format_all(todo, black_workers, not parse), strict=True))
@@ -191,7 +205,8 @@ def _format_cut(
     out = {}
     for path, bs in pieces.items():
         blocks = [cut.joined(done, us) if us else done[c].strip("\n") for c, us in bs]
-        out[path] = "\n\n\n".join(b for b in blocks if b.strip()) + "\n"
+        text = "\n\n\n".join(b for b in blocks if b.strip()) + "\n"
+        out[path] = Formatted(text, {keys[u]: done[u] for c, us in bs for u in (us or [c])})
     return out
 
 
