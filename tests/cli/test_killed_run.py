@@ -1,7 +1,8 @@
 """No process of ``apiforge generate`` outlives it, however it ends.
 
 A run killed with SIGKILL (a CI timeout, the OOM killer) cannot clean up after itself: the
-formatting workers it started must notice on their own that it is gone, and exit. Each run
+processes it started (its judge, the validator's port judging beside the build, and its
+formatting workers) must notice on their own that it is gone, and exit. Each run
 here starts in a session of its own, so every process it starts carries its session id;
 after the kill, no live process of that session may remain (zombies are dead: whoever
 adopted them reaps them, or not, as this machine's init does).
