@@ -15,12 +15,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from apiforge import Config, load, render_files
 from apiforge.diagnostics import GenerationError
-from apiforge.load import validate, verdict
+from apiforge.load import lenient, validate, verdict
 from realworld import directory
 from support.paths import REPO_ROOT
 
@@ -147,7 +148,7 @@ def _shown(path: Path) -> tuple[load.LoadedSpec, dict[str, object], str] | None:
         return None
     if problems:
         return None
-    return spec, validate._as_validated(validate.lenient.read(spec).shown), version
+    return spec, validate._as_validated(lenient.read(spec).shown), version
 
 
 def _judge(shown: dict[str, object], version: str, spec: load.LoadedSpec) -> tuple[str, bool]:
@@ -253,17 +254,19 @@ def test_a_spec_the_judge_refuses_is_reported_as_judging_first_would(
     assert with_judge == _errors(config) and len(with_judge) == 2
 
 
-@pytest.mark.parametrize("child", ["exit 3", "answer garbage", "never answer"])
+@pytest.mark.parametrize("child", ["exit 3", "answer garbage", "never answer", "hang"])
 def test_a_judge_that_cannot_judge_changes_nothing(
     child: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, beside: None
 ) -> None:
-    # A child that dies, answers nonsense or nothing: the generator judges on its own.
+    # A child that dies, answers nonsense, nothing, or hangs: the generator judges on its own.
     script = tmp_path / "child.py"
     body = {
         "exit 3": "raise SystemExit(3)",
         "answer garbage": "import sys; sys.stdin.buffer.read(); print('{not json')",
         "never answer": "import sys; sys.stdin.buffer.read()",
+        "hang": "import sys, time; sys.stdin.buffer.read(); time.sleep(600)",
     }[child]
+    monkeypatch.setattr(verdict, "ANSWER_SECONDS", 2.0)
     script.write_text(body + "\n", encoding="utf-8")
     monkeypatch.setattr(verdict, "_CHILD", script)
     judged = render_files(_config(SPEC, tmp_path))
@@ -276,10 +279,8 @@ def test_a_judge_that_cannot_judge_changes_nothing(
 def test_a_2_0_file_response_is_shown_as_binary_without_copying_the_rest() -> None:
     file = {"description": "a file", "schema": {"type": "file"}}
     other = {"get": {"responses": {"200": {"description": "OK", "schema": {"type": "string"}}}}}
-    document = {
-        "swagger": "2.0",
-        "paths": {"/download": {"get": {"responses": {"200": file}}}, "/other": other},
-    }
+    paths: dict[str, Any] = {"/download": {"get": {"responses": {"200": file}}}, "/other": other}
+    document = {"swagger": "2.0", "paths": paths}
     shown = validate._as_validated(document)
     download = shown["paths"]["/download"]["get"]["responses"]["200"]
     assert download["schema"] == {"type": "string", "format": "binary"}
@@ -287,6 +288,6 @@ def test_a_2_0_file_response_is_shown_as_binary_without_copying_the_rest() -> No
     assert shown["paths"]["/other"] is other
     # Without a file response, the document itself (a judge is handed the text it was
     # read from); without paths, empty ones, as before.
-    del document["paths"]["/download"]
+    del paths["/download"]
     assert validate._as_validated(document) is document
     assert validate._as_validated({"swagger": "2.0"}) == {"swagger": "2.0", "paths": {}}

@@ -84,6 +84,9 @@ BESIDE_BYTES = 1 << 20
 
 
 _CHILD = Path(__file__).with_name("verdict_child.py")
+# How long the verdict may still take once the generator asks for it: far longer than the
+# port takes on the biggest spec read (16 MiB, about a second); past it, the judge hangs.
+ANSWER_SECONDS = 120.0
 
 
 class Judge:
@@ -138,15 +141,20 @@ class Judge:
 
     def clean(self) -> bool:
         """The verdict, waited for: whether the port found nothing but what the build reads.
-        False when it could not judge."""
+        False when it could not judge, or gave no answer within ``ANSWER_SECONDS``."""
         if self._verdict is None:
-            stdout = self._process.stdout
-            answer = stdout.read() if stdout is not None else b""
+            answer: list[bytes] = []
+            reader = threading.Thread(target=_read, args=(self._process.stdout, answer))
+            reader.start()
+            reader.join(ANSWER_SECONDS)
+            if reader.is_alive():  # a judge that hangs: judged here instead
+                self._process.kill()
+                reader.join()
             if self._sender is not None:
                 self._sender.join()
             self._process.wait()
             try:
-                kinds = json.loads(answer)
+                kinds = json.loads(b"".join(answer))
             except ValueError:
                 kinds = None
             self._verdict = isinstance(kinds, list) and all(
@@ -166,6 +174,11 @@ class Judge:
             self._sender.join()
         if self._process.stdout is not None:
             self._process.stdout.close()
+
+
+def _read(stdout: IO[bytes] | None, into: list[bytes]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        into.append(stdout.read() if stdout is not None else b"")
 
 
 def _send(stdin: IO[bytes], header: bytes, data: bytes) -> None:
