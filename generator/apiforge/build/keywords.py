@@ -10,6 +10,8 @@ from typing import Any
 def types_of(schema: dict[str, Any]) -> list[str]:
     """``type`` as a list: 3.1 allows several, 3.0 one."""
     kind = schema.get("type")
+    if type(kind) is str:  # nearly every schema: no conversion to make
+        return [kind]
     if isinstance(kind, list):
         return [str(k) for k in kind]
     return [str(kind)] if kind is not None else []
@@ -19,7 +21,10 @@ def nullable(schema: Any) -> bool:
     """``nullable: true`` (3.0), ``type: [..., "null"]`` or a null alternative (3.1)."""
     if not isinstance(schema, dict):
         return False
-    if schema.get("nullable") is True or "null" in types_of(schema):
+    kind = schema.get("type")  # "null" in types_of(schema), without making the list
+    if schema.get("nullable") is True or kind == "null":
+        return True
+    if isinstance(kind, list) and "null" in types_of(schema):
         return True
     if isinstance(schema.get("enum"), list) and None in schema["enum"]:
         return True
