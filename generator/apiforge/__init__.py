@@ -106,7 +106,8 @@ def _render_files(
     with heap.kept() as keep:
         if spec is None:
             on_stage("reading the spec")
-            spec = load.read(_spec_path(config), display=str(_spec_path(config)))
+            path = _spec_path(config)
+            spec = load.read(path, display=str(path))
         try:
             rendered = _rendered(config, spec, on_stage, keep, judge)
         except Exception:

@@ -39,9 +39,15 @@ from typing import IO, Any
 
 from . import located
 from .document import AsRead
+from .verdict_child import BASE, offline  # the same call in both processes
 
+# The versions the port has judged in this process: its first verdict on each readies its
+# rules (0.01-0.06 s), which a judge starting beside the build does at no cost to it.
+_ready: set[str] = set()
+# Past this size, a spec is judged beside the build even when the port is ready here: the
+# port takes about 0.02 s a megabyte, and starting the judge's process some 0.05 s of CPU.
+BESIDE_BYTES = 1 << 20
 _MODULE = "openapi_spec_validator_rs._core"
-_BASE = "file:///apiforge/spec.json"  # references to other files were followed already
 
 
 def prepare() -> None:
@@ -49,12 +55,6 @@ def prepare() -> None:
     if threading.current_thread() is threading.main_thread():
         with contextlib.suppress(ImportError):
             importlib.import_module(_MODULE)
-
-
-def _offline(uri: str) -> bytes:
-    """Nothing is fetched: a reference the bundle did not follow is the reference
-    validator's to report."""
-    raise LookupError(f"not fetched: {uri}")
 
 
 def clean(document: dict[str, Any], version: str) -> bool:
@@ -68,19 +68,11 @@ def clean(document: dict[str, Any], version: str) -> bool:
     if port is None:
         return False
     try:
-        errors = port.validate(document, version, _BASE, True, _offline, None, None)
+        errors = port.validate(document, version, BASE, True, offline, None, None)
     except Exception:  # the reference validator judges what the port cannot
         return False
     _ready.add(version)
     return all(error.kind in located.READ_BY_BUILD for error in errors)
-
-
-# The versions the port has judged in this process: its first verdict on each readies its
-# rules (0.01-0.06 s), which a judge starting beside the build does at no cost to it.
-_ready: set[str] = set()
-# Past this size, a spec is judged beside the build even when the port is ready here: the
-# port takes about 0.02 s a megabyte, and starting the judge's process some 0.05 s of CPU.
-BESIDE_BYTES = 1 << 20
 
 
 _CHILD = Path(__file__).with_name("verdict_child.py")

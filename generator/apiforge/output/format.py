@@ -190,8 +190,7 @@ def _format_cut(
             raise _invalid(path, exc) from None
     keys = {u: store.key(u) for bs in pieces.values() for c, us in bs for u in (us or [c])}
     done = {c: f for c, key in keys.items() if (f := store.get_key(key)) is not None}
-    every = set(keys)
-    todo = sorted(every - set(done))
+    todo = sorted(keys.keys() - done.keys())
     try:
         done.update(zip(todo, _format_all(todo, black_workers, not parse), strict=True))
     except _Unreadable:
