@@ -7,10 +7,27 @@ again. All classes are frozen and hold tuples, so the IR can be shared and hashe
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from functools import cached_property
 
+from msgspec import Struct
+from msgspec.msgpack import Encoder
+
 from .names import ClassName, ConstantName, PythonIdentifier
+
+
+class Node(Struct, frozen=True, tag=True, tag_field="ir"):
+    """What every IR class is: frozen, so hashable and shared freely; tagged with its
+    class name, so an encoding of the IR (``digest``) tells a ``ModelRef`` from an
+    ``EnumRef`` of the same name."""
+
+
+_ENCODER = Encoder()
+
+
+def encode(value: object) -> bytes:
+    """``value`` (IR nodes, tuples, strings, numbers, booleans, None) as bytes that are
+    equal exactly when the values are: what the caches key on."""
+    return _ENCODER.encode(value)
 
 
 class Primitive(enum.Enum):
@@ -27,8 +44,7 @@ class Primitive(enum.Enum):
     ANY = "any"
 
 
-@dataclass(frozen=True)
-class PrimitiveType:
+class PrimitiveType(Node, frozen=True):
     """A scalar; ``format`` is kept for documentation only."""
 
     kind: Primitive
@@ -46,23 +62,20 @@ class PrimitiveType:
         )
 
 
-@dataclass(frozen=True)
-class ArrayType:
+class ArrayType(Node, frozen=True):
     """A JSON array of ``item``; ``item_nullable`` when an item may be JSON null."""
 
     item: TypeRef
     item_nullable: bool = False
 
 
-@dataclass(frozen=True)
-class TupleType:
+class TupleType(Node, frozen=True):
     """A JSON array of exactly these items, in order (3.1's closed ``prefixItems``)."""
 
     items: tuple[TypeRef, ...]
 
 
-@dataclass(frozen=True)
-class MapType:
+class MapType(Node, frozen=True):
     """A JSON object with arbitrary keys (``additionalProperties``); ``value_nullable``
     when a value may be JSON null."""
 
@@ -70,43 +83,37 @@ class MapType:
     value_nullable: bool = False
 
 
-@dataclass(frozen=True)
-class LiteralType:
+class LiteralType(Node, frozen=True):
     """One fixed value (``const``, or a single-value enum)."""
 
     value: str | int | float | bool
 
 
-@dataclass(frozen=True)
-class ScalarUnion:
+class ScalarUnion(Node, frozen=True):
     """``oneOf``/``anyOf`` of values of different JSON kinds (``str | int``)."""
 
     options: tuple[TypeRef, ...]
 
 
-@dataclass(frozen=True)
-class UnionRef:
+class UnionRef(Node, frozen=True):
     """A reference to a discriminated ``Union`` by its alias name."""
 
     name: ClassName
 
 
-@dataclass(frozen=True)
-class UntaggedRef:
+class UntaggedRef(Node, frozen=True):
     """A reference to an ``UntaggedUnion`` by its alias name."""
 
     name: ClassName
 
 
-@dataclass(frozen=True)
-class ModelRef:
+class ModelRef(Node, frozen=True):
     """A reference to a ``Model`` by its class name."""
 
     name: ClassName
 
 
-@dataclass(frozen=True)
-class EnumRef:
+class EnumRef(Node, frozen=True):
     """A reference to an ``Enum`` by its class name; ``integer`` for integer enums."""
 
     name: ClassName
@@ -128,8 +135,7 @@ TypeRef = (
 Scalar = str | int | float | bool
 
 
-@dataclass(frozen=True)
-class Constraints:
+class Constraints(Node, frozen=True):
     """Validation the client performs before sending a value."""
 
     minimum: int | float | None = None
@@ -138,8 +144,7 @@ class Constraints:
     max_items: int | None = None
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Node, frozen=True):
     """One property of a model."""
 
     wire_name: str
@@ -153,8 +158,7 @@ class Field:
     example: str = ""
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(Node, frozen=True):
     """An object schema, emitted as a ``msgspec.Struct``; ``base`` is its parent model."""
 
     name: ClassName
@@ -170,16 +174,14 @@ class Model:
         return tuple(f.wire_name for f in self.fields if f.read_only)
 
 
-@dataclass(frozen=True)
-class EnumMember:
+class EnumMember(Node, frozen=True):
     """One allowed value and its Python member name."""
 
     name: ConstantName
     value: str | int
 
 
-@dataclass(frozen=True)
-class Enum:
+class Enum(Node, frozen=True):
     """A string or integer enum; ``open`` ones decode unknown values to pseudo-members."""
 
     name: ClassName
@@ -194,16 +196,14 @@ class Enum:
         return all(isinstance(m.value, int) for m in self.members)
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(Node, frozen=True):
     """One alternative of a discriminated union and the tag that selects it."""
 
     tag: str
     model: ClassName
 
 
-@dataclass(frozen=True)
-class Union:
+class Union(Node, frozen=True):
     """``oneOf``/``anyOf`` with a discriminator; unknown tags keep the raw object."""
 
     name: ClassName
@@ -225,8 +225,7 @@ class JsonKind(enum.Enum):
     ANY = "any"  # a schema that allows anything: tried last, for every kind
 
 
-@dataclass(frozen=True)
-class Alternative:
+class Alternative(Node, frozen=True):
     """One alternative of an ``UntaggedUnion`` and the facts that select it.
 
     The facts are kept only where another alternative of the same ``kind`` needs them:
@@ -244,8 +243,7 @@ class Alternative:
     values: tuple[Scalar, ...] = ()
 
 
-@dataclass(frozen=True)
-class UntaggedUnion:
+class UntaggedUnion(Node, frozen=True):
     """``oneOf``/``anyOf`` (or a type list) that msgspec cannot decode by itself: a value
     is matched to ``alternatives`` by its JSON kind and their facts (the rule is in
     ``build/untagged.py``). ``options`` are the declared types, which type checkers see."""
@@ -276,8 +274,7 @@ SEPARATORS = {
 }
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(Node, frozen=True):
     """One operation parameter; ``explode=False`` arrays are sent comma-joined."""
 
     wire_name: str
@@ -304,8 +301,7 @@ class BodyKind(enum.Enum):
     BINARY = "binary"
 
 
-@dataclass(frozen=True)
-class FormField:
+class FormField(Node, frozen=True):
     """One part of a form or multipart body; ``is_file`` parts take bytes or a file.
     ``spread``: a mapping whose entries are the fields (the schema names none)."""
 
@@ -323,8 +319,7 @@ class FormField:
     json: bool = False
 
 
-@dataclass(frozen=True)
-class RequestBody:
+class RequestBody(Node, frozen=True):
     """The request body: one argument (JSON, binary) or one argument per form field."""
 
     kind: BodyKind
@@ -337,8 +332,7 @@ class RequestBody:
     nullable: bool = False  # a JSON body whose schema allows null: None sends ``null``
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(Node, frozen=True):
     """A declared response; ``status`` is ``"200"``-like or ``"default"``."""
 
     status: str
@@ -359,8 +353,7 @@ class KeyLocation(enum.Enum):
     COOKIE = "cookie"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Scheme:
+class Scheme(Node, frozen=True, kw_only=True):
     """What every security scheme has: its key in securitySchemes and its constructor
     argument, required only when every operation needs it and no alternative."""
 
@@ -370,8 +363,7 @@ class Scheme:
     required: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
-class ApiKeyScheme(Scheme):
+class ApiKeyScheme(Scheme, frozen=True, kw_only=True):
     """``apiKey``: a key sent in a header, the query or a cookie named ``wire_name``
     (the argument is named after ``wire_name``, not the key)."""
 
@@ -379,8 +371,7 @@ class ApiKeyScheme(Scheme):
     wire_name: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class HttpScheme(Scheme):
+class HttpScheme(Scheme, frozen=True, kw_only=True):
     """``http`` but basic: ``Authorization: <scheme> <credential>``; ``scheme`` is
     ``Bearer`` for bearer, else the spec's text."""
 
@@ -388,13 +379,11 @@ class HttpScheme(Scheme):
     bearer_format: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class BasicScheme(Scheme):
+class BasicScheme(Scheme, frozen=True, kw_only=True):
     """``http`` with ``scheme: basic``: a username and a password."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class OAuth2Scheme(Scheme):
+class OAuth2Scheme(Scheme, frozen=True, kw_only=True):
     """``oauth2``: a bearer token, which the client fetches itself from ``token_url``
     when the scheme has a clientCredentials flow."""
 
@@ -402,15 +391,13 @@ class OAuth2Scheme(Scheme):
     token_url: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class OpenIdConnectScheme(Scheme):
+class OpenIdConnectScheme(Scheme, frozen=True, kw_only=True):
     """``openIdConnect``: a bearer token the caller obtains."""
 
     url: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class MutualTlsScheme(Scheme):
+class MutualTlsScheme(Scheme, frozen=True, kw_only=True):
     """``mutualTLS`` (3.1): a client certificate for the TLS handshake; never required,
     since a caller's own ``http_client`` may carry it instead."""
 
@@ -432,8 +419,7 @@ class PageKind(enum.Enum):
     LINK_HEADER = "link-header"  # the next page's URL in the Link header (RFC 8288)
 
 
-@dataclass(frozen=True)
-class Pagination:
+class Pagination(Node, frozen=True):
     """The paging of an operation, from ``x-apiforge-pagination`` or ``x-ms-pageable``."""
 
     name: PythonIdentifier
@@ -447,8 +433,7 @@ class Pagination:
     items: tuple[Field, ...] = ()  # the answer's fields down to the items; () the answer
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(Node, frozen=True):
     """One HTTP operation, emitted as a method on both clients."""
 
     operation_id: str
@@ -518,16 +503,14 @@ class Operation:
         return next((r for r in self.responses if r.status == "default"), None)
 
 
-@dataclass(frozen=True)
-class GroupMethod:
+class GroupMethod(Node, frozen=True):
     """An operation as a method of its group, under a name without the tag's words."""
 
     name: PythonIdentifier
     operation: Operation
 
 
-@dataclass(frozen=True)
-class OperationGroup:
+class OperationGroup(Node, frozen=True):
     """The operations of one tag: ``client.<attribute>.<method>(...)`` (build/groups.py)."""
 
     attribute: PythonIdentifier
@@ -537,8 +520,7 @@ class OperationGroup:
     methods: tuple[GroupMethod, ...]
 
 
-@dataclass(frozen=True)
-class ServerVariable:
+class ServerVariable(Node, frozen=True):
     """A ``{Name}`` in the server URL, given to the client constructor."""
 
     wire_name: str
@@ -548,16 +530,14 @@ class ServerVariable:
     encode: bool = False  # Swagger 2.0 host parameters without x-ms-skip-url-encoding
 
 
-@dataclass(frozen=True)
-class Server:
+class Server(Node, frozen=True):
     """The base URL template and its variables."""
 
     url: str
     variables: tuple[ServerVariable, ...]
 
 
-@dataclass(frozen=True)
-class Api:
+class Api(Node, frozen=True, dict=True):
     """The whole API, as the templates see it."""
 
     title: str

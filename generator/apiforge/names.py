@@ -12,7 +12,7 @@ import re
 import sys
 import unicodedata
 from functools import lru_cache
-from typing import TypeVar
+from typing import NewType, TypeVar
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # Names the generated modules import, or builtins their annotations use: a spec name
@@ -27,22 +27,11 @@ _RESERVED = frozenset(
 _KEYWORDS = frozenset(keyword.kwlist) | {"_", "case", "match", "type"}
 
 
-class PythonIdentifier(str):
-    """A snake_case name that is a valid, non-keyword Python identifier."""
-
-    __slots__ = ()
-
-
-class ClassName(str):
-    """A CapWords name that is a valid Python identifier."""
-
-    __slots__ = ()
-
-
-class ConstantName(str):
-    """An UPPER_SNAKE name for enum members."""
-
-    __slots__ = ()
+# Names as types: each kind of name its own type for the checker, plain text at run time
+# (so the model's encoding, ``ir.encode``, holds them as it holds any text).
+PythonIdentifier = NewType("PythonIdentifier", str)  # snake_case, valid, no keyword
+ClassName = NewType("ClassName", str)  # CapWords, a valid Python identifier
+ConstantName = NewType("ConstantName", str)  # UPPER_SNAKE, for enum members
 
 
 def words(name: str) -> list[str]:

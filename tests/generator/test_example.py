@@ -10,13 +10,13 @@ the 88-column boundary. Every committed package's example is checked to be black
 from __future__ import annotations
 
 import ast
-import dataclasses
 import keyword
 import math
 import re
 from pathlib import Path
 
 import black
+import msgspec
 import pytest
 from apiforge import ir
 from apiforge.names import ClassName, ConstantName, PythonIdentifier
@@ -457,7 +457,7 @@ def test_required_credentials_get_a_placeholder_of_their_kind(kind: str, shown: 
 
 def test_a_plain_http_token_endpoint_needs_allow_insecure_http() -> None:
     scheme = _scheme("client_credentials", "token")
-    plain = dataclasses.replace(scheme, token_url="http://auth.example.com/token")
+    plain = msgspec.structs.replace(scheme, token_url="http://auth.example.com/token")
     assert "allow_insecure_http" not in example.example(api(auth=(scheme,)), "pkg").code
     assert "allow_insecure_http=True" in example.example(api(auth=(plain,)), "pkg").code
 

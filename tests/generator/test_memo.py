@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from apiforge import Config, __version__, build, cache, generate, load, render, stack
+from apiforge import Config, __version__, build, cache, generate, ir, load, render, stack
 from apiforge.load import verdict
+from apiforge.names import ClassName
 from apiforge.render import assemble, files, memo
 from support.paths import SPECS, UPSTREAM_SPEC
 
@@ -48,10 +50,15 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     shutil.copy(UPSTREAM_SPEC, spec)
     _run(spec, out)
     entries = sorted((private_cache / "rendered").iterdir())
-    assert len(entries) == len(KEPT)
+    assert len(entries) == len(KEPT) + 1  # and the models' classes
     # Poison what is kept: if it is read, the poison shows in the package.
     for entry in entries:
-        entry.write_text(entry.read_text(encoding="utf-8") + "# kept\n", encoding="utf-8")
+        key, _, text = entry.read_text(encoding="utf-8").partition("\n")
+        if key == "parts":  # each class by what it was rendered from
+            kept = {k: f"{v}    # kept class\n" for k, v in json.loads(text).items()}
+            entry.write_text(f"{key}\n{json.dumps(kept)}", encoding="utf-8")
+        else:
+            entry.write_text(entry.read_text(encoding="utf-8") + "# kept\n", encoding="utf-8")
     _edit_tag(spec, "Added.")
     _run(spec, out)
     digest = load.read(spec).sha256
@@ -59,7 +66,12 @@ def test_a_kept_module_is_read_after_one_schema_changed(
         text = (out / "pkg" / name).read_text(encoding="utf-8")
         assert text.endswith("# kept\n"), name
         assert _stamp(name, digest) in text, name  # the header names the new spec
-    assert "# kept" not in (out / "pkg" / "_models.py").read_text(encoding="utf-8")
+    models = (out / "pkg" / "_models.py").read_text(encoding="utf-8")
+    classes = models.split("\nclass ")[1:]
+    assert len(classes) > 20
+    # Every class but the one whose model changed is the one kept.
+    assert [c.split("(")[0] for c in classes if "# kept class" not in c] == ["Tag"]
+    assert "# kept\n" not in models
     # The same spec under another name: each header names it, so nothing kept is read.
     renamed = spec.rename(tmp_path / "renamed.json")
     _run(renamed, out)
@@ -107,6 +119,7 @@ def _both(spec: Path, slot: str) -> tuple[dict[str, str], dict[str, str]]:
         api, _ = build.build(loaded, "tag", {})
         meta = render.Meta(__version__, spec.name, loaded.sha256, None)
         whole = {
+            "_models.py": files.models(api, meta),
             "_client.py": files.client(api, meta, is_async=False),
             "_async_client.py": files.client(api, meta, is_async=True),
             "_operations.py": files.operations(api, meta, "pkg"),
@@ -127,13 +140,15 @@ def test_what_is_kept_is_what_the_whole_model_renders(
 ) -> None:
     # Every construct of the corpus: the view leaves out nothing these modules print.
     monkeypatch.setattr(cache, "KEPT_ENTRIES", 10_000)  # one folder each: keep them all
-    compared = 0
+    compared = with_classes = 0
     for spec in sorted(SPECS.glob(f"*/{version}")):
         whole, viewed = _both(spec, f"slot-{spec.parent.name}")
         assert viewed == whole, spec
         compared += 1
-    assert compared >= 30
-    assert len(list((private_cache / "rendered").iterdir())) == compared * len(KEPT)
+        with_classes += "\nclass " in whole["_models.py"]
+    assert compared >= 30 and with_classes >= 20
+    # One entry a module, and one for the models' classes where there are any.
+    assert len(list((private_cache / "rendered").iterdir())) == compared * len(KEPT) + with_classes
 
 
 def test_the_stand_in_digest_is_the_header_s_only() -> None:
@@ -143,3 +158,64 @@ def test_the_stand_in_digest_is_the_header_s_only() -> None:
         "m.py", (), meta, lambda m: f"# spec sha256: {m.spec_sha256}\n# {m.spec_sha256}\n"
     )
     assert twice == f"# spec sha256: {'f' * 64}\n# {'f' * 64}\n"  # rendered with the real one
+
+
+def _model(name: str, description: str = "") -> ir.Model:
+    return ir.Model(ClassName(name), description, (), f"/components/schemas/{name}")
+
+
+def test_only_the_classes_whose_inputs_changed_are_rendered_again() -> None:
+    kept = memo.Memo("slot", render.Meta(__version__, "x.json", "f" * 64, None))
+    made: list[list[str]] = []
+
+    def texts(parts: Sequence[files.Part]) -> list[str]:
+        return [f"class {m.name}: {m.description!r} {sent}\n" for m, sent in parts]
+
+    def make(parts: Sequence[files.Part]) -> list[str]:
+        made.append([f"{m.name}{'+' if sent else ''}" for m, sent in parts])
+        return texts(parts)
+
+    first = [(_model(name), False) for name in ("A", "B", "C", "D")]
+    assert kept.each("m.py", first, make) == texts(first)
+    changed = [first[0], (_model("B", "new"), False), first[2], (first[3][0], True)]
+    assert kept.each("m.py", changed, make) == texts(changed)
+    assert kept.each("m.py", changed, make) == texts(changed)
+    assert kept.each("other.py", changed, make) == texts(changed)  # kept per module
+    # The first time all; then the model that changed and the one now sent in requests;
+    # then nothing.
+    assert made == [["A", "B", "C", "D"], ["B", "D+"], ["A", "B", "C", "D+"]]
+
+
+def test_an_encoding_tells_the_kinds_of_reference_apart() -> None:
+    name = ClassName("Pet")
+    refs = [ir.ModelRef(name), ir.EnumRef(name), ir.UnionRef(name), ir.UntaggedRef(name)]
+    assert len({ir.encode(r) for r in refs}) == len(refs)
+    assert ir.encode(name) == ir.encode("Pet")  # a name type is the text it holds
+    assert ir.encode(ir.ArrayType(refs[0])) != ir.encode(ir.ArrayType(refs[0], True))
+    with pytest.raises(TypeError):
+        ir.encode(Path("Pet"))  # nothing of the IR: refused, not made text
+
+
+def test_an_override_laid_out_before_the_classes_were_rendered_apart_still_renders(
+    tmp_path: Path,
+) -> None:
+    # _models.py.jinja once laid out every class itself, reading fields[model.name].
+    frame = (files.templates_dir() / "_models.py.jinja").read_text(encoding="utf-8")
+    one = (files.templates_dir() / "_model.py.jinja").read_text(encoding="utf-8")
+    body = one.split("#}\n", 1)[1]
+    body = body.replace("fields %}", "fields[model.name] %}").replace(
+        "and sent", "and model.name in sent"
+    )
+    loop = "{% for text in classes %}\n{{ text }}{% endfor %}\n"
+    assert loop in frame and body.count("model.name in sent") == 2
+    override = tmp_path / "override"
+    override.mkdir()
+    old = frame.replace(loop, "{% for model in models %}\n" + body + "{% endfor %}\n")
+    (override / "_models.py.jinja").write_text(old, encoding="utf-8")
+    spec = tmp_path / "api.json"
+    shutil.copy(UPSTREAM_SPEC, spec)
+    _run(spec, tmp_path / "mine", templates=override)
+    _run(spec, tmp_path / "shipped")
+    assert (tmp_path / "mine" / "pkg" / "_models.py").read_text(encoding="utf-8") == (
+        tmp_path / "shipped" / "pkg" / "_models.py"
+    ).read_text(encoding="utf-8")

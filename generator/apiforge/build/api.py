@@ -8,9 +8,10 @@ is the only entry point: ``build(spec) -> (Api, diagnostics)``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
+
+from msgspec import structs
 
 from .. import ir, names, urlpath
 from ..diagnostics import Diagnostic, GenerationError
@@ -349,7 +350,7 @@ def _operations(
     # The clients' own methods keep their names; an operation called close gets close_2.
     own = [names.PythonIdentifier(n) for n in CLIENT_METHODS]
     unique_names = names.unique(own + [op.name for op in found])[len(own) :]
-    named = [dataclasses.replace(op, name=n) for op, n in zip(found, unique_names, strict=True)]
+    named = [structs.replace(op, name=n) for op, n in zip(found, unique_names, strict=True)]
     return tuple(_with_pagination(ctx, schemas, named, raws, paging))
 
 
@@ -436,7 +437,7 @@ def _with_pagination(
             else:
                 taken.add(paging.name)
         unchanged = paging is None and op.pagination is None  # most: no copy needed
-        result.append(op if unchanged else dataclasses.replace(op, pagination=paging))
+        result.append(op if unchanged else structs.replace(op, pagination=paging))
     return result
 
 
@@ -453,9 +454,7 @@ def _client_params(
     options = dict.fromkeys((*CONSTRUCTOR_OPTIONS, *BASE_ATTRIBUTES))  # "auth" is both
     reserved = [*taken, *map(names.PythonIdentifier, options)]
     py_names = names.unique(reserved + [p.name for p in found.values()])[len(reserved) :]
-    return tuple(
-        dataclasses.replace(p, name=n) for p, n in zip(found.values(), py_names, strict=True)
-    )
+    return tuple(structs.replace(p, name=n) for p, n in zip(found.values(), py_names, strict=True))
 
 
 def build(
@@ -496,7 +495,7 @@ def build(
         client_params=_client_params(operations, taken),
     )
     if group_by == "tag":
-        api = dataclasses.replace(api, groups=groups(ctx, operations, CLIENT_METHODS))
+        api = structs.replace(api, groups=groups(ctx, operations, CLIENT_METHODS))
     check_depth(ctx, api)
     if ctx.failed:
         raise GenerationError(ctx.diagnostics)

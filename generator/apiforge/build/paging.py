@@ -22,8 +22,9 @@ walks every page. The scheme is never guessed from names; the keys present choos
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
+
+from msgspec import structs
 
 from .. import ir, names
 from ..load.document import escape
@@ -154,14 +155,14 @@ def pagination(
             if not isinstance(start, int) or isinstance(start, bool):
                 read.error("page-start", "page-start must be an integer")
             paging = _sized(read, raw, paging, "page", "size", required=False)
-            paging = dataclasses.replace(paging, page_start=start if isinstance(start, int) else 1)
+            paging = structs.replace(paging, page_start=start if isinstance(start, int) else 1)
         case ir.PageKind.CURSOR:
             cursor = read.query(raw, "cursor", integer=False)
             after = read.field_path("next-cursor", raw.get("next-cursor"))
-            paging = dataclasses.replace(paging, start=cursor, next=after or ())
+            paging = structs.replace(paging, start=cursor, next=after or ())
         case ir.PageKind.NEXT_LINK:
             after = read.field_path("next-link", raw.get("next-link"))
-            paging = dataclasses.replace(paging, next=after or ())
+            paging = structs.replace(paging, next=after or ())
         case ir.PageKind.LINK_HEADER:
             if raw.get("link-header") is not True:
                 read.error("link-header", "link-header must be true")
@@ -181,7 +182,7 @@ def azure(
     paging = ir.Pagination(
         _method_name(op), ir.PageKind.NEXT_LINK, ir.PrimitiveType(ir.Primitive.ANY)
     )
-    paging = dataclasses.replace(paging, next=after or ())
+    paging = structs.replace(paging, next=after or ())
     found = _with_items(read, raw.get("itemName", "value"), paging) if read.ok else None
     return found
 
@@ -199,12 +200,12 @@ def _sized(
     first = read.query(raw, start, integer=True)
     limit = read.query(raw, size, integer=True) if required or size in raw else None
     if limit is None:
-        return dataclasses.replace(paging, start=first)
+        return structs.replace(paging, start=first)
     maximum = raw.get("max-page-size", limit.constraints.maximum)
     if not isinstance(maximum, int) or isinstance(maximum, bool) or maximum < 1:
         read.error("", "max-page-size must be a positive integer (or the limit needs a maximum)")
         return paging
-    return dataclasses.replace(paging, start=first, size=limit, max_page_size=maximum)
+    return structs.replace(paging, start=first, size=limit, max_page_size=maximum)
 
 
 def _with_items(read: _Reader, items: Any, paging: ir.Pagination) -> ir.Pagination | None:
@@ -219,7 +220,7 @@ def _with_items(read: _Reader, items: Any, paging: ir.Pagination) -> ir.Paginati
         if success is None or not isinstance(success.type, ir.ArrayType):
             read.error("", "a paginated operation must return a JSON array (or name its items)")
             return None
-        return dataclasses.replace(paging, item=success.type.item)
+        return structs.replace(paging, item=success.type.item)
     path = read.field_path("items", items)
     if path is None:
         return None
@@ -227,4 +228,4 @@ def _with_items(read: _Reader, items: Any, paging: ir.Pagination) -> ir.Paginati
     if not isinstance(last, ir.ArrayType):
         read.error("items", f"items {items!r} must be an array of the answer")
         return None
-    return dataclasses.replace(paging, item=last.item, items=path)
+    return structs.replace(paging, item=last.item, items=path)

@@ -6,9 +6,10 @@ other, the body's argument names and the keyword options every generated method 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, assert_never
+
+from msgspec import structs
 
 from .. import ir, names
 from ..load.document import escape
@@ -234,9 +235,7 @@ def parameters(
     path_first = sorted(params, key=lambda p: p.location is not ir.ParamLocation.PATH)
     taken = [names.PythonIdentifier(o) for o in CALL_OPTIONS]
     unique_names = names.unique(taken + [p.name for p in path_first])[len(taken) :]
-    return tuple(
-        dataclasses.replace(p, name=n) for p, n in zip(path_first, unique_names, strict=True)
-    )
+    return tuple(structs.replace(p, name=n) for p, n in zip(path_first, unique_names, strict=True))
 
 
 def _wildcard(media_type: str) -> bool:
@@ -363,7 +362,7 @@ def _encoded(field: ir.FormField, encoding: Any) -> ir.FormField:
     style = encoding.get("style")
     style = style if isinstance(style, str) else "form"
     explode = encoding.get("explode")
-    return dataclasses.replace(
+    return structs.replace(
         field,
         style=style,
         explode=explode if isinstance(explode, bool) else style == "form",

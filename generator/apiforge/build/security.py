@@ -9,10 +9,11 @@ An operation's ``security`` (else the document's) becomes alternatives of requir
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from msgspec import structs
 
 from .. import ir, names
 from ..load.document import escape
@@ -35,7 +36,7 @@ def schemes(ctx: BuildContext, taken: list[names.PythonIdentifier]) -> dict[str,
         if made is not None:
             name = names.unique([*taken, made.name])[-1]
             taken.append(name)
-            found[key] = dataclasses.replace(made, name=name)
+            found[key] = structs.replace(made, name=name)
     return found
 
 
@@ -146,7 +147,7 @@ def used(
         )
 
     return tuple(
-        dataclasses.replace(s, required=needed(k) and not isinstance(s, ir.MutualTlsScheme))
+        structs.replace(s, required=needed(k) and not isinstance(s, ir.MutualTlsScheme))
         for k, s in known.items()
         if k in keys
     )

@@ -4,9 +4,10 @@ from what that run kept (``memo``)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from functools import partial
+
+from msgspec import structs
 
 from .. import ir
 from . import example, files, memo
@@ -21,9 +22,9 @@ def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterat
     starts on what is rendered while the rest is). ``slot`` names the output folder: the
     modules rendered from a view of the model are kept there (``memo``)."""
     kept = memo.Memo(slot, meta)
-    yield "_models.py", files.models(api, meta)
+    yield "_models.py", files.models(api, meta, kept.each)
     view = kept.view(api)
-    seen = kept.digest(tuple(getattr(view, f.name) for f in dataclasses.fields(view)))
+    seen = kept.digest(structs.astuple(view))
     for path, is_async in (("_client.py", False), ("_async_client.py", True)):
         yield (
             path,

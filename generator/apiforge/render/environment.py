@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -122,9 +123,15 @@ def _template_line(exc: Exception, template: str) -> int:
 
 def render_template(template: str, *, meta: Meta, **context: Any) -> str:
     """One template rendered; a template mistake is reported, never a traceback."""
+    return render_each(template, [context], meta=meta)[0]
+
+
+def render_each(template: str, contexts: Iterable[dict[str, Any]], *, meta: Meta) -> list[str]:
+    """``template`` rendered once for each of ``contexts``, as ``render_template`` does."""
     env = environment(templates_dir(), meta.templates)
     try:
-        return env.get_template(template).render(meta=meta, **context)
+        compiled = env.get_template(template)
+        return [compiled.render(meta=meta, **context) for context in contexts]
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", 0) or _template_line(exc, template)
         folder = meta.templates if meta.templates and (meta.templates / template).exists() else None

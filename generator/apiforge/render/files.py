@@ -7,11 +7,13 @@ and the imports from ``imports``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import assert_never
 
 from .. import ir
 from . import emit, example, imports, methods, paging, quote, security
-from .environment import Meta, environment, render_template, templates_dir
+from .environment import Meta, environment, render_each, render_template, templates_dir
 from .imports import Import
 
 # Copied from templates/runtime/ as they are: plain Python, already formatted.
@@ -110,8 +112,57 @@ def _base_first(models: tuple[ir.Model, ...]) -> list[ir.Model]:
     return list(placed.values())
 
 
-def models(api: ir.Api, meta: Meta) -> str:
-    """``_models.py``."""
+Part = tuple[ir.Model, bool]  # a model's class: the model, and whether requests carry it
+Make = Callable[[Sequence[Part]], list[str]]  # the classes of these
+Each = Callable[[str, Sequence[Part], Make], list[str]]  # every class, some made by Make
+
+
+def every(path: str, items: Sequence[Part], make: Make) -> list[str]:
+    """Each of ``items`` made anew (``memo.Memo.each`` takes what it can from a last run)."""
+    return make(items)
+
+
+class _Fields(Mapping[str, list[tuple[ir.Field, str, str]]]):
+    """Each model's fields with their annotations and defaults, by model name, worked out
+    when asked for: the classes get theirs one by one, and an override of
+    ``_models.py.jinja`` written when they were laid out there finds them under ``fields``."""
+
+    def __init__(self, models: Sequence[ir.Model], sent: set[str]) -> None:
+        self.models: dict[str, ir.Model] = {m.name: m for m in models}
+        self.sent = sent
+
+    def __getitem__(self, name: str) -> list[tuple[ir.Field, str, str]]:
+        model, sent = self.models[name], name in self.sent
+        return [
+            (f, emit.field_annotation(f, sent), emit.field_default(f, sent)) for f in model.fields
+        ]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+
+def _classes(made_of: Sequence[Part], meta: Meta) -> list[str]:
+    """The class of each model (and whether requests carry it)."""
+    # Each field's annotation and default, worked out here: two template calls per field
+    # (76,000 on GitHub's description) were a fifth of rendering its models.
+    contexts = [
+        {
+            "model": m,
+            "sent": sent,
+            "fields": [
+                (f, emit.field_annotation(f, sent), emit.field_default(f, sent)) for f in m.fields
+            ],
+        }
+        for m, sent in made_of
+    ]
+    return render_each("_model.py.jinja", contexts, meta=meta)
+
+
+def models(api: ir.Api, meta: Meta, each: Each = every) -> str:
+    """``_models.py``; ``each`` makes its classes (``every``: all of them anew)."""
     error_model = _error_model(api)
     needed = {Import("typing", "TypeAlias")} | (
         {Import("typing", "Any")} if not error_model else set()
@@ -136,20 +187,15 @@ def models(api: ir.Api, meta: Meta) -> str:
                 needed |= imports.for_type(t)
     lines = imports.render(imports.local_to(imports.MODELS, needed))
     ordered = _base_first(api.models)
-    # Each field's annotation and default, worked out here: two template calls per field
-    # (76,000 on GitHub's description) were a fifth of rendering its models.
-    fields = {
-        m.name: [
-            (f, emit.field_annotation(f, m.name in sent), emit.field_default(f, m.name in sent))
-            for f in m.fields
-        ]
-        for m in ordered
-    }
+    classes = each(
+        "_models.py", [(m, m.name in sent) for m in ordered], partial(_classes, meta=meta)
+    )
     return render_template(
         "_models.py.jinja",
         meta=meta,
         models=ordered,
-        fields=fields,
+        classes=classes,
+        fields=_Fields(ordered, sent),
         unions=api.unions,
         untagged=api.untagged,
         imports=lines,

@@ -5,9 +5,12 @@ as before: they are rendered from a ``view`` of the model without its models, en
 unions (which they name, never read), so what they are made of is known and small enough
 to hash. Each such module (and the enums module and ``__init__.py``, from what they
 print) is kept in the cache with the SHA-256 of its inputs: the view, the other
-arguments and the header's facts, pickled; the generator's code and templates, Jinja's
-version. One entry per module and output folder (``cache.Slots``); a run whose inputs
-match takes the text instead of rendering it.
+arguments and the header's facts, encoded (``ir.encode``: GitHub's view in 0.03 s, where
+pickling took 0.3 s); the generator's code and templates, Jinja's version. One entry per
+module and output folder (``cache.Slots``); a run whose inputs match takes the text
+instead of rendering it. The models module changes with any schema: its classes are kept
+the same way one by one (``each``: GitHub's 4,099, encoded in 0.02 s), and a run renders
+only those whose model changed, the module's frame around them.
 
 The spec's SHA-256 in each module's header would make every module new after any edit:
 modules are rendered with a stand-in digest, which the real one replaces afterwards, on
@@ -20,9 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import pickle
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
+
+from msgspec import structs
 
 from .. import ir
 from ..cache import (
@@ -37,6 +42,9 @@ from ..cache import (
 
 if TYPE_CHECKING:
     from .environment import Meta
+    from .files import Make, Part
+
+_PARTS = "parts"  # the key line of a module's parts: each part's key says what made it
 
 
 class Memo:
@@ -59,13 +67,46 @@ class Memo:
         its models, enums and unions (all of it when nothing is kept)."""
         if not self.keeps:
             return api
-        return dataclasses.replace(api, models=(), enums=(), unions=(), untagged=())
+        return structs.replace(api, models=(), enums=(), unions=(), untagged=())
 
     def digest(self, value: object) -> str:
-        """The SHA-256 of ``value`` pickled ('' when nothing is kept)."""
+        """The SHA-256 of ``value`` encoded ('' when nothing is kept)."""
         if not self.keeps:
             return ""
-        return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
+        return hashlib.sha256(ir.encode(value)).hexdigest()
+
+    def each(
+        self,
+        path: str,
+        items: Sequence[Part],
+        make: Make,
+    ) -> list[str]:
+        """The text of each of ``items`` (the parts of module ``path``, such as its classes
+        and what each is rendered from): ``make`` renders those the last run into this
+        folder did not render from the same inputs, the rest are taken as that run left
+        them. All of them are kept for the next run when any was made."""
+        if not self.keeps:
+            return make(items)
+        keys = [hashlib.sha256(self.salt + b"\0" + ir.encode(i)).hexdigest() for i in items]
+        known = self._parts(path)
+        missing = [i for i, key in enumerate(keys) if key not in known]
+        made = dict(zip(missing, make([items[i] for i in missing]), strict=True)) if missing else {}
+        texts = [made[i] if i in made else known[key] for i, key in enumerate(keys)]
+        if made or len(known) != len(set(keys)):
+            kept = json.dumps(dict(zip(keys, texts, strict=True)), ensure_ascii=False)
+            self.slots.write(f"{path} parts", _PARTS, kept)
+        return texts
+
+    def _parts(self, path: str) -> dict[str, str]:
+        """The texts of the parts of module ``path`` the last run kept, by key."""
+        text = self.slots.read(f"{path} parts", _PARTS)
+        try:
+            found = json.loads(text) if text else {}
+        except ValueError:
+            return {}
+        if not isinstance(found, dict) or not all(isinstance(t, str) for t in found.values()):
+            return {}
+        return found
 
     def module(
         self,
@@ -76,12 +117,12 @@ class Memo:
         stamp: str = SPEC_STAMP,
     ) -> str:
         """Module ``path``: ``make(meta)``, or the text it made the last time ``inputs``
-        (pickled) were the same. ``stamp``: what precedes the spec's digest in its header."""
+        (encoded) were the same. ``stamp``: what precedes the spec's digest in its header."""
         if not self.keeps:
             return make(meta)
         real, standin = stamp + meta.spec_sha256, stamp + STANDIN_SHA
         general = dataclasses.replace(meta, spec_sha256=STANDIN_SHA)
-        made_of = pickle.dumps((path, inputs, general), 5)
+        made_of = ir.encode((path, inputs, dataclasses.astuple(general)))
         key = hashlib.sha256(self.salt + b"\0" + made_of).hexdigest()
         text = self.slots.read(path, key)
         if text is None:
