@@ -136,11 +136,11 @@ def _rendered(
     spec, read_leniently = load.ready(spec, config.ref_root, judge)
     keep()  # the document as read and as built from
     on_stage("building the model")
-    api, warnings = build.build(spec, config.group_by, config.pagination or {})
+    slot = str(config.target.resolve())  # what is kept of this folder's last run
+    api, warnings = build.build(spec, config.group_by, config.pagination or {}, slot)
     keep()  # the model
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     on_stage("rendering and formatting")
-    slot = str(config.target.resolve())  # what is kept of this folder's last run
     rendered = render.stream(api, meta, config.package, slot)  # formatted as it is rendered
     modules = format.format_package(rendered, render.RUNTIME_MODULES, slot, spec.sha256)
     formatted = dict(sorted(modules.items()))

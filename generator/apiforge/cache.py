@@ -126,15 +126,15 @@ def cache_root() -> Path | None:
     return Path(base) / "apiforge"
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Replace ``path`` with ``text`` in one step (its folder made if missing): readers
     never see half an entry."""
     import tempfile  # only when writing: the no-op run reads
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode() if isinstance(text, str) else text)
     os.replace(tmp, path)
 
 
@@ -317,6 +317,23 @@ class Slots:
         if entry is not None:
             with contextlib.suppress(OSError):
                 write_atomic(entry, f"{key}\n{text}")
+
+    def read_bytes(self, path: str, key: str) -> bytes | None:
+        """What ``write_bytes`` kept for ``path`` under ``key``."""
+        entry = self._entry(path)
+        try:
+            kept = entry.read_bytes() if entry else b""
+        except OSError:
+            return None
+        found, _, data = kept.partition(b"\n")
+        return data if kept and found == key.encode() else None
+
+    def write_bytes(self, path: str, key: str, data: bytes) -> None:
+        """Keep ``data`` for ``path``, under ``key`` (a line without a line break)."""
+        entry = self._entry(path)
+        if entry is not None:
+            with contextlib.suppress(OSError):
+                write_atomic(entry, key.encode() + b"\n" + data)
 
 
 class ModuleSlots:

@@ -15,10 +15,12 @@ from msgspec.msgpack import Encoder
 from .names import ClassName, ConstantName, PythonIdentifier
 
 
-class Node(Struct, frozen=True, tag=True, tag_field="ir"):
+class Node(Struct, frozen=True, tag=True, tag_field="ir", array_like=True, gc=False):
     """What every IR class is: frozen, so hashable and shared freely; tagged with its
-    class name, so an encoding of the IR (``digest``) tells a ``ModelRef`` from an
-    ``EnumRef`` of the same name."""
+    class name, so an encoding of the IR (``encode``) tells a ``ModelRef`` from an
+    ``EnumRef`` of the same name, and encoded as an array of its values. Not tracked by
+    the garbage collector: frozen values of frozen values can hold no cycle, and GitHub's
+    model is 100,000 of them."""
 
 
 _ENCODER = Encoder()
@@ -537,7 +539,7 @@ class Server(Node, frozen=True):
     variables: tuple[ServerVariable, ...]
 
 
-class Api(Node, frozen=True, dict=True):
+class Api(Node, frozen=True, dict=True, gc=True):
     """The whole API, as the templates see it."""
 
     title: str

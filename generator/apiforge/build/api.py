@@ -16,6 +16,7 @@ from msgspec import structs
 from .. import ir, names, urlpath
 from ..diagnostics import Diagnostic, GenerationError
 from ..load.document import LoadedSpec, escape
+from . import replay
 from .context import BuildContext
 from .groups import groups
 from .keywords import nullable, text_of
@@ -458,15 +459,22 @@ def _client_params(
 
 
 def build(
-    spec: LoadedSpec, group_by: str = "none", paging: dict[str, Any] | None = None
+    spec: LoadedSpec,
+    group_by: str = "none",
+    paging: dict[str, Any] | None = None,
+    slot: str = "",
 ) -> tuple[ir.Api, list[Diagnostic]]:
     """The IR of a validated document, with warnings; raises ``GenerationError`` on errors.
 
     ``group_by="tag"`` puts each tagged operation in its first tag's group; ``paging``
-    declares ``x-apiforge-pagination`` by operationId (``[tool.apiforge.pagination]``)."""
+    declares ``x-apiforge-pagination`` by operationId (``[tool.apiforge.pagination]``).
+    ``slot`` names the output folder: the component schemas the last build for it made are
+    done again from its record where they may be (``replay``)."""
     ctx = BuildContext(spec)
     schemas = SchemaBuilder(ctx)
-    schemas.components()
+    shelf = replay.Shelf(slot) if slot else None
+    done = replay.Replay(ctx, shelf.units()) if shelf else None
+    schemas.components(done)
     info = spec.document.get("info", {})
     title = str(info.get("title", "API"))
     client_name = ctx.claim_class(names.client_class(title))
@@ -499,4 +507,6 @@ def build(
     check_depth(ctx, api)
     if ctx.failed:
         raise GenerationError(ctx.diagnostics)
+    if shelf and done:
+        shelf.keep(done)
     return api, ctx.diagnostics

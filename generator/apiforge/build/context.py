@@ -8,12 +8,14 @@ two generated classes share a name.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import names
 from ..diagnostics import Diagnostic, Severity
 from ..load.document import LoadedSpec, ref_pointer, resolve_pointer
+from .replay import Log
 
 
 def _reserved_classes() -> set[str]:
@@ -29,6 +31,7 @@ class BuildContext:
     class_names: set[str] = field(default_factory=_reserved_classes)
     # Each reference's target and pointer, resolved once (GitHub's: 31,000 asked, 1,500 apart).
     _targets: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    log: Log = field(default_factory=Log)  # what a component schema's building does (replay)
 
     @property
     def doc(self) -> Any:
@@ -43,21 +46,32 @@ class BuildContext:
     # -- diagnostics ---------------------------------------------------------------
     def error(self, pointer: str, message: str, hint: str = "") -> None:
         """Record an error at ``pointer``; building goes on to find more."""
+        if self.log.on:
+            self.log.said.append((True, pointer, message, hint))
         self.diagnostics.append(self.spec.error(pointer, message, hint))
 
     def warn(self, pointer: str, message: str) -> None:
         """Record a warning at ``pointer``."""
+        if self.log.on:
+            self.log.said.append((False, pointer, message, ""))
         self.diagnostics.append(Diagnostic(Severity.WARNING, self.spec.locate(pointer), message))
 
     # -- names ---------------------------------------------------------------------
     def claim_class(self, wanted: str) -> names.ClassName:
         """A class name not yet used in the package, derived from ``wanted``."""
+        candidate = self.free_class(wanted)
+        self.class_names.add(candidate)
+        if self.log.on:
+            self.log.claims.append((wanted, candidate))
+        return candidate
+
+    def free_class(self, wanted: str, also: AbstractSet[str] = frozenset()) -> names.ClassName:
+        """The name ``claim_class`` would give, were the names ``also`` taken too."""
         base = names.class_name(wanted)
         candidate, n = base, 1
-        while candidate in self.class_names:
+        while candidate in self.class_names or candidate in also:
             n += 1
             candidate = names.ClassName(f"{base}{n}")
-        self.class_names.add(candidate)
         return candidate
 
     # -- references ----------------------------------------------------------------
@@ -73,4 +87,16 @@ class BuildContext:
             if ref not in self._targets:
                 self._targets[ref] = resolve_pointer(self.doc, ref), ref_pointer(ref)
             node, pointer = self._targets[ref]
+            self.note(pointer)
         return node, pointer
+
+    def read(self, pointer: str) -> Any:
+        """The document's node at ``pointer``."""
+        self.note(pointer)
+        return resolve_pointer(self.doc, "#" + pointer)
+
+    def note(self, pointer: str) -> None:
+        """The part of the document at ``pointer`` is read: a component schema's building
+        depends on it (``replay``)."""
+        if self.log.on:
+            self.log.seen.add(pointer)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import Any
 
 from .. import ir, names
-from ..load.document import escape, resolve_pointer
+from ..load.document import escape
 from . import untagged
 from .context import BuildContext
 from .keywords import described, flag, null_part, nullable, only_null, text_of, types_of
+from .replay import Replay, Table
 
 _STRING_FORMATS = {
     "uuid": ir.Primitive.UUID,
@@ -37,16 +39,18 @@ class SchemaBuilder:
 
     def __init__(self, ctx: BuildContext) -> None:
         self.ctx = ctx
-        self.models: dict[str, ir.Model] = {}
-        self.enums: dict[str, ir.Enum] = {}
-        self.unions: dict[str, ir.Union] = {}
-        self.untagged: dict[str, untagged.Pending] = {}
-        self.by_pointer: dict[str, ir.TypeRef] = {}
+        # Every table a component schema's building reads or writes tells ``ctx.log``.
+        log = ctx.log
+        self.models: Table[ir.Model] = Table("models", log)
+        self.enums: Table[ir.Enum] = Table("enums", log)
+        self.unions: Table[ir.Union] = Table("unions", log)
+        self.untagged: Table[untagged.Pending] = Table("untagged", log)
+        self.by_pointer: Table[ir.TypeRef] = Table("by_pointer", log)
         self.building: set[str] = set()  # named schemas whose type is being worked out
         # Named schemas that reached themselves, and the reference they were given.
-        self.recursive: dict[str, ir.ModelRef | ir.UntaggedRef] = {}
-        self.ms_enums: dict[str, ir.EnumRef] = {}  # x-ms-enum name → the enum made for it
-        self.bases: dict[str, ir.UnionRef] = {}  # polymorphic base pointer → its union
+        self.recursive: Table[ir.ModelRef | ir.UntaggedRef] = Table("recursive", log)
+        self.ms_enums: Table[ir.EnumRef] = Table("ms_enums", log)  # x-ms-enum name → its enum
+        self.bases: Table[ir.UnionRef] = Table("bases", log)  # polymorphic base → its union
 
     # -- named types ---------------------------------------------------------------
     def named_type(self, schema: Any, pointer: str) -> ir.TypeRef:
@@ -557,7 +561,7 @@ class SchemaBuilder:
         self.bases[pointer] = ref
         variants = []
         for tag, target in targets.items():
-            model = self.named_type(resolve_pointer(self.ctx.doc, "#" + target), target)
+            model = self.named_type(self.ctx.read(target), target)
             if isinstance(model, ir.ModelRef):
                 variants.append(ir.Variant(tag, model.name))
         prop = str(disc.get("propertyName", ""))
@@ -568,6 +572,7 @@ class SchemaBuilder:
     def _subtypes(self, disc: dict[str, Any], pointer: str) -> dict[str, str]:
         """Tag → pointer of the base and each subtype, from ``mapping`` or by search."""
         schemas = self.ctx.doc.get("components", {}).get("schemas", {})
+        self.ctx.note("/components/schemas")  # every schema's allOf is looked at
         found: dict[str, str] = {}
         for tag, target in (disc.get("mapping") or {}).items():
             target = str(target)
@@ -583,11 +588,31 @@ class SchemaBuilder:
                 found[name] = f"/components/schemas/{escape(name)}"
         return found
 
-    def components(self) -> None:
-        """Build every component schema first, so they get their own names."""
+    def components(self, replay: Replay | None = None) -> None:
+        """Build every component schema first, so they get their own names; with
+        ``replay``, each as the last run did, where that may be done again."""
         schemas = self.ctx.doc.get("components", {}).get("schemas", {})
+        tables = {t.name: t for t in self.tables}
         for key, schema in schemas.items():
-            self.named_type(schema, f"/components/schemas/{escape(key)}")
+            pointer = f"/components/schemas/{escape(key)}"
+            if replay is None:
+                self.named_type(schema, pointer)
+            else:
+                replay.unit(pointer, tables, partial(self.named_type, schema, pointer))
+
+    @property
+    def tables(self) -> tuple[Table[Any], ...]:
+        """Every table of what is built."""
+        return (
+            self.models,
+            self.enums,
+            self.unions,
+            self.untagged,
+            self.by_pointer,
+            self.recursive,
+            self.ms_enums,
+            self.bases,
+        )
 
 
 def plain_enum(values: list[Any]) -> ir.TypeRef:

@@ -40,8 +40,7 @@ _STRINGS = (ir.Primitive.STR, ir.Primitive.UUID, ir.Primitive.DATETIME, ir.Primi
 _PLAIN = (ir.Primitive.STR, ir.Primitive.INT, ir.Primitive.FLOAT, ir.Primitive.BOOL)
 
 
-@dataclass(frozen=True)
-class Pending:
+class Pending(ir.Node, frozen=True):
     """An untagged union as the schema builder found it, before its facts are known.
 
     ``at`` is where its warnings point (the ``oneOf``, ``anyOf`` or ``type`` keyword),

@@ -1,0 +1,262 @@
+"""The component schemas built by the last run into the same output folder, their building
+done again from its record instead: after one schema changes, the others are not built.
+
+A *unit* is what ``SchemaBuilder.components`` does for one component schema: building it,
+and every schema it reaches that is not built yet. What a unit did is recorded (``Unit``):
+the entries it wrote into the builder's tables (models, enums, unions, the type of each
+pointer...), in order; the class names it claimed; the warnings it gave. So is what it
+depended on: each part of the document it read, by fingerprint, and each entry of the
+tables it read, present or not.
+
+A unit is done again from its record when, in this run, the units before it were those
+recorded, in the same order; every part of the document it read is as it was; none of the
+table entries it read is one that may differ from the recorded run's (``Replay.differ``);
+and claiming its class names again gives the names it got. Otherwise it is built, and the
+entries it wrote that differ from the recorded ones (or that only one of the two wrote)
+may differ from then on. GitHub's description after one schema changed: its model built
+in 0.46 s through the record, 0.77 s from scratch; the record is 7 MB, read in 0.03-0.06 s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from .. import ir
+from ..load.document import resolve_pointer
+from .untagged import Pending
+
+if TYPE_CHECKING:
+    from .context import BuildContext
+
+# What a unit may write into the builder's tables.
+Value = (
+    ir.Model
+    | Pending
+    | ir.Enum
+    | ir.Union
+    | ir.PrimitiveType
+    | ir.ArrayType
+    | ir.TupleType
+    | ir.MapType
+    | ir.LiteralType
+    | ir.ScalarUnion
+    | ir.UnionRef
+    | ir.UntaggedRef
+    | ir.ModelRef
+    | ir.EnumRef
+)
+
+
+class Unit(msgspec.Struct, frozen=True):
+    """What building one component schema (``pointer``) did, and what it depended on."""
+
+    pointer: str
+    inputs: tuple[tuple[str, str], ...]  # each part of the document read, its fingerprint
+    reads: tuple[tuple[str, str], ...]  # each table entry read: (table, key)
+    claims: tuple[tuple[str, str], ...]  # each class name claimed: (wanted, got)
+    writes: tuple[tuple[str, str, Value], ...]  # (table, key, value), in order
+    said: tuple[tuple[bool, str, str, str], ...]  # each warning: (error, pointer, text, hint)
+
+
+class Log:
+    """What the unit being recorded reads, writes, claims and says (nothing is noted
+    outside a unit)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.read: set[tuple[str, str]] = set()
+        self.seen: set[str] = set()  # pointers of the parts of the document read
+        self.claims: list[tuple[str, str]] = []
+        self.writes: list[tuple[str, str, Any]] = []
+        self.said: list[tuple[bool, str, str, str]] = []
+
+    @contextmanager
+    def unit(self, pointer: str) -> Iterator[None]:
+        """Note everything done inside, from scratch."""
+        self.read, self.seen, self.claims, self.writes, self.said = set(), {pointer}, [], [], []
+        self.on = True
+        try:
+            yield
+        finally:
+            self.on = False
+
+
+V = TypeVar("V")
+
+
+class Table(dict[str, V]):
+    """One of the builder's tables: a dict that tells its ``Log`` what is read and written."""
+
+    __slots__ = ("log", "name")
+
+    def __init__(self, name: str, log: Log) -> None:
+        super().__init__()
+        self.name = name
+        self.log = log
+
+    def __getitem__(self, key: str) -> V:
+        if self.log.on:
+            self.log.read.add((self.name, key))
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        if self.log.on:
+            self.log.read.add((self.name, str(key)))
+        return dict.__contains__(self, key)
+
+    def get(self, key: str, default: V | None = None) -> V | None:  # type: ignore[override]
+        if self.log.on:
+            self.log.read.add((self.name, key))
+        return dict.get(self, key, default)
+
+    def __setitem__(self, key: str, value: V) -> None:
+        if self.log.on:
+            self.log.writes.append((self.name, key, value))
+        dict.__setitem__(self, key, value)
+
+
+_SCHEMAS = "/components/schemas"
+
+
+def _part(pointer: str) -> str:
+    """The part of the document whose fingerprint stands for ``pointer``'s: a component
+    schema's whole for anything inside it, else the node at the pointer."""
+    if pointer.startswith(_SCHEMAS + "/"):
+        return "/".join(pointer.split("/", 4)[:4])
+    return pointer
+
+
+class Replay:
+    """The units the last run into the output folder recorded (``recorded``), done again
+    where they may be; and this run's, recorded for the next one (``units``)."""
+
+    def __init__(self, ctx: BuildContext, recorded: list[Unit] | None) -> None:
+        self.ctx = ctx
+        self.recorded = recorded or []
+        self.log = ctx.log  # what the builder's tables and ``ctx`` tell
+        self.units: list[Unit] = []
+        self.differ: set[tuple[str, str]] = set()  # entries that may not be as recorded
+        self.aligned = True  # the units so far are the recorded ones, in order
+        self.redone = 0  # how many units were done from their record
+        self._prints: dict[str, str] = {}
+
+    def fingerprint(self, pointer: str) -> str:
+        """The SHA-256 of the document's part holding ``pointer`` ('' when it is gone or
+        holds what cannot be told apart: never equal to a recorded one)."""
+        part = _part(pointer)
+        found = self._prints.get(part)
+        if found is None:
+            try:
+                node = resolve_pointer(self.ctx.doc, "#" + part)
+                # Version 0: the bytes depend on the values alone, never on how they are
+                # shared or interned; anything but JSON's values (a YAML date) is refused.
+                found = hashlib.sha256(marshal.dumps(node, 0)).hexdigest()
+            except (KeyError, IndexError, TypeError, ValueError):
+                found = ""
+            self._prints[part] = found
+        return found
+
+    def unit(
+        self, pointer: str, tables: dict[str, Table[Any]], build: Callable[[], object]
+    ) -> None:
+        """Component schema ``pointer``'s unit: done from its record, or built and noted."""
+        index = len(self.units)
+        old = self.recorded[index] if self.aligned and index < len(self.recorded) else None
+        if old is not None and old.pointer == pointer and self._may_redo(old):
+            self._redo(old, tables)
+            self.units.append(old)
+            return
+        with self.log.unit(pointer):
+            build()
+        log = self.log
+        new = Unit(
+            pointer,
+            tuple((p, self.fingerprint(p)) for p in sorted(log.seen)),
+            tuple(sorted(log.read)),
+            tuple(log.claims),
+            tuple(log.writes),
+            tuple(log.said),
+        )
+        self.units.append(new)
+        if old is None or old.pointer != pointer:
+            self.aligned = False  # nothing to compare with: every later unit is built
+        else:
+            self.differ |= _differences(old, new)
+
+    def _may_redo(self, old: Unit) -> bool:
+        if any(not print_ or self.fingerprint(p) != print_ for p, print_ in old.inputs):
+            return False
+        if self.differ and any(entry in self.differ for entry in old.reads):
+            return False
+        claimed: set[str] = set()
+        for wanted, got in old.claims:
+            if self.ctx.free_class(wanted, claimed) != got:
+                return False
+            claimed.add(got)
+        return True
+
+    def _redo(self, old: Unit, tables: dict[str, Table[Any]]) -> None:
+        self.ctx.class_names.update(got for _, got in old.claims)
+        for table, key, value in old.writes:
+            dict.__setitem__(tables[table], key, value)
+        for error, pointer, text, hint in old.said:
+            if error:
+                self.ctx.error(pointer, text, hint)
+            else:
+                self.ctx.warn(pointer, text)
+        self.redone += 1
+
+
+_MISSING = object()
+
+
+def _differences(old: Unit, new: Unit) -> set[tuple[str, str]]:
+    """The table entries the two units leave differently (one of them alone wrote some)."""
+    before = {(t, k): v for t, k, v in old.writes}
+    after = {(t, k): v for t, k, v in new.writes}
+    return {
+        e for e in before.keys() | after.keys() if before.get(e, _MISSING) != after.get(e, _MISSING)
+    }
+
+
+# -- the record, kept per output folder -----------------------------------------------
+
+
+_DECODER = msgspec.msgpack.Decoder(list[Unit])
+_RECORD = "units"
+
+
+class Shelf:
+    """The units recorded by the last run into one output folder (``slot``), kept in the
+    cache (``built/``, one entry a folder, like the rendered modules)."""
+
+    def __init__(self, slot: str) -> None:
+        from .. import __version__
+        from ..cache import Slots, builtin_templates, cache_root, generator_digest
+
+        root = cache_root()
+        self.slots = Slots(root / "built" if root is not None and slot else None, slot)
+        made_by = f"{__version__} {generator_digest(builtin_templates())} {sys.version_info[:2]}"
+        self.key = hashlib.sha256(f"{made_by} msgspec {msgspec.__version__}".encode()).hexdigest()
+
+    def units(self) -> list[Unit] | None:
+        """The last run's units; None when there are none that can be read."""
+        data = self.slots.read_bytes(_RECORD, self.key)
+        if data is None:
+            return None
+        try:
+            return _DECODER.decode(data)
+        except msgspec.DecodeError:
+            return None
+
+    def keep(self, replay: Replay) -> None:
+        """Keep this run's units for the next run, unless they are the last run's."""
+        if replay.redone < len(replay.units) or len(replay.units) != len(replay.recorded):
+            self.slots.write_bytes(_RECORD, self.key, ir.encode(replay.units))

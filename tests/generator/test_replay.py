@@ -1,0 +1,231 @@
+"""The component schemas of the last build into an output folder are done again from their
+record (``build/replay.py``) only where building them would make the same: after every
+kind of edit to one schema, the model and the warnings are those of a build from
+scratch, on every construct and fragment of the tests and on part of the real-world
+sample."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apiforge import build, ir, load, stack
+from apiforge.build import replay
+from apiforge.build.context import BuildContext
+from apiforge.build.schemas import SchemaBuilder
+from apiforge.diagnostics import GenerationError
+from apiforge.load.document import LoadedSpec
+from realworld import directory
+from support.paths import FRAGMENTS, SPECS, UPSTREAM_SPEC
+
+REAL_WORLD = (  # unions, allOf chains, x-ms-enum, discriminators, recursion
+    "azure.com/cdn.json",
+    "xero.com/xero_accounting.json",
+    "apideck.com/crm.json",
+    "twilio.com/twilio_verify_v2.json",
+    "kubernetes.io.json",
+)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("APIFORGE_CACHE_DIR", str(root))
+    return root
+
+
+@pytest.fixture
+def redone(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pointers of the units done from their record, in order."""
+    found: list[str] = []
+    real = replay.Replay._redo
+
+    def redo(self: replay.Replay, old: replay.Unit, tables: Any) -> None:
+        found.append(old.pointer)
+        real(self, old, tables)
+
+    monkeypatch.setattr(replay.Replay, "_redo", redo)
+    return found
+
+
+Outcome = tuple[ir.Api | None, list[str]]
+
+
+def _built(spec: LoadedSpec, slot: str = "") -> Outcome:
+    """The model and every diagnostic, as text (or the diagnostics of a failed build)."""
+
+    def run() -> Outcome:
+        try:
+            api, warnings = build.build(spec, "tag", {}, slot)
+        except GenerationError as exc:
+            return None, [d.format() for d in exc.diagnostics]
+        return api, [d.format() for d in warnings]
+
+    return stack.run_deep(run, spec.display)
+
+
+def _edits(document: dict[str, Any], rnd: random.Random, count: int) -> list[dict[str, Any]]:
+    """``count`` copies of ``document``, each with one component schema edited."""
+    names = list(document.get("components", {}).get("schemas", {}))
+    edited: list[dict[str, Any]] = []
+    for n in range(count):
+        if not names:
+            break
+        copied = copy.deepcopy(document)
+        schemas = copied["components"]["schemas"]
+        name = rnd.choice(names)
+        schema = schemas[name]
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        kind = n % 4
+        if kind == 0 and isinstance(schema, dict):  # a property added
+            schema.setdefault("properties", {})["addedByTheTest"] = {"type": "string"}
+        elif kind == 1 and isinstance(properties, dict) and properties:  # one taken away
+            del properties[rnd.choice(list(properties))]
+        elif kind == 2 and isinstance(schema, dict):  # only its description
+            schema["description"] = f"Edited {n}."
+        else:  # replaced by one that makes new classes (an enum, an inline model)
+            inline = {"type": "object", "properties": {"z": {"type": "integer"}}}
+            enum = {"type": "string", "enum": ["a", "b"]}
+            schemas[name] = {"type": "object", "properties": {"e": enum, "i": inline}}
+        edited.append(copied)
+    return edited
+
+
+def _same_as_from_scratch(path: Path, edits: int, seed: int, slot: str, redone: list[str]) -> int:
+    """Build ``path``, then each edit of it and the original again, through the record and
+    from scratch; how many units were done from a record."""
+    spec = load.ready(load.read(path))[0]
+    _built(spec, slot)
+    done = len(redone)
+    for document in _edits(spec.document, random.Random(seed), edits):
+        for version in (dataclasses.replace(spec, document=document), spec):
+            assert _built(version, slot) == _built(version), path
+    return len(redone) - done
+
+
+def _documents() -> list[Path]:
+    fragments = [p for p in FRAGMENTS.glob("*.yaml") if not p.name.endswith(".expected.yaml")]
+    return sorted(SPECS.glob("*/*.yaml")) + sorted(fragments)
+
+
+def test_every_construct_builds_alike_through_the_record(redone: list[str], tmp_path: Path) -> None:
+    checked = done = 0
+    for n, path in enumerate(_documents()):
+        try:
+            done += _same_as_from_scratch(path, 4, n, str(tmp_path / f"out{n}"), redone)
+        except GenerationError:
+            continue  # a fragment that shows an error: nothing is kept of it
+        checked += 1
+    assert checked >= 150
+    assert done > 0
+
+
+@pytest.mark.parametrize("name", REAL_WORLD)
+def test_real_world_specs_build_alike_through_the_record(
+    name: str, redone: list[str], tmp_path: Path
+) -> None:
+    path = directory.PACKAGE / "api" / name
+    assert _same_as_from_scratch(path, 4, 7, str(tmp_path / "out"), redone) > 0
+
+
+SMALL = {
+    "openapi": "3.0.3",
+    "info": {"title": "T", "version": "1"},
+    "paths": {},
+    "components": {
+        "schemas": {
+            "Pet": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "Cat": {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"properties": {"x": {}}}]},
+            "Owner": {
+                "type": "object",
+                "properties": {"pet": {"$ref": "#/components/schemas/Pet"}},
+            },
+            "Shop": {"type": "object", "properties": {"open": {"type": "boolean"}}},
+            "Kind": {"type": "string", "enum": ["a", "b"]},
+        }
+    },
+}
+
+
+def _units(spec: LoadedSpec, recorded: list[replay.Unit] | None) -> replay.Replay:
+    ctx = BuildContext(spec)
+    done = replay.Replay(ctx, recorded)
+    SchemaBuilder(ctx).components(done)
+    return done
+
+
+def _spec(tmp_path: Path, document: dict[str, Any]) -> LoadedSpec:
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return load.ready(load.read(path))[0]
+
+
+def test_what_read_the_changed_schema_is_built_again_and_the_rest_is_not(
+    tmp_path: Path, redone: list[str]
+) -> None:
+    first = _units(_spec(tmp_path, SMALL), None)
+    assert len(first.units) == 5 and not redone
+    edited = copy.deepcopy(SMALL)
+    edited["components"]["schemas"]["Pet"]["properties"]["age"] = {"type": "integer"}
+    again = _units(_spec(tmp_path, edited), first.units)
+    # Cat extends Pet and Owner refers to it: both read it. Shop and Kind did not.
+    assert redone == ["/components/schemas/Shop", "/components/schemas/Kind"]
+    assert again.redone == 2
+    assert [u.pointer for u in again.units] == [u.pointer for u in first.units]
+
+
+def test_a_schema_added_before_the_others_ends_what_can_be_done_again(
+    tmp_path: Path, redone: list[str]
+) -> None:
+    first = _units(_spec(tmp_path, SMALL), None)
+    edited = copy.deepcopy(SMALL)
+    schemas = edited["components"]["schemas"]
+    edited["components"]["schemas"] = {"Pet": schemas.pop("Pet"), "New": {}, **schemas}
+    _units(_spec(tmp_path, edited), first.units)
+    # The unit before it is done again; those after it may not be the recorded ones.
+    assert redone == ["/components/schemas/Pet"]
+
+
+def test_a_record_that_cannot_be_read_is_no_record(tmp_path: Path, private_cache: Path) -> None:
+    spec = load.ready(load.read(UPSTREAM_SPEC))[0]
+    slot = str(tmp_path / "out")
+    fresh = _built(spec)
+    assert _built(spec, slot) == fresh
+    (entry,) = (private_cache / "built").iterdir()
+    key, _, data = entry.read_bytes().partition(b"\n")
+    for broken in (data[: len(data) // 2], b"\x93garbage", b""):
+        entry.write_bytes(key + b"\n" + broken)
+        assert _built(spec, slot) == fresh
+    entry.write_bytes(b"another generator's key\n" + data)
+    assert replay.Shelf(slot).units() is None
+
+
+def test_a_unit_whose_class_name_is_taken_now_is_built_again(
+    tmp_path: Path, redone: list[str]
+) -> None:
+    document: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "A": {"type": "object", "properties": {"x": {"type": "string"}}},
+                "AB": {"type": "object", "properties": {"y": {"type": "string"}}},
+            }
+        },
+    }
+    slot = str(tmp_path / "out")
+    _built(_spec(tmp_path, document), slot)
+    # A's new inline model is named for its place, "A" "b": the name AB had.
+    inline = {"type": "object", "properties": {"z": {"type": "integer"}}}
+    document["components"]["schemas"]["A"]["properties"]["b"] = inline
+    spec = _spec(tmp_path, document)
+    through_record, fresh = _built(spec, slot), _built(spec)
+    assert through_record == fresh and fresh[0] is not None
+    assert [m.name for m in fresh[0].models] == ["A", "AB", "AB2"]
+    assert redone == []
