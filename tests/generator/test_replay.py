@@ -1,8 +1,8 @@
-"""The component schemas of the last build into an output folder are done again from their
-record (``build/replay.py``) only where building them would make the same: after every
-kind of edit to one schema, the model and the warnings are those of a build from
-scratch, on every construct and fragment of the tests and on part of the real-world
-sample."""
+"""The component schemas and operations of the last build into an output folder are done
+again from their record (``build/replay.py``) only where building them would make the
+same: after edits of one schema or one operation, of every kind, the model and the
+warnings are those of a build from scratch, on every construct and fragment of the tests
+and on part of the real-world sample."""
 
 from __future__ import annotations
 
@@ -69,30 +69,67 @@ def _built(spec: LoadedSpec, slot: str = "") -> Outcome:
     return stack.run_deep(run, spec.display)
 
 
+def _edit_schema(document: dict[str, Any], rnd: random.Random, n: int) -> bool:
+    """One component schema edited one of four ways; False when there is none."""
+    schemas = document.get("components", {}).get("schemas", {})
+    if not schemas:
+        return False
+    name = rnd.choice(list(schemas))
+    schema = schemas[name]
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    kind = n % 4
+    if kind == 0 and isinstance(schema, dict):  # a property added
+        schema.setdefault("properties", {})["addedByTheTest"] = {"type": "string"}
+    elif kind == 1 and isinstance(properties, dict) and properties:  # one taken away
+        del properties[rnd.choice(list(properties))]
+    elif kind == 2 and isinstance(schema, dict):  # only its description
+        schema["description"] = f"Edited {n}."
+    else:  # replaced by one that makes new classes (an enum, an inline model)
+        inline = {"type": "object", "properties": {"z": {"type": "integer"}}}
+        enum = {"type": "string", "enum": ["a", "b"]}
+        schemas[name] = {"type": "object", "properties": {"e": enum, "i": inline}}
+    return True
+
+
+def _edit_operation(document: dict[str, Any], rnd: random.Random, n: int) -> bool:
+    """One operation edited one of four ways; False when there is none."""
+    paths = document.get("paths") or {}
+    found = [
+        (path, method)
+        for path, item in paths.items()
+        if isinstance(item, dict)
+        for method in item
+        if method in ("get", "put", "post", "delete", "patch") and isinstance(item[method], dict)
+    ]
+    if not found:
+        return False
+    path, method = rnd.choice(found)
+    op = paths[path][method]
+    kind = n % 4
+    if kind == 0:  # a query parameter added
+        added = {"name": "addedByTheTest", "in": "query", "schema": {"type": "string"}}
+        op["parameters"] = [*(op.get("parameters") or []), added]
+    elif kind == 1:  # the operationId of another (renamed with a warning)
+        others = [paths[p][m].get("operationId") for p, m in found if (p, m) != (path, method)]
+        op["operationId"] = next((o for o in others if o), "edited")
+    elif kind == 2:  # its answer made an inline model
+        answer = {"type": "object", "properties": {"z": {"type": "integer"}}}
+        content = {"application/json": {"schema": answer}}
+        op["responses"] = {"200": {"description": "OK", "content": content}}
+    else:  # taken away
+        del paths[path][method]
+    return True
+
+
 def _edits(document: dict[str, Any], rnd: random.Random, count: int) -> list[dict[str, Any]]:
-    """``count`` copies of ``document``, each with one component schema edited."""
-    names = list(document.get("components", {}).get("schemas", {}))
+    """``count`` copies of ``document``, each with one component schema or one operation
+    edited (as long as there are some)."""
     edited: list[dict[str, Any]] = []
     for n in range(count):
-        if not names:
-            break
         copied = copy.deepcopy(document)
-        schemas = copied["components"]["schemas"]
-        name = rnd.choice(names)
-        schema = schemas[name]
-        properties = schema.get("properties") if isinstance(schema, dict) else None
-        kind = n % 4
-        if kind == 0 and isinstance(schema, dict):  # a property added
-            schema.setdefault("properties", {})["addedByTheTest"] = {"type": "string"}
-        elif kind == 1 and isinstance(properties, dict) and properties:  # one taken away
-            del properties[rnd.choice(list(properties))]
-        elif kind == 2 and isinstance(schema, dict):  # only its description
-            schema["description"] = f"Edited {n}."
-        else:  # replaced by one that makes new classes (an enum, an inline model)
-            inline = {"type": "object", "properties": {"z": {"type": "integer"}}}
-            enum = {"type": "string", "enum": ["a", "b"]}
-            schemas[name] = {"type": "object", "properties": {"e": enum, "i": inline}}
-        edited.append(copied)
+        edit = _edit_operation if n % 2 else _edit_schema
+        if edit(copied, rnd, n // 2) or _edit_schema(copied, rnd, n // 2):
+            edited.append(copied)
     return edited
 
 
@@ -117,7 +154,7 @@ def test_every_construct_builds_alike_through_the_record(redone: list[str], tmp_
     checked = done = 0
     for n, path in enumerate(_documents()):
         try:
-            done += _same_as_from_scratch(path, 4, n, str(tmp_path / f"out{n}"), redone)
+            done += _same_as_from_scratch(path, 8, n, str(tmp_path / f"out{n}"), redone)
         except GenerationError:
             continue  # a fragment that shows an error: nothing is kept of it
         checked += 1
@@ -130,7 +167,7 @@ def test_real_world_specs_build_alike_through_the_record(
     name: str, redone: list[str], tmp_path: Path
 ) -> None:
     path = directory.PACKAGE / "api" / name
-    assert _same_as_from_scratch(path, 4, 7, str(tmp_path / "out"), redone) > 0
+    assert _same_as_from_scratch(path, 8, 7, str(tmp_path / "out"), redone) > 0
 
 
 SMALL = {

@@ -9,7 +9,8 @@ is the only entry point: ``build(spec) -> (Api, diagnostics)``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from msgspec import structs
 
@@ -265,8 +266,8 @@ class _OperationIds:
     """The operationIds given so far, by the operation they name (``GET /a``), and every one
     the document declares, which a renamed duplicate must not take."""
 
-    def __init__(self, paths: dict[str, Any]) -> None:
-        self.given: dict[str, str] = {}
+    def __init__(self, ctx: BuildContext, paths: dict[str, Any]) -> None:
+        self.given: replay.Table[str] = replay.Table("operation_ids", ctx.log)
         self.declared = {
             str(op["operationId"])
             for _, item in path_items(paths)
@@ -288,6 +289,7 @@ def _operation_id(
         ctx.warn(pointer, message)
         return op_id
     if op_id in ids.given:
+        ctx.note("/paths")  # what every operation declares: taken by none of them
         n = 2
         while f"{op_id}_{n}" in ids.declared or f"{op_id}_{n}" in ids.given:
             n += 1
@@ -302,52 +304,84 @@ def _operation_id(
     return op_id
 
 
+class _Where(NamedTuple):
+    """An operation's place: its path, method, path item (and where that is)."""
+
+    path: str
+    method: str
+    item: dict[str, Any]
+    at: str
+
+
+def _operation(
+    ctx: BuildContext,
+    schemas: SchemaBuilder,
+    where: _Where,
+    security: tuple[dict[str, ir.SecurityScheme], tuple[ir.Requirement, ...]],
+    ids: _OperationIds,
+    made: replay.Table[ir.Operation],
+) -> None:
+    """One operation, kept in ``made`` by its pointer (a unit of ``replay``: what it reads
+    beside its path item is noted here)."""
+    path, method, item, at = where
+    auth, required = security
+    for part in (at, "/security", "/servers", "/components/securitySchemes"):
+        ctx.note(part)  # the path item, and what the schemes and their arguments are from
+    op = item[method]
+    pointer = f"/paths/{escape(path)}/{method}"
+    op_id = _operation_id(ctx, op, (method, path), pointer, ids)
+    if "security" in op:
+        required = requirements(ctx, op["security"], f"{pointer}/security", auth)
+    params = parameters(ctx, schemas, item, op, pointer)
+    params = _without_credentials(ctx, params, required, auth, (item, op, pointer))
+    made[pointer] = ir.Operation(
+        operation_id=str(op_id),
+        name=names.snake(str(op_id)),
+        method=method.upper(),
+        path=path,
+        summary=text_of(op, "summary"),
+        description=text_of(op, "description"),
+        parameters=params,
+        body=request_body(ctx, schemas, op, pointer, params),
+        responses=_responses(ctx, schemas, op, pointer, str(op_id)),
+        headers=_headers(ctx, schemas, op, pointer, str(op_id)),
+        security=required,
+        pointer=pointer,
+        idempotent=op.get(IDEMPOTENT) is True,
+        tags=tuple(str(t) for t in op.get("tags") or () if isinstance(t, str)),
+    )
+
+
 def _operations(
     ctx: BuildContext,
     schemas: SchemaBuilder,
     auth: dict[str, ir.SecurityScheme],
     paging: dict[str, Any],
+    replayed: replay.Replay | None = None,
 ) -> tuple[ir.Operation, ...]:
-    """Every operation in document order, with unique method names."""
+    """Every operation in document order, with unique method names; with ``replayed``,
+    each as the last build made it, where that may be done again."""
     global_security = requirements(ctx, ctx.doc.get("security"), "/security", auth)
-    ids = _OperationIds(ctx.doc.get("paths", {}))
-    found: list[ir.Operation] = []
+    ids = _OperationIds(ctx, ctx.doc.get("paths", {}))
+    made: replay.Table[ir.Operation] = replay.Table("operations", ctx.log)  # by pointer
+    tables = {t.name: t for t in (*schemas.tables, ids.given, made)}
     raws: list[Any] = []
     for path, item in path_items(ctx.doc.get("paths", {})):
         _fragment(ctx, path)
+        at = f"/paths/{escape(path)}"
         if "$ref" in item:  # a path item that is another's (surevoip.co.uk's /support/...)
-            item, _ = ctx.deref(item, f"/paths/{escape(path)}")
+            item, at = ctx.deref(item, at)
             item = item if isinstance(item, dict) else {}
         for method in _HTTP_METHODS:
-            if method not in item:
-                continue
-            op = item[method]
-            pointer = f"/paths/{escape(path)}/{method}"
-            op_id = _operation_id(ctx, op, (method, path), pointer, ids)
-            security = global_security
-            if "security" in op:
-                security = requirements(ctx, op["security"], f"{pointer}/security", auth)
-            raws.append(op)
-            params = parameters(ctx, schemas, item, op, pointer)
-            params = _without_credentials(ctx, params, security, auth, (item, op, pointer))
-            found.append(
-                ir.Operation(
-                    operation_id=str(op_id),
-                    name=names.snake(str(op_id)),
-                    method=method.upper(),
-                    path=path,
-                    summary=text_of(op, "summary"),
-                    description=text_of(op, "description"),
-                    parameters=params,
-                    body=request_body(ctx, schemas, op, pointer, params),
-                    responses=_responses(ctx, schemas, op, pointer, str(op_id)),
-                    headers=_headers(ctx, schemas, op, pointer, str(op_id)),
-                    security=security,
-                    pointer=pointer,
-                    idempotent=op.get(IDEMPOTENT) is True,
-                    tags=tuple(str(t) for t in op.get("tags") or () if isinstance(t, str)),
-                )
-            )
+            if method in item:
+                raws.append(item[method])
+                where = _Where(path, method, item, at)
+                one = partial(_operation, ctx, schemas, where, (auth, global_security), ids, made)
+                if replayed is None:
+                    one()
+                else:
+                    replayed.unit(f"/paths/{escape(path)}/{method}", tables, one)
+    found = list(made.values())
     # The clients' own methods keep their names; an operation called close gets close_2.
     own = [names.PythonIdentifier(n) for n in CLIENT_METHODS]
     unique_names = names.unique(own + [op.name for op in found])[len(own) :]
@@ -468,8 +502,8 @@ def build(
 
     ``group_by="tag"`` puts each tagged operation in its first tag's group; ``paging``
     declares ``x-apiforge-pagination`` by operationId (``[tool.apiforge.pagination]``).
-    ``slot`` names the output folder: the component schemas the last build for it made are
-    done again from its record where they may be (``replay``)."""
+    ``slot`` names the output folder: the component schemas and operations the last build
+    for it made are done again from its record where they may be (``replay``)."""
     ctx = BuildContext(spec)
     schemas = SchemaBuilder(ctx)
     shelf = replay.Shelf(slot) if slot else None
@@ -484,7 +518,7 @@ def build(
     if not server.variables:
         options.append(names.PythonIdentifier("base_url"))
     known = schemes(ctx, [*options, *(v.name for v in server.variables)])
-    operations = _operations(ctx, schemas, known, paging or {})
+    operations = _operations(ctx, schemas, known, paging or {}, done)
     untagged = schemas.finish()
     auth = used(known, operations)
     taken = [v.name for v in server.variables] + [s.name for s in auth]

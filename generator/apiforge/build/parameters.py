@@ -13,6 +13,7 @@ from msgspec import structs
 
 from .. import ir, names
 from ..load.document import escape
+from . import replay
 from .context import BuildContext
 from .keywords import described, text_of
 from .schemas import SchemaBuilder
@@ -396,6 +397,8 @@ def _collect_properties(
 def _warn_once(ctx: BuildContext, pointer: str, message: str) -> None:
     """A warning, unless the same one was given at the same place (the form's schema is a
     component, whose model said it already)."""
+    if ctx.log.on:  # a unit that reads whether it was said (replay)
+        ctx.log.read.add(replay.said(pointer, message))
     said = {(d.location, d.message) for d in ctx.diagnostics}
     if (ctx.spec.locate(pointer), message) not in said:
         ctx.warn(pointer, message)
