@@ -79,8 +79,9 @@ def render_files(
     from .stack import run_deep
 
     path = _spec_path(config)
-    verdict.prepare()  # on this thread: the validator's port must outlive the one below
-    judge = verdict.Judge.start(_size(spec, path))  # on this thread too: it ends with it
+    judge = verdict.Judge.start(_size(spec, path))  # on this thread: it ends with it
+    if judge is None:  # judged here: the validator's port must outlive the thread below
+        verdict.prepare()
     try:
         return run_deep(lambda: _render_files(config, spec, on_stage, judge), str(path))
     finally:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import marshal
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +117,25 @@ print("port" if "openapi_spec_validator_rs._core" in sys.modules else "none")
     assert done.stdout.split() == ["port"]
 
 
+def test_a_run_judged_beside_the_build_never_imports_the_port() -> None:
+    # One run (the command line's): the judge judges, the port is not imported here; the
+    # next run in the same process judges in place, on the main thread.
+    spec = TESTS / "specs" / "additional-properties" / "openapi-3.0.yaml"
+    script = f"""
+import sys
+from pathlib import Path
+from apiforge import Config, render_files
+from apiforge.load import verdict
+config = Config(spec=Path({str(spec)!r}), output=Path("unused"), package="once")
+for _ in range(2):
+    render_files(config)
+    print(len(verdict._judged), "openapi_spec_validator_rs._core" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["1 False", "1 True"]
+
+
 # -- the judge: the port's verdict from a process of its own, beside the build ----------
 
 SPEC = TESTS / "specs" / "additional-properties" / "openapi-3.0.yaml"
@@ -129,14 +150,18 @@ def beside(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_judge_starts_where_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
     # Not ready, the port spends its first verdict readying its rules: a judge does that
     # beside the build. Ready, it is started for big specs only.
-    monkeypatch.setattr(verdict, "_ready", set())
-    for ready, size, starts in [(False, 1, True), (True, 1, False), (True, 1 << 20, True)]:
-        if ready:
-            verdict._ready.add("3.0")
-        judge = verdict.Judge.start(size)
-        assert (judge is not None) == starts, (ready, size)
-        if judge is not None:
-            judge.close()
+    # A judge that has judged here makes the port ready here, for the next run.
+    for judged in (False, True):
+        monkeypatch.setattr(verdict, "_ready", set())
+        monkeypatch.setattr(verdict, "_judged", [True] if judged else [])
+        cases = [(False, 1, not judged), (True, 1, False), (True, 1 << 20, True)]
+        for ready, size, starts in cases:
+            if ready:
+                verdict._ready.add("3.0")
+            judge = verdict.Judge.start(size)
+            assert (judge is not None) == starts, (judged, ready, size)
+            if judge is not None:
+                judge.close()
 
 
 def _shown(path: Path) -> tuple[load.LoadedSpec, dict[str, object], str] | None:
@@ -156,15 +181,21 @@ def _judge(shown: dict[str, object], version: str, spec: load.LoadedSpec) -> tup
     assert judge is not None, "the port is installed: the judge must start"
     try:
         assert judge.give(shown, version, spec.as_read)
-        form = "json" if spec.as_read is not None and spec.as_read.document is shown else "pickle"
-        return form, judge.clean()
+        if spec.as_read is not None and spec.as_read.document is shown:
+            return "json", judge.clean()
+        try:
+            marshal.dumps(shown, 4)
+        except ValueError:
+            return "pickle", judge.clean()
+        return "marshal", judge.clean()
     finally:
         judge.close()
 
 
 def test_the_judge_gives_the_ports_verdict_in_either_form(tmp_path: Path) -> None:
-    # Every fifth document of the tests (valid and broken ones, nearly all YAML: pickled)
-    # and two JSON ones (handed over as their text), a valid one and a broken one.
+    # Every fifth document of the tests (valid and broken ones, nearly all YAML: marshalled),
+    # two JSON ones (handed over as their text), a valid one and a broken one, and one
+    # holding a value marshal cannot (pickled).
     valid = tmp_path / "valid.json"
     valid.write_text(json.dumps(yaml.safe_load(SPEC.read_text(encoding="utf-8"))), "utf-8")
     seen: set[tuple[str, bool]] = set()
@@ -176,7 +207,13 @@ def test_the_judge_gives_the_ports_verdict_in_either_form(tmp_path: Path) -> Non
         form, clean = _judge(shown, version, spec)
         assert clean == verdict.clean(shown, version), path
         seen.add((form, clean))
-    assert seen == {("json", True), ("json", False), ("pickle", True), ("pickle", False)}
+    found = _shown(SPEC)
+    assert found is not None
+    spec, shown, version = found
+    dated = {**shown, "x-released": date(2026, 12, 2)}
+    seen.add(_judge(dated, version, spec))
+    forms = {(form, clean) for form in ("json", "marshal") for clean in (True, False)}
+    assert seen == forms | {("pickle", True)}
 
 
 def test_the_json_text_handed_over_is_the_document() -> None:

@@ -4,21 +4,24 @@ while the generator builds from it.
 Run as a script (``python -P verdict_child.py PARENT_PID``) that imports nothing of
 apiforge, so that it is ready before the generator has read the document. It reads one
 line, ``VERSION FORM SIZE``, then SIZE bytes: with FORM ``json``, the JSON text the
-generator parsed the document from; with ``pickle``, the document as the generator shows
-it to the validator, pickled. It writes the kinds of the port's complaints as a JSON list,
-or ``null`` when it could not judge (the generator then judges itself). It ends with its
-parent: on Linux the kernel kills it (``PR_SET_PDEATHSIG``); elsewhere its read of the
-request ends when the parent is gone, and its answer cannot be written.
+generator parsed the document from; with ``marshal`` (or ``pickle``, for values marshal
+cannot hold), the document as the generator shows it to the validator, so serialized. It
+writes the kinds of the port's complaints as a JSON list, or ``null`` when it could not
+judge (the generator then judges itself). It ends with its parent: on Linux the kernel
+kills it (``PR_SET_PDEATHSIG``); elsewhere its read of the request ends when the parent
+is gone, and its answer cannot be written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 BASE = "file:///apiforge/spec.json"  # references to other files were followed already
@@ -48,7 +51,12 @@ def judged(version: str, form: bytes, data: bytes) -> list[str] | None:
     try:
         import openapi_spec_validator_rs._core as port
 
-        document: Any = json.loads(data) if form == b"json" else pickle.loads(data)
+        loads: dict[bytes, Callable[[bytes], Any]] = {
+            b"json": json.loads,
+            b"marshal": marshal.loads,
+            b"pickle": pickle.loads,
+        }
+        document: Any = loads[form](data)
         errors = port.validate(document, version, BASE, True, offline, None, None)
         return [str(error.kind) for error in errors]
     except BaseException:  # the port's panics too: the generator judges then

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import difflib
 import os
 import shutil
 import tempfile
@@ -35,6 +34,8 @@ def stale(files: dict[str, bytes], current: dict[str, bytes]) -> list[str]:
 
 def diff(files: dict[str, bytes], current: dict[str, bytes], label: str) -> str:
     """A unified diff from what is on disk (``current``) to what would be written."""
+    import difflib  # --check --diff only
+
     chunks: list[str] = []
     for path in stale(files, current):
         old = current.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
