@@ -8,20 +8,19 @@ from __future__ import annotations
 import contextlib
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from msgspec import Struct
 
 from ..cache import builtin_templates, cache_root
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import emit, example, methods, paging, quote, security
 
 
-@dataclass(frozen=True)
-class Meta:
+class Meta(Struct, frozen=True):
     """What every file header states."""
 
     generator_version: str

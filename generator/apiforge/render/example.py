@@ -17,6 +17,8 @@ from typing import assert_never
 from urllib.parse import quote as percent_encode
 from urllib.parse import urljoin, urlsplit
 
+from msgspec import Struct
+
 from .. import ir
 from . import emit, methods
 from .imports import Import
@@ -39,8 +41,7 @@ NIL_UUID = "00000000-0000-0000-0000-000000000000"
 MAX_MODEL_DEPTH = 4  # a model nested deeper is not built: another operation is chosen
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(Struct, frozen=True):
     """The example's lines: imports, the ``with`` statement, and the lines inside it
     (without the block's indentation, which the template adds)."""
 
@@ -203,8 +204,7 @@ def _inputs(op: ir.Operation) -> Iterator[tuple[ir.TypeRef, ir.Constraints | Non
     yield from ((p.type, p.constraints) for p in params if p.location is not ir.ParamLocation.PATH)
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(Struct, frozen=True):
     """An operation, the arguments its example passes, and what they import."""
 
     operation: ir.Operation

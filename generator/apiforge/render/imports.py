@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import assert_never
+
+from msgspec import Struct
 
 from .. import ir
 
 
-@dataclass(frozen=True, order=True)
-class Import:
+class Import(Struct, frozen=True, order=True):
     """``import module`` when ``name`` is empty, else ``from module import name``."""
 
     module: str

@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import assert_never
+
+from msgspec import Struct
 
 from .. import ir
 from . import imports
@@ -20,8 +21,7 @@ LINE_LENGTH = 88
 INDENT = "    "
 
 
-@dataclass(frozen=True)
-class Brackets:
+class Brackets(Struct, frozen=True):
     """A call ``f(a, k=v)`` or a display ``[a]``: its opening (``f(``, ``[``), its
     elements, each with what precedes it (``k=`` or nothing), and its closing bracket."""
 

@@ -21,7 +21,6 @@ kept and the templates see the whole model.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -121,8 +120,8 @@ class Memo:
         if not self.keeps:
             return make(meta)
         real, standin = stamp + meta.spec_sha256, stamp + STANDIN_SHA
-        general = dataclasses.replace(meta, spec_sha256=STANDIN_SHA)
-        made_of = ir.encode((path, inputs, dataclasses.astuple(general)))
+        general = structs.replace(meta, spec_sha256=STANDIN_SHA)
+        made_of = ir.encode((path, inputs, structs.astuple(general)))
         key = hashlib.sha256(self.salt + b"\0" + made_of).hexdigest()
         text = self.slots.read(path, key)
         if text is None:

@@ -7,8 +7,10 @@ templates only lay it out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import assert_never
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .. import ir
 from .emit import (
@@ -22,8 +24,7 @@ from .emit import (
 from .quote import literal
 
 
-@dataclass(frozen=True)
-class Argument:
+class Argument(Struct, frozen=True):
     """One argument of a generated method, as its signature and docstring show it."""
 
     name: str
