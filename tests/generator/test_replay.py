@@ -20,6 +20,7 @@ from apiforge.build.context import BuildContext
 from apiforge.build.schemas import SchemaBuilder
 from apiforge.diagnostics import GenerationError
 from apiforge.load.document import LoadedSpec
+from apiforge.names import ClassName
 from realworld import directory
 from support.paths import FRAGMENTS, SPECS, UPSTREAM_SPEC
 
@@ -266,3 +267,30 @@ def test_a_unit_whose_class_name_is_taken_now_is_built_again(
     assert through_record == fresh and fresh[0] is not None
     assert [m.name for m in fresh[0].models] == ["A", "AB", "AB2"]
     assert redone == []
+
+
+def test_a_unit_that_read_a_whole_table_is_built_again_when_an_entry_differs(
+    tmp_path: Path, redone: list[str]
+) -> None:
+    def units(document: dict[str, Any], recorded: list[replay.Unit] | None) -> replay.Replay:
+        ctx = BuildContext(_spec(tmp_path, document))
+        models: replay.Table[ir.Model] = replay.Table("models", ctx.log)
+        done = replay.Replay(ctx, recorded)
+        tables: dict[str, replay.Table[Any]] = {"models": models}
+
+        def pet() -> None:
+            said = str(ctx.read("/components/schemas/Pet").get("description"))
+            models["Pet"] = ir.Model(ClassName("Pet"), said, (), "/components/schemas/Pet")
+
+        done.unit("/components/schemas/Pet", tables, pet)
+        done.unit("/components/schemas/Shop", tables, lambda: list(models.values()))
+        done.unit("/components/schemas/Kind", tables, lambda: models.get("Shop"))
+        return done
+
+    first = units(SMALL, None)
+    assert redone == [] and len(first.units) == 3
+    edited = copy.deepcopy(SMALL)
+    edited["components"]["schemas"]["Pet"]["description"] = "Another pet."
+    units(edited, first.units)
+    # Pet read what changed, Shop read every model (Pet's among them); Kind read another.
+    assert redone == ["/components/schemas/Kind"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, ItemsView, Iterator, KeysView, ValuesView
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,7 +37,7 @@ from .untagged import Pending
 if TYPE_CHECKING:
     from .context import BuildContext
 
-# What a unit may write into the builder's tables.
+# What a unit may write into the build's tables.
 Value = (
     str  # an operationId's operation
     | ir.Operation
@@ -59,7 +59,8 @@ Value = (
 
 
 class Unit(msgspec.Struct, frozen=True):
-    """What building one component schema (``pointer``) did, and what it depended on."""
+    """What building one component schema or operation (``pointer``) did, and what it
+    depended on."""
 
     pointer: str
     inputs: tuple[tuple[str, str], ...]  # each part of the document read, its fingerprint
@@ -124,6 +125,36 @@ class Table(dict[str, V]):
         if self.log.on:
             self.log.writes.append((self.name, key, value))
         dict.__setitem__(self, key, value)
+
+    def __iter__(self) -> Iterator[str]:
+        if self.log.on:  # every entry read: any that differs makes the unit built again
+            self.log.read.add((self.name, EVERY))
+        return dict.__iter__(self)
+
+    def values(self) -> ValuesView[V]:  # type: ignore[override]
+        if self.log.on:
+            self.log.read.add((self.name, EVERY))
+        return dict.values(self)
+
+    def items(self) -> ItemsView[str, V]:  # type: ignore[override]
+        if self.log.on:
+            self.log.read.add((self.name, EVERY))
+        return dict.items(self)
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        if self.log.on:
+            self.log.read.add((self.name, EVERY))
+        return dict.keys(self)
+
+    def __len__(self) -> int:
+        if self.log.on:
+            self.log.read.add((self.name, EVERY))
+        return dict.__len__(self)
+
+    def __delitem__(self, key: str) -> None:
+        if self.log.on:  # a unit's record holds what it wrote, never what it took away
+            raise TypeError(f"table {self.name}: a unit may only write with []")
+        dict.__delitem__(self, key)
 
 
 def _part(pointer: str) -> str:
@@ -203,12 +234,17 @@ class Replay:
             return False
         if self.differ and any(entry in self.differ for entry in old.reads):
             return False
+        if any(key == EVERY and table in self._tables_differing() for table, key in old.reads):
+            return False
         claimed: set[str] = set()
         for wanted, got in old.claims:
             if self.ctx.free_class(wanted, claimed) != got:
                 return False
             claimed.add(got)
         return True
+
+    def _tables_differing(self) -> set[str]:
+        return {table for table, _ in self.differ}
 
     def _redo(self, old: Unit, tables: dict[str, Table[Any]]) -> None:
         self.ctx.class_names.update(got for _, got in old.claims)
@@ -224,6 +260,7 @@ class Replay:
 
 _MISSING = object()
 _ABSENT = object()
+EVERY = "\0every"  # the key of a read of a whole table (no key of a table starts so)
 
 
 def _digest(data: bytes) -> str:
