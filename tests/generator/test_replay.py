@@ -171,23 +171,24 @@ def test_real_world_specs_build_alike_through_the_record(
     assert _same_as_from_scratch(path, 8, 7, str(tmp_path / "out"), redone) > 0
 
 
-SMALL = {
-    "openapi": "3.0.3",
-    "info": {"title": "T", "version": "1"},
-    "paths": {},
-    "components": {
-        "schemas": {
-            "Pet": {"type": "object", "properties": {"name": {"type": "string"}}},
-            "Cat": {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"properties": {"x": {}}}]},
-            "Owner": {
-                "type": "object",
-                "properties": {"pet": {"$ref": "#/components/schemas/Pet"}},
-            },
-            "Shop": {"type": "object", "properties": {"open": {"type": "boolean"}}},
-            "Kind": {"type": "string", "enum": ["a", "b"]},
-        }
-    },
-}
+def _document(schemas: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI document of these component schemas and no paths."""
+    head = {"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": {}}
+    return {**head, "components": {"schemas": schemas}}
+
+
+SMALL = _document(
+    {
+        "Pet": {"type": "object", "properties": {"name": {"type": "string"}}},
+        "Cat": {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"properties": {"x": {}}}]},
+        "Owner": {
+            "type": "object",
+            "properties": {"pet": {"$ref": "#/components/schemas/Pet"}},
+        },
+        "Shop": {"type": "object", "properties": {"open": {"type": "boolean"}}},
+        "Kind": {"type": "string", "enum": ["a", "b"]},
+    }
+)
 
 
 def _units(spec: LoadedSpec, recorded: list[replay.Unit] | None) -> replay.Replay:
@@ -246,17 +247,12 @@ def test_a_record_that_cannot_be_read_is_no_record(tmp_path: Path, private_cache
 def test_a_unit_whose_class_name_is_taken_now_is_built_again(
     tmp_path: Path, redone: list[str]
 ) -> None:
-    document: dict[str, Any] = {
-        "openapi": "3.0.3",
-        "info": {"title": "T", "version": "1"},
-        "paths": {},
-        "components": {
-            "schemas": {
-                "A": {"type": "object", "properties": {"x": {"type": "string"}}},
-                "AB": {"type": "object", "properties": {"y": {"type": "string"}}},
-            }
-        },
-    }
+    document = _document(
+        {
+            "A": {"type": "object", "properties": {"x": {"type": "string"}}},
+            "AB": {"type": "object", "properties": {"y": {"type": "string"}}},
+        }
+    )
     slot = str(tmp_path / "out")
     _built(_spec(tmp_path, document), slot)
     # A's new inline model is named for its place, "A" "b": the name AB had.
