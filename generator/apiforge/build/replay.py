@@ -176,7 +176,7 @@ class Replay:
     def __init__(self, ctx: BuildContext, recorded: list[Unit] | None) -> None:
         self.ctx = ctx
         self.recorded = recorded or []
-        self.log = ctx.log  # what the builder's tables and ``ctx`` tell
+        self.log = ctx.log  # what the build's tables and ``ctx`` tell
         self.units: list[Unit] = []
         self.differ: set[tuple[str, str]] = set()  # entries that may not be as recorded
         self.aligned = True  # the units so far are the recorded ones, in order
@@ -205,7 +205,8 @@ class Replay:
     def unit(
         self, pointer: str, tables: dict[str, Table[Any]], build: Callable[[], object]
     ) -> None:
-        """Component schema ``pointer``'s unit: done from its record, or built and noted."""
+        """The unit of the component schema or operation at ``pointer``: done from its
+        record, or built (``build``) and noted."""
         index = len(self.units)
         old = self.recorded[index] if self.aligned and index < len(self.recorded) else None
         if old is not None and old.pointer == pointer and self._may_redo(old):
@@ -230,6 +231,7 @@ class Replay:
             self.differ |= _differences(old, new)
 
     def _may_redo(self, old: Unit) -> bool:
+        """Whether building ``old``'s unit now would do what its record says."""
         if any(not print_ or self.fingerprint(p) != print_ for p, print_ in old.inputs):
             return False
         if self.differ and any(entry in self.differ for entry in old.reads):
