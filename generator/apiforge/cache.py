@@ -318,6 +318,27 @@ class Slots:
             with contextlib.suppress(OSError):
                 write_atomic(entry, f"{key}\n{text}")
 
+    def read_texts(self, path: str, key: str) -> dict[str, str]:
+        """The texts ``write_texts`` kept for ``path`` under ``key``, by name ({} when none
+        can be read)."""
+        import json  # past the no-op path, which must stay light
+
+        text = self.read(path, key)
+        try:
+            found = json.loads(text) if text else {}
+        except ValueError:
+            return {}
+        if not isinstance(found, dict) or not all(isinstance(t, str) for t in found.values()):
+            return {}
+        return found
+
+    def write_texts(self, path: str, key: str, texts: dict[str, str]) -> None:
+        """Keep ``texts`` (by name) for ``path``, under ``key``, in one entry."""
+        import json
+
+        if self.directory is not None:
+            self.write(path, key, json.dumps(texts, ensure_ascii=False))
+
     def read_bytes(self, path: str, key: str) -> bytes | None:
         """What ``write_bytes`` kept for ``path`` under ``key``."""
         entry = self._entry(path)
@@ -400,21 +421,11 @@ class ModuleSlots:
         """The formatting of each block of module ``path`` the last time it was formatted
         here, by ``ChunkCache`` key: a module that changed in one class finds the rest in
         one read instead of one a block (GitHub's models: 4,100)."""
-        import json  # past the no-op path, which must stay light
-
-        text = self.packs.read(path, _PACK)
-        try:
-            found = json.loads(text) if text else {}
-        except ValueError:
-            return {}
-        return found if isinstance(found, dict) else {}
+        return self.packs.read_texts(path, _PACK)
 
     def put_blocks(self, path: str, blocks: dict[str, str]) -> None:
         """Keep ``blocks`` (by ``ChunkCache`` key) as those of module ``path``."""
-        import json
-
-        if self.packs.directory is not None:
-            self.packs.write(path, _PACK, json.dumps(blocks, ensure_ascii=False))
+        self.packs.write_texts(path, _PACK, blocks)
 
 
 _PACK = "blocks"  # the key line of a pack: its entries' keys say what each was made from

@@ -106,19 +106,21 @@ class Table(dict[str, V]):
         self.name = name
         self.log = log
 
-    def __getitem__(self, key: str) -> V:
+    def _read(self, key: str) -> None:
+        """Note that the unit being recorded reads entry ``key`` (``EVERY``: all of them)."""
         if self.log.on:
             self.log.read.add((self.name, key))
+
+    def __getitem__(self, key: str) -> V:
+        self._read(key)
         return dict.__getitem__(self, key)
 
     def __contains__(self, key: object) -> bool:
-        if self.log.on:
-            self.log.read.add((self.name, str(key)))
+        self._read(str(key))
         return dict.__contains__(self, key)
 
     def get(self, key: str, default: V | None = None) -> V | None:  # type: ignore[override]
-        if self.log.on:
-            self.log.read.add((self.name, key))
+        self._read(key)
         return dict.get(self, key, default)
 
     def __setitem__(self, key: str, value: V) -> None:
@@ -127,28 +129,23 @@ class Table(dict[str, V]):
         dict.__setitem__(self, key, value)
 
     def __iter__(self) -> Iterator[str]:
-        if self.log.on:  # every entry read: any that differs makes the unit built again
-            self.log.read.add((self.name, EVERY))
+        self._read(EVERY)  # every entry read: any that differs makes the unit built again
         return dict.__iter__(self)
 
     def values(self) -> ValuesView[V]:  # type: ignore[override]
-        if self.log.on:
-            self.log.read.add((self.name, EVERY))
+        self._read(EVERY)
         return dict.values(self)
 
     def items(self) -> ItemsView[str, V]:  # type: ignore[override]
-        if self.log.on:
-            self.log.read.add((self.name, EVERY))
+        self._read(EVERY)
         return dict.items(self)
 
     def keys(self) -> KeysView[str]:  # type: ignore[override]
-        if self.log.on:
-            self.log.read.add((self.name, EVERY))
+        self._read(EVERY)
         return dict.keys(self)
 
     def __len__(self) -> int:
-        if self.log.on:
-            self.log.read.add((self.name, EVERY))
+        self._read(EVERY)
         return dict.__len__(self)
 
     def __delitem__(self, key: str) -> None:
@@ -234,19 +231,17 @@ class Replay:
         """Whether building ``old``'s unit now would do what its record says."""
         if any(not print_ or self.fingerprint(p) != print_ for p, print_ in old.inputs):
             return False
-        if self.differ and any(entry in self.differ for entry in old.reads):
-            return False
-        if any(key == EVERY and table in self._tables_differing() for table, key in old.reads):
-            return False
+        if self.differ:
+            tables = {table for table, _ in self.differ}
+            for entry in old.reads:  # an entry that may differ, or a table that holds one
+                if entry in self.differ or (entry[1] == EVERY and entry[0] in tables):
+                    return False
         claimed: set[str] = set()
         for wanted, got in old.claims:
             if self.ctx.free_class(wanted, claimed) != got:
                 return False
             claimed.add(got)
         return True
-
-    def _tables_differing(self) -> set[str]:
-        return {table for table, _ in self.differ}
 
     def _redo(self, old: Unit, tables: dict[str, Table[Any]]) -> None:
         self.ctx.class_names.update(got for _, got in old.claims)

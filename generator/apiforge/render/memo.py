@@ -22,7 +22,6 @@ kept and the templates see the whole model.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -87,25 +86,13 @@ class Memo:
         if not self.keeps:
             return make(items)
         keys = [hashlib.sha256(self.salt + b"\0" + ir.encode(i)).hexdigest() for i in items]
-        known = self._parts(path)
+        known = self.slots.read_texts(f"{path} parts", _PARTS)
         missing = [i for i, key in enumerate(keys) if key not in known]
         made = dict(zip(missing, make([items[i] for i in missing]), strict=True)) if missing else {}
         texts = [made[i] if i in made else known[key] for i, key in enumerate(keys)]
         if made or len(known) != len(set(keys)):
-            kept = json.dumps(dict(zip(keys, texts, strict=True)), ensure_ascii=False)
-            self.slots.write(f"{path} parts", _PARTS, kept)
+            self.slots.write_texts(f"{path} parts", _PARTS, dict(zip(keys, texts, strict=True)))
         return texts
-
-    def _parts(self, path: str) -> dict[str, str]:
-        """The texts of the parts of module ``path`` the last run kept, by key."""
-        text = self.slots.read(f"{path} parts", _PARTS)
-        try:
-            found = json.loads(text) if text else {}
-        except ValueError:
-            return {}
-        if not isinstance(found, dict) or not all(isinstance(t, str) for t in found.values()):
-            return {}
-        return found
 
     def module(
         self,
