@@ -3,11 +3,13 @@ cache, and proof that block-by-block formatting equals formatting whole modules.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import black
@@ -74,6 +76,50 @@ def test_the_inputs_key_covers_every_input(tmp_path: Path, monkeypatch: pytest.M
     assert key() != base
     monkeypatch.setattr(cache, "ruff_version", lambda: "0.0-other")
     assert key() != base
+
+
+def _settled(tree: Path, seconds_ago: float) -> None:
+    """Every file of ``tree`` last modified ``seconds_ago``."""
+    stamp = time.time() - seconds_ago
+    for path in tree.rglob("*"):
+        os.utime(path, (stamp, stamp))
+
+
+def _content_digest(templates: Path) -> str:
+    """The generator's digest from every file's bytes, nothing kept."""
+    digest = hashlib.sha256()
+    cache._tree_digest(cache._GENERATOR_DIR, digest, (".py",))
+    cache._tree_digest(templates, digest, cache.TEMPLATE_SUFFIXES)
+    return digest.hexdigest()
+
+
+def test_the_generator_digest_is_kept_by_size_and_time(tmp_path: Path, private_cache: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(cache.builtin_templates(), templates)
+    _settled(templates, 60)
+    cache.generator_digest.cache_clear()
+    first = cache.generator_digest(templates)
+    assert first == _content_digest(templates)
+    (kept,) = (private_cache / "digests").iterdir()
+    assert kept.read_text(encoding="ascii") == first
+    kept.write_text("f" * 64, encoding="ascii")  # what a later run reads instead of hashing
+    cache.generator_digest.cache_clear()
+    assert cache.generator_digest(templates) == "f" * 64
+    # A file of another size: its tree is hashed again.
+    macros = templates / "macros.jinja"
+    macros.write_text(macros.read_text(encoding="utf-8") + "{# changed #}\n", encoding="utf-8")
+    cache.generator_digest.cache_clear()
+    changed = cache.generator_digest(templates)
+    assert changed == _content_digest(templates) != first
+    # Changed just now: hashed, and not kept (it may change again within the same tick).
+    assert len(list((private_cache / "digests").iterdir())) == 1
+    # The same size, another time: hashed again.
+    edited = macros.read_text(encoding="utf-8").replace("changed", "edited!")
+    macros.write_text(edited, encoding="utf-8")
+    _settled(templates, 30)
+    cache.generator_digest.cache_clear()
+    assert cache.generator_digest(templates) == _content_digest(templates) not in (first, changed)
+    assert len(list((private_cache / "digests").iterdir())) == 2
 
 
 def run(spec: Path, out: Path, **kw: object) -> list[str]:
