@@ -459,6 +459,20 @@ class ModuleSlots:
             formatted = formatted.replace(self.stamp, self.standin)
         self.slots.write(path, key, formatted)
 
+    @property
+    def keeps(self) -> bool:
+        """Whether anything is kept (a cache, and an output folder)."""
+        return self.slots.directory is not None and self.packs.directory is not None
+
+    def classes(self, path: str) -> dict[str, str]:
+        """The formatting of each class of module ``path`` (one given in pieces:
+        ``output/pieces.py``) the last time it was formatted here, by the class's key."""
+        return self.packs.read_texts(path, f"{_CLASSES} {self.salt.decode()}")
+
+    def put_classes(self, path: str, classes: dict[str, str]) -> None:
+        """Keep ``classes`` (formatted, by key) as those of module ``path``."""
+        self.packs.write_texts(path, f"{_CLASSES} {self.salt.decode()}", classes)
+
     def blocks(self, path: str) -> dict[str, str]:
         """The formatting of each block of module ``path`` the last time it was formatted
         here, by ``ChunkCache`` key: a module that changed in one class finds the rest in
@@ -471,3 +485,6 @@ class ModuleSlots:
 
 
 _PACK = "blocks"  # the key line of a pack: its entries' keys say what each was made from
+# ... and of a module's classes: their keys say what each was rendered from, not how it
+# was formatted, which the formatter's versions after it on the line say.
+_CLASSES = "classes"

@@ -12,6 +12,8 @@ import pytest
 from apiforge import Config, __version__, build, cache, generate, ir, load, render, stack
 from apiforge.load import verdict
 from apiforge.names import ClassName
+from apiforge.output import format
+from apiforge.output.pieces import Pieced
 from apiforge.render import assemble, files, memo
 from support.paths import SPECS, UPSTREAM_SPEC
 
@@ -50,15 +52,14 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     shutil.copy(UPSTREAM_SPEC, spec)
     _run(spec, out)
     entries = sorted((private_cache / "rendered").iterdir())
-    assert len(entries) == len(KEPT) + 1  # and the models' classes
+    assert len(entries) == len(KEPT)
     # Poison what is kept: if it is read, the poison shows in the package.
     for entry in entries:
-        key, _, text = entry.read_text(encoding="utf-8").partition("\n")
-        if key == "parts":  # each class by what it was rendered from
-            kept = {k: f"{v}    # kept class\n" for k, v in json.loads(text).items()}
-            entry.write_text(f"{key}\n{json.dumps(kept)}", encoding="utf-8")
-        else:
-            entry.write_text(entry.read_text(encoding="utf-8") + "# kept\n", encoding="utf-8")
+        entry.write_text(entry.read_text(encoding="utf-8") + "# kept\n", encoding="utf-8")
+    (pack,) = [e for e in (private_cache / "blocks").iterdir() if _key(e).startswith("classes ")]
+    classes = json.loads(pack.read_text(encoding="utf-8").partition("\n")[2])
+    poisoned = {k: f"{v}\n    # kept class" for k, v in classes.items()}  # each formatted
+    pack.write_text(f"{_key(pack)}\n{json.dumps(poisoned)}", encoding="utf-8")
     _edit_tag(spec, "Added.")
     _run(spec, out)
     digest = load.read(spec).sha256
@@ -67,6 +68,7 @@ def test_a_kept_module_is_read_after_one_schema_changed(
         assert text.endswith("# kept\n"), name
         assert _stamp(name, digest) in text, name  # the header names the new spec
     models = (out / "pkg" / "_models.py").read_text(encoding="utf-8")
+    assert _stamp("_models.py", digest) in models
     classes = models.split("\nclass ")[1:]
     assert len(classes) > 20
     # Every class but the one whose model changed is the one kept.
@@ -78,6 +80,11 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     for name in KEPT:
         text = (out / "pkg" / name).read_text(encoding="utf-8")
         assert "# kept" not in text and "from renamed.json" in text, name
+
+
+def _key(entry: Path) -> str:
+    """The key line of a kept entry."""
+    return entry.read_text(encoding="utf-8").partition("\n")[0]
 
 
 def test_another_folder_does_not_read_what_was_kept(tmp_path: Path, private_cache: Path) -> None:
@@ -128,7 +135,11 @@ def _both(spec: Path, slot: str) -> tuple[dict[str, str], dict[str, str]]:
             "README.md": files.readme(api, meta, "pkg"),
         }
         dict(assemble.stream(api, meta, "pkg", slot))  # kept
-        viewed = {p: t for p, t in assemble.stream(api, meta, "pkg", slot) if p in whole}
+        viewed = {
+            p: t if isinstance(t, str) else t.text()
+            for p, t in assemble.stream(api, meta, "pkg", slot)
+            if p in whole
+        }
         return whole, viewed
 
     return stack.run_deep(rendered, str(spec))
@@ -147,8 +158,8 @@ def test_what_is_kept_is_what_the_whole_model_renders(
         compared += 1
         with_classes += "\nclass " in whole["_models.py"]
     assert compared >= 30 and with_classes >= 20
-    # One entry a module, and one for the models' classes where there are any.
-    assert len(list((private_cache / "rendered").iterdir())) == compared * len(KEPT) + with_classes
+    # One entry a module.
+    assert len(list((private_cache / "rendered").iterdir())) == compared * len(KEPT)
 
 
 def test_the_stand_in_digest_is_the_header_s_only() -> None:
@@ -165,22 +176,35 @@ def _model(name: str, description: str = "") -> ir.Model:
 
 
 def test_only_the_classes_whose_inputs_changed_are_rendered_again() -> None:
-    kept = memo.Memo("slot", render.Meta(__version__, "x.json", "f" * 64, None))
+    meta = render.Meta(__version__, "x.json", "f" * 64, None)
+    kept = memo.Memo("slot", meta)
     made: list[list[str]] = []
 
     def texts(parts: Sequence[files.Part]) -> list[str]:
-        return [f"class {m.name}: {m.description!r} {sent}\n" for m, sent in parts]
+        return [f"\n\nclass {m.name}:\n    x = {m.description!r}  # {sent}\n" for m, sent in parts]
 
-    def make(parts: Sequence[files.Part]) -> list[str]:
-        made.append([f"{m.name}{'+' if sent else ''}" for m, sent in parts])
-        return texts(parts)
+    def pieced(parts: list[files.Part]) -> Pieced:
+        def make(at: Sequence[int]) -> list[str]:
+            made.append([f"{parts[i][0].name}{'+' if parts[i][1] else ''}" for i in at])
+            return texts([parts[i] for i in at])
+
+        return Pieced(
+            "# spec sha256: " + "f" * 64 + "\nimport os\n", "\n\nx = 1\n", kept.keys(parts), make
+        )
+
+    def formatted(parts: list[files.Part], path: str = "m.py") -> str:
+        module = format.format_package([(path, pieced(parts))], slot="slot", spec_sha="f" * 64)
+        whole = format.format_package({path: pieced(parts).text()})[path]
+        made.pop()  # what .text() rendered
+        assert module[path] == whole
+        return module[path]
 
     first = [(_model(name), False) for name in ("A", "B", "C", "D")]
-    assert kept.each("m.py", first, make) == texts(first)
+    formatted(first)
     changed = [first[0], (_model("B", "new"), False), first[2], (first[3][0], True)]
-    assert kept.each("m.py", changed, make) == texts(changed)
-    assert kept.each("m.py", changed, make) == texts(changed)
-    assert kept.each("other.py", changed, make) == texts(changed)  # kept per module
+    formatted(changed)
+    formatted(changed)
+    formatted(changed, "other.py")  # kept per module
     # The first time all; then the model that changed and the one now sent in requests;
     # then nothing.
     assert made == [["A", "B", "C", "D"], ["B", "D+"], ["A", "B", "C", "D+"]]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # worker processes are started (and these imported) for big p
 from .. import cache
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import cut, slim
+from .pieces import Pieced
 
 _LINE_LENGTH = 88
 
@@ -93,7 +94,7 @@ _PARALLEL_MODULE_LINES = 40_000
 
 
 def format_package(
-    files: dict[str, str] | Iterable[tuple[str, str]],
+    files: dict[str, str] | Iterable[tuple[str, str | Pieced]],
     skip: Iterable[str] = (),
     slot: str = "",
     spec_sha: str = "",
@@ -103,7 +104,8 @@ def format_package(
     once they add up to enough to format in workers, each module is handed to one as it
     comes, and formatted while the rest are rendered. ``slot`` names the output folder:
     a module rendered as it was the last time there (but for the spec's SHA-256,
-    ``spec_sha``, in its header) is taken as it was formatted then."""
+    ``spec_sha``, in its header) is taken as it was formatted then, and so is each class
+    of a module given in pieces (``pieces.Pieced``)."""
     skipped = frozenset(skip)
     root = cache.cache_root()
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
@@ -117,38 +119,95 @@ def format_package(
     )
     workers, lines = _cores(), 0
     out: dict[str, str] = {}
-    modules: dict[str, str] = {}
+    # What each module formats: the module, or the pieces of one given in pieces.
+    groups: dict[str, dict[str, str]] = {}
+    pieced: dict[str, _Pieces] = {}
     pool: ProcessPoolExecutor | None = None
-    formatting: dict[str, Future[Formatted]] = {}
+    formatting: dict[str, Future[dict[str, Formatted]]] = {}
     try:
-        for path, text in files.items() if isinstance(files, dict) else files:
-            out[path] = text
-            if not path.endswith(".py") or path in skipped:
-                continue
-            if (kept := slots.get(path, text)) is not None:
+        for path, given in files.items() if isinstance(files, dict) else files:
+            if isinstance(given, Pieced):
+                if slots.keeps and path.endswith(".py") and path not in skipped:
+                    pieced[path] = _Pieces(path, given, slots, store)
+                    groups[path] = pieced[path].todo()
+                    lines += sum(t.count("\n") for t in groups[path].values())
+                    given = ""
+                else:
+                    given = given.text()
+            out[path] = given
+            if path in pieced or not path.endswith(".py") or path in skipped:
+                pass
+            elif (kept := slots.get(path, given)) is not None:
                 out[path] = kept
-                continue
-            store.known.update(slots.blocks(path))  # before a worker is handed the store
-            modules[path] = text
-            lines += text.count("\n")
+            else:
+                store.known.update(slots.blocks(path))  # before a worker is handed the store
+                groups[path] = {path: given}
+                lines += given.count("\n")
             if pool is None and workers >= 2 and lines >= _PARALLEL_MODULE_LINES:
                 pool = _pool(workers)
             if pool is not None:
-                for waiting in [p for p in modules if p not in formatting]:
+                for waiting in [p for p in groups if p not in formatting]:
                     formatting[waiting] = pool.submit(
-                        _format_module, waiting, modules[waiting], store
+                        _format_modules, groups[waiting], store, black_workers=False
                     )
         if pool is None:
-            formatted = _format_modules(modules, store, black_workers=True)
+            every = {name: text for group in groups.values() for name, text in group.items()}
+            formatted = _format_modules(every, store, black_workers=True)
         else:
-            formatted = {path: done.result() for path, done in formatting.items()}
-        for path, done in formatted.items():
-            slots.put(path, modules[path], done.text)
-            slots.put_blocks(path, done.blocks)
-        return {**out, **{path: done.text for path, done in formatted.items()}}
+            formatted = {k: v for done in formatting.values() for k, v in done.result().items()}
+        for path in groups:
+            if path in pieced:
+                out[path] = pieced[path].joined(formatted)
+            else:
+                slots.put(path, groups[path][path], formatted[path].text)
+                slots.put_blocks(path, formatted[path].blocks)
+                out[path] = formatted[path].text
+        return out
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+class _Pieces:
+    """A module given in pieces (``pieces.Pieced``): what it formats (its head, its tail,
+    the classes not kept in the output folder) and, once those are formatted, the whole."""
+
+    def __init__(
+        self, path: str, given: Pieced, slots: cache.ModuleSlots, store: cache.ChunkCache
+    ) -> None:
+        self.path, self.given, self.slots, self.store = path, given, slots, store
+        self.kept = slots.classes(path)
+        self.missing = [i for i, key in enumerate(given.keys) if key not in self.kept]
+        # The spec's digest in the header stood in for, so that the head, formatted once,
+        # is found in the cache after any edit.
+        self.stamp, self.standin = slots.stamp, slots.standin
+        if not self.stamp or self.standin in given.head:
+            self.stamp = self.standin = ""
+
+    def todo(self) -> dict[str, str]:
+        """What is formatted, each as a module of its own, by a name of its own."""
+        head = self.given.head.replace(self.stamp, self.standin) if self.stamp else self.given.head
+        made = self.given.make(self.missing) if self.missing else []
+        classes = {f"{self.path}:{i}": text for i, text in zip(self.missing, made, strict=True)}
+        return {f"{self.path}:head": head, **classes, f"{self.path}:tail": self.given.tail}
+
+    def joined(self, formatted: dict[str, Formatted]) -> str:
+        """The module formatted: its head's blocks, each class's, its tail's, joined as
+        black joins top-level blocks; the classes' formatting kept for the next run."""
+        keys = self.given.keys
+        made = {keys[i]: formatted[f"{self.path}:{i}"].text.strip("\n") for i in self.missing}
+        classes = [made[key] if key in made else self.kept[key] for key in keys]
+        head = formatted[f"{self.path}:head"].text
+        if self.stamp:
+            head = head.replace(self.standin, self.stamp)
+            if head.count(self.stamp) != self.given.head.count(self.stamp):  # not as it went in
+                name = f"{self.path}:head"
+                head = _format_modules({name: self.given.head}, self.store, True)[name].text
+        tail = formatted[f"{self.path}:tail"].text
+        if made or len(self.kept) != len(keys):
+            self.slots.put_classes(self.path, dict(zip(keys, classes, strict=True)))
+        blocks = (head.strip("\n"), *classes, tail.strip("\n"))
+        return "\n\n\n".join(b for b in blocks if b.strip()) + "\n"
 
 
 class Formatted(NamedTuple):
@@ -156,11 +215,6 @@ class Formatted(NamedTuple):
 
     text: str
     blocks: dict[str, str]
-
-
-def _format_module(path: str, text: str, store: cache.ChunkCache) -> Formatted:
-    """One module formatted, in a worker (black in it, not in workers of its own)."""
-    return _format_modules({path: text}, store, black_workers=False)[path]
 
 
 def _format_modules(

@@ -10,19 +10,26 @@ from functools import partial
 from msgspec import structs
 
 from .. import ir
+from ..output.pieces import Pieced
 from . import example, files, memo
 from .environment import Meta
 
 README_STAMP = "(spec sha256 "  # what precedes the spec's digest in the README's header
 
 
-def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterator[tuple[str, str]]:
+def stream(
+    api: ir.Api, meta: Meta, package_name: str, slot: str = ""
+) -> Iterator[tuple[str, str | Pieced]]:
     """Every file of the generated package, by relative path, unformatted, each as soon as
     it is rendered: the models first, whose formatting takes longest (the formatting stage
     starts on what is rendered while the rest is). ``slot`` names the output folder: the
-    modules rendered from a view of the model are kept there (``memo``)."""
+    modules rendered from a view of the model are kept there (``memo``), and the models
+    module goes in pieces (``output/pieces.py``), its classes rendered as formatting asks."""
     kept = memo.Memo(slot, meta)
-    yield "_models.py", files.models(api, meta, kept.each)
+    if kept.keeps:
+        yield "_models.py", files.models_pieced(api, meta, kept.keys)
+    else:
+        yield "_models.py", files.models(api, meta)
     view = kept.view(api)
     seen = kept.digest(structs.astuple(view))
     for path, is_async in (("_client.py", False), ("_async_client.py", True)):
@@ -65,4 +72,5 @@ def stream(api: ir.Api, meta: Meta, package_name: str, slot: str = "") -> Iterat
 
 def package(api: ir.Api, meta: Meta, package_name: str) -> dict[str, str]:
     """Every file of the generated package, by relative path, unformatted."""
-    return dict(sorted(stream(api, meta, package_name)))
+    found = stream(api, meta, package_name)
+    return {p: t if isinstance(t, str) else t.text() for p, t in sorted(found)}

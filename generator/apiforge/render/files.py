@@ -8,10 +8,10 @@ and the imports from ``imports``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import partial
-from typing import assert_never
+from typing import Any, assert_never
 
 from .. import ir
+from ..output.pieces import Pieced
 from . import emit, example, imports, methods, paging, quote, security
 from .environment import Meta, environment, render_each, render_template, templates_dir
 from .imports import Import
@@ -113,13 +113,9 @@ def _base_first(models: tuple[ir.Model, ...]) -> list[ir.Model]:
 
 
 Part = tuple[ir.Model, bool]  # a model's class: the model, and whether requests carry it
-Make = Callable[[Sequence[Part]], list[str]]  # the classes of these
-Each = Callable[[str, Sequence[Part], Make], list[str]]  # every class, some made by Make
-
-
-def every(path: str, items: Sequence[Part], make: Make) -> list[str]:
-    """Each of ``items`` made anew (``memo.Memo.each`` takes what it can from a last run)."""
-    return make(items)
+# Where the classes go in ``_models.py``'s frame when it is rendered around them (text no
+# template prints).
+_CLASSES = "\0classes\0"
 
 
 class _Fields(Mapping[str, list[tuple[ir.Field, str, str]]]):
@@ -161,8 +157,9 @@ def _classes(made_of: Sequence[Part], meta: Meta) -> list[str]:
     return render_each("_model.py.jinja", contexts, meta=meta)
 
 
-def models(api: ir.Api, meta: Meta, each: Each = every) -> str:
-    """``_models.py``; ``each`` makes its classes (``every``: all of them anew)."""
+def _frame(api: ir.Api) -> tuple[list[Part], dict[str, Any]]:
+    """The classes of ``_models.py`` (each model, and whether requests carry it), and what
+    its template is rendered with around them."""
     error_model = _error_model(api)
     needed = {Import("typing", "TypeAlias")} | (
         {Import("typing", "Any")} if not error_model else set()
@@ -188,21 +185,46 @@ def models(api: ir.Api, meta: Meta, each: Each = every) -> str:
                 needed |= imports.for_type(t)
     lines = imports.render(imports.local_to(imports.MODELS, needed))
     ordered = _base_first(api.models)
-    classes = each(
-        "_models.py", [(m, m.name in sent) for m in ordered], partial(_classes, meta=meta)
-    )
-    return render_template(
-        "_models.py.jinja",
-        meta=meta,
-        models=ordered,
-        classes=classes,
-        fields=_Fields(ordered, sent),
-        unions=api.unions,
-        untagged=api.untagged,
-        imports=lines,
-        sent=sent,
-        error_model=error_model,
-    )
+    parts = [(m, m.name in sent) for m in ordered]
+    return parts, {
+        "models": ordered,
+        "fields": _Fields(ordered, sent),
+        "unions": api.unions,
+        "untagged": api.untagged,
+        "imports": lines,
+        "sent": sent,
+        "error_model": error_model,
+    }
+
+
+def models(api: ir.Api, meta: Meta) -> str:
+    """``_models.py``, every class rendered."""
+    parts, frame = _frame(api)
+    return render_template("_models.py.jinja", meta=meta, classes=_classes(parts, meta), **frame)
+
+
+def models_pieced(
+    api: ir.Api, meta: Meta, keys: Callable[[Sequence[Part]], list[str]]
+) -> Pieced | str:
+    """``_models.py`` in pieces (``output/pieces.py``): its frame rendered around a mark
+    where the classes go, each class's key (``keys``), and its classes rendered only when
+    formatting asks. The whole module when it has no class (formatting cuts the module
+    into blocks at each class: without one, the head and the tail may be one block), or
+    when the frame does not print the mark once."""
+    parts, frame = _frame(api)
+    if not parts:
+        return render_template("_models.py.jinja", meta=meta, classes=[], **frame)
+    framed = render_template("_models.py.jinja", meta=meta, classes=[_CLASSES], **frame)
+    head, mark, tail = framed.partition(_CLASSES)
+    if not mark or _CLASSES in tail:
+        return render_template(
+            "_models.py.jinja", meta=meta, classes=_classes(parts, meta), **frame
+        )
+
+    def make(at: Sequence[int]) -> list[str]:
+        return _classes([parts[i] for i in at], meta)
+
+    return Pieced(head, tail, keys(parts), make)
 
 
 def enums(api: ir.Api, meta: Meta) -> str:

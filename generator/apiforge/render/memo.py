@@ -8,9 +8,10 @@ print) is kept in the cache with the SHA-256 of its inputs: the view, the other
 arguments and the header's facts, encoded (``ir.encode``: GitHub's view in 0.03 s, where
 pickling took 0.3 s); the generator's code and templates, Jinja's version. One entry per
 module and output folder (``cache.Slots``); a run whose inputs match takes the text
-instead of rendering it. The models module changes with any schema: its classes are kept
-the same way one by one (``each``: GitHub's 4,099, encoded in 0.02 s), and a run renders
-only those whose model changed, the module's frame around them.
+instead of rendering it. The models module changes with any schema: it goes to formatting
+in pieces (``output/pieces.py``), each class with a key made the same way (``keys``:
+GitHub's 4,099, encoded in 0.02 s), and only the classes formatting has not kept are
+rendered.
 
 The spec's SHA-256 in each module's header would make every module new after any edit:
 modules are rendered with a stand-in digest, which the real one replaces afterwards, on
@@ -40,9 +41,7 @@ from ..cache import (
 
 if TYPE_CHECKING:
     from .environment import Meta
-    from .files import Make, Part
-
-_PARTS = "parts"  # the key line of a module's parts: each part's key says what made it
+    from .files import Part
 
 
 class Memo:
@@ -73,26 +72,11 @@ class Memo:
             return ""
         return hashlib.sha256(ir.encode(value)).hexdigest()
 
-    def each(
-        self,
-        path: str,
-        items: Sequence[Part],
-        make: Make,
-    ) -> list[str]:
-        """The text of each of ``items`` (the parts of module ``path``, such as its classes
-        and what each is rendered from): ``make`` renders those the last run into this
-        folder did not render from the same inputs, the rest are taken as that run left
-        them. All of them are kept for the next run when any was made."""
-        if not self.keeps:
-            return make(items)
-        keys = [hashlib.sha256(self.salt + b"\0" + ir.encode(i)).hexdigest() for i in items]
-        known = self.slots.read_texts(f"{path} parts", _PARTS)
-        missing = [i for i, key in enumerate(keys) if key not in known]
-        made = dict(zip(missing, make([items[i] for i in missing]), strict=True)) if missing else {}
-        texts = [made[i] if i in made else known[key] for i, key in enumerate(keys)]
-        if made or len(known) != len(set(keys)):
-            self.slots.write_texts(f"{path} parts", _PARTS, dict(zip(keys, texts, strict=True)))
-        return texts
+    def keys(self, items: Sequence[Part]) -> list[str]:
+        """The key of each of ``items`` (the classes of a module, such as a model and
+        whether requests carry it): what it is rendered from and what renders it, hashed.
+        Formatting keeps each class's formatting by it (``output/pieces.py``)."""
+        return [hashlib.sha256(self.salt + b"\0" + ir.encode(i)).hexdigest() for i in items]
 
     def module(
         self,
