@@ -19,6 +19,8 @@ def names(path: str) -> list[str]:
 def partition(path: str, mark: str) -> tuple[str, str, str]:
     """``path.partition(mark)`` at the first ``mark`` outside a template name
     (``/items/{a#b}#x`` splits before ``#x``)."""
+    if mark not in path or "{" not in path:  # nearly every path: no walk needed
+        return path.partition(mark)
     depth = 0
     for index, char in enumerate(path):
         depth += {"{": 1, "}": -1}.get(char, 0)

@@ -59,15 +59,18 @@ class BuildContext:
     # -- names ---------------------------------------------------------------------
     def claim_class(self, wanted: str) -> names.ClassName:
         """A class name not yet used in the package, derived from ``wanted``."""
-        candidate = self.free_class(wanted)
+        base = names.class_name(wanted)
+        candidate = self.free_class(base)
         self.class_names.add(candidate)
         if self.log.on:
-            self.log.claims.append((wanted, candidate))
+            self.log.claims.append((base, candidate))
         return candidate
 
-    def free_class(self, wanted: str, also: AbstractSet[str] = frozenset()) -> names.ClassName:
-        """The name ``claim_class`` would give, were the names ``also`` taken too."""
-        base = names.class_name(wanted)
+    def free_class(
+        self, base: names.ClassName, also: AbstractSet[str] = frozenset()
+    ) -> names.ClassName:
+        """The name ``claim_class`` gives for ``base`` (a class name), were the names
+        ``also`` taken too: ``base``, else ``base`` numbered from 2."""
         candidate, n = base, 1
         while candidate in self.class_names or candidate in also:
             n += 1

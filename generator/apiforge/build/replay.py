@@ -6,9 +6,10 @@ A *unit* is what ``SchemaBuilder.components`` does for one component schema (bui
 and every schema it reaches that is not built yet), or what ``api._operation`` does for
 one operation. What a unit did is recorded (``Unit``): the entries it wrote into the
 build's tables (models, enums, unions, the type of each pointer, the operations, the
-operationIds...), in order; the class names it claimed; the warnings it gave. So is what
-it depended on: each part of the document it read, by fingerprint (a component's or a
-path item's whole), and each entry of the tables it read, present or not.
+operationIds...), in order; the class names it claimed (with the class name each was made
+from); the warnings it gave. So is what it depended on: each part of the document it
+read, once, by fingerprint (a component's or a path item's whole), and each entry of the
+tables it read, present or not.
 
 A unit is done again from its record when, in this run, the units before it were those
 recorded, in the same order; every part of the document it read is as it was; none of the
@@ -32,6 +33,7 @@ import msgspec
 
 from .. import ir
 from ..load.document import resolve_pointer
+from ..names import ClassName
 from .untagged import Pending
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ class Unit(msgspec.Struct, frozen=True):
     pointer: str
     inputs: tuple[tuple[str, str], ...]  # each part of the document read, its fingerprint
     reads: tuple[tuple[str, str], ...]  # each table entry read: (table, key)
-    claims: tuple[tuple[str, str], ...]  # each class name claimed: (wanted, got)
+    claims: tuple[tuple[ClassName, ClassName], ...]  # each class name claimed: (base, got)
     writes: tuple[tuple[str, str, Value], ...]  # (table, key, value), in order
     said: tuple[tuple[bool, str, str, str], ...]  # each warning: (error, pointer, text, hint)
 
@@ -78,7 +80,7 @@ class Log:
         self.on = False
         self.read: set[tuple[str, str]] = set()
         self.seen: set[str] = set()  # pointers of the parts of the document read
-        self.claims: list[tuple[str, str]] = []
+        self.claims: list[tuple[ClassName, ClassName]] = []
         self.writes: list[tuple[str, str, Any]] = []
         self.said: list[tuple[bool, str, str, str]] = []
 
@@ -180,10 +182,9 @@ class Replay:
         self.redone = 0  # how many units were done from their record
         self._prints: dict[str, str] = {}
 
-    def fingerprint(self, pointer: str) -> str:
-        """The SHA-256 of the document's part holding ``pointer`` ("absent" when there is
-        none; '' when it holds what cannot be told apart: never equal to a recorded one)."""
-        part = _part(pointer)
+    def fingerprint(self, part: str) -> str:
+        """The SHA-256 of the document's ``part`` (``_part``: "absent" when there is none;
+        '' when it holds what cannot be told apart: never equal to a recorded one)."""
         found = self._prints.get(part)
         if found is None:
             try:
@@ -215,7 +216,7 @@ class Replay:
         log = self.log
         new = Unit(
             pointer,
-            tuple((p, self.fingerprint(p)) for p in sorted(log.seen)),
+            tuple((p, self.fingerprint(p)) for p in sorted({_part(p) for p in log.seen})),
             tuple(sorted(log.read)),
             tuple(log.claims),
             tuple(log.writes),
@@ -229,16 +230,18 @@ class Replay:
 
     def _may_redo(self, old: Unit) -> bool:
         """Whether building ``old``'s unit now would do what its record says."""
-        if any(not print_ or self.fingerprint(p) != print_ for p, print_ in old.inputs):
-            return False
+        prints = self._prints
+        for part, print_ in old.inputs:
+            if (prints.get(part) or self.fingerprint(part)) != print_ or not print_:
+                return False
         if self.differ:
             tables = {table for table, _ in self.differ}
             for entry in old.reads:  # an entry that may differ, or a table that holds one
                 if entry in self.differ or (entry[1] == EVERY and entry[0] in tables):
                     return False
         claimed: set[str] = set()
-        for wanted, got in old.claims:
-            if self.ctx.free_class(wanted, claimed) != got:
+        for base, got in old.claims:
+            if self.ctx.free_class(base, claimed) != got:
                 return False
             claimed.add(got)
         return True
