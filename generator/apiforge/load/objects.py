@@ -130,6 +130,8 @@ def followed(key: str) -> bool:
     return key not in NOT_FOLLOWED and not key.startswith("x-")
 
 
+_CONTAINERS = (dict, list)
+
 # Where a container is: None for the walk's start, else (where its parent is, its key or
 # index there).
 Where = tuple["Where", str | int] | None
@@ -151,18 +153,20 @@ def ref_places(value: Any, named: bool = False) -> Iterator[tuple[Where, Any]]:
     unless a caller needs one (GitHub's description: 150,000 containers, 9,000 references,
     a handful of pointers needed)."""
     stack: list[tuple[Any, Where, bool]] = [(value, None, named)]
+    pop, push = stack.pop, stack.append
     while stack:
-        value, where, named = stack.pop()
-        inner: list[tuple[Any, Where, bool]] = []
+        value, where, named = pop()
         if isinstance(value, dict):
             ref = None if named else value.get("$ref")
             if ref is not None:
                 yield where, ref
-            for key, item in value.items():
-                if isinstance(item, dict | list) and (named or followed(key)):
-                    inner.append((item, (where, key), not named and key in NAMED))
+            # Pushed last to first, so that the first is walked next: document order.
+            for key, item in reversed(value.items()):
+                if isinstance(item, _CONTAINERS) and (
+                    named or (key not in NOT_FOLLOWED and not key.startswith("x-"))  # followed()
+                ):
+                    push((item, (where, key), not named and key in NAMED))
         elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, dict | list):
-                    inner.append((item, (where, index), False))
-        stack.extend(reversed(inner))
+            for index in range(len(value) - 1, -1, -1):
+                if isinstance(value[index], _CONTAINERS):
+                    push((value[index], (where, index), False))
