@@ -17,6 +17,7 @@ import pytest
 from apiforge import Config, Severity, cache, generate
 from apiforge.diagnostics import GenerationError
 from apiforge.output import cut, format
+from apiforge.output.pieces import Pieced
 from black.mode import Mode, TargetVersion
 from support.corpus import RUNTIME, RUNTIME_MODULES
 from support.paths import GOLDEN, SOURCE, SPEC, SPECS, UPSTREAM_SPEC
@@ -551,3 +552,21 @@ def test_module_slots_and_kept_renders_stay_within_their_bound(
         # one for the models' classes, kept one by one).
         for kind, added in (("modules", 6), ("rendered", 7), ("blocks", 6)):
             assert len(list((private_cache / kind).iterdir())) <= 8 + added, (folder, kind)
+
+
+def test_a_head_whose_stand_in_did_not_come_through_is_formatted_as_given(
+    private_cache: Path,
+) -> None:
+    digest = "a" * 64
+    slots = cache.ModuleSlots(
+        private_cache / "modules", "salt", "out", digest, private_cache / "blocks"
+    )
+    store = cache.ChunkCache(private_cache / "black", "salt")
+    head = f"# spec sha256: {digest}\nimport os\n"
+    given = Pieced(head, "\n\nx = 1\n", ["k"], lambda at: ["\n\nclass A:\n    pass\n"] * len(at))
+    pieces = format._Pieces("m.py", given, slots, store)
+    shown = pieces.todo()
+    assert cache.STANDIN_SHA in shown["m.py:head"] and digest not in shown["m.py:head"]
+    formatted = {n: format.Formatted(t, {}) for n, t in shown.items()}
+    formatted["m.py:head"] = format.Formatted("import os\n", {})  # the stamp lost on the way
+    assert pieces.joined(formatted) == f"{head}\n\nclass A:\n    pass\n\n\nx = 1\n"
