@@ -73,9 +73,9 @@ def ruff_version() -> str:
 
 def _tree_files(directory: Path, suffixes: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
     """Each file of ``directory`` (recursively) with one of ``suffixes``: its path relative
-    to it, and its ``stat``; in sorted order."""
+    to it, and its ``stat``; in sorted order (none when it is no directory)."""
     found: list[tuple[str, os.stat_result]] = []
-    folders = [("", str(directory))]
+    folders = [("", str(directory))] if directory.is_dir() else []
     while folders:
         prefix, folder = folders.pop()
         with os.scandir(folder) as entries:
@@ -87,12 +87,16 @@ def _tree_files(directory: Path, suffixes: tuple[str, ...]) -> list[tuple[str, o
     return sorted(found)
 
 
-def _tree_digest(directory: Path, digest: hashlib._Hash, suffixes: tuple[str, ...]) -> None:
-    if not directory.is_dir():
-        return
-    for relative, _ in _tree_files(directory, suffixes):
+def _hash_files(
+    directory: Path, files: list[tuple[str, os.stat_result]], digest: hashlib._Hash
+) -> None:
+    for relative, _ in files:
         digest.update(relative.encode() + b"\0")
         digest.update((directory / relative).read_bytes() + b"\0")
+
+
+def _tree_digest(directory: Path, digest: hashlib._Hash, suffixes: tuple[str, ...]) -> None:
+    _hash_files(directory, _tree_files(directory, suffixes), digest)
 
 
 # A file changed less than this long before its tree's digest was kept may change again
@@ -107,7 +111,7 @@ def generator_digest(templates: Path) -> str:
     each file's size and modification time, as Python keeps bytecode: reading the 85
     files took every run 5-8 ms, their sizes and times take 1 ms."""
     trees = ((_GENERATOR_DIR, (".py",)), (templates, TEMPLATE_SUFFIXES))
-    listed = [(d, _tree_files(d, s) if d.is_dir() else []) for d, s in trees]
+    listed = [(d, _tree_files(d, s)) for d, s in trees]
     stats = hashlib.sha256()
     for directory, files in listed:
         stats.update(f"{directory}\0".encode())
@@ -119,8 +123,8 @@ def generator_digest(templates: Path) -> str:
         if entry is not None and len(kept := entry.read_text(encoding="ascii")) == 64:
             return kept
     digest = hashlib.sha256()
-    for directory, suffixes in trees:
-        _tree_digest(directory, digest, suffixes)
+    for directory, files in listed:
+        _hash_files(directory, files, digest)
     newest = max((st.st_mtime_ns for _, files in listed for _, st in files), default=0)
     if entry is not None and time.time_ns() - newest > _SETTLED_NS:
         with contextlib.suppress(OSError):

@@ -16,7 +16,7 @@ import black
 import pytest
 from apiforge import Config, Severity, cache, generate
 from apiforge.diagnostics import GenerationError
-from apiforge.output import cut, format
+from apiforge.output import cut, format, ruffed
 from apiforge.output.pieces import Pieced
 from black.mode import Mode, TargetVersion
 from support.corpus import RUNTIME, RUNTIME_MODULES
@@ -251,15 +251,15 @@ def test_a_block_ruff_leaves_too_long_is_black_s() -> None:
     # black parenthesizes a long annotation; ruff leaves the line long.
     kind = "SecretScanningBulkDeleteOrgCustomPatternsBodyPostDeleteAction"  # GitHub's
     block = f"class M:\n    post_delete_action: {kind} = {kind}('delete_alerts')\n"
-    (ruffed,) = format._ruff([block])
-    assert ruffed is None
+    (by_ruff,) = ruffed.run([block])
+    assert by_ruff is None
     assert format._format_all([block]) == [black.format_str(block, mode=MODE)]
     assert "    post_delete_action: (\n" in format._format_all([block])[0]
 
 
 def test_without_ruff_black_formats_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     text = _rendered(UPSTREAM_SPEC)["_models.py"]
-    monkeypatch.setattr(format, "_ruff", lambda sources, *_: [None] * len(sources))
+    monkeypatch.setattr(ruffed, "run", lambda sources, *_: [None] * len(sources))
     assert format.format_package({"_models.py": text})["_models.py"] == black.format_str(
         text, mode=MODE
     )
@@ -373,15 +373,15 @@ UNION = "        Pet\n        | list[Pet]\n        | None\n"
     ],
 )
 def test_which_of_ruffs_blocks_black_redoes(formatted: str, may_part: bool) -> None:
-    assert format._may_part(formatted) is may_part
+    assert ruffed.may_part(formatted) is may_part
 
 
 def test_two_blank_lines_after_imports_are_black_s_to_space() -> None:
     # black leaves one blank line between imports and a statement; ruff keeps two.
     spaced = "import os\n\n\nX = os.sep\n"
-    assert format._spaced_after_imports(spaced)
-    assert not format._spaced_after_imports("import os\n\nX = os.sep\n")
-    assert not format._spaced_after_imports("import os\n\n\nclass A:\n    pass\n")
+    assert ruffed.spaced_after_imports(spaced)
+    assert not ruffed.spaced_after_imports("import os\n\nX = os.sep\n")
+    assert not ruffed.spaced_after_imports("import os\n\n\nclass A:\n    pass\n")
     assert format._format_all([spaced]) == [black.format_str(spaced, mode=MODE)]
 
 
@@ -548,8 +548,8 @@ def test_module_slots_and_kept_renders_stay_within_their_bound(
     shutil.copy(UPSTREAM_SPEC, spec)
     for folder in ("one", "two", "three", "four"):
         run(spec, tmp_path / folder)
-        # Pruned to the bound as a run starts; that run adds one entry per module (and
-        # one for the models' classes, kept one by one).
+        # Pruned to the bound as a run starts; that run adds at most one entry per module
+        # (the models' formatted classes share their module's entry of "blocks").
         for kind, added in (("modules", 6), ("rendered", 7), ("blocks", 6)):
             assert len(list((private_cache / kind).iterdir())) <= 8 + added, (folder, kind)
 

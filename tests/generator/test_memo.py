@@ -206,7 +206,7 @@ def test_only_the_classes_whose_inputs_changed_are_rendered_again() -> None:
     formatted(changed)
     formatted(changed, "other.py")  # kept per module
     # The first time all; then the model that changed and the one now sent in requests;
-    # then nothing.
+    # then none (make is not called); in another module all again.
     assert made == [["A", "B", "C", "D"], ["B", "D+"], ["A", "B", "C", "D+"]]
 
 

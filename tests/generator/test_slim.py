@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import black
 import pytest
-from apiforge.output import format, slim
+from apiforge.output import format, ruffed, slim
 from black.mode import Mode, TargetVersion
 
 MODE = Mode(target_versions={TargetVersion.PY311}, line_length=88)
@@ -52,7 +52,7 @@ def test_a_slimmed_block_is_formatted_as_black_formats_it(
 
 
 def test_what_is_shown_to_black_in_a_placeholder_s_place() -> None:
-    (slimmed,) = slim.slim_all([UNIONS], format._ruff)
+    (slimmed,) = slim.slim_all([UNIONS], ruffed.run)
     # The long alias stays (black parenthesizes its annotation), the short one is ruff's;
     # the table with a comment stays; the class is no assignment.
     assert f"{LONG}Alias: TypeAlias" in slimmed.source
@@ -67,7 +67,7 @@ def test_what_is_shown_to_black_in_a_placeholder_s_place() -> None:
 
 
 def test_a_placeholder_black_did_not_give_back_once_sends_the_block_whole() -> None:
-    (slimmed,) = slim.slim_all([MODEL], format._ruff)
+    (slimmed,) = slim.slim_all([MODEL], ruffed.run)
     blacked = black.format_str(slimmed.source, mode=MODE)
     assert slim.filled(blacked, slimmed) == black.format_str(MODEL, mode=MODE).rstrip("\n") + "\n"
     first = next(iter(slimmed.fills))
@@ -77,5 +77,5 @@ def test_a_placeholder_black_did_not_give_back_once_sends_the_block_whole() -> N
 
 def test_blocks_that_are_no_class_or_if_are_shown_whole() -> None:
     for source in ("x = 1\ny = 2\n", "def f():\n    x = 1\n", "class A:\n    x = 1; y = 2\n"):
-        (slimmed,) = slim.slim_all([source], format._ruff)
+        (slimmed,) = slim.slim_all([source], ruffed.run)
         assert slimmed == slim.Slimmed(source, {})

@@ -230,10 +230,8 @@ class Replay:
 
     def _may_redo(self, old: Unit) -> bool:
         """Whether building ``old``'s unit now would do what its record says."""
-        prints = self._prints
-        for part, print_ in old.inputs:
-            if (prints.get(part) or self.fingerprint(part)) != print_ or not print_:
-                return False
+        if any(not print_ or self.fingerprint(part) != print_ for part, print_ in old.inputs):
+            return False
         if self.differ:
             tables = {table for table, _ in self.differ}
             for entry in old.reads:  # an entry that may differ, or a table that holds one

@@ -4,11 +4,11 @@ black spends about half a millisecond per line, which dominated on big specs (Gi
 client, 300,000 lines, took black minutes). A module is cut into its top-level blocks
 (``cut``), a long class further into its header and its methods; each is formatted alone,
 cached by content (``cache.ChunkCache``), and they are joined with the blank lines black
-puts between them. New blocks go to ruff's formatter first, all in one run (about 35
-times faster), and ruff's output is kept where it is sure to be black's; where it could
-part from black (``_may_part``, ``_spaced_after_imports``) black formats the block itself,
-on every core. black stays the judge: the test suite checks that the result is
-byte-identical to black formatting whole modules. Without ruff, black formats everything.
+puts between them. New blocks go to ruff's formatter first, all in one run (``ruffed``:
+about 35 times faster), and ruff's output is kept where it is sure to be black's; where
+it could part from black, black formats the block itself, on every core. black stays the
+judge: the test suite checks that the result is byte-identical to black formatting whole
+modules. Without ruff, black formats everything.
 
 The worker processes never outlive the generator: each watches its parent and exits when
 it is gone, however it ended (``SIGKILL`` included, which leaves no chance to clean up).
@@ -16,11 +16,7 @@ it is gone, however it ended (``SIGKILL`` included, which leaves no chance to cl
 
 from __future__ import annotations
 
-import ast
-import itertools
 import os
-import re
-import subprocess
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,10 +25,8 @@ if TYPE_CHECKING:  # worker processes are started (and these imported) for big p
 
 from .. import cache
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
-from . import cut, slim
+from . import cut, ruffed, slim
 from .pieces import Pieced
-
-_LINE_LENGTH = 88
 
 
 def _cores() -> int:
@@ -48,7 +42,7 @@ def _black(source: str) -> str:
     import black
     from black.mode import Mode, TargetVersion
 
-    mode = Mode(target_versions={TargetVersion.PY311}, line_length=_LINE_LENGTH)
+    mode = Mode(target_versions={TargetVersion.PY311}, line_length=ruffed.LINE_LENGTH)
     return black.format_str(source, mode=mode)
 
 
@@ -126,23 +120,20 @@ def format_package(
     formatting: dict[str, Future[dict[str, Formatted]]] = {}
     try:
         for path, given in files.items() if isinstance(files, dict) else files:
-            if isinstance(given, Pieced):
-                if slots.keeps and path.endswith(".py") and path not in skipped:
-                    pieced[path] = _Pieces(path, given, slots, store)
-                    groups[path] = pieced[path].todo()
-                    lines += sum(t.count("\n") for t in groups[path].values())
-                    given = ""
-                else:
-                    given = given.text()
-            out[path] = given
-            if path in pieced or not path.endswith(".py") or path in skipped:
-                pass
-            elif (kept := slots.get(path, given)) is not None:
-                out[path] = kept
+            module = path.endswith(".py") and path not in skipped
+            if isinstance(given, Pieced) and module and slots.keeps:
+                pieced[path] = _Pieces(path, given, slots, store)
+                groups[path] = pieced[path].todo()
             else:
+                out[path] = text = given if isinstance(given, str) else given.text()
+                if not module:
+                    continue
+                if (kept := slots.get(path, text)) is not None:
+                    out[path] = kept
+                    continue
                 store.known.update(slots.blocks(path))  # before a worker is handed the store
-                groups[path] = {path: given}
-                lines += given.count("\n")
+                groups[path] = {path: text}
+            lines += sum(t.count("\n") for t in groups[path].values())
             if pool is None and workers >= 2 and lines >= _PARALLEL_MODULE_LINES:
                 pool = _pool(workers)
             if pool is not None:
@@ -225,12 +216,8 @@ def _format_modules(
     lines (``scan``) first; by the parser when a block so cut is no Python."""
     try:
         return _format_cut(modules, store, black_workers, parse=False)
-    except _Unreadable:
+    except ruffed.Unreadable:
         return _format_cut(modules, store, black_workers, parse=True)
-
-
-class _Unreadable(Exception):
-    """A block cut from the lines alone is no Python (``scan``): cut by the parser."""
 
 
 def _format_cut(
@@ -247,11 +234,11 @@ def _format_cut(
     todo = sorted(keys.keys() - done.keys())
     try:
         done.update(zip(todo, _format_all(todo, black_workers, not parse), strict=True))
-    except _Unreadable:
+    except ruffed.Unreadable:
         raise
     except Exception as exc:  # black's InvalidInput: a block that is no Python
         if not parse:
-            raise _Unreadable from None  # maybe the cut's: cut by the parser
+            raise ruffed.Unreadable from None  # maybe the cut's: cut by the parser
         raise _invalid("generated module", exc) from None  # the templates'
     for source in todo:
         store.put(source, done[source])
@@ -263,135 +250,8 @@ def _format_cut(
     return out
 
 
-# Which blocks ruff formats and which black does; part of the cache's key, as the versions.
-_SHARE = "ruff unless _may_part (6), _spaced_after_imports; classes split; slimmed; scanned"
-# What else decides a block's formatting: part of the cache's key.
-_SALT = f"py311 {_LINE_LENGTH} {_SHARE}"
-# Between two blocks sent to ruff in one text: a comment, kept as it is written.
-_SEPARATOR = "# apiforge: block boundary\n"
-# The boundary as written: ruff spaces a comment's "#" from its text, so one found
-# unspaced after it was inside a string, and one indented was inside brackets: a cut
-# there (``scan``) made a block that is no Python.
-_WRITTEN_SEPARATOR = "#apiforge: block boundary\n"
-_INSIDE = re.compile(r"^[ \t]+# apiforge: block boundary$|#apiforge: block boundary", re.M)
-
-
-# Test hook: black formats everything (the kill test watches black's worker processes).
-_BLACK_ONLY_ENV = "APIFORGE_TEST_BLACK_ONLY"
-
-
-def _ruff(sources: list[str], cut_from_lines: bool = False) -> list[str | None]:
-    """ruff's formatting of each of ``sources``, in one run; None for any it could not
-    format as black would be sure to (a line left too long), or all when ruff is missing
-    or fails (black then formats them)."""
-    if not sources or os.environ.get(_BLACK_ONLY_ENV):
-        return [None] * len(sources)
-    try:
-        from ruff import find_ruff_bin  # type: ignore[import-untyped]
-
-        command = [find_ruff_bin(), "format", "--isolated", "--line-length", str(_LINE_LENGTH)]
-        command += ["--target-version", "py311", "--stdin-filename", "generated.py", "-"]
-        text = f"\n\n{_WRITTEN_SEPARATOR}\n\n".join(s.strip("\n") + "\n" for s in sources)
-        done = subprocess.run(command, input=text, capture_output=True, text=True, check=False)
-    except (ImportError, OSError):
-        return [None] * len(sources)
-    if cut_from_lines and (done.returncode != 0 or _INSIDE.search(done.stdout)):
-        raise _Unreadable  # a block the lines cut is no Python: cut by the parser
-    parts = done.stdout.split(_SEPARATOR)
-    if done.returncode != 0 or len(parts) != len(sources):
-        return [None] * len(sources)
-    return [None if _may_part(part) or _spaced_after_imports(part) else part for part in parts]
-
-
-# A name with its annotation: a field, a parameter.
-_ANNOTATED = re.compile(r"[\w.]+: ")
-# A line no formatter can split: one name or string, maybe with a comma or a bracket after.
-_ATOM = re.compile(r"""(?:[\w.]+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[,)\]]*""")
-
-
-def _may_part(formatted: str) -> bool:
-    """Whether black could lay out ``formatted`` (ruff's output) otherwise: it splits a
-    type at its ``|``s (black puts the type in parentheses), or it has a line over the
-    limit that is none of: one atom, a comment, a line ending in the bracket whose items
-    follow, a docstring's text or first line, a docstring on one line (where black leaves
-    a long line as ruff does; the line that closes a docstring it may break), or it ends
-    a docstring with an escaped quote (black spaces it from the closing quotes). What the
-    two lay out alike was measured on GitHub's client; black judges it in the tests."""
-    lines = formatted.splitlines()
-    quiet = '\\"""' not in formatted and "| " not in formatted
-    if quiet and max(map(len, lines), default=0) <= _LINE_LENGTH:
-        return False  # nothing below can apply: most blocks, decided in C
-    inside = False  # in a docstring, which the templates start on a line of its own
-    for at, line in enumerate(lines):
-        text = line.strip()
-        if inside:
-            inside = not text.endswith('"""')
-            if not inside and (len(line) > _LINE_LENGTH or text.endswith('\\""""')):
-                return True  # black may move the closing quotes, or space them from \"
-            continue
-        if text.startswith('"""'):
-            one_line = len(text) >= 6 and text.endswith('"""')
-            inside = not one_line
-            if one_line and text.endswith('\\""""'):
-                return True  # black writes \" """, ruff \""""
-            continue
-        if text.startswith("| ") and not _parenthesized_union(lines, at):
-            return True
-        if len(line) <= _LINE_LENGTH:
-            continue
-        if _ANNOTATED.match(text):
-            return True  # black puts a long annotation in parentheses, ruff does not
-        if not (_ATOM.fullmatch(text) or text.startswith("#") or text.endswith(("(", "[", "{"))):
-            return True
-    return False
-
-
-# One operand of a type union: a name, maybe subscripted (``list[Pet]``), nothing else.
-_OPERAND = re.compile(r"[\w.]+(?:\[[\w.\[\], ]*\])?")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _parenthesized_union(lines: list[str], at: int) -> bool:
-    """Whether the ``| ...`` line ``lines[at]`` belongs to a union ruff has put in
-    parentheses of its own, an operand a line: black lays those out alike. A union split
-    without them (a parameter's ``a: int`` then ``| None``) black puts in parentheses."""
-    first = at
-    while first > 0 and lines[first].lstrip().startswith("| "):
-        first -= 1
-    last = at
-    while last + 1 < len(lines) and lines[last + 1].lstrip().startswith("| "):
-        last += 1
-    if first == 0 or last + 1 == len(lines):
-        return False
-    opener, closer, indent = lines[first - 1], lines[last + 1], _indent(lines[first])
-    return (
-        opener.endswith("(")
-        and _indent(opener) + 4 == indent
-        and closer.lstrip().startswith(")")
-        and _indent(closer) == _indent(opener)
-        and _OPERAND.fullmatch(lines[first].strip()) is not None
-        and all(_indent(line) == indent for line in lines[first : last + 1])
-    )
-
-
-def _spaced_after_imports(formatted: str) -> bool:
-    """Whether two blank lines follow the imports before a statement that is no class or
-    function: black makes them one, ruff keeps them."""
-    if "import " not in formatted:
-        return False
-    body = ast.parse(formatted).body
-    lines = formatted.splitlines()
-    for node, after in itertools.pairwise(body):
-        if isinstance(node, ast.Import | ast.ImportFrom) and not isinstance(
-            after, ast.Import | ast.ImportFrom | ast.ClassDef | ast.FunctionDef
-        ):
-            end = node.end_lineno or node.lineno
-            if lines[end : end + 2] == ["", ""]:
-                return True
-    return False
+# What decides a block's formatting besides the tools' versions: part of the cache's key.
+_SALT = f"py311 {ruffed.LINE_LENGTH} {ruffed.SHARE}"
 
 
 def _format_all(
@@ -400,16 +260,16 @@ def _format_all(
     """``sources`` formatted: by ruff where it is sure to agree with black, by black
     elsewhere (spread over the cores when there is enough, unless ``black_workers`` is
     False: in a worker already)."""
-    ruffed = _ruff(sources, cut_from_lines)
-    rest = [s for s, r in zip(sources, ruffed, strict=True) if r is None]
-    slimmed = slim.slim_all(rest, _ruff)  # black sees only what it must lay out
+    by_ruff = ruffed.run(sources, cut_from_lines)
+    rest = [s for s, r in zip(sources, by_ruff, strict=True) if r is None]
+    slimmed = slim.slim_all(rest, ruffed.run)  # black sees only what it must lay out
     shown = [s.source for s in slimmed]
     done = iter(_black_all(shown) if black_workers else [_black(s) for s in shown])
     blacked = iter(
         slim.filled(b, s) or _black(source)
         for b, s, source in zip(done, slimmed, rest, strict=True)
     )
-    return [r if r is not None else next(blacked) for r in ruffed]
+    return [r if r is not None else next(blacked) for r in by_ruff]
 
 
 def _black_all(sources: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ indentation starts on a line at that indentation that does not go on one before 
 closing bracket, ``else``, ``elif``, ``except``, ``finally``, comment or blank). That reading
 is wrong only where such a line lies inside a string or brackets, and a cut there leaves a
 block that is not Python: ruff and black refuse it, ruff also through the block boundary it
-then finds inside a string, unformatted (``format._ruff``), and the module is cut again by
+then finds inside a string, unformatted (``ruffed.run``), and the module is cut again by
 the parser (``format._format_modules``). A block that is not Python cannot have been
 formatted before, so none comes from the cache.
 

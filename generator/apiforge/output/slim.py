@@ -5,7 +5,7 @@ decides from the lines around one is the blank lines between them, and there one
 assignment is like another. So in a block that goes to black (one long annotation in a
 model of eighty fields; the `if TYPE_CHECKING:` block of a package with many unions, where
 black spent 2.5 s on the tables after one long alias), each assignment directly inside its
-class or `if` that ruff lays out as black would (``format._may_part``) is shown to black as
+class or `if` that ruff lays out as black would (``ruffed.may_part``) is shown to black as
 a one-line placeholder assignment, and ruff's layout of it takes the placeholder's place
 in black's output. A placeholder black does not give back exactly once means the block
 goes to black whole.

@@ -206,20 +206,15 @@ def models(api: ir.Api, meta: Meta) -> str:
 def models_pieced(
     api: ir.Api, meta: Meta, keys: Callable[[Sequence[Part]], list[str]]
 ) -> Pieced | str:
-    """``_models.py`` in pieces (``output/pieces.py``): its frame rendered around a mark
-    where the classes go, each class's key (``keys``), and its classes rendered only when
-    formatting asks. The whole module when it has no class (formatting cuts the module
-    into blocks at each class: without one, the head and the tail may be one block), or
-    when the frame does not print the mark once."""
+    """``_models.py`` in pieces (``output/pieces.py``): the built-in frame rendered around a
+    mark where the classes go, each class's key (``keys``), and its classes rendered only
+    when formatting asks. The whole module when it has no class: formatting cuts the
+    module into blocks at each class, and without one the head and the tail may be one."""
     parts, frame = _frame(api)
     if not parts:
         return render_template("_models.py.jinja", meta=meta, classes=[], **frame)
     framed = render_template("_models.py.jinja", meta=meta, classes=[_CLASSES], **frame)
-    head, mark, tail = framed.partition(_CLASSES)
-    if not mark or _CLASSES in tail:
-        return render_template(
-            "_models.py.jinja", meta=meta, classes=_classes(parts, meta), **frame
-        )
+    head, _, tail = framed.partition(_CLASSES)
 
     def make(at: Sequence[int]) -> list[str]:
         return _classes([parts[i] for i in at], meta)
