@@ -4,6 +4,7 @@ and an exit code. Nothing else happens here."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -363,13 +364,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The ``apiforge`` command: ``main``, then exit without tearing down the heap.
+    """The ``apiforge`` command: ``main`` with the cyclic garbage collector off, then exit
+    without tearing down the heap.
+
+    The command is one short process whose data holds no reference cycles to speak of (the
+    spec as read, the model, text). The collector found nothing worth its time: it took 6-8%
+    of a regeneration after one schema changed (20 ms of 0.26 s on the upstream document,
+    0.15 s of 2.3 s on GitHub's, most of it scanning modules as they are imported), and
+    without it the peak memory of cold runs on both, and on the 1,000-operation spec, stayed
+    within 1 MiB. ``main`` called as a library function leaves the collector as it is.
 
     A run over a big spec leaves millions of objects that Python would free one by one on
     the way out (GitHub's description: 0.1-0.2 s, a tenth of a regeneration on small specs)
     for nothing: every file is written and closed by then, worker processes have ended.
     What is still buffered on stdout and stderr is flushed first; if that fails (a closed
     pipe), the exit is Python's usual one."""
+    gc.disable()
     code = main()
     try:
         sys.stdout.flush()

@@ -5,6 +5,9 @@ and hold no reference cycles; each full collection still walked them all (GitHub
 description: four of them, 0.2-0.7 s in all). ``kept`` moves what exists when asked into
 the collector's permanent generation (``gc.freeze``) and gives it back when the run ends,
 so garbage made later is still collected, and nothing of the caller's stays frozen.
+
+The command runs with the collector off (``cli.run``); ``collecting`` turns it on where
+garbage with cycles is made in bulk (black's syntax trees).
 """
 
 from __future__ import annotations
@@ -26,3 +29,15 @@ def kept() -> Iterator[Callable[[], None]]:
         yield gc.freeze
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """The cyclic garbage collector on for the block, and as it was after it."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()

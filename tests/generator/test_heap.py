@@ -1,12 +1,17 @@
 """A run's long-lived data is frozen out of the collector's scans only while the run lasts
-(``apiforge/heap.py``)."""
+(``apiforge/heap.py``); the command runs with the collector off, but for black."""
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from apiforge import Config, heap, render_files
+from apiforge.output import format, ruffed
+from support.cli import clean_env
 from support.paths import UPSTREAM_SPEC
 
 
@@ -48,3 +53,42 @@ def test_garbage_made_during_a_run_is_still_collected() -> None:
         made.self = made  # type: ignore[attr-defined]
         del made
         assert gc.collect() >= 1
+
+
+def test_the_command_runs_with_the_collector_off(tmp_path: Path) -> None:
+    script = (
+        "import gc\n"
+        "from apiforge import cli\n"
+        "cli.main = lambda argv=None: print('collector on:', gc.isenabled()) or 0\n"
+        "cli.run()\n"
+    )
+    env = clean_env(APIFORGE_CACHE_DIR=str(tmp_path / "cache"))
+    shown = subprocess.run(
+        [sys.executable, "-P", "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0 and shown.stdout == "collector on: False\n"
+
+
+def test_black_formats_with_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ruffed.BLACK_ONLY_ENV, "1")  # black formats the block, not ruff
+    seen: list[bool] = []
+    black = format._black
+
+    def watched(source: str) -> str:
+        seen.append(gc.isenabled())
+        return black(source)
+
+    monkeypatch.setattr(format, "_black", watched)
+    gc.disable()
+    try:
+        assert format._format_all(["x = ( 1 )\n"], black_workers=False) == ["x = 1\n"]
+        assert not gc.isenabled()  # as it was
+    finally:
+        gc.enable()
+    assert seen == [True]
+
+
+def test_collecting_leaves_an_enabled_collector_on() -> None:
+    with heap.collecting():
+        assert gc.isenabled()
+    assert gc.isenabled()

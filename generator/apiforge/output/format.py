@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:  # worker processes are started (and these imported) for big packages only
     from concurrent.futures import Future, ProcessPoolExecutor
 
-from .. import cache
+from .. import cache, heap
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import cut, ruffed, slim
 from .pieces import Pieced
@@ -262,14 +262,20 @@ def _format_all(
     False: in a worker already)."""
     by_ruff = ruffed.run(sources, cut_from_lines)
     rest = [s for s, r in zip(sources, by_ruff, strict=True) if r is None]
-    slimmed = slim.slim_all(rest, ruffed.run)  # black sees only what it must lay out
-    shown = [s.source for s in slimmed]
-    done = iter(_black_all(shown) if black_workers else [_black(s) for s in shown])
-    blacked = iter(
-        slim.filled(b, s) or _black(source)
-        for b, s, source in zip(done, slimmed, rest, strict=True)
-    )
-    return [r if r is not None else next(blacked) for r in by_ruff]
+    if not rest:
+        return [r for r in by_ruff if r is not None]
+    # black's syntax trees are garbage with cycles: the collector the command turns off
+    # (cli.run) is on while black runs. Without ruff, the formatting workers of the
+    # 1,000-operation spec peaked at 766 MiB with it off, 84 MiB with it on here.
+    with heap.collecting():
+        slimmed = slim.slim_all(rest, ruffed.run)  # black sees only what it must lay out
+        shown = [s.source for s in slimmed]
+        done = iter(_black_all(shown) if black_workers else [_black(s) for s in shown])
+        blacked = iter(
+            slim.filled(b, s) or _black(source)
+            for b, s, source in zip(done, slimmed, rest, strict=True)
+        )
+        return [r if r is not None else next(blacked) for r in by_ruff]
 
 
 def _black_all(sources: list[str]) -> list[str]:
