@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import marshal
+import os
 import subprocess
 import sys
 from datetime import date
@@ -208,6 +209,26 @@ def test_the_judge_gives_the_ports_verdict_in_either_form(tmp_path: Path) -> Non
     seen.add(_judge(dated, version, spec))
     forms = {(form, clean) for form in ("json", "marshal") for clean in (True, False)}
     assert seen == forms | {("pickle", True)}
+
+
+def test_the_judge_ends_as_soon_as_it_has_answered() -> None:
+    # Its answer reaches the generator at end of file, when the process is gone: it ends
+    # without tearing down its heap and the port (an exit handler never runs).
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    data = json.dumps(document).encode()
+    script = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('torn down', file=sys.stderr))\n"
+        f"sys.argv = ['verdict_child.py', '{os.getpid()}']\n"
+        f"runpy.run_path({str(verdict._CHILD)!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", script],
+        input=b"3.0 json %d\n" % len(data) + data,
+        capture_output=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"[]", b"")
 
 
 def test_the_json_text_handed_over_is_the_document() -> None:
