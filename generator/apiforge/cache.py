@@ -7,8 +7,9 @@
   is as the manifest says, ``generate`` stops before importing its heavy stages. Which
   files the spec is read from comes from the manifest: the last run's.
 * ``ChunkCache``: black's output for one top-level block of a module, by the SHA-256 of
-  the block and of black's version and mode, on disk. After one schema changes, only its
-  class is formatted again.
+  the block and of the formatters' versions and mode, on disk, for any output folder. Only
+  blocks black formatted are written there: ruff formats the rest again faster than a
+  file a block is written.
 * ``ModuleSlots``: each output folder's last formatting of each module, taken whole when
   the module is rendered as before (``render/memo.py`` keeps the rendering the same way).
 
@@ -323,12 +324,13 @@ class ChunkCache:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def put(self, source: str, formatted: str) -> None:
-        """Remember ``formatted``; written atomically, so readers never see half an entry."""
+    def put_key(self, key: str, formatted: str) -> None:
+        """Remember ``formatted`` as the formatting of the source whose key is ``key``;
+        written atomically, so readers never see half an entry."""
         if self.directory is None:
             return
         with contextlib.suppress(OSError):
-            write_atomic(self.directory / self.key(source), formatted)
+            write_atomic(self.directory / key, formatted)
 
 
 class Slots:

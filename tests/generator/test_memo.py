@@ -12,7 +12,7 @@ import pytest
 from apiforge import Config, __version__, build, cache, generate, ir, load, render, stack
 from apiforge.load import verdict
 from apiforge.names import ClassName
-from apiforge.output import format
+from apiforge.output import format, ruffed
 from apiforge.output.pieces import Pieced
 from apiforge.render import assemble, files, memo
 from support.paths import SPECS, UPSTREAM_SPEC
@@ -80,6 +80,27 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     for name in KEPT:
         text = (out / "pkg" / name).read_text(encoding="utf-8")
         assert "# kept" not in text and "from renamed.json" in text, name
+
+
+def test_after_one_schema_changed_only_its_class_is_formatted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The models module's head and tail are kept by the folder too (its "frame" pack), and
+    # so are the other modules: ruff is given the changed class and nothing else.
+    spec, out = tmp_path / "api.json", tmp_path / "out"
+    shutil.copy(UPSTREAM_SPEC, spec)
+    _run(spec, out)
+    given: list[str] = []
+    run = ruffed.run
+
+    def watched(sources: list[str], *rest: bool) -> list[str | None]:
+        given.extend(sources)
+        return run(sources, *rest)
+
+    monkeypatch.setattr(ruffed, "run", watched)
+    _edit_tag(spec, "Added.")
+    _run(spec, out)
+    assert [s.split("(")[0] for s in given] == ["class Tag"]
 
 
 def _key(entry: Path) -> str:

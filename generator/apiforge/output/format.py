@@ -3,12 +3,13 @@
 black spends about half a millisecond per line, which dominated on big specs (GitHub's
 client, 300,000 lines, took black minutes). A module is cut into its top-level blocks
 (``cut``), a long class further into its header and its methods; each is formatted alone,
-cached by content (``cache.ChunkCache``), and they are joined with the blank lines black
-puts between them. New blocks go to ruff's formatter first, all in one run (``ruffed``:
-about 35 times faster), and ruff's output is kept where it is sure to be black's; where
-it could part from black, black formats the block itself, on every core. black stays the
-judge: the test suite checks that the result is byte-identical to black formatting whole
-modules. Without ruff, black formats everything.
+and they are joined with the blank lines black puts between them. New blocks go to ruff's
+formatter first, all in one run (``ruffed``: about 35 times faster), and ruff's output is
+kept where it is sure to be black's; where it could part from black, black formats the
+block itself, on every core. black stays the judge: the test suite checks that the result
+is byte-identical to black formatting whole modules. Without ruff, black formats
+everything. What black formatted is cached by content for any output folder
+(``cache.ChunkCache``); each folder keeps its modules' blocks (``cache.ModuleSlots``).
 
 The worker processes never outlive the generator: each watches its parent and exits when
 it is gone, however it ended (``SIGKILL`` included, which leaves no chance to clean up).
@@ -168,6 +169,11 @@ class _Pieces:
     ) -> None:
         self.path, self.given, self.slots, self.store = path, given, slots, store
         self.kept = slots.classes(path)
+        # The head's and the tail's blocks, kept apart from the classes: found here, they
+        # are not formatted again after an edit that left them as they were.
+        self.frame = f"{path}:frame"
+        self.kept_frame = slots.blocks(self.frame)
+        store.known.update(self.kept_frame)
         self.missing = [i for i, key in enumerate(given.keys) if key not in self.kept]
         # The spec's digest in the header stood in for, so that the head, formatted once,
         # is found in the cache after any edit.
@@ -197,6 +203,9 @@ class _Pieces:
         tail = formatted[f"{self.path}:tail"].text
         if made or len(self.kept) != len(keys):
             self.slots.put_classes(self.path, dict(zip(keys, classes, strict=True)))
+        frame = {**formatted[f"{self.path}:head"].blocks, **formatted[f"{self.path}:tail"].blocks}
+        if frame.keys() != self.kept_frame.keys():
+            self.slots.put_blocks(self.frame, frame)
         blocks = (head.strip("\n"), *classes, tail.strip("\n"))
         return "\n\n\n".join(b for b in blocks if b.strip()) + "\n"
 
@@ -230,18 +239,29 @@ def _format_cut(
         except SyntaxError as exc:
             raise _invalid(path, exc) from None
     keys = {u: store.key(u) for bs in pieces.values() for c, us in bs for u in (us or [c])}
-    done = {c: f for c, key in keys.items() if (f := store.get_key(key)) is not None}
+    # Blank lines alone (what a class given in pieces may start with) are what black and
+    # ruff both make "\n" of: no formatter is asked, and nothing is kept for them.
+    done = {c: "\n" for c in keys if not c.strip()}
+    for c, key in keys.items():
+        if c not in done and (found := store.get_key(key)) is not None:
+            done[c] = found
     todo = sorted(keys.keys() - done.keys())
     try:
-        done.update(zip(todo, _format_all(todo, black_workers, not parse), strict=True))
+        texts, by_black = _formatted(todo, black_workers, not parse)
     except ruffed.Unreadable:
         raise
     except Exception as exc:  # black's InvalidInput: a block that is no Python
         if not parse:
             raise ruffed.Unreadable from None  # maybe the cut's: cut by the parser
         raise _invalid("generated module", exc) from None  # the templates'
-    for source in todo:
-        store.put(source, done[source])
+    done.update(zip(todo, texts, strict=True))
+    # Only black's formatting is kept by content, for any folder. ruff formats a block
+    # again faster than the disk takes a file for it: GitHub's cold run wrote 30,000, the
+    # 1,000-operation spec's 6,000 took 1.8-9.7 s of its workers' time. Each output folder
+    # keeps its own modules' blocks in a few files (``ModuleSlots``).
+    for source, text, slow in zip(todo, texts, by_black, strict=True):
+        if slow:
+            store.put_key(keys[source], text)
     out = {}
     for path, bs in pieces.items():
         blocks = [cut.joined(done, us) if us else done[c].strip("\n") for c, us in bs]
@@ -260,10 +280,18 @@ def _format_all(
     """``sources`` formatted: by ruff where it is sure to agree with black, by black
     elsewhere (spread over the cores when there is enough, unless ``black_workers`` is
     False: in a worker already)."""
+    return _formatted(sources, black_workers, cut_from_lines)[0]
+
+
+def _formatted(
+    sources: list[str], black_workers: bool, cut_from_lines: bool
+) -> tuple[list[str], list[bool]]:
+    """``sources`` formatted as ``_format_all`` formats them, and whether black did each."""
     by_ruff = ruffed.run(sources, cut_from_lines)
+    by_black = [r is None for r in by_ruff]
     rest = [s for s, r in zip(sources, by_ruff, strict=True) if r is None]
     if not rest:
-        return [r for r in by_ruff if r is not None]
+        return [r for r in by_ruff if r is not None], by_black
     # black's syntax trees are garbage with cycles: the collector the command turns off
     # (cli.run) is on while black runs. Without ruff, the formatting workers of the
     # 1,000-operation spec peaked at 766 MiB with it off, 84 MiB with it on here.
@@ -275,7 +303,7 @@ def _format_all(
             slim.filled(b, s) or _black(source)
             for b, s, source in zip(done, slimmed, rest, strict=True)
         )
-        return [r if r is not None else next(blacked) for r in by_ruff]
+        return [r if r is not None else next(blacked) for r in by_ruff], by_black
 
 
 def _black_all(sources: list[str]) -> list[str]:
