@@ -323,10 +323,8 @@ Path(sys.argv[2]).write_text(line, encoding="utf-8")
 
 
 def _floor(runner: Runner) -> ChildRun:
-    script = runner.dir / "floor.py"
-    script.write_text(_FLOOR, encoding="utf-8")
     out = runner.dir / "floor-out.py"
-    argv = [BIN / "python", script, runner.doc.ours, out]
+    argv: list[str | Path] = [BIN / "python", "-c", _FLOOR, runner.doc.ours, out]
     result = harness.run_child(argv, cwd=runner.dir, env=runner.env, memory=True)
     if result.returncode != 0 or not out.read_text(encoding="utf-8").startswith("title = "):
         raise RuntimeError(f"the floor script failed on {runner.doc.title}")

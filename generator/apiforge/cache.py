@@ -309,10 +309,6 @@ class ChunkCache:
         """The entry name of ``source``."""
         return hashlib.sha256(self.salt + b"\0" + source.encode()).hexdigest()
 
-    def get(self, source: str) -> str | None:
-        """The cached formatting of ``source``, or None."""
-        return self.get_key(self.key(source))
-
     def get_key(self, key: str) -> str | None:
         """The cached formatting of the source whose key is ``key``, or None."""
         if key in self.known:
