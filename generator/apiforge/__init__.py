@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic, GenerationError, Location, Report, Severity
 
 if TYPE_CHECKING:
     from .load import LoadedSpec
+    from .load.ledger import Ledger
     from .load.verdict import Judge
     from .output.manifest import Manifest
 
@@ -103,14 +104,16 @@ def _render_files(
     config: Config, spec: LoadedSpec | None, on_stage: OnStage, judge: Judge | None
 ) -> Rendered:
     from . import load
+    from .load.ledger import Ledger
 
     with heap.kept() as keep:
+        book = Ledger(str(config.target.resolve()))  # what the last run found in each part
         if spec is None:
             on_stage("reading the spec")
             path = _spec_path(config)
-            spec = load.read(path, display=str(path))
+            spec = load.read(path, display=str(path), book=book)
         try:
-            rendered = _rendered(config, spec, on_stage, keep, judge)
+            rendered = _rendered(config, spec, on_stage, keep, judge, book)
         except Exception:
             if judge is None or not judge.asked or judge.clean():
                 raise
@@ -119,7 +122,7 @@ def _render_files(
                 return rendered
         # The validator finds more than the judge could tell: what was built from the
         # document counts for nothing, and the stages run again to say what is wrong.
-        return _rendered(config, spec, on_stage, keep, None)
+        return _rendered(config, spec, on_stage, keep, None, book)
 
 
 def _rendered(
@@ -128,17 +131,19 @@ def _rendered(
     on_stage: OnStage,
     keep: Callable[[], None],
     judge: Judge | None,
+    book: Ledger,
 ) -> Rendered:
     from . import build, load, render
     from .output import format, manifest
 
     path = _spec_path(config)
     on_stage("validating")
-    spec, read_leniently = load.ready(spec, config.ref_root, judge)
+    slot = str(config.target.resolve())  # what is kept of this folder's last run
+    spec, read_leniently = load.ready(spec, config.ref_root, judge, book)
     keep()  # the document as read and as built from
     on_stage("building the model")
-    slot = str(config.target.resolve())  # what is kept of this folder's last run
-    api, warnings = build.build(spec, config.group_by, config.pagination or {}, slot)
+    api, warnings = build.build(spec, config.group_by, config.pagination or {}, slot, book)
+    book.keep()
     keep()  # the model
     meta = render.Meta(__version__, path.name, spec.sha256, config.templates)
     on_stage("rendering and formatting")

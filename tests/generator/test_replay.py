@@ -22,6 +22,7 @@ from apiforge.diagnostics import GenerationError
 from apiforge.load.document import LoadedSpec
 from apiforge.names import ClassName
 from realworld import directory
+from support.edits import edits
 from support.paths import FRAGMENTS, SPECS, UPSTREAM_SPEC
 
 REAL_WORLD = (  # unions, allOf chains, x-ms-enum, discriminators, recursion
@@ -70,77 +71,13 @@ def _built(spec: LoadedSpec, slot: str = "") -> Outcome:
     return stack.run_deep(run, spec.display)
 
 
-def _edit_schema(document: dict[str, Any], rnd: random.Random, n: int) -> bool:
-    """One component schema edited one of four ways; False when there is none."""
-    schemas = document.get("components", {}).get("schemas", {})
-    if not schemas:
-        return False
-    name = rnd.choice(list(schemas))
-    schema = schemas[name]
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    kind = n % 4
-    if kind == 0 and isinstance(schema, dict):  # a property added
-        schema.setdefault("properties", {})["addedByTheTest"] = {"type": "string"}
-    elif kind == 1 and isinstance(properties, dict) and properties:  # one taken away
-        del properties[rnd.choice(list(properties))]
-    elif kind == 2 and isinstance(schema, dict):  # only its description
-        schema["description"] = f"Edited {n}."
-    else:  # replaced by one that makes new classes (an enum, an inline model)
-        inline = {"type": "object", "properties": {"z": {"type": "integer"}}}
-        enum = {"type": "string", "enum": ["a", "b"]}
-        schemas[name] = {"type": "object", "properties": {"e": enum, "i": inline}}
-    return True
-
-
-def _edit_operation(document: dict[str, Any], rnd: random.Random, n: int) -> bool:
-    """One operation edited one of four ways; False when there is none."""
-    paths = document.get("paths") or {}
-    found = [
-        (path, method)
-        for path, item in paths.items()
-        if isinstance(item, dict)
-        for method in item
-        if method in ("get", "put", "post", "delete", "patch") and isinstance(item[method], dict)
-    ]
-    if not found:
-        return False
-    path, method = rnd.choice(found)
-    op = paths[path][method]
-    kind = n % 4
-    if kind == 0:  # a query parameter added
-        added = {"name": "addedByTheTest", "in": "query", "schema": {"type": "string"}}
-        op["parameters"] = [*(op.get("parameters") or []), added]
-    elif kind == 1:  # the operationId of another (renamed with a warning)
-        others = [paths[p][m].get("operationId") for p, m in found if (p, m) != (path, method)]
-        op["operationId"] = next((o for o in others if o), "edited")
-    elif kind == 2:  # its answer made an inline model
-        answer = {"type": "object", "properties": {"z": {"type": "integer"}}}
-        content = {"application/json": {"schema": answer}}
-        op["responses"] = {"200": {"description": "OK", "content": content}}
-    else:  # taken away
-        del paths[path][method]
-    return True
-
-
-def _edits(document: dict[str, Any], rnd: random.Random, count: int) -> list[dict[str, Any]]:
-    """``count`` copies of ``document``, each with one component schema or one operation
-    edited (as long as there are some)."""
-    edited: list[dict[str, Any]] = []
-    for n in range(count):
-        copied = copy.deepcopy(document)
-        edit = _edit_operation if n % 2 else _edit_schema
-        if edit(copied, rnd, n // 2) or _edit_schema(copied, rnd, n // 2):
-            edited.append(copied)
-    return edited
-
-
-def _same_as_from_scratch(path: Path, edits: int, seed: int, slot: str, redone: list[str]) -> int:
+def _same_as_from_scratch(path: Path, count: int, seed: int, slot: str, redone: list[str]) -> int:
     """Build ``path``, then each edit of it and the original again, through the record and
     from scratch; how many units were done from a record."""
     spec = load.ready(load.read(path))[0]
     _built(spec, slot)
     done = len(redone)
-    for document in _edits(spec.document, random.Random(seed), edits):
+    for document in edits(spec.document, random.Random(seed), count):
         for version in (dataclasses.replace(spec, document=document), spec):
             assert _built(version, slot) == _built(version), path
     return len(redone) - done

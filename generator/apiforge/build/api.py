@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from msgspec import structs
 
@@ -26,6 +26,9 @@ from .paging import AZURE, EXTENSION, azure, pagination
 from .parameters import JSON, is_json, is_range, parameters, request_body, structured
 from .schemas import SchemaBuilder
 from .security import requirements, schemes, used
+
+if TYPE_CHECKING:
+    from ..load.ledger import Ledger
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # An operation the service acts on once however often it is sent: retried like a PUT.
@@ -497,17 +500,19 @@ def build(
     group_by: str = "none",
     paging: dict[str, Any] | None = None,
     slot: str = "",
+    book: Ledger | None = None,
 ) -> tuple[ir.Api, list[Diagnostic]]:
     """The IR of a validated document, with warnings; raises ``GenerationError`` on errors.
 
     ``group_by="tag"`` puts each tagged operation in its first tag's group; ``paging``
     declares ``x-apiforge-pagination`` by operationId (``[tool.apiforge.pagination]``).
     ``slot`` names the output folder: the component schemas and operations the last build
-    for it made are done again from its record where they may be (``replay``)."""
+    for it made are done again from its record where they may be (``replay``), the parts'
+    fingerprints taken from ``book`` where it has them."""
     ctx = BuildContext(spec)
     schemas = SchemaBuilder(ctx)
     shelf = replay.Shelf(slot) if slot else None
-    done = replay.Replay(ctx, shelf.units()) if shelf else None
+    done = replay.Replay(ctx, shelf.units(), book) if shelf else None
     schemas.components(done)
     info = spec.document.get("info", {})
     title = str(info.get("title", "API"))

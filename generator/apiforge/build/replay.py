@@ -23,7 +23,6 @@ in 0.25-0.4 s through the record, 0.77-0.94 s from scratch.
 from __future__ import annotations
 
 import hashlib
-import marshal
 import sys
 from collections.abc import Callable, ItemsView, Iterator, KeysView, ValuesView
 from contextlib import contextmanager
@@ -32,11 +31,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from .. import ir
+from ..load import ledger
 from ..load.document import resolve_pointer
 from ..names import ClassName
 from .untagged import Pending
 
 if TYPE_CHECKING:
+    from ..load.ledger import Ledger
     from .context import BuildContext
 
 # What a unit may write into the build's tables.
@@ -172,8 +173,11 @@ class Replay:
     """The units the last run into the output folder recorded (``recorded``), done again
     where they may be; and this run's, recorded for the next one (``units``)."""
 
-    def __init__(self, ctx: BuildContext, recorded: list[Unit] | None) -> None:
+    def __init__(
+        self, ctx: BuildContext, recorded: list[Unit] | None, book: Ledger | None = None
+    ) -> None:
         self.ctx = ctx
+        self.book = book
         self.recorded = recorded or []
         self.log = ctx.log  # what the build's tables and ``ctx`` tell
         self.units: list[Unit] = []
@@ -191,12 +195,11 @@ class Replay:
                 node = resolve_pointer(self.ctx.doc, "#" + part)
             except (KeyError, IndexError, TypeError):
                 node = _ABSENT
-            try:
-                # Version 0: the bytes depend on the values alone, never on how they are
-                # shared or interned; anything but JSON's values (a YAML date) is refused.
-                found = "absent" if node is _ABSENT else _digest(marshal.dumps(node, 0))
-            except ValueError:
-                found = ""
+            if node is _ABSENT:
+                found = "absent"
+            else:  # taken already by the ledger, where lenient reading left the part as read
+                shared = self.book.shared(part, node) if self.book is not None else None
+                found = ledger.fingerprint(node) if shared is None else shared
             self._prints[part] = found
         return found
 
@@ -259,10 +262,6 @@ class Replay:
 _MISSING = object()
 _ABSENT = object()
 EVERY = "\0every"  # the key of a read of a whole table (no key of a table starts so)
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def said(pointer: str, message: str) -> tuple[str, str]:

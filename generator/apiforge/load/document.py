@@ -14,12 +14,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, compress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..cache import MAX_SPEC_BYTES
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import jsonplaces, syntax
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
 
 Positions = Mapping[str, tuple[int, int]]
 # Budgets: a spec larger than this is a mistake or an attack, refused before parsing;
@@ -163,9 +166,12 @@ def _failure(shown: str, message: str, at_start: bool = False) -> GenerationErro
     return GenerationError([Diagnostic(Severity.ERROR, where, message)])
 
 
-def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
+def parse(
+    path: Path, display: str, budget: Budget, what: str = "spec", book: Ledger | None = None
+) -> Part:
     """Read and parse one file of a spec, whatever JSON value it holds; raise
-    ``GenerationError`` for anything unreadable. ``what`` names it in messages."""
+    ``GenerationError`` for anything unreadable. ``what`` names it in messages. ``book``:
+    the parts' sizes as the last run measured them (``ledger``), bound to the document."""
     try:
         size = path.stat().st_size
         if size > budget.bytes:
@@ -203,7 +209,10 @@ def parse(path: Path, display: str, budget: Budget, what: str = "spec") -> Part:
                 deep = syntax.json_error(exc, display, text)
             fallback = Diagnostic(Severity.ERROR, Location(display), "nested too deeply to read")
             raise GenerationError([deep or fallback]) from None
-    count, depth = _measured(json_data) if json_data is not None else (0, 0)
+    if json_data is None:
+        count, depth = 0, 0
+    else:
+        count, depth = _measured(json_data) if book is None else book.measured(json_data, _measured)
     fits = depth <= MAX_DEPTH and count <= budget.values
     if json_data is not None and fits and not duplicated:
         # Within the budgets: the places are found only if a diagnostic needs one.
@@ -241,10 +250,12 @@ def _measured(document: Any) -> tuple[int, int]:
     return count, depth
 
 
-def read(path: Path, display: str | None = None, budget: Budget | None = None) -> LoadedSpec:
+def read(
+    path: Path, display: str | None = None, budget: Budget | None = None, book: Ledger | None = None
+) -> LoadedSpec:
     """Read and parse the spec at ``path``; raise ``GenerationError`` for anything
-    unreadable, and for a document that is not a mapping."""
-    part = parse(path, display or str(path), budget or Budget())
+    unreadable, and for a document that is not a mapping. ``book``: see ``parse``."""
+    part = parse(path, display or str(path), budget or Budget(), book=book)
     document = part.document
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}, not a mapping"

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 from .. import urlpath
 from ..diagnostics import Diagnostic, Severity
-from . import ecma, edits, objects, values
+from . import ecma, edits, ledger, objects, values
 from .document import LoadedSpec, escape, unescape
 
 # Values that are data, never schemas or keywords.
@@ -101,10 +101,29 @@ _COMPONENTS = (None, "components")
 
 def schema_nodes(document: dict[str, Any]) -> Iterator[Node]:
     """Every schema of the document, in document order, where it is written ($refs are
-    not followed, so each is found once). A loop over a stack of what is left to walk
-    (nested generators cost GitHub's description a second)."""
+    not followed, so each is found once)."""
     swagger = "swagger" in document
-    stack: list[_Task] = [(False, document, None, False)]
+    for task in pieces(document, swagger):
+        yield from _walk(task, swagger)
+
+
+def pieces(document: dict[str, Any], swagger: bool) -> Iterator[_Task]:
+    """What the walk of the whole document walks from the parts (``ledger``): the root
+    and the sections expanded as the walk expands them, in document order."""
+    pending: list[_Task] = [(False, document, None, False)]
+    while pending:
+        task = pending.pop()
+        is_schema, value, where, flag = task
+        if not is_schema and ledger.section(where):
+            pending.extend(reversed(_outside(value, where, swagger, flag)))
+        else:
+            yield task
+
+
+def _walk(start: _Task, swagger: bool) -> Iterator[Node]:
+    """The schemas from ``start`` on. A loop over a stack of what is left to walk (nested
+    generators cost GitHub's description a second)."""
+    stack: list[_Task] = [start]
     while stack:
         is_schema, value, where, flag = stack.pop()
         inner = (
@@ -184,12 +203,18 @@ class _Finder:
         self.swagger = "swagger" in spec.document
         self.v31 = str(spec.document.get("openapi", "")).startswith("3.1.")
         self.values: values.Judge | None = None
+        self.spec_ledger: ledger.Ledger | None = None
         self.warnings: list[Diagnostic] = []
         self.dropped: list[tuple[str, str]] = []  # (schema pointer, key) not built
         self.hidden: list[tuple[str, str]] = []  # ... and not shown to the validator
         self.hoisted: list[tuple[str, str]] = []  # 2.0 alternatives shown as definitions
         self.replaced: list[tuple[str, str, Any]] = []  # (schema pointer, key, new value)
         self.renamed: dict[str, str] = {}  # path keys written with a query string
+        self.said: list[tuple[str, str]] = []  # each warning's pointer and message
+        # What the value checks of the piece being walked read through $refs, and
+        # whether the reference validator judged one (its reading is not known).
+        self.deps: list[str] = []
+        self.exact = True
 
     def drop(self, at: str, key: str, message: str) -> None:
         """``key`` of the object at ``at`` neither built nor shown to the validator."""
@@ -201,6 +226,52 @@ class _Finder:
         """A warning at ``pointer``, in the file as written."""
         where = self.spec.locate(pointer)
         self.warnings.append(Diagnostic(Severity.WARNING, where, message))
+        self.said.append((pointer, message))
+
+    def mark(self) -> tuple[int, ...]:
+        """Where the lists of findings end now: ``since`` takes what is found after."""
+        self.deps, self.exact = [], True
+        lists: tuple[list[Any], ...] = (
+            self.dropped,
+            self.hidden,
+            self.hoisted,
+            self.replaced,
+            self.said,
+        )
+        return tuple(map(len, lists))
+
+    def context(self, task: _Task) -> str:
+        """What the findings in the piece ``task`` starts also depend on."""
+        return f"{self.swagger:d}{self.v31:d}{task[0]:d}{task[3]:d}"
+
+    def since(self, mark: tuple[int, ...], context: str) -> ledger.Findings | None:
+        """What was found since ``mark``, with the parts it read; None when the reference
+        validator judged a value (what it read is not known)."""
+        if not self.exact:
+            return None
+        book = self.spec_ledger
+        deps = sorted({ledger.part_of(ref[1:]) for ref in self.deps})
+        if book is None or "" in deps:
+            return None
+        d, h, o, r, w = mark
+        return ledger.Findings(
+            context,
+            tuple((p, book.print_at(p)) for p in deps),
+            tuple(self.dropped[d:]),
+            tuple(self.hidden[h:]),
+            tuple(self.hoisted[o:]),
+            tuple(self.replaced[r:]),
+            tuple(self.said[w:]),
+        )
+
+    def replay(self, found: ledger.Findings) -> None:
+        """Findings recorded by an earlier run, as if found again."""
+        self.dropped += found.dropped
+        self.hidden += found.hidden
+        self.hoisted += found.hoisted
+        self.replaced += found.replaced
+        for pointer, message in found.said:
+            self.warn(pointer, message)
 
     def check(self, node: Node) -> None:
         """Every relaxed mistake of one schema."""
@@ -340,7 +411,16 @@ class _Finder:
         """A default or example that breaks its schema is dropped."""
         if self.values is None:
             self.values = values.Judge(self.spec.document)
-        reason = self.values.mismatch(node.value, node.value[key])
+        plain = self.values.plain
+        plain.reads = self.deps  # the $refs followed, for the ledger
+        try:
+            told = self.values.certain(node.value, node.value[key])
+        finally:
+            plain.reads = None
+        if told is None:
+            self.exact = False
+            told = self.values.by_validator(node.value, node.value[key])
+        reason = told
         if reason:
             self.drop(node.pointer, key, f"{key} does not match its schema ({reason}); dropped")
 
@@ -381,16 +461,32 @@ class _Finder:
         return Reading(shown, kept, moved, self.warnings)
 
 
-def read(spec: LoadedSpec, unknown: Collection[str] = ()) -> Reading:
+def read(
+    spec: LoadedSpec, unknown: Collection[str] = (), book: ledger.Ledger | None = None
+) -> Reading:
     """The relaxed mistakes of ``spec``: their warnings, and the document with them read.
-    ``unknown``: pointers of keys the validator found in objects that do not define them."""
+    ``unknown``: pointers of keys the validator found in objects that do not define them.
+    ``book``: what the last run found in each part, taken where the part is as it was."""
     finder = _Finder(spec)
     finder.check_paths()
+    if book is not None and not book.reads(spec.document):
+        book = None
+    finder.spec_ledger = book
     schemas: set[str] = set()  # their pointers, needed only to tell where unknown keys are
-    for node in schema_nodes(spec.document):
-        finder.check(node)
-        if unknown and not node.simple:
-            schemas.add(node.pointer)
+    for task in pieces(spec.document, finder.swagger):
+        pointer = objects.spelled("", task[2]) if book is not None else ""
+        context = finder.context(task)
+        found = book.findings(pointer, task[1], context) if book and not unknown else None
+        if found is not None:
+            finder.replay(found)
+            continue
+        mark = finder.mark()
+        for node in _walk(task, finder.swagger):
+            finder.check(node)
+            if unknown and not node.simple:
+                schemas.add(node.pointer)
+        if book is not None and (findings := finder.since(mark, context)) is not None:
+            book.note_findings(pointer, task[1], findings)
     for pointer in sorted(unknown, key=lambda p: spec.locate(p)[1:3]):  # as written
         finder.ignore(pointer, schemas)
     return finder.reading()

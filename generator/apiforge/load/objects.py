@@ -10,9 +10,12 @@ not clash. A key the table does not name holds an object of kind ``other``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .document import escape
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
 
 # Values that are data or vendor extensions: a "$ref" inside them is not a reference the
 # generator follows (Azure's x-ms-examples point at example files beside the spec).
@@ -146,13 +149,63 @@ def spelled(start: str, where: Where) -> str:
     return start + "".join(f"/{t}" for t in reversed(tokens))
 
 
-def ref_places(value: Any, named: bool = False) -> Iterator[tuple[Where, Any]]:
+def ref_places(
+    value: Any, named: bool = False, book: Ledger | None = None
+) -> Iterator[tuple[Where, Any]]:
     """Every ``$ref`` the generator follows, with where the object holding it is
     (``spelled`` makes that a pointer), in document order; ``named``: ``value`` maps
-    spec-chosen names to objects. A loop over containers only, no pointer spelled out
-    unless a caller needs one (GitHub's description: 150,000 containers, 9,000 references,
-    a handful of pointers needed)."""
-    stack: list[tuple[Any, Where, bool]] = [(value, None, named)]
+    spec-chosen names to objects. ``book``, bound to ``value``: each part's as the last
+    run found them, where the part is as it was (``ledger``)."""
+    if book is None or not book.reads(value):
+        yield from _refs_from([(value, None, named)])
+        return
+    from .ledger import section
+
+    pending: list[tuple[Any, Where, bool]] = [(value, None, named)]
+    while pending:
+        value, where, named = pending.pop()
+        if not section(where):
+            yield from _piece_refs(value, where, named, book)
+        elif isinstance(value, dict):  # one step of the walk below, for a section
+            ref = None if named else value.get("$ref")
+            if ref is not None:
+                yield where, ref
+            for key, item in reversed(value.items()):
+                if isinstance(item, _CONTAINERS) and (named or followed(key)):
+                    pending.append((item, (where, key), not named and key in NAMED))
+        elif isinstance(value, list):
+            for index in range(len(value) - 1, -1, -1):
+                if isinstance(value[index], _CONTAINERS):
+                    pending.append((value[index], (where, index), False))
+
+
+def _piece_refs(value: Any, where: Where, named: bool, book: Ledger) -> Iterator[tuple[Where, Any]]:
+    """The ``$ref``s of one part at ``where``: recorded, or walked and recorded."""
+    pointer = spelled("", where)
+    found = book.refs(pointer, value, named)
+    if found is None:
+        walked = list(_refs_from([(value, None, named)]))  # where, from the part on
+        found = [(_tokens(inside), ref) for inside, ref in walked]
+        book.note_refs(pointer, value, named, found)
+    for tokens, ref in found:
+        at = where
+        for token in tokens:
+            at = (at, token)
+        yield at, ref
+
+
+def _tokens(where: Where) -> tuple[str | int, ...]:
+    found: list[str | int] = []
+    while where is not None:
+        where, token = where
+        found.append(token)
+    return tuple(reversed(found))
+
+
+def _refs_from(stack: list[tuple[Any, Where, bool]]) -> Iterator[tuple[Where, Any]]:
+    """The walk of ``ref_places`` from what ``stack`` holds. A loop over containers only,
+    no pointer spelled out unless a caller needs one (GitHub's description: 150,000
+    containers, 9,000 references, a handful of pointers needed)."""
     pop, push = stack.pop, stack.append
     while stack:
         value, where, named = pop()

@@ -228,6 +228,7 @@ class Plain:
         self.root = document
         self.swagger = "swagger" in document
         self.v31 = str(document.get("openapi", "")).startswith("3.1.")
+        self.reads: list[str] | None = None  # when a list, each $ref followed is added
 
     def matches(self, schema: Any, value: Any) -> bool:
         """Whether ``value`` certainly matches ``schema``. False says nothing."""
@@ -379,6 +380,8 @@ class Plain:
         """What a ``#/...`` $ref points to in the document, or None."""
         if not isinstance(ref, str) or not ref.startswith("#") or "%" in ref:
             return None  # percent-encoded: left to the validator's reading of it
+        if self.reads is not None:
+            self.reads.append(ref)
         return resolve_pointer(self.root, ref, None)
 
 

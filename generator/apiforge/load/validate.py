@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import Diagnostic
-from . import bundle, lenient, located, verdict
+from . import bundle, ledger, lenient, located, verdict
 from .document import LoadedSpec, escape, ref_pointer, resolve_pointer
 from .objects import ref_places
 from .refs import check_path_templates, check_refs
@@ -259,14 +259,18 @@ def _version(spec: LoadedSpec) -> tuple[str, list[Diagnostic]]:
 _UNKNOWN_PASSES = 3  # validations more, at most, for keys no OpenAPI object defines
 
 
-def _followed(spec: LoadedSpec, ref_root: Path | None) -> tuple[str, LoadedSpec, list[Diagnostic]]:
+def _followed(
+    spec: LoadedSpec, ref_root: Path | None, book: ledger.Ledger | None = None
+) -> tuple[str, LoadedSpec, list[Diagnostic]]:
     """The document's version, the spec with its other files followed, and what stops it
     before the validator: an unknown version, files that cannot be followed, broken
-    ``$ref``s and path templates."""
+    ``$ref``s and path templates. ``book``: the $refs of the parts as the last run found
+    them, where a part is as it was."""
     version, problems = _version(spec)
     if problems:
         return version, spec, problems
-    document, found = spec.document, list(ref_places(spec.document))  # walked once for both
+    document = spec.document
+    found = list(ref_places(document, book=book))  # walked once for both
     spec, problems = bundle.follow(spec, ref_root, found)
     if spec.document is not document:
         found = list(ref_places(spec.document))  # with the other files' references
@@ -279,16 +283,23 @@ def _followed(spec: LoadedSpec, ref_root: Path | None) -> tuple[str, LoadedSpec,
 
 
 def check(
-    spec: LoadedSpec, ref_root: Path | None = None, judge: verdict.Judge | None = None
+    spec: LoadedSpec,
+    ref_root: Path | None = None,
+    judge: verdict.Judge | None = None,
+    book: ledger.Ledger | None = None,
 ) -> tuple[LoadedSpec, list[Diagnostic]]:
     """Validate ``spec``, the files it refers to followed (within ``ref_root``, by default
     the spec's folder): its located errors and warnings, and the spec as it is to be
     built, in one document, with the mistakes read leniently (``lenient``) set right.
-    With ``judge``, the validator's verdict may be left to it (``Judge.clean`` says it)."""
-    version, spec, problems = _followed(spec, ref_root)
+    With ``judge``, the validator's verdict may be left to it (``Judge.clean`` says it).
+    ``book``: what the last run into the same output folder found in each part of the
+    document as read (``ledger``), taken again where the part is as it was."""
+    if book is not None:
+        book.bind(spec.document)
+    version, spec, problems = _followed(spec, ref_root, book)
     if problems:
         return spec, problems
-    reading = lenient.read(spec)
+    reading = lenient.read(spec, book=book)
     found, unknown = _judged(reading, version, spec, judge)
     ignored: frozenset[str] = frozenset()
     # Keys no OpenAPI object defines are ignored with a warning, and the rest judged again:
@@ -297,7 +308,7 @@ def check(
         if not unknown - ignored:
             break
         ignored |= unknown
-        reading = lenient.read(spec, ignored)
+        reading = lenient.read(spec, ignored, book)
         found, unknown = _judged(reading, version, spec)
     errors = [spec.error(_moved(p, reading.moved), m) for p, m in _once(found)]
     # Build diagnostics in a renamed path find their place in the file through ``origins``.
