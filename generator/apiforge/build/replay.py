@@ -184,6 +184,8 @@ class Replay:
         self.differ: set[tuple[str, str]] = set()  # entries that may not be as recorded
         self.aligned = True  # the units so far are the recorded ones, in order
         self.redone = 0  # how many units were done from their record
+        # The models done from a record: a build that kept it found them within limits.
+        self.checked: set[int] = set()
         self._prints: dict[str, str] = {}
 
     def fingerprint(self, part: str) -> str:
@@ -251,6 +253,8 @@ class Replay:
         self.ctx.class_names.update(got for _, got in old.claims)
         for table, key, value in old.writes:
             dict.__setitem__(tables[table], key, value)
+            if type(value) is ir.Model:
+                self.checked.add(id(value))
         for error, pointer, text, hint in old.said:
             if error:
                 self.ctx.error(pointer, text, hint)
@@ -283,13 +287,18 @@ def _differences(old: Unit, new: Unit) -> set[tuple[str, str]]:
 # -- the record, kept per output folder -----------------------------------------------
 
 
+_CHUNKS = msgspec.msgpack.Decoder(list[msgspec.Raw])
 _DECODER = msgspec.msgpack.Decoder(list[Unit])
 _RECORD = "units"
+CHUNK = 64  # units encoded together: a chunk whose units were all done again is kept as is
 
 
 class Shelf:
     """The units recorded by the last run into one output folder (``slot``), kept in the
-    cache (``built/``, one entry a folder, like the rendered modules)."""
+    cache (``built/``, one entry a folder, like the rendered modules), in chunks of
+    ``CHUNK``: after one schema changed, the chunks that hold only units done from the
+    record are written again as they were read, not encoded again (GitHub's record: 11 MB,
+    encoded in 0.05-0.06 s)."""
 
     def __init__(self, slot: str) -> None:
         from .. import __version__
@@ -299,6 +308,7 @@ class Shelf:
         self.slots = Slots(root / "built" if root is not None and slot else None, slot)
         made_by = f"{__version__} {generator_digest(builtin_templates())} {sys.version_info[:2]}"
         self.key = hashlib.sha256(f"{made_by} msgspec {msgspec.__version__}".encode()).hexdigest()
+        self._chunks: list[msgspec.Raw] = []  # as read
 
     def units(self) -> list[Unit] | None:
         """The last run's units; None when there are none that can be read."""
@@ -306,11 +316,22 @@ class Shelf:
         if data is None:
             return None
         try:
-            return _DECODER.decode(data)
+            chunks = _CHUNKS.decode(data)
+            found = [unit for chunk in chunks for unit in _DECODER.decode(chunk)]
         except msgspec.DecodeError:
             return None
+        self._chunks = chunks
+        return found
 
     def keep(self, replay: Replay) -> None:
         """Keep this run's units for the next run, unless they are the last run's."""
-        if replay.redone < len(replay.units) or len(replay.units) != len(replay.recorded):
-            self.slots.write_bytes(_RECORD, self.key, ir.encode(replay.units))
+        units, recorded = replay.units, replay.recorded
+        if replay.redone == len(units) and len(units) == len(recorded):
+            return
+        chunks: list[msgspec.Raw] = []
+        for n, start in enumerate(range(0, len(units), CHUNK)):
+            new, old = units[start : start + CHUNK], recorded[start : start + CHUNK]
+            same = len(new) == len(old) and all(a is b for a, b in zip(new, old, strict=True))
+            kept = same and n < len(self._chunks)
+            chunks.append(self._chunks[n] if kept else msgspec.Raw(ir.encode(new)))
+        self.slots.write_bytes(_RECORD, self.key, ir.encode(chunks))

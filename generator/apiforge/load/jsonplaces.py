@@ -206,6 +206,7 @@ class Places:
         self._scan: _Scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
         # Offsets whose line is known; those lines, and where they start.
         self._anchors, self._lines, self._starts = [0], [0], [0]
+        self._returns = "\r" in text  # whether a line may end in CR (or CRLF)
 
     def found(self) -> tuple[dict[str, int], dict[str, int]]:
         """Every value's and key's offset."""
@@ -236,9 +237,14 @@ class Places:
         text = self._text
         nearest = bisect.bisect_right(self._anchors, offset) - 1
         start = self._anchors[nearest]
-        breaks = text.count("\n", start, offset) + text.count("\r", start, offset)
-        line = self._lines[nearest] + breaks - text.count("\r\n", start, offset)
-        line_start = max(text.rfind("\n", start, offset), text.rfind("\r", start, offset)) + 1
+        if self._returns:
+            breaks = text.count("\n", start, offset) + text.count("\r", start, offset)
+            line = self._lines[nearest] + breaks - text.count("\r\n", start, offset)
+            ends = max(text.rfind("\n", start, offset), text.rfind("\r", start, offset))
+        else:  # one pass over the text, not three (most specs have no CR)
+            line = self._lines[nearest] + text.count("\n", start, offset)
+            ends = text.rfind("\n", start, offset)
+        line_start = ends + 1
         line_start = line_start or self._starts[nearest]  # no break since the anchor
         self._anchors.insert(nearest + 1, offset)
         self._lines.insert(nearest + 1, line)
