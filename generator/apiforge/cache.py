@@ -23,7 +23,7 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -347,13 +347,29 @@ class Slots:
 
     def read(self, path: str, key: str) -> str | None:
         """Module ``path``'s text, when it was kept under ``key``."""
+        found = self.entry(path)
+        return found[1] if found is not None and found[0] == key else None
+
+    def entry(self, path: str) -> tuple[str, str] | None:
+        """The key line and the text kept for ``path``."""
         entry = self._entry(path)
         try:
             kept = entry.read_text(encoding="utf-8") if entry else ""
         except (OSError, UnicodeDecodeError):
             return None
         found, _, text = kept.partition("\n")
-        return text if kept and found == key else None
+        return (found, text) if kept else None
+
+    def has(self, path: str, key: str) -> bool:
+        """Whether ``path`` is kept under ``key``: its key line read, not its text."""
+        entry = self._entry(path)
+        if entry is None:
+            return False
+        try:
+            with entry.open("rb") as kept:
+                return kept.readline() == key.encode() + b"\n"
+        except OSError:
+            return False
 
     def write(self, path: str, key: str, text: str) -> None:
         """Keep ``text`` as module ``path``'s, under ``key``."""
@@ -441,13 +457,24 @@ class ModuleSlots:
         """Module ``path`` formatted, when the last one kept was formatted from ``source``
         (its stamps aside)."""
         key = self._key(path, source)
-        formatted = self.slots.read(path, key) if key else None
-        if formatted is None or not self.standin:
-            return formatted
-        return formatted.replace(self.standin, self.stamp)
+        return self._kept(path, lambda found: found.split(" ")[0] == key) if key else None
 
-    def put(self, path: str, source: str, formatted: str) -> None:
-        """Keep ``formatted`` as module ``path``'s, formatted from ``source``."""
+    def get_known(self, path: str, rendered: str) -> str | None:
+        """Module ``path`` formatted, when the last one kept was rendered from inputs whose
+        key (``render/memo.py``) is ``rendered``: its source is neither read nor hashed."""
+        if self.slots.directory is None:
+            return None
+        return self._kept(path, lambda found: found.split(" ")[1:] == [rendered])
+
+    def _kept(self, path: str, match: Callable[[str], bool]) -> str | None:
+        found = self.slots.entry(path)
+        if found is None or not match(found[0]):
+            return None
+        return found[1].replace(self.standin, self.stamp) if self.standin else found[1]
+
+    def put(self, path: str, source: str, formatted: str, rendered: str = "") -> None:
+        """Keep ``formatted`` as module ``path``'s, formatted from ``source``; ``rendered``:
+        the key of what ``source`` was rendered from, when known."""
         asked, key = self._keys.get(path, (None, None))
         key = key if asked is source else self._key(path, source)
         if key is None:
@@ -456,7 +483,7 @@ class ModuleSlots:
             if formatted.count(self.stamp) != source.count(self.stamp) or self.standin in formatted:
                 return
             formatted = formatted.replace(self.stamp, self.standin)
-        self.slots.write(path, key, formatted)
+        self.slots.write(path, f"{key} {rendered}" if rendered else key, formatted)
 
     @property
     def keeps(self) -> bool:

@@ -53,9 +53,12 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     _run(spec, out)
     entries = sorted((private_cache / "rendered").iterdir())
     assert len(entries) == len(KEPT)
-    # Poison what is kept: if it is read, the poison shows in the package.
-    for entry in entries:
-        entry.write_text(entry.read_text(encoding="utf-8") + "# kept\n", encoding="utf-8")
+    # Poison what is kept: if it is read, the poison shows in the package. A module
+    # rendered from the same inputs is taken as formatted then (modules/), unread.
+    _poison(entries, "# kept\n")
+    formatted = [e for e in (private_cache / "modules").iterdir() if " " in _key(e)]
+    assert len(formatted) == len(KEPT) - 1  # all but the README, which is not formatted
+    _poison(formatted, "# kept formatted\n")
     (pack,) = [e for e in (private_cache / "blocks").iterdir() if _key(e).startswith("classes ")]
     classes = json.loads(pack.read_text(encoding="utf-8").partition("\n")[2])
     poisoned = {k: f"{v}\n    # kept class" for k, v in classes.items()}  # each formatted
@@ -65,7 +68,7 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     digest = load.read(spec).sha256
     for name in KEPT:
         text = (out / "pkg" / name).read_text(encoding="utf-8")
-        assert text.endswith("# kept\n"), name
+        assert text.endswith("# kept\n" if name == "README.md" else "# kept formatted\n"), name
         assert _stamp(name, digest) in text, name  # the header names the new spec
     models = (out / "pkg" / "_models.py").read_text(encoding="utf-8")
     assert _stamp("_models.py", digest) in models
@@ -74,6 +77,14 @@ def test_a_kept_module_is_read_after_one_schema_changed(
     # Every class but the one whose model changed is the one kept.
     assert [c.split("(")[0] for c in classes if "# kept class" not in c] == ["Tag"]
     assert "# kept\n" not in models
+    # Without the formatted modules, what was rendered is read, and formatted.
+    for entry in formatted:
+        entry.unlink()
+    _edit_tag(spec, "Added again.")
+    _run(spec, out)
+    for name in KEPT:
+        text = (out / "pkg" / name).read_text(encoding="utf-8")
+        assert text.endswith("# kept\n"), name
     # The same spec under another name: each header names it, so nothing kept is read.
     renamed = spec.rename(tmp_path / "renamed.json")
     _run(renamed, out)
@@ -101,6 +112,11 @@ def test_after_one_schema_changed_only_its_class_is_formatted(
     _edit_tag(spec, "Added.")
     _run(spec, out)
     assert [s.split("(")[0] for s in given] == ["class Tag"]
+
+
+def _poison(entries: list[Path], poison: str) -> None:
+    for entry in entries:
+        entry.write_text(entry.read_text(encoding="utf-8") + poison, encoding="utf-8")
 
 
 def _key(entry: Path) -> str:

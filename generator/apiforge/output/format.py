@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # worker processes are started (and these imported) for big p
 from .. import cache, heap
 from ..diagnostics import Diagnostic, GenerationError, Location, Severity
 from . import cut, ruffed, slim
-from .pieces import Pieced
+from .pieces import Known, Pieced
 
 
 def _cores() -> int:
@@ -89,7 +89,7 @@ _PARALLEL_MODULE_LINES = 40_000
 
 
 def format_package(
-    files: dict[str, str] | Iterable[tuple[str, str | Pieced]],
+    files: dict[str, str] | Iterable[tuple[str, str | Pieced | Known]],
     skip: Iterable[str] = (),
     slot: str = "",
     spec_sha: str = "",
@@ -100,7 +100,8 @@ def format_package(
     comes, and formatted while the rest are rendered. ``slot`` names the output folder:
     a module rendered as it was the last time there (but for the spec's SHA-256,
     ``spec_sha``, in its header) is taken as it was formatted then, and so is each class
-    of a module given in pieces (``pieces.Pieced``)."""
+    of a module given in pieces (``pieces.Pieced``); a module rendered from the inputs of
+    the last time (``pieces.Known``) is taken as it was formatted then, unread."""
     skipped = frozenset(skip)
     root = cache.cache_root()
     tools = f"black {cache.black_version()} ruff {cache.ruff_version()}"
@@ -117,6 +118,7 @@ def format_package(
     # What each module formats: the module, or the pieces of one given in pieces.
     groups: dict[str, dict[str, str]] = {}
     pieced: dict[str, _Pieces] = {}
+    known: dict[str, str] = {}  # by path: the key of what a module was rendered from, if known
     pool: ProcessPoolExecutor | None = None
     formatting: dict[str, Future[dict[str, Formatted]]] = {}
     try:
@@ -126,11 +128,17 @@ def format_package(
                 pieced[path] = _Pieces(path, given, slots, store)
                 groups[path] = pieced[path].todo()
             else:
+                known[path] = given.key if isinstance(given, Known) and module else ""
+                if known[path] and (kept := slots.get_known(path, known[path])) is not None:
+                    out[path] = kept
+                    continue
                 out[path] = text = given if isinstance(given, str) else given.text()
                 if not module:
                     continue
                 if (kept := slots.get(path, text)) is not None:
                     out[path] = kept
+                    if known[path]:  # found by its key from now on
+                        slots.put(path, text, kept, known[path])
                     continue
                 store.known.update(slots.blocks(path))  # before a worker is handed the store
                 groups[path] = {path: text}
@@ -151,7 +159,7 @@ def format_package(
             if path in pieced:
                 out[path] = pieced[path].joined(formatted)
             else:
-                slots.put(path, groups[path][path], formatted[path].text)
+                slots.put(path, groups[path][path], formatted[path].text, known[path])
                 slots.put_blocks(path, formatted[path].blocks)
                 out[path] = formatted[path].text
         return out

@@ -10,7 +10,7 @@ from functools import partial
 from msgspec import structs
 
 from .. import ir
-from ..output.pieces import Pieced
+from ..output.pieces import Known, Pieced
 from . import example, files, memo
 from .environment import Meta
 
@@ -19,7 +19,7 @@ README_STAMP = "(spec sha256 "  # what precedes the spec's digest in the README'
 
 def stream(
     api: ir.Api, meta: Meta, package_name: str, slot: str = ""
-) -> Iterator[tuple[str, str | Pieced]]:
+) -> Iterator[tuple[str, str | Pieced | Known]]:
     """Every file of the generated package, by relative path, unformatted, each as soon as
     it is rendered: the models first, whose formatting takes longest (the formatting stage
     starts on what is rendered while the rest is). ``slot`` names the output folder: the

@@ -8,7 +8,8 @@ print) is kept in the cache with the SHA-256 of its inputs: the view, the other
 arguments and the header's facts, encoded (``ir.encode``: GitHub's view in 0.03 s, where
 pickling took 0.3 s); the generator's code and templates, Jinja's version. One entry per
 module and output folder (``cache.Slots``); a run whose inputs match takes the text
-instead of rendering it. The models module changes with any schema: it goes to formatting
+instead of rendering it, and formatting takes the module it formatted from those inputs
+by their key without reading the text at all (``pieces.Known``). The models module changes with any schema: it goes to formatting
 in pieces (``output/pieces.py``), each class with a key made the same way (``keys``:
 GitHub's 4,099, encoded in 0.02 s), and only the classes formatting has not kept are
 rendered.
@@ -38,6 +39,7 @@ from ..cache import (
     dist_version,
     generator_digest,
 )
+from ..output.pieces import Known
 
 if TYPE_CHECKING:
     from .environment import Meta
@@ -85,19 +87,33 @@ class Memo:
         meta: Meta,
         make: Callable[[Meta], str],
         stamp: str = SPEC_STAMP,
-    ) -> str:
+    ) -> str | Known:
         """Module ``path``: ``make(meta)``, or the text it made the last time ``inputs``
-        (encoded) were the same. ``stamp``: what precedes the spec's digest in its header."""
+        (encoded) were the same, read only when asked for (``Known``). ``stamp``: what
+        precedes the spec's digest in its header."""
         if not self.keeps:
             return make(meta)
         real, standin = stamp + meta.spec_sha256, stamp + STANDIN_SHA
         general = structs.replace(meta, spec_sha256=STANDIN_SHA)
         made_of = ir.encode((path, inputs, structs.astuple(general)))
         key = hashlib.sha256(self.salt + b"\0" + made_of).hexdigest()
-        text = self.slots.read(path, key)
-        if text is None:
+
+        def fresh() -> str | None:
+            """Rendered with the stand-in, and kept; None when it prints it elsewhere too."""
             text = make(general)
-            if text.count(STANDIN_SHA) != 1 or standin not in text:  # not the header's alone
-                return make(meta)
+            if text.count(STANDIN_SHA) != 1 or standin not in text:
+                return None
             self.slots.write(path, key, text)
-        return text.replace(standin, real)
+            return text
+
+        def rendered() -> str:
+            text = self.slots.read(path, key) or fresh()
+            return make(meta) if text is None else text.replace(standin, real)
+
+        if self.slots.has(path, key):
+            return Known(key, rendered)
+        text = fresh()
+        if text is None:
+            return make(meta)
+        done = text.replace(standin, real)
+        return Known(key, lambda: done)
