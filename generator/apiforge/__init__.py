@@ -112,6 +112,7 @@ def _render_files(
             on_stage("reading the spec")
             path = _spec_path(config)
             spec = load.read(path, display=str(path), book=book)
+        heap.outlive(spec, book)  # the document as read, and its parts' fingerprints
         try:
             rendered = _rendered(config, spec, on_stage, keep, judge, book)
         except Exception:
@@ -150,6 +151,7 @@ def _rendered(
     rendered = render.stream(api, meta, config.package, slot)  # formatted as it is rendered
     modules = format.format_package(rendered, render.RUNTIME_MODULES, slot, spec.sha256)
     formatted = dict(sorted(modules.items()))
+    heap.outlive(spec, api, modules)
     files = {path: text.encode("utf-8") for path, text in formatted.items()}
     files[manifest.NAME] = manifest.render(
         files,

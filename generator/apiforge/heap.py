@@ -7,7 +7,10 @@ the collector's permanent generation (``gc.freeze``) and gives it back when the 
 so garbage made later is still collected, and nothing of the caller's stays frozen.
 
 The command runs with the collector off (``cli.run``); ``collecting`` turns it on where
-garbage with cycles is made in bulk (black's syntax trees).
+garbage with cycles is made in bulk (black's syntax trees). It also ends without tearing
+the heap down (``os._exit``), and has the run's data outlive the functions that made it
+(``outlive``): freeing GitHub's document and model as the stages returned took 0.04 s
+of a regeneration after one schema changed, for nothing the process would do after.
 """
 
 from __future__ import annotations
@@ -41,3 +44,20 @@ def collecting() -> Iterator[None]:
     finally:
         if not was:
             gc.disable()
+
+
+_outliving: list[object] | None = None  # a list while the process ends unfreed
+
+
+def outlive_all() -> None:
+    """From now on, ``outlive`` keeps what it is given until the process ends: only for
+    a process that ends without freeing its heap (``cli.run``)."""
+    global _outliving
+    _outliving = []
+
+
+def outlive(*values: object) -> None:
+    """Keep ``values`` alive until the process ends, when ``outlive_all`` was called
+    (freeing them is then work for nothing); otherwise nothing."""
+    if _outliving is not None:
+        _outliving.extend(values)

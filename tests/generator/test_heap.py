@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from apiforge import Config, heap, render_files
+from apiforge import Config, heap, ir, render_files
+from apiforge.load import LoadedSpec
 from apiforge.output import format, ruffed
 from support.cli import clean_env
 from support.paths import UPSTREAM_SPEC
@@ -59,14 +60,31 @@ def test_the_command_runs_with_the_collector_off(tmp_path: Path) -> None:
     script = (
         "import gc\n"
         "from apiforge import cli\n"
-        "cli.main = lambda argv=None: print('collector on:', gc.isenabled()) or 0\n"
+        "from apiforge import heap\n"
+        "def main(argv=None):\n"
+        "    print('collector on:', gc.isenabled(), 'outliving:', heap._outliving)\n"
+        "    return 0\n"
+        "cli.main = main\n"
         "cli.run()\n"
     )
     env = clean_env(APIFORGE_CACHE_DIR=str(tmp_path / "cache"))
     shown = subprocess.run(
         [sys.executable, "-P", "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
-    assert shown.returncode == 0 and shown.stdout == "collector on: False\n"
+    assert shown.returncode == 0 and shown.stdout == "collector on: False outliving: []\n"
+
+
+def test_only_a_process_that_ends_unfreed_keeps_the_run_s_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Config(spec=UPSTREAM_SPEC, output=tmp_path / "out", package="cv")
+    monkeypatch.setattr(heap, "_outliving", None)
+    render_files(config)
+    assert heap._outliving is None  # a library call frees what it made
+    heap.outlive_all()
+    render_files(config)
+    kept = heap._outliving or []
+    assert any(isinstance(v, LoadedSpec) for v in kept) and any(isinstance(v, ir.Api) for v in kept)
 
 
 def test_black_formats_with_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:

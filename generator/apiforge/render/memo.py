@@ -9,10 +9,10 @@ arguments and the header's facts, encoded (``ir.encode``: GitHub's view in 0.03 
 pickling took 0.3 s); the generator's code and templates, Jinja's version. One entry per
 module and output folder (``cache.Slots``); a run whose inputs match takes the text
 instead of rendering it, and formatting takes the module it formatted from those inputs
-by their key without reading the text at all (``pieces.Known``). The models module changes with any schema: it goes to formatting
-in pieces (``output/pieces.py``), each class with a key made the same way (``keys``:
-GitHub's 4,099, encoded in 0.02 s), and only the classes formatting has not kept are
-rendered.
+by their key without reading the text at all (``pieces.Known``). The models module
+changes with any schema: it goes to formatting in pieces (``output/pieces.py``), each
+class with a key made the same way (``keys``: GitHub's 4,099, encoded in 0.02 s), and
+only the classes formatting has not kept are rendered.
 
 The spec's SHA-256 in each module's header would make every module new after any edit:
 modules are rendered with a stand-in digest, which the real one replaces afterwards, on
