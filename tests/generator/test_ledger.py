@@ -235,3 +235,18 @@ def test_a_record_that_cannot_be_read_is_no_record(tmp_path: Path, private_cache
         assert _ready(spec, slot) == fresh
     entry.write_bytes(b"another generator's key\n" + data)
     assert Ledger(slot).old == {}
+
+
+def test_an_integer_past_64_bits_is_generated_again_after_an_edit(tmp_path: Path) -> None:
+    """MessagePack holds no such integer: the records that cannot keep it keep nothing,
+    and the run goes on (it stopped with an internal error)."""
+    huge = 123456789012345678901234567890
+    document = _edited(lambda d: d["components"]["schemas"]["Size"].update(enum=[huge, huge, 1]))
+    spec = tmp_path / "api.json"
+    config = Config(spec=spec, output=tmp_path / "out", package="pkg")
+    for description in ("", "Edited."):
+        document["components"]["schemas"]["Owner"]["description"] = description
+        _write(spec, document)
+        report = generate(config)
+        assert not report.errors, [d.format() for d in report.errors]
+        assert str(huge) in (tmp_path / "out" / "pkg" / "_enums.py").read_text(encoding="utf-8")

@@ -333,5 +333,8 @@ class Shelf:
             new, old = units[start : start + CHUNK], recorded[start : start + CHUNK]
             same = len(new) == len(old) and all(a is b for a, b in zip(new, old, strict=True))
             kept = same and n < len(self._chunks)
-            chunks.append(self._chunks[n] if kept else msgspec.Raw(ir.encode(new)))
+            try:
+                chunks.append(self._chunks[n] if kept else msgspec.Raw(ir.encode(new)))
+            except OverflowError:  # an integer MessagePack cannot hold: nothing is kept
+                return
         self.slots.write_bytes(_RECORD, self.key, ir.encode(chunks))

@@ -247,4 +247,8 @@ class Ledger:
                 facts = msgspec.structs.replace(facts, **self.new[pointer])
             record[pointer] = facts
         if self.new or record.keys() != self.old.keys():
-            self.slots.write_bytes(_RECORD, self.key, _ENCODER.encode(record))
+            try:
+                data = _ENCODER.encode(record)
+            except OverflowError:  # an integer MessagePack cannot hold: nothing is kept
+                return
+            self.slots.write_bytes(_RECORD, self.key, data)

@@ -24,6 +24,7 @@ kept and the templates see the whole model.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -72,13 +73,13 @@ class Memo:
         """The SHA-256 of ``value`` encoded ('' when nothing is kept)."""
         if not self.keeps:
             return ""
-        return hashlib.sha256(ir.encode(value)).hexdigest()
+        return hashlib.sha256(_encoded(value)).hexdigest()
 
     def keys(self, items: Sequence[Part]) -> list[str]:
         """The key of each of ``items`` (the classes of a module, such as a model and
         whether requests carry it): what it is rendered from and what renders it, hashed.
         Formatting keeps each class's formatting by it (``output/pieces.py``)."""
-        return [hashlib.sha256(self.salt + b"\0" + ir.encode(i)).hexdigest() for i in items]
+        return [hashlib.sha256(self.salt + b"\0" + _encoded(i)).hexdigest() for i in items]
 
     def module(
         self,
@@ -95,7 +96,7 @@ class Memo:
             return make(meta)
         real, standin = stamp + meta.spec_sha256, stamp + STANDIN_SHA
         general = structs.replace(meta, spec_sha256=STANDIN_SHA)
-        made_of = ir.encode((path, inputs, structs.astuple(general)))
+        made_of = _encoded((path, inputs, structs.astuple(general)))
         key = hashlib.sha256(self.salt + b"\0" + made_of).hexdigest()
 
         def fresh() -> str | None:
@@ -117,3 +118,12 @@ class Memo:
             return make(meta)
         done = text.replace(standin, real)
         return Known(key, lambda: done)
+
+
+def _encoded(value: object) -> bytes:
+    """``value`` encoded; bytes no encoding equals when it holds an integer MessagePack
+    cannot (past 64 bits): what is made from it is then never found again."""
+    try:
+        return ir.encode(value)
+    except OverflowError:
+        return os.urandom(32)
