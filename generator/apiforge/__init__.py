@@ -139,7 +139,7 @@ def _rendered(
 
     path = _spec_path(config)
     on_stage("validating")
-    slot = str(config.target.resolve())  # what is kept of this folder's last run
+    slot = book.slot  # what is kept of this folder's last run
     spec, read_leniently = load.ready(spec, config.ref_root, judge, book)
     keep()  # the document as read and as built from
     on_stage("building the model")

@@ -22,8 +22,6 @@ in 0.25-0.4 s through the record, 0.77-0.94 s from scratch.
 
 from __future__ import annotations
 
-import hashlib
-import sys
 from collections.abc import Callable, ItemsView, Iterator, KeysView, ValuesView
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -301,13 +299,11 @@ class Shelf:
     encoded in 0.05-0.06 s)."""
 
     def __init__(self, slot: str) -> None:
-        from .. import __version__
-        from ..cache import Slots, builtin_templates, cache_root, generator_digest
+        from ..cache import Slots, cache_root
 
         root = cache_root()
         self.slots = Slots(root / "built" if root is not None and slot else None, slot)
-        made_by = f"{__version__} {generator_digest(builtin_templates())} {sys.version_info[:2]}"
-        self.key = hashlib.sha256(f"{made_by} msgspec {msgspec.__version__}".encode()).hexdigest()
+        self.key = ledger.record_key()
         self._chunks: list[msgspec.Raw] = []  # as read
 
     def units(self) -> list[Unit] | None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from .document import resolve_pointer
 from .objects import Where, spelled
 
 # The sections whose members are parts, by pointer ("" is the root, expanded too).
@@ -107,6 +108,16 @@ _ENCODER = msgspec.msgpack.Encoder()
 _RECORD = "parts"
 
 
+def record_key() -> str:
+    """The key line of a record kept per output folder (this ledger, the build's): what
+    wrote it, so that another generator, Python or msgspec reads none."""
+    from .. import __version__
+    from ..cache import builtin_templates, generator_digest
+
+    made_by = f"{__version__} {generator_digest(builtin_templates())} {sys.version_info[:2]}"
+    return hashlib.sha256(f"{made_by} msgspec {msgspec.__version__}".encode()).hexdigest()
+
+
 def fingerprint(value: Any) -> str:
     """The SHA-256 of ``value``; '' when it holds what cannot be told apart (a YAML date),
     which no recorded fingerprint equals."""
@@ -123,13 +134,12 @@ class Ledger:
     the one document its fingerprints are of (``bind``)."""
 
     def __init__(self, slot: str) -> None:
-        from .. import __version__
-        from ..cache import Slots, builtin_templates, cache_root, generator_digest
+        from ..cache import Slots, cache_root
 
         root = cache_root()
+        self.slot = slot  # the output folder
         self.slots = Slots(root / "parts" if root is not None and slot else None, slot)
-        made_by = f"{__version__} {generator_digest(builtin_templates())} {sys.version_info[:2]}"
-        self.key = hashlib.sha256(f"{made_by} msgspec {msgspec.__version__}".encode()).hexdigest()
+        self.key = record_key()
         self.old: dict[str, Facts] = self._recorded()
         self.new: dict[str, dict[str, Any]] = {}  # what this run found, by piece
         self.document: Any = None
@@ -163,8 +173,6 @@ class Ledger:
     def print_at(self, pointer: str) -> str:
         """The fingerprint of what is at ``pointer`` in the bound document ("absent" when
         nothing is)."""
-        from .document import resolve_pointer
-
         known = self._prints.get(pointer)
         if known is not None:
             return known[1]

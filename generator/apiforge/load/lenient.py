@@ -203,7 +203,6 @@ class _Finder:
         self.swagger = "swagger" in spec.document
         self.v31 = str(spec.document.get("openapi", "")).startswith("3.1.")
         self.values: values.Judge | None = None
-        self.spec_ledger: ledger.Ledger | None = None
         self.warnings: list[Diagnostic] = []
         self.dropped: list[tuple[str, str]] = []  # (schema pointer, key) not built
         self.hidden: list[tuple[str, str]] = []  # ... and not shown to the validator
@@ -244,14 +243,16 @@ class _Finder:
         """What the findings in the piece ``task`` starts also depend on."""
         return f"{self.swagger:d}{self.v31:d}{task[0]:d}{task[3]:d}"
 
-    def since(self, mark: tuple[int, ...], context: str) -> ledger.Findings | None:
-        """What was found since ``mark``, with the parts it read; None when the reference
-        validator judged a value (what it read is not known)."""
+    def since(
+        self, mark: tuple[int, ...], context: str, book: ledger.Ledger
+    ) -> ledger.Findings | None:
+        """What was found since ``mark``, with the parts it read (their fingerprints from
+        ``book``); None when the reference validator judged a value (what it read is not
+        known), or a check read the whole document."""
         if not self.exact:
             return None
-        book = self.spec_ledger
         deps = sorted({ledger.part_of(ref[1:]) for ref in self.deps})
-        if book is None or "" in deps:
+        if "" in deps:
             return None
         d, h, o, r, w = mark
         return ledger.Findings(
@@ -471,7 +472,6 @@ def read(
     finder.check_paths()
     if book is not None and not book.reads(spec.document):
         book = None
-    finder.spec_ledger = book
     schemas: set[str] = set()  # their pointers, needed only to tell where unknown keys are
     for task in pieces(spec.document, finder.swagger):
         pointer = objects.spelled("", task[2]) if book is not None else ""
@@ -485,7 +485,7 @@ def read(
             finder.check(node)
             if unknown and not node.simple:
                 schemas.add(node.pointer)
-        if book is not None and (findings := finder.since(mark, context)) is not None:
+        if book is not None and (findings := finder.since(mark, context, book)) is not None:
             book.note_findings(pointer, task[1], findings)
     for pointer in sorted(unknown, key=lambda p: spec.locate(p)[1:3]):  # as written
         finder.ignore(pointer, schemas)
